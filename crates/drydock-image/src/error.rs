@@ -1,0 +1,87 @@
+//! Errors raised while opening images and reading their layers.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong between a reference and a file index.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    /// The user's source string could not be understood.
+    #[error("bad image reference {input:?}: {reason}")]
+    BadReference { input: String, reason: String },
+    /// A local file or directory could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An archive or layout is not shaped as its format requires.
+    #[error("{what} in {path}: {reason}")]
+    Malformed {
+        what: &'static str,
+        path: String,
+        reason: String,
+    },
+    /// A layer's bytes could not be decoded.
+    #[error("layer {layer} ({digest}) is corrupt: {reason}")]
+    CorruptLayer {
+        layer: usize,
+        digest: String,
+        reason: String,
+    },
+    /// A blob's content does not hash to the digest that names it.
+    #[error("digest mismatch for {what}: expected {expected}, got {actual}")]
+    DigestMismatch {
+        what: String,
+        expected: String,
+        actual: String,
+    },
+    /// A limit on input size was exceeded (decompression bomb, absurd entry counts).
+    #[error("layer {layer} ({digest}) exceeds the {limit} limit of {max}; raise it in the limits if the image is genuine")]
+    LimitExceeded {
+        layer: usize,
+        digest: String,
+        limit: &'static str,
+        max: u64,
+    },
+    /// A layer uses a media type drydock does not read.
+    #[error("unsupported layer media type {media_type} for layer {digest}")]
+    UnsupportedMediaType { media_type: String, digest: String },
+    /// The registry refused or failed a request.
+    #[error("registry {registry}: {reason}")]
+    Registry { registry: String, reason: String },
+    /// The registry asked for credentials that were missing or wrong.
+    #[error("registry {registry} refused access to {repository}: {reason}")]
+    AuthRefused {
+        registry: String,
+        repository: String,
+        reason: String,
+    },
+    /// No image in an index or layout matches what was asked for.
+    #[error("no image matching {wanted} in {source_name}; available: {available}")]
+    NotFound {
+        wanted: String,
+        source_name: String,
+        available: String,
+    },
+    /// The layer cache could not be written (reading problems are treated as misses).
+    #[error("layer cache at {path}: {source}")]
+    Cache {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ImageError {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        ImageError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Result alias for this crate.
+pub type Result<T, E = ImageError> = std::result::Result<T, E>;

@@ -1,0 +1,315 @@
+//! The single streaming pass over one layer: decompress, walk tar entries, record
+//! metadata, capture the files catalogers asked for, honour the limits.
+
+use crate::error::{ImageError, Result};
+use crate::limits::Limits;
+use crate::model::{Content, FileEntry, FileKind, LayerIndex};
+use crate::path::{file_name, join, normalize_entry, parent};
+use sha2::{Digest, Sha256};
+use std::io::{self, Read};
+
+/// Decides which files' contents are kept during the pass.
+pub trait Capture: Sync {
+    /// True when the content at this absolute path is needed.
+    fn wants(&self, path: &str) -> bool;
+    /// A stable name for this selection, part of the layer cache key.
+    fn fingerprint(&self) -> String;
+}
+
+/// A capture that keeps nothing (metadata only).
+pub struct CaptureNothing;
+
+impl Capture for CaptureNothing {
+    fn wants(&self, _path: &str) -> bool {
+        false
+    }
+    fn fingerprint(&self) -> String {
+        "nothing".into()
+    }
+}
+
+/// Identity of a layer being read, for error messages and digest checks.
+#[derive(Debug, Clone, Default)]
+pub struct LayerId {
+    pub index: usize,
+    /// Digest the stored bytes must hash to, when known.
+    pub digest: Option<String>,
+    /// Digest the uncompressed tar must hash to; checked only for uncompressed blobs.
+    pub diff_id: Option<String>,
+    pub media_type: String,
+}
+
+impl LayerId {
+    fn name(&self) -> String {
+        self.digest
+            .clone()
+            .or_else(|| self.diff_id.clone())
+            .unwrap_or_else(|| "unknown digest".into())
+    }
+}
+
+/// Compression detected from a blob's first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+/// Refuses media types that are not filesystem layers (signatures, attestations...).
+pub fn check_media_type(id: &LayerId) -> Result<()> {
+    let mt = id.media_type.as_str();
+    let ok = mt.is_empty()
+        || mt.contains("tar")
+        || mt.ends_with(".rootfs.diff")
+        || mt == "application/octet-stream";
+    if ok {
+        Ok(())
+    } else {
+        Err(ImageError::UnsupportedMediaType {
+            media_type: mt.to_string(),
+            digest: id.name(),
+        })
+    }
+}
+
+/// Streams one layer blob and returns what it holds.
+pub fn index_layer(
+    blob: impl Read,
+    id: &LayerId,
+    capture: &dyn Capture,
+    limits: &Limits,
+) -> Result<LayerIndex> {
+    check_media_type(id)?;
+    let mut hashing = HashingReader::new(blob);
+    let mut head = [0u8; 4];
+    let n = read_up_to(&mut hashing, &mut head).map_err(|e| corrupt(id, e))?;
+    let compression = match &head[..n] {
+        [0x1f, 0x8b, ..] => Compression::Gzip,
+        [0x28, 0xb5, 0x2f, 0xfd] => Compression::Zstd,
+        _ => Compression::None,
+    };
+    let prefixed = io::Cursor::new(head[..n].to_vec()).chain(&mut hashing);
+    let decoded: Box<dyn Read + '_> = match compression {
+        Compression::None => Box::new(prefixed),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(prefixed)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(prefixed).map_err(|e| corrupt(id, e))?),
+    };
+    let mut counted = CountingReader {
+        inner: decoded,
+        count: 0,
+        max: limits.max_layer_uncompressed,
+    };
+    let mut index = walk_tar(&mut counted, id, capture, limits)?;
+    index.uncompressed_size = counted.count;
+    // Drain what the tar reader left (padding, trailing blocks) so the digest covers
+    // the whole blob.
+    io::copy(&mut counted, &mut io::sink()).map_err(|e| corrupt(id, e))?;
+    drop(counted);
+    let actual = format!("sha256:{}", hex::encode(hashing.hasher.finalize()));
+    let expected = match compression {
+        Compression::None => id.digest.clone().or_else(|| id.diff_id.clone()),
+        _ => id.digest.clone(),
+    };
+    if let Some(expected) = expected {
+        if expected.starts_with("sha256:") && expected != actual {
+            return Err(ImageError::DigestMismatch {
+                what: format!("layer {}", id.index),
+                expected,
+                actual,
+            });
+        }
+    }
+    Ok(index)
+}
+
+fn walk_tar(
+    reader: &mut CountingReader<'_>,
+    id: &LayerId,
+    capture: &dyn Capture,
+    limits: &Limits,
+) -> Result<LayerIndex> {
+    let mut index = LayerIndex::default();
+    let mut archive = tar::Archive::new(reader);
+    let mut captured_total = 0u64;
+    let mut count = 0u64;
+    let entries = archive.entries().map_err(|e| corrupt_or_limit(id, e, limits))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| corrupt_or_limit(id, e, limits))?;
+        count += 1;
+        if count > limits.max_layer_entries {
+            return Err(ImageError::LimitExceeded {
+                layer: id.index,
+                digest: id.name(),
+                limit: "entries per layer",
+                max: limits.max_layer_entries,
+            });
+        }
+        let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let Some(path) = normalize_entry(&raw_path) else {
+            index.warnings.push(format!("skipped {raw_path:?}: path leaves the image root"));
+            continue;
+        };
+        let name = file_name(&path);
+        if let Some(hidden) = name.strip_prefix(".wh.") {
+            let dir = parent(&path);
+            if hidden == ".wh..opq" {
+                index.opaque_dirs.push(dir.to_string());
+            } else if hidden.is_empty() || hidden == "." || hidden == ".." || hidden.contains('/') {
+                index.warnings.push(format!("skipped whiteout {raw_path:?}: names nothing"));
+            } else {
+                index.whiteouts.push(join(dir, hidden));
+            }
+            continue;
+        }
+        let header = entry.header();
+        let kind = match header.entry_type() {
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => FileKind::Regular,
+            tar::EntryType::Directory => FileKind::Directory,
+            tar::EntryType::Symlink => FileKind::Symlink,
+            tar::EntryType::Link => FileKind::Hardlink,
+            tar::EntryType::Char => FileKind::CharDevice,
+            tar::EntryType::Block => FileKind::BlockDevice,
+            tar::EntryType::Fifo => FileKind::Fifo,
+            other => {
+                index.warnings.push(format!("skipped {path}: unsupported tar entry type {other:?}"));
+                continue;
+            }
+        };
+        let mode = header.mode().unwrap_or(0) & 0o7777;
+        let uid = header.uid().unwrap_or(0);
+        let gid = header.gid().unwrap_or(0);
+        let size = entry.size();
+        let link = match kind {
+            FileKind::Symlink => entry
+                .link_name_bytes()
+                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+            FileKind::Hardlink => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
+                match normalize_entry(&target) {
+                    Some(t) => Some(t),
+                    None => {
+                        index.warnings.push(format!("skipped hard link {path} -> {target:?}: target leaves the image root"));
+                        continue;
+                    }
+                }
+            }
+            _ => None,
+        };
+        // A path written twice in one layer: the later entry wins, as on extraction.
+        index.captured.remove(&path);
+        if kind == FileKind::Regular && capture.wants(&path) {
+            if size > limits.max_captured_file {
+                index.warnings.push(format!(
+                    "not captured {path}: {size} bytes is over the {} byte limit",
+                    limits.max_captured_file
+                ));
+            } else if captured_total + size > limits.max_captured_per_layer {
+                index.warnings.push(format!("not captured {path}: layer capture budget spent"));
+            } else {
+                let mut buf = Vec::with_capacity(size as usize);
+                (&mut entry)
+                    .take(limits.max_captured_file + 1)
+                    .read_to_end(&mut buf)
+                    .map_err(|e| corrupt_or_limit(id, e, limits))?;
+                captured_total += buf.len() as u64;
+                index.captured.insert(path.clone(), Content::from(buf));
+            }
+        } else if kind == FileKind::Hardlink && capture.wants(&path) {
+            if let Some(content) = link.as_ref().and_then(|t| index.captured.get(t)).cloned() {
+                index.captured.insert(path.clone(), content);
+            }
+        }
+        index.entries.insert(
+            path,
+            FileEntry {
+                kind,
+                mode,
+                uid,
+                gid,
+                size: if kind == FileKind::Regular { size } else { 0 },
+                link,
+                layer: id.index,
+            },
+        );
+    }
+    Ok(index)
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+fn corrupt(id: &LayerId, e: impl std::fmt::Display) -> ImageError {
+    ImageError::CorruptLayer {
+        layer: id.index,
+        digest: id.name(),
+        reason: e.to_string(),
+    }
+}
+
+const LIMIT_MARKER: &str = "drydock: uncompressed layer size limit exceeded";
+
+fn corrupt_or_limit(id: &LayerId, e: io::Error, limits: &Limits) -> ImageError {
+    if e.to_string().contains(LIMIT_MARKER) {
+        ImageError::LimitExceeded {
+            layer: id.index,
+            digest: id.name(),
+            limit: "uncompressed layer size",
+            max: limits.max_layer_uncompressed,
+        }
+    } else {
+        corrupt(id, e)
+    }
+}
+
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> HashingReader<R> {
+    fn new(inner: R) -> Self {
+        HashingReader {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+struct CountingReader<'a> {
+    inner: Box<dyn Read + 'a>,
+    count: u64,
+    max: u64,
+}
+
+impl Read for CountingReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        if self.count > self.max {
+            return Err(io::Error::other(LIMIT_MARKER));
+        }
+        Ok(n)
+    }
+}

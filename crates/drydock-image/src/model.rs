@@ -1,0 +1,192 @@
+//! Plain-data descriptions of an image, its layers and the files in them.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Where an image came from and how it was identified.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SourceInfo {
+    /// Scheme used to read it: `registry`, `docker-archive`, `oci-archive`, `oci-dir`, `dir`.
+    pub scheme: String,
+    /// The user's input, as given.
+    pub input: String,
+    /// Fully qualified reference (registry sources) or the path read.
+    pub reference: String,
+    /// Digest of the image manifest, when the source has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest_digest: Option<String>,
+    /// Digest of the image config blob.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_digest: Option<String>,
+    /// Tags that name the image in its source.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+/// The parts of an image config that analysis and policies use.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ConfigSummary {
+    pub os: String,
+    pub architecture: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entrypoint: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cmd: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_dir: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exposed_ports: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryStep>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diff_ids: Vec<String>,
+}
+
+/// One step of the image's build history.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HistoryStep {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub empty_layer: bool,
+}
+
+/// One layer of an image as its manifest describes it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LayerInfo {
+    /// Position in the image, 0 = base.
+    pub index: usize,
+    /// Digest of the blob as stored (compressed).
+    pub digest: String,
+    /// Digest of the uncompressed tar (from the config's rootfs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff_id: Option<String>,
+    pub media_type: String,
+    /// Size of the stored blob in bytes.
+    pub size: u64,
+    /// The history step that made this layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+/// Everything known about an image before its layers are read.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ImageMeta {
+    pub source: SourceInfo,
+    pub config: ConfigSummary,
+    pub layers: Vec<LayerInfo>,
+}
+
+impl ImageMeta {
+    /// Attaches the non-empty history steps to the layers they produced.
+    pub fn attach_history(&mut self) {
+        let steps: Vec<&HistoryStep> = self
+            .config
+            .history
+            .iter()
+            .filter(|h| !h.empty_layer)
+            .collect();
+        if steps.len() == self.layers.len() {
+            for (layer, step) in self.layers.iter_mut().zip(steps) {
+                layer.created_by = step.created_by.clone();
+            }
+        }
+    }
+}
+
+/// The kind of a file system entry.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    Regular,
+    Directory,
+    Symlink,
+    Hardlink,
+    CharDevice,
+    BlockDevice,
+    Fifo,
+}
+
+/// Metadata of one path in a layer or in the squashed view.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileEntry {
+    pub kind: FileKind,
+    /// Permission and special bits (setuid, setgid, sticky), without the type bits.
+    pub mode: u32,
+    pub uid: u64,
+    pub gid: u64,
+    pub size: u64,
+    /// Target of a symbolic or hard link, as stored (hard links normalised to absolute).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Layer that wrote this version of the path.
+    pub layer: usize,
+}
+
+/// Shared, immutable file content captured during the single pass.
+pub type Content = Arc<[u8]>;
+
+/// What one pass over one layer learned: its entries, deletions and captured files.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LayerIndex {
+    /// Paths the layer writes, with their metadata.
+    pub entries: BTreeMap<String, FileEntry>,
+    /// Paths the layer deletes from lower layers (`.wh.` files).
+    #[serde(default)]
+    pub whiteouts: Vec<String>,
+    /// Directories whose lower-layer contents the layer hides (`.wh..wh..opq`).
+    #[serde(default)]
+    pub opaque_dirs: Vec<String>,
+    /// Contents of the files that catalogers asked for.
+    #[serde(default, with = "content_map")]
+    pub captured: BTreeMap<String, Content>,
+    /// Entries skipped as hostile or unreadable, with the reason.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// Bytes of the uncompressed layer.
+    #[serde(default)]
+    pub uncompressed_size: u64,
+}
+
+/// Serialises captured contents as base64 strings (compact, JSON-safe) for the cache.
+mod content_map {
+    use super::Content;
+    use base64::Engine;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<S: Serializer>(map: &BTreeMap<String, Content>, s: S) -> Result<S::Ok, S::Error> {
+        let enc: BTreeMap<&str, String> = map
+            .iter()
+            .map(|(k, v)| (k.as_str(), base64::engine::general_purpose::STANDARD.encode(v)))
+            .collect();
+        enc.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Content>, D::Error> {
+        let enc = BTreeMap::<String, String>::deserialize(d)?;
+        enc.into_iter()
+            .map(|(k, v)| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(v)
+                    .map(|b| (k, Content::from(b)))
+                    .map_err(serde::de::Error::custom)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,208 @@
+//! The squashed view: layers merged in order with whiteouts, opaque directories and
+//! links honoured, answering "what is at this path" as a running container would see it.
+
+use crate::model::{Content, FileEntry, FileKind, LayerIndex};
+use crate::path::resolve_link_target;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
+
+/// The merged file system of an image (or of its first N layers).
+#[derive(Debug, Clone, Default)]
+pub struct FileTree {
+    files: BTreeMap<String, FileEntry>,
+    contents: HashMap<String, Content>,
+    max_hops: usize,
+}
+
+impl FileTree {
+    /// An empty tree that follows at most `max_hops` symbolic links per lookup.
+    pub fn new(max_hops: usize) -> Self {
+        FileTree {
+            files: BTreeMap::new(),
+            contents: HashMap::new(),
+            max_hops,
+        }
+    }
+
+    /// Merges all layers, base first.
+    pub fn squash<'a>(layers: impl IntoIterator<Item = &'a LayerIndex>, max_hops: usize) -> Self {
+        let mut tree = FileTree::new(max_hops);
+        for layer in layers {
+            tree.apply(layer);
+        }
+        tree
+    }
+
+    /// Lays one more layer on top: its deletions first, then its entries.
+    pub fn apply(&mut self, layer: &LayerIndex) {
+        for dir in &layer.opaque_dirs {
+            self.remove_children(dir);
+        }
+        for path in &layer.whiteouts {
+            self.files.remove(path);
+            self.contents.remove(path);
+            self.remove_children(path);
+        }
+        for (path, entry) in &layer.entries {
+            if entry.kind != FileKind::Directory {
+                if let Some(old) = self.files.get(path) {
+                    if old.kind == FileKind::Directory {
+                        self.remove_children(path);
+                    }
+                }
+            }
+            self.contents.remove(path);
+            self.files.insert(path.clone(), entry.clone());
+        }
+        for (path, content) in &layer.captured {
+            self.contents.insert(path.clone(), content.clone());
+        }
+    }
+
+    fn remove_children(&mut self, dir: &str) {
+        let prefix = if dir == "/" { "/".to_string() } else { format!("{dir}/") };
+        let doomed: Vec<String> = self
+            .files
+            .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
+            .take_while(|(p, _)| p.starts_with(&prefix))
+            .map(|(p, _)| p.clone())
+            .collect();
+        for p in doomed {
+            self.files.remove(&p);
+            self.contents.remove(&p);
+        }
+    }
+
+    /// Number of paths in the tree.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// True when the tree holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// All entries, sorted by path.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &FileEntry)> {
+        self.files.iter().map(|(p, e)| (p.as_str(), e))
+    }
+
+    /// The entry stored at exactly this path (links not followed).
+    pub fn entry(&self, path: &str) -> Option<&FileEntry> {
+        self.files.get(path)
+    }
+
+    /// Entries whose path starts with `prefix`, sorted.
+    pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a FileEntry)> + 'a {
+        self.files
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(move |(p, _)| p.starts_with(prefix))
+            .map(|(p, e)| (p.as_str(), e))
+    }
+
+    /// Follows symbolic links in every component, staying inside the root; `None`
+    /// for a dangling path or a link loop.
+    pub fn resolve(&self, path: &str) -> Option<String> {
+        let mut pending: Vec<String> = path
+            .split('/')
+            .filter(|c| !c.is_empty())
+            .rev()
+            .map(str::to_string)
+            .collect();
+        let mut current = String::new();
+        let mut hops = 0;
+        while let Some(comp) = pending.pop() {
+            let candidate = format!("{current}/{comp}");
+            match self.files.get(&candidate) {
+                Some(e) if e.kind == FileKind::Symlink => {
+                    hops += 1;
+                    if hops > self.max_hops {
+                        return None;
+                    }
+                    let target = resolve_link_target(&candidate, e.link.as_deref().unwrap_or(""));
+                    pending.extend(target.split('/').filter(|c| !c.is_empty()).rev().map(str::to_string));
+                    current.clear();
+                }
+                Some(_) => current = candidate,
+                None => {
+                    // Implicit parent directories are common in layers; a missing final
+                    // component means the path does not exist.
+                    if pending.is_empty() {
+                        return None;
+                    }
+                    current = candidate;
+                }
+            }
+        }
+        Some(if current.is_empty() { "/".into() } else { current })
+    }
+
+    /// The captured content of a file, following symbolic and hard links.
+    pub fn read(&self, path: &str) -> Option<&Content> {
+        if let Some(c) = self.contents.get(path) {
+            return Some(c);
+        }
+        let real = self.resolve(path)?;
+        if let Some(c) = self.contents.get(&real) {
+            return Some(c);
+        }
+        match self.files.get(&real) {
+            Some(e) if e.kind == FileKind::Hardlink => self.contents.get(e.link.as_deref()?),
+            _ => None,
+        }
+    }
+
+    /// Captured files whose path starts with `prefix`, sorted by path.
+    pub fn captured_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a Content)> + 'a {
+        self.under(prefix)
+            .filter_map(move |(p, _)| self.contents.get(p).map(|c| (p, c)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(layer: usize) -> FileEntry {
+        FileEntry { kind: FileKind::Regular, mode: 0o644, uid: 0, gid: 0, size: 1, link: None, layer }
+    }
+
+    fn layer(files: &[&str], idx: usize) -> LayerIndex {
+        let mut l = LayerIndex::default();
+        for f in files {
+            l.entries.insert(f.to_string(), file(idx));
+            l.captured.insert(f.to_string(), Content::from(f.as_bytes()));
+        }
+        l
+    }
+
+    #[test]
+    fn whiteouts_and_opaque_dirs_hide_lower_layers() {
+        let base = layer(&["/a/x", "/a/y", "/b/z", "/c/keep"], 0);
+        let mut upper = layer(&["/b/new"], 1);
+        upper.whiteouts.push("/a".into());
+        upper.opaque_dirs.push("/b".into());
+        let t = FileTree::squash([&base, &upper], 8);
+        let paths: Vec<&str> = t.entries().map(|(p, _)| p).collect();
+        assert_eq!(paths, ["/b/new", "/c/keep"]);
+        assert_eq!(t.entry("/b/new").unwrap().layer, 1);
+        assert!(t.read("/a/x").is_none());
+    }
+
+    #[test]
+    fn symlinks_resolve_inside_the_root() {
+        let mut l = layer(&["/usr/lib/os-release"], 0);
+        l.entries.insert(
+            "/etc/os-release".into(),
+            FileEntry { kind: FileKind::Symlink, link: Some("../../../../usr/lib/os-release".into()), ..file(0) },
+        );
+        l.entries.insert(
+            "/loop".into(),
+            FileEntry { kind: FileKind::Symlink, link: Some("/loop".into()), ..file(0) },
+        );
+        let t = FileTree::squash([&l], 8);
+        assert_eq!(&**t.read("/etc/os-release").unwrap(), b"/usr/lib/os-release");
+        assert!(t.resolve("/loop").is_none());
+    }
+}
