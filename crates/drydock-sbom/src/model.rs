@@ -1,0 +1,289 @@
+//! The bill of materials: packages with their identifiers, locations and relationships.
+
+use drydock_image::ImageMeta;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// Version of the native JSON schema; bumped on any incompatible change.
+pub const NATIVE_SCHEMA: &str = "https://drydock.dev/schema/sbom/1.0";
+
+/// The kind of package, by ecosystem.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum PackageType {
+    Deb,
+    Rpm,
+    Apk,
+    Python,
+    Npm,
+    JavaArchive,
+    Gem,
+    GoModule,
+    RustCrate,
+    Php,
+    Dotnet,
+    Binary,
+}
+
+impl PackageType {
+    /// The name used in tables and native JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PackageType::Deb => "deb",
+            PackageType::Rpm => "rpm",
+            PackageType::Apk => "apk",
+            PackageType::Python => "python",
+            PackageType::Npm => "npm",
+            PackageType::JavaArchive => "java-archive",
+            PackageType::Gem => "gem",
+            PackageType::GoModule => "go-module",
+            PackageType::RustCrate => "rust-crate",
+            PackageType::Php => "php",
+            PackageType::Dotnet => "dotnet",
+            PackageType::Binary => "binary",
+        }
+    }
+
+    /// True for packages managed by the operating system's package manager.
+    pub fn is_os(self) -> bool {
+        matches!(self, PackageType::Deb | PackageType::Rpm | PackageType::Apk)
+    }
+}
+
+impl fmt::Display for PackageType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a package was found: the file that declares it and the layer that wrote it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub path: String,
+    /// Layer index, 0 = base.
+    pub layer: usize,
+    /// Digest of that layer (empty for directories).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub layer_digest: String,
+}
+
+/// A file a package says it installed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PackageFile {
+    pub path: String,
+    /// Digest recorded by the package manager, as `algorithm:hex`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+}
+
+/// One catalogued package.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Package {
+    /// Stable id: a hash of type, name, version, architecture and first location.
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    #[serde(rename = "type")]
+    pub package_type: PackageType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    /// Source package name (dpkg Source, rpm source RPM name, apk origin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licenses: Vec<String>,
+    /// Maintainer, vendor or author.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installed_size: Option<u64>,
+    pub purl: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpes: Vec<String>,
+    pub locations: Vec<Location>,
+    /// Files the package manager says belong to this package.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<PackageFile>,
+    /// The cataloger that found it.
+    pub found_by: String,
+}
+
+impl Package {
+    /// A package with the identifying fields set and the rest empty.
+    pub fn new(package_type: PackageType, name: impl Into<String>, version: impl Into<String>, found_by: &str) -> Self {
+        Package {
+            id: String::new(),
+            name: name.into(),
+            version: version.into(),
+            package_type,
+            architecture: None,
+            source_name: None,
+            source_version: None,
+            licenses: Vec::new(),
+            supplier: None,
+            installed_size: None,
+            purl: String::new(),
+            cpes: Vec::new(),
+            locations: Vec::new(),
+            files: Vec::new(),
+            found_by: found_by.to_string(),
+        }
+    }
+
+    /// The layer that introduced the package (its first location's).
+    pub fn layer(&self) -> Option<usize> {
+        self.locations.first().map(|l| l.layer)
+    }
+
+    /// Computes the stable id from the identifying fields.
+    pub fn compute_id(&mut self) {
+        let mut h = Sha256::new();
+        for part in [
+            self.package_type.as_str(),
+            &self.name,
+            &self.version,
+            self.architecture.as_deref().unwrap_or(""),
+            self.locations.first().map(|l| l.path.as_str()).unwrap_or(""),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        self.id = hex::encode(&h.finalize()[..8]);
+    }
+
+    /// Key that identifies "the same package" across layers and views.
+    pub fn identity(&self) -> (PackageType, &str, &str, Option<&str>, Option<&str>) {
+        (
+            self.package_type,
+            &self.name,
+            &self.version,
+            self.architecture.as_deref(),
+            self.locations.first().map(|l| l.path.as_str()),
+        )
+    }
+}
+
+/// The operating system release found in the image.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Distro {
+    /// `ID` from os-release (debian, ubuntu, alpine, rhel, rocky...).
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub version_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_codename: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pretty_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub id_like: Vec<String>,
+}
+
+/// How two packages relate.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum RelationshipKind {
+    /// `from` installed the files in which `to` was found.
+    OwnershipByFiles,
+    /// `from` (an archive or binary) contains `to`.
+    Contains,
+    /// `from` depends on `to`.
+    DependsOn,
+}
+
+/// A directed relationship between two packages, by id.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Relationship {
+    pub from: String,
+    pub to: String,
+    pub kind: RelationshipKind,
+}
+
+/// Which files a scan considers.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// What a container started from the image sees.
+    #[default]
+    Squashed,
+    /// Everything any layer ever held, including files deleted later.
+    AllLayers,
+}
+
+/// Counts of the files in the scanned view.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FilesSummary {
+    pub total: u64,
+    pub regular: u64,
+    pub directories: u64,
+    pub symlinks: u64,
+    pub total_bytes: u64,
+    /// Paths with the setuid or setgid bit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub setuid_setgid: Vec<String>,
+}
+
+/// The tool that wrote an SBOM.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Descriptor {
+    pub name: String,
+    pub version: String,
+}
+
+impl Default for Descriptor {
+    fn default() -> Self {
+        Descriptor {
+            name: "drydock".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+/// A complete bill of materials for one source.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Sbom {
+    #[serde(rename = "$schema")]
+    pub schema: String,
+    pub descriptor: Descriptor,
+    pub scope: Scope,
+    /// The image (or directory) described.
+    pub image: ImageMeta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distro: Option<Distro>,
+    pub packages: Vec<Package>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relationships: Vec<Relationship>,
+    pub files: FilesSummary,
+    /// Things skipped or unreadable, each naming the entry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl Sbom {
+    /// Sorts everything so output is deterministic.
+    pub fn normalize(&mut self) {
+        for p in &mut self.packages {
+            if p.id.is_empty() {
+                p.compute_id();
+            }
+            p.cpes.dedup();
+            p.files.sort();
+            p.locations.sort_by(|a, b| (a.layer, &a.path).cmp(&(b.layer, &b.path)));
+            p.locations.dedup();
+        }
+        self.packages.sort_by(|a, b| {
+            (a.package_type, &a.name, &a.version, &a.architecture, &a.id).cmp(&(
+                b.package_type,
+                &b.name,
+                &b.version,
+                &b.architecture,
+                &b.id,
+            ))
+        });
+        self.relationships.sort();
+        self.relationships.dedup();
+        self.files.setuid_setgid.sort();
+    }
+}
