@@ -2,10 +2,12 @@
 //! is one module; `all()` is the one list they are registered in.
 
 pub mod apk;
+pub mod build;
 pub mod dpkg;
 pub mod rpm;
 
 use drydock_image::{Capture, FileTree};
+pub use build::build_sbom;
 use drydock_sbom::{Distro, Package};
 
 /// What catalogers see besides the file tree.

@@ -1,0 +1,129 @@
+//! From indexed layers to an SBOM: squash layer by layer, catalogue the views that
+//! changed, and remember which layer introduced each package.
+
+use crate::{catalog_tree, Cataloger};
+use drydock_image::{FileKind, FileTree, ImageMeta, LayerIndex};
+use drydock_sbom::distro::detect;
+use drydock_sbom::{Descriptor, FilesSummary, Package, Sbom, Scope, NATIVE_SCHEMA};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+/// Builds the SBOM of an image from its indexed layers.
+pub fn build_sbom(
+    meta: &ImageMeta,
+    layers: &[Arc<LayerIndex>],
+    scope: Scope,
+    catalogers: &[Box<dyn Cataloger>],
+    max_symlink_hops: usize,
+) -> Sbom {
+    let mut tree = FileTree::new(max_symlink_hops);
+    // Per catalogued view: the layer it ends at and the identities present.
+    let mut seen: Vec<(usize, HashSet<String>)> = Vec::new();
+    let mut first_seen: HashMap<String, (usize, Package)> = HashMap::new();
+    let mut final_packages: Vec<Package> = Vec::new();
+    let mut warnings: BTreeSet<String> = BTreeSet::new();
+    let mut distro = None;
+    for (i, layer) in layers.iter().enumerate() {
+        tree.apply(layer);
+        for w in &layer.warnings {
+            warnings.insert(format!("layer {i}: {w}"));
+        }
+        let last = i + 1 == layers.len();
+        let touched = !layer.captured.is_empty() || !layer.whiteouts.is_empty() || !layer.opaque_dirs.is_empty();
+        if !touched && !last {
+            continue;
+        }
+        distro = detect(&tree);
+        let out = catalog_tree(&tree, catalogers, distro.as_ref());
+        let ids: HashSet<String> = out.packages.iter().map(key).collect();
+        if scope == Scope::AllLayers {
+            for p in &out.packages {
+                first_seen.entry(key(p)).or_insert_with(|| (i, p.clone()));
+            }
+        }
+        if last {
+            warnings.extend(out.warnings);
+            final_packages = out.packages;
+        }
+        seen.push((i, ids));
+    }
+
+    let mut packages = match scope {
+        Scope::Squashed => {
+            for p in &mut final_packages {
+                let k = key(p);
+                // The earliest view from which the package stayed present to the end.
+                let mut introduced = seen.last().map(|(l, _)| *l).unwrap_or(0);
+                for (layer, ids) in seen.iter().rev() {
+                    if ids.contains(&k) {
+                        introduced = *layer;
+                    } else {
+                        break;
+                    }
+                }
+                set_layer(p, introduced, meta);
+            }
+            final_packages
+        }
+        Scope::AllLayers => {
+            let mut all: Vec<Package> = first_seen
+                .into_values()
+                .map(|(layer, mut p)| {
+                    set_layer(&mut p, layer, meta);
+                    p
+                })
+                .collect();
+            all.sort_by(|a, b| a.id.cmp(&b.id));
+            all
+        }
+    };
+    for p in &mut packages {
+        p.compute_id();
+    }
+    let mut sbom = Sbom {
+        schema: NATIVE_SCHEMA.to_string(),
+        descriptor: Descriptor::default(),
+        scope,
+        image: meta.clone(),
+        distro,
+        packages,
+        relationships: Vec::new(),
+        files: summarize(&tree),
+        warnings: warnings.into_iter().collect(),
+    };
+    sbom.normalize();
+    sbom
+}
+
+fn key(p: &Package) -> String {
+    let (t, n, v, a, l) = p.identity();
+    format!("{t}\0{n}\0{v}\0{}\0{}", a.unwrap_or(""), l.unwrap_or(""))
+}
+
+fn set_layer(p: &mut Package, layer: usize, meta: &ImageMeta) {
+    let digest = meta.layers.get(layer).map(|l| l.digest.clone()).unwrap_or_default();
+    if let Some(loc) = p.locations.first_mut() {
+        loc.layer = layer;
+        loc.layer_digest = digest;
+    }
+}
+
+fn summarize(tree: &FileTree) -> FilesSummary {
+    let mut s = FilesSummary::default();
+    for (path, e) in tree.entries() {
+        s.total += 1;
+        match e.kind {
+            FileKind::Regular | FileKind::Hardlink => {
+                s.regular += 1;
+                s.total_bytes += e.size;
+                if e.mode & 0o6000 != 0 {
+                    s.setuid_setgid.push(path.to_string());
+                }
+            }
+            FileKind::Directory => s.directories += 1,
+            FileKind::Symlink => s.symlinks += 1,
+            _ => {}
+        }
+    }
+    s
+}

@@ -1,0 +1,137 @@
+//! Output formats and where each goes (`-o FORMAT[=FILE]`).
+
+use anyhow::{bail, Context, Result};
+use drydock_sbom::Sbom;
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+
+/// A format drydock can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    CycloneDxJson,
+    SpdxJson,
+}
+
+impl Format {
+    fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "table" => Format::Table,
+            "json" | "native" | "drydock-json" => Format::Json,
+            "cyclonedx-json" | "cyclonedx" | "cdx" => Format::CycloneDxJson,
+            "spdx-json" | "spdx" => Format::SpdxJson,
+            other => bail!("unknown output format {other:?}; use one of: table, json, cyclonedx-json, spdx-json"),
+        })
+    }
+}
+
+/// One requested output.
+#[derive(Debug, Clone)]
+pub struct OutputSpec {
+    pub format: Format,
+    /// `None` for standard output.
+    pub file: Option<PathBuf>,
+}
+
+/// Parses the `-o` values; with none, a table on a terminal and JSON otherwise.
+pub fn parse_outputs(values: &[String]) -> Result<Vec<OutputSpec>> {
+    if values.is_empty() {
+        let format = if io::stdout().is_terminal() { Format::Table } else { Format::Json };
+        return Ok(vec![OutputSpec { format, file: None }]);
+    }
+    let mut specs = Vec::new();
+    for v in values {
+        let (f, file) = match v.split_once('=') {
+            Some((f, path)) if !path.is_empty() => (f, Some(PathBuf::from(path))),
+            Some((_, _)) => bail!("output {v:?} names no file after '='"),
+            None => (v.as_str(), None),
+        };
+        specs.push(OutputSpec {
+            format: Format::parse(f)?,
+            file,
+        });
+    }
+    if specs.iter().filter(|s| s.file.is_none()).count() > 1 {
+        bail!("more than one output goes to standard output; give all but one a file (-o FORMAT=FILE)");
+    }
+    Ok(specs)
+}
+
+/// Writes the SBOM in every requested format.
+pub fn write_all(sbom: &Sbom, specs: &[OutputSpec]) -> Result<()> {
+    for spec in specs {
+        match &spec.file {
+            Some(path) => {
+                let f = File::create(path).with_context(|| format!("cannot create output file {}", path.display()))?;
+                let mut w = BufWriter::new(f);
+                render(sbom, spec.format, &mut w).with_context(|| format!("cannot write {}", path.display()))?;
+                w.flush().with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            None => {
+                let stdout = io::stdout();
+                let mut w = BufWriter::new(stdout.lock());
+                match render(sbom, spec.format, &mut w).and_then(|_| w.flush()) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+                    Err(e) => return Err(e).context("cannot write to standard output"),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn render(sbom: &Sbom, format: Format, w: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Table => write_table(sbom, w),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *w, sbom)?;
+            writeln!(w)
+        }
+        Format::CycloneDxJson => Err(io::Error::other("cyclonedx: pending")),
+        Format::SpdxJson => Err(io::Error::other("spdx: pending")),
+    }
+}
+
+fn write_table(sbom: &Sbom, w: &mut dyn Write) -> io::Result<()> {
+    if sbom.packages.is_empty() {
+        return writeln!(w, "No packages found.");
+    }
+    let rows: Vec<[String; 4]> = sbom
+        .packages
+        .iter()
+        .map(|p| {
+            [
+                p.name.clone(),
+                p.version.clone(),
+                p.package_type.to_string(),
+                p.layer().map(|l| l.to_string()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let header = ["NAME", "VERSION", "TYPE", "LAYER"];
+    let mut widths = header.map(str::len);
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: [&str; 4]| {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{:<width$}  ", c, width = widths[i]));
+            }
+        }
+        s
+    };
+    writeln!(w, "{}", line(header))?;
+    for r in &rows {
+        writeln!(w, "{}", line([&r[0], &r[1], &r[2], &r[3]]))?;
+    }
+    Ok(())
+}
