@@ -6,6 +6,7 @@ pub mod cache;
 pub mod config;
 pub mod dir;
 pub mod error;
+pub mod fixture;
 pub mod layer;
 pub mod limits;
 pub mod model;

@@ -1,0 +1,305 @@
+//! Builds small, real images in code — tar layers with whiteouts and links, written as
+//! OCI layouts, OCI archives and `docker save` archives — for tests and examples.
+
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Builds one uncompressed tar layer.
+pub struct LayerBuilder {
+    tar: tar::Builder<Vec<u8>>,
+}
+
+impl Default for LayerBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LayerBuilder {
+    /// An empty layer.
+    pub fn new() -> Self {
+        let mut tar = tar::Builder::new(Vec::new());
+        tar.mode(tar::HeaderMode::Deterministic);
+        LayerBuilder { tar }
+    }
+
+    fn header(kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(kind);
+        h.set_mode(mode);
+        h.set_size(size);
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_mtime(0);
+        h
+    }
+
+    /// Adds a regular file (path relative to the root, e.g. `etc/os-release`).
+    pub fn file(mut self, path: &str, content: &[u8], mode: u32) -> Self {
+        let mut h = Self::header(tar::EntryType::Regular, mode, content.len() as u64);
+        self.tar.append_data(&mut h, path, content).expect("in-memory tar");
+        self
+    }
+
+    /// Adds a directory.
+    pub fn dir(mut self, path: &str) -> Self {
+        let mut h = Self::header(tar::EntryType::Directory, 0o755, 0);
+        self.tar.append_data(&mut h, path, io::empty()).expect("in-memory tar");
+        self
+    }
+
+    /// Adds a symbolic link.
+    pub fn symlink(mut self, path: &str, target: &str) -> Self {
+        let mut h = Self::header(tar::EntryType::Symlink, 0o777, 0);
+        self.tar.append_link(&mut h, path, target).expect("in-memory tar");
+        self
+    }
+
+    /// Adds a hard link to an earlier entry of this layer.
+    pub fn hardlink(mut self, path: &str, target: &str) -> Self {
+        let mut h = Self::header(tar::EntryType::Link, 0o644, 0);
+        self.tar.append_link(&mut h, path, target).expect("in-memory tar");
+        self
+    }
+
+    /// Deletes a path of the lower layers (`.wh.<name>`).
+    pub fn whiteout(self, path: &str) -> Self {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let wh = if dir.is_empty() { format!(".wh.{name}") } else { format!("{dir}/.wh.{name}") };
+        self.file(&wh, b"", 0o644)
+    }
+
+    /// Hides everything lower layers put in a directory (`.wh..wh..opq`).
+    pub fn opaque(self, dir: &str) -> Self {
+        self.file(&format!("{dir}/.wh..wh..opq"), b"", 0o644)
+    }
+
+    /// Adds an entry with a raw name, bypassing all checks (for hostile-input tests).
+    pub fn raw(mut self, name: &[u8], kind: tar::EntryType, link: Option<&[u8]>, content: &[u8]) -> Self {
+        let mut h = Self::header(kind, 0o644, content.len() as u64);
+        {
+            let old = h.as_old_mut();
+            let n = name.len().min(old.name.len());
+            old.name[..n].copy_from_slice(&name[..n]);
+            if let Some(link) = link {
+                let n = link.len().min(old.linkname.len());
+                old.linkname[..n].copy_from_slice(&link[..n]);
+            }
+        }
+        h.set_cksum();
+        self.tar.append(&h, content).expect("in-memory tar");
+        self
+    }
+
+    /// The finished tar bytes.
+    pub fn finish(self) -> Vec<u8> {
+        self.tar.into_inner().expect("in-memory tar")
+    }
+}
+
+/// Gzip-compresses a blob.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).expect("in-memory gzip");
+    e.finish().expect("in-memory gzip")
+}
+
+/// Zstd-compresses a blob.
+pub fn zstd(data: &[u8]) -> Vec<u8> {
+    zstd::stream::encode_all(data, 1).expect("in-memory zstd")
+}
+
+/// `sha256:<hex>` of some bytes.
+pub fn sha256(data: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(data)))
+}
+
+/// How a layer is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    Plain,
+    Gzip,
+    Zstd,
+}
+
+struct BuiltLayer {
+    blob: Vec<u8>,
+    diff_id: String,
+    media_type: &'static str,
+    created_by: String,
+}
+
+/// Builds an image from layers and writes it in any local format.
+pub struct ImageBuilder {
+    layers: Vec<BuiltLayer>,
+    architecture: String,
+    user: Option<String>,
+}
+
+impl Default for ImageBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ImageBuilder {
+    /// An image with no layers, for linux/amd64.
+    pub fn new() -> Self {
+        ImageBuilder {
+            layers: Vec::new(),
+            architecture: "amd64".into(),
+            user: None,
+        }
+    }
+
+    /// Sets the architecture in the config.
+    pub fn architecture(mut self, arch: &str) -> Self {
+        self.architecture = arch.into();
+        self
+    }
+
+    /// Sets the config's `User`.
+    pub fn user(mut self, user: &str) -> Self {
+        self.user = Some(user.into());
+        self
+    }
+
+    /// Appends a layer (uncompressed tar bytes), stored as asked.
+    pub fn layer(mut self, tar: Vec<u8>, storage: Storage, created_by: &str) -> Self {
+        let diff_id = sha256(&tar);
+        let (blob, media_type) = match storage {
+            Storage::Plain => (tar, "application/vnd.oci.image.layer.v1.tar"),
+            Storage::Gzip => (gzip(&tar), "application/vnd.oci.image.layer.v1.tar+gzip"),
+            Storage::Zstd => (zstd(&tar), "application/vnd.oci.image.layer.v1.tar+zstd"),
+        };
+        self.layers.push(BuiltLayer {
+            blob,
+            diff_id,
+            media_type,
+            created_by: created_by.into(),
+        });
+        self
+    }
+
+    /// The config JSON.
+    pub fn config_json(&self) -> Vec<u8> {
+        let history: Vec<serde_json::Value> = self
+            .layers
+            .iter()
+            .map(|l| serde_json::json!({"created": "2024-01-01T00:00:00Z", "created_by": l.created_by}))
+            .collect();
+        let mut config = serde_json::json!({"Env": ["PATH=/usr/bin:/bin"], "Cmd": ["/bin/sh"]});
+        if let Some(u) = &self.user {
+            config["User"] = serde_json::Value::String(u.clone());
+        }
+        serde_json::to_vec(&serde_json::json!({
+            "architecture": self.architecture,
+            "os": "linux",
+            "created": "2024-01-01T00:00:00Z",
+            "config": config,
+            "rootfs": {"type": "layers", "diff_ids": self.layers.iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>()},
+            "history": history,
+        }))
+        .expect("json")
+    }
+
+    /// The OCI manifest JSON (its config blob is `config_json()`).
+    pub fn manifest_json(&self) -> Vec<u8> {
+        let config = self.config_json();
+        serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha256(&config), "size": config.len()},
+            "layers": self.layers.iter().map(|l| serde_json::json!({
+                "mediaType": l.media_type, "digest": sha256(&l.blob), "size": l.blob.len()
+            })).collect::<Vec<_>>(),
+        }))
+        .expect("json")
+    }
+
+    /// Every blob (layers, config, manifest) as (digest, bytes).
+    pub fn blobs(&self) -> Vec<(String, Vec<u8>)> {
+        let mut out: Vec<(String, Vec<u8>)> = self.layers.iter().map(|l| (sha256(&l.blob), l.blob.clone())).collect();
+        let config = self.config_json();
+        out.push((sha256(&config), config));
+        let manifest = self.manifest_json();
+        out.push((sha256(&manifest), manifest));
+        out
+    }
+
+    /// Writes an OCI image layout directory with the image under `tag`.
+    pub fn write_oci_dir(&self, dir: &Path, tag: &str) -> io::Result<()> {
+        fs::create_dir_all(dir.join("blobs/sha256"))?;
+        for (digest, bytes) in self.blobs() {
+            fs::write(dir.join("blobs/sha256").join(digest.trim_start_matches("sha256:")), bytes)?;
+        }
+        let manifest = self.manifest_json();
+        fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+        let index = serde_json::json!({
+            "schemaVersion": 2,
+            "manifests": [{
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": sha256(&manifest), "size": manifest.len(),
+                "annotations": {"org.opencontainers.image.ref.name": tag}
+            }]
+        });
+        fs::write(dir.join("index.json"), serde_json::to_vec(&index).expect("json"))
+    }
+
+    /// Writes an OCI layout packed in a tar.
+    pub fn write_oci_archive(&self, file: &Path, tag: &str) -> io::Result<()> {
+        let tmp = tempdir_in(file)?;
+        self.write_oci_dir(&tmp, tag)?;
+        let mut b = tar::Builder::new(fs::File::create(file)?);
+        b.append_dir_all(".", &tmp)?;
+        b.finish()?;
+        fs::remove_dir_all(&tmp)
+    }
+
+    /// Writes a `docker save` archive (uncompressed layer tars named `<n>/layer.tar`).
+    pub fn write_docker_archive(&self, file: &Path, repo_tag: &str) -> io::Result<()> {
+        let mut b = tar::Builder::new(fs::File::create(file)?);
+        let mut add = |name: &str, data: &[u8]| -> io::Result<()> {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, name, data)
+        };
+        let config = self.config_json();
+        let config_name = format!("{}.json", sha256(&config).trim_start_matches("sha256:"));
+        add(&config_name, &config)?;
+        let mut names = Vec::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            let tar = decompress(&l.blob)?;
+            let name = format!("{i:03}/layer.tar");
+            add(&name, &tar)?;
+            names.push(name);
+        }
+        let manifest = serde_json::json!([{"Config": config_name, "RepoTags": [repo_tag], "Layers": names}]);
+        add("manifest.json", &serde_json::to_vec(&manifest).expect("json"))?;
+        b.into_inner()?.sync_all()
+    }
+}
+
+fn decompress(blob: &[u8]) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    match blob {
+        [0x1f, 0x8b, ..] => {
+            flate2::read::GzDecoder::new(blob).read_to_end(&mut out)?;
+        }
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => out = zstd::stream::decode_all(blob)?,
+        _ => out = blob.to_vec(),
+    }
+    Ok(out)
+}
+
+fn tempdir_in(file: &Path) -> io::Result<std::path::PathBuf> {
+    let parent = file.parent().unwrap_or(Path::new("."));
+    let dir = parent.join(format!(".oci-build-{}", std::process::id()));
+    fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
