@@ -200,7 +200,16 @@ fn package_files(name: &str, arch: &str, distroless: bool, tree: &FileTree) -> V
         }
     }
     // Directories listed in .list files are not files the package owns exclusively.
-    files.retain(|f| tree.entry(f).is_none_or(|e| e.kind != drydock_image::FileKind::Directory));
+    // A listed path that is the parent of another listed path is a directory too.
+    let parents: BTreeSet<String> = files
+        .iter()
+        .zip(files.iter().skip(1))
+        .filter(|(a, b)| b.len() > a.len() && b.starts_with(a.as_str()) && b.as_bytes()[a.len()] == b'/')
+        .map(|(a, _)| a.clone())
+        .collect();
+    files.retain(|f| {
+        !parents.contains(f) && tree.entry(f).is_none_or(|e| e.kind != drydock_image::FileKind::Directory)
+    });
     let digest_of: std::collections::HashMap<&str, &str> = digests.iter().map(|(p, d)| (p.as_str(), d.as_str())).collect();
     let mut out: Vec<PackageFile> = files
         .iter()
