@@ -4,7 +4,9 @@
 use crate::{catalog_tree, Cataloger};
 use drydock_image::{FileKind, FileTree, ImageMeta, LayerIndex};
 use drydock_sbom::distro::detect;
-use drydock_sbom::{Descriptor, FilesSummary, Package, Sbom, Scope, NATIVE_SCHEMA};
+use drydock_sbom::{
+    Descriptor, FilesSummary, Package, PackageType, Relationship, RelationshipKind, Sbom, Scope, NATIVE_SCHEMA,
+};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -80,6 +82,7 @@ pub fn build_sbom(
     for p in &mut packages {
         p.compute_id();
     }
+    let relationships = dependency_relationships(&packages);
     let mut sbom = Sbom {
         schema: NATIVE_SCHEMA.to_string(),
         descriptor: Descriptor::default(),
@@ -87,12 +90,41 @@ pub fn build_sbom(
         image: meta.clone(),
         distro,
         packages,
-        relationships: Vec::new(),
+        relationships,
         files: summarize(&tree),
         warnings: warnings.into_iter().collect(),
     };
     sbom.normalize();
     sbom
+}
+
+/// Resolves declared dependencies to packages of the same type (by name, then by
+/// what packages provide); the first alternative that resolves wins.
+fn dependency_relationships(packages: &[Package]) -> Vec<Relationship> {
+    let mut by_name: HashMap<(PackageType, &str), &str> = HashMap::new();
+    for p in packages {
+        for prov in &p.provides {
+            by_name.entry((p.package_type, prov.as_str())).or_insert(p.id.as_str());
+        }
+    }
+    for p in packages {
+        by_name.insert((p.package_type, p.name.as_str()), p.id.as_str());
+    }
+    let mut out = Vec::new();
+    for p in packages {
+        for group in &p.depends {
+            if let Some(to) = group.iter().find_map(|n| by_name.get(&(p.package_type, n.as_str()))) {
+                if *to != p.id {
+                    out.push(Relationship {
+                        from: p.id.clone(),
+                        to: to.to_string(),
+                        kind: RelationshipKind::DependsOn,
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 fn key(p: &Package) -> String {

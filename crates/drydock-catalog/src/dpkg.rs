@@ -134,6 +134,16 @@ fn package_from(
         layer_digest: String::new(),
     });
     p.files = package_files(name, &arch, distroless, tree);
+    p.depends = ["Pre-Depends", "Depends"]
+        .iter()
+        .filter_map(|f| field(para, f))
+        .flat_map(|v| v.split(','))
+        .map(|group| group.split('|').map(relation_name).filter(|n| !n.is_empty()).collect::<Vec<_>>())
+        .filter(|g| !g.is_empty())
+        .collect();
+    p.provides = field(para, "Provides")
+        .map(|v| v.split(',').map(relation_name).filter(|n| !n.is_empty()).collect())
+        .unwrap_or_default();
     p.licenses = licenses(name, tree);
 
     let distro = ctx.distro;
@@ -154,6 +164,12 @@ fn package_from(
     p.cpes = cpe::for_os_package(name, upstream_version(version), Some(&namespace));
     p.compute_id();
     Ok(Some(p))
+}
+
+/// The package name of one relation (`libc6 (>= 2.34)`, `python3:any`).
+fn relation_name(rel: &str) -> String {
+    let name = rel.trim().split(|c: char| c.is_whitespace() || c == '(' || c == '[').next().unwrap_or("");
+    name.split(':').next().unwrap_or("").to_string()
 }
 
 /// The upstream part of a Debian version (no epoch, no revision).

@@ -2,6 +2,7 @@
 
 pub mod cpe;
 pub mod distro;
+pub mod formats;
 pub mod model;
 pub mod purl;
 

@@ -109,6 +109,13 @@ pub struct Package {
     pub files: Vec<PackageFile>,
     /// The cataloger that found it.
     pub found_by: String,
+    /// Declared dependencies: groups of alternative package names (resolved into
+    /// relationships when the SBOM is built; not serialised).
+    #[serde(skip)]
+    pub depends: Vec<Vec<String>>,
+    /// Virtual names this package provides (dpkg `Provides`; not serialised).
+    #[serde(skip)]
+    pub provides: Vec<String>,
 }
 
 impl Package {
@@ -130,6 +137,8 @@ impl Package {
             locations: Vec::new(),
             files: Vec::new(),
             found_by: found_by.to_string(),
+            depends: Vec::new(),
+            provides: Vec::new(),
         }
     }
 

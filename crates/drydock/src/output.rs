@@ -90,8 +90,8 @@ fn render(sbom: &Sbom, format: Format, w: &mut dyn Write) -> io::Result<()> {
             serde_json::to_writer_pretty(&mut *w, sbom)?;
             writeln!(w)
         }
-        Format::CycloneDxJson => Err(io::Error::other("cyclonedx: pending")),
-        Format::SpdxJson => Err(io::Error::other("spdx: pending")),
+        Format::CycloneDxJson => drydock_sbom::formats::write_cyclonedx(sbom, &mut *w),
+        Format::SpdxJson => drydock_sbom::formats::write_spdx(sbom, &mut *w),
     }
 }
 

@@ -41,9 +41,10 @@ fn upper() -> Vec<u8> {
     let status = [
         para("base-files", "12.4+deb12u5", None),
         para("libc6", "2.36-9+deb12u7", Some("glibc")),
-        para("openssl", "3.0.15-1~deb12u1", None),
+        para("openssl", "3.0.15-1~deb12u1", None).replace("Version:", "Depends: libc6 (>= 2.34), no-such-lib | base-system, missing\nVersion:"),
     ]
-    .concat();
+    .concat()
+    .replace("Package: base-files\n", "Package: base-files\nProvides: base-system\n");
     LayerBuilder::new()
         .file("var/lib/dpkg/status", status.as_bytes(), 0o644)
         .whiteout("var/lib/dpkg/info/e2fsprogs.list")
@@ -119,6 +120,12 @@ fn every_source_reports_the_same_packages_and_layers() {
         assert_eq!(libc["files"][0]["path"], "/lib/x86_64-linux-gnu/libc.so.6");
         assert_eq!(libc["files"][0]["digest"], "md5:0123456789abcdef0123456789abcdef");
         assert!(libc["cpes"][0].as_str().unwrap().starts_with("cpe:2.3:a:libc6:libc6:2.36:"));
+        // openssl depends on libc6 (directly) and on base-files through a virtual name.
+        let id_of = |n: &str| v["packages"].as_array().unwrap().iter().find(|p| p["name"] == n).unwrap()["id"].clone();
+        let deps: Vec<_> = v["relationships"].as_array().unwrap().iter().filter(|r| r["from"] == id_of("openssl")).map(|r| (r["to"].clone(), r["kind"].clone())).collect();
+        assert_eq!(deps.len(), 2, "{deps:?}");
+        assert!(deps.contains(&(id_of("libc6"), "depends-on".into())));
+        assert!(deps.contains(&(id_of("base-files"), "depends-on".into())));
     }
 }
 
@@ -153,7 +160,23 @@ fn several_outputs_in_one_run() {
     image().write_docker_archive(&dir.path().join("img.tar"), "fx/deb:rich").unwrap();
     let src = format!("docker-archive:{}", dir.path().join("img.tar").display());
     let json_file = dir.path().join("out.json");
-    let out = drydock(&["sbom", &src, "-o", &format!("json={}", json_file.display()), "-o", "table"], dir.path());
+    let cdx_file = dir.path().join("out.cdx.json");
+    let spdx_file = dir.path().join("out.spdx.json");
+    let out = drydock(
+        &[
+            "sbom",
+            &src,
+            "-o",
+            &format!("json={}", json_file.display()),
+            "-o",
+            "table",
+            "-o",
+            &format!("cyclonedx-json={}", cdx_file.display()),
+            "-o",
+            &format!("spdx-json={}", spdx_file.display()),
+        ],
+        dir.path(),
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let table = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = table.lines().collect();
@@ -161,6 +184,27 @@ fn several_outputs_in_one_run() {
     assert!(lines.iter().any(|l| l.starts_with("openssl") && l.contains("3.0.15-1~deb12u1") && l.contains("deb")));
     let v: Value = serde_json::from_slice(&std::fs::read(&json_file).unwrap()).unwrap();
     assert_eq!(debs(&v).len(), 3);
+    let purls: Vec<String> = v["packages"].as_array().unwrap().iter().map(|p| p["purl"].as_str().unwrap().to_string()).collect();
+
+    let cdx: Value = serde_json::from_slice(&std::fs::read(&cdx_file).unwrap()).unwrap();
+    assert_eq!(cdx["bomFormat"], "CycloneDX");
+    assert_eq!(cdx["specVersion"], "1.6");
+    assert_eq!(cdx["metadata"]["component"]["type"], "container");
+    let mut cdx_purls: Vec<String> = cdx["components"].as_array().unwrap().iter().filter_map(|c| c["purl"].as_str().map(str::to_string)).collect();
+    cdx_purls.sort();
+    let mut want = purls.clone();
+    want.sort();
+    assert_eq!(cdx_purls, want);
+    let root = cdx["metadata"]["component"]["bom-ref"].clone();
+    let root_deps = cdx["dependencies"].as_array().unwrap().iter().find(|d| d["ref"] == root).unwrap();
+    assert_eq!(root_deps["dependsOn"].as_array().unwrap().len(), 4, "three packages and the OS");
+
+    let spdx: Value = serde_json::from_slice(&std::fs::read(&spdx_file).unwrap()).unwrap();
+    assert_eq!(spdx["spdxVersion"], "SPDX-2.3");
+    let spdx_purls: Vec<&str> = spdx["packages"].as_array().unwrap().iter().flat_map(|p| p["externalRefs"].as_array().into_iter().flatten()).filter(|r| r["referenceType"] == "purl").filter_map(|r| r["referenceLocator"].as_str()).collect();
+    for p in &purls {
+        assert!(spdx_purls.contains(&p.as_str()), "{p} missing from SPDX");
+    }
 }
 
 #[test]

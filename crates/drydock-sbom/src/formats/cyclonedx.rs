@@ -35,7 +35,11 @@ pub fn write_cyclonedx(sbom: &Sbom, w: impl Write) -> std::io::Result<()> {
 
 /// Writes the SBOM as pretty-printed CycloneDX 1.6 JSON followed by a newline, with explicit
 /// options; the same SBOM and options always give the same bytes.
-pub fn write_cyclonedx_with(sbom: &Sbom, opts: &EncodeOptions, mut w: impl Write) -> std::io::Result<()> {
+pub fn write_cyclonedx_with(
+    sbom: &Sbom,
+    opts: &EncodeOptions,
+    mut w: impl Write,
+) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut w, &to_cyclonedx_json_with(sbom, opts))?;
     w.write_all(b"\n")
 }
@@ -47,9 +51,16 @@ pub fn to_cyclonedx_json_with(sbom: &Sbom, opts: &EncodeOptions) -> Value {
 
     let name = source_name(&sbom);
     let version = source_version(&sbom);
-    let root_kind = if is_directory(&sbom) { "directory" } else { "image" };
+    let root_kind = if is_directory(&sbom) {
+        "directory"
+    } else {
+        "image"
+    };
     let root_ref = unique_id(
-        format!("{root_kind}-{}", short_hash(&[&name, version.as_deref().unwrap_or("")])),
+        format!(
+            "{root_kind}-{}",
+            short_hash(&[&name, version.as_deref().unwrap_or("")])
+        ),
         &mut used,
     );
 
@@ -59,9 +70,15 @@ pub fn to_cyclonedx_json_with(sbom: &Sbom, opts: &EncodeOptions) -> Value {
     let mut components = Vec::with_capacity(sbom.packages.len() + 1);
     let mut root_deps = BTreeSet::new();
     for p in &sbom.packages {
-        let base = if p.id.is_empty() { "package".to_string() } else { p.id.clone() };
+        let base = if p.id.is_empty() {
+            "package".to_string()
+        } else {
+            p.id.clone()
+        };
         let bom_ref = unique_id(base, &mut used);
-        id_to_ref.entry(p.id.as_str()).or_insert_with(|| bom_ref.clone());
+        id_to_ref
+            .entry(p.id.as_str())
+            .or_insert_with(|| bom_ref.clone());
         root_deps.insert(bom_ref.clone());
         components.push(package_component(p, &bom_ref));
     }
@@ -76,7 +93,10 @@ pub fn to_cyclonedx_json_with(sbom: &Sbom, opts: &EncodeOptions) -> Value {
 
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for rel in &sbom.relationships {
-        if let (Some(from), Some(to)) = (id_to_ref.get(rel.from.as_str()), id_to_ref.get(rel.to.as_str())) {
+        if let (Some(from), Some(to)) = (
+            id_to_ref.get(rel.from.as_str()),
+            id_to_ref.get(rel.to.as_str()),
+        ) {
             if from != to {
                 graph.entry(from.clone()).or_default().insert(to.clone());
             }
@@ -89,7 +109,11 @@ pub fn to_cyclonedx_json_with(sbom: &Sbom, opts: &EncodeOptions) -> Value {
             .map(|(r, deps)| json!({ "ref": r, "dependsOn": deps })),
     );
 
-    let tool_name = if sbom.descriptor.name.is_empty() { "drydock" } else { &sbom.descriptor.name };
+    let tool_name = if sbom.descriptor.name.is_empty() {
+        "drydock"
+    } else {
+        &sbom.descriptor.name
+    };
     let mut tool = Map::new();
     tool.insert("type".into(), "application".into());
     tool.insert("name".into(), tool_name.into());
@@ -131,7 +155,12 @@ fn root_component(sbom: &Sbom, bom_ref: &str, name: &str, version: Option<&str>)
     c.insert("bom-ref".into(), bom_ref.into());
     c.insert(
         "type".into(),
-        if is_directory(sbom) { "file" } else { "container" }.into(),
+        if is_directory(sbom) {
+            "file"
+        } else {
+            "container"
+        }
+        .into(),
     );
     c.insert("name".into(), name.into());
     if let Some(v) = version {
@@ -148,16 +177,28 @@ fn root_component(sbom: &Sbom, bom_ref: &str, name: &str, version: Option<&str>)
     };
     push("drydock:image:scheme", &src.scheme);
     push("drydock:image:input", &src.input);
-    push("drydock:image:manifestDigest", src.manifest_digest.as_deref().unwrap_or(""));
-    push("drydock:image:configDigest", src.config_digest.as_deref().unwrap_or(""));
+    push(
+        "drydock:image:manifestDigest",
+        src.manifest_digest.as_deref().unwrap_or(""),
+    );
+    push(
+        "drydock:image:configDigest",
+        src.config_digest.as_deref().unwrap_or(""),
+    );
     for (i, tag) in src.tags.iter().enumerate() {
         push(&format!("drydock:image:tag:{i}"), tag);
     }
     push("drydock:image:os", &cfg.os);
     push("drydock:image:architecture", &cfg.architecture);
-    push("drydock:image:variant", cfg.variant.as_deref().unwrap_or(""));
+    push(
+        "drydock:image:variant",
+        cfg.variant.as_deref().unwrap_or(""),
+    );
     for layer in &sbom.image.layers {
-        push(&format!("drydock:image:layer:{}:digest", layer.index), &layer.digest);
+        push(
+            &format!("drydock:image:layer:{}:digest", layer.index),
+            &layer.digest,
+        );
         push(
             &format!("drydock:image:layer:{}:diffID", layer.index),
             layer.diff_id.as_deref().unwrap_or(""),
@@ -210,7 +251,12 @@ fn package_component(p: &Package, bom_ref: &str) -> Value {
     if !p.version.is_empty() {
         c.insert("version".into(), p.version.clone().into());
     }
-    if let Some(s) = p.supplier.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(s) = p
+        .supplier
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let (name, _) = split_contact(s);
         c.insert("supplier".into(), json!({ "name": name }));
         c.insert("publisher".into(), s.into());
@@ -244,8 +290,14 @@ fn package_component(p: &Package, bom_ref: &str) -> Value {
         props.push(prop("drydock:cpe23", cpe.clone()));
     }
     for (i, loc) in p.locations.iter().enumerate() {
-        props.push(prop(&format!("drydock:location:{i}:path"), loc.path.clone()));
-        props.push(prop(&format!("drydock:location:{i}:layerIndex"), loc.layer.to_string()));
+        props.push(prop(
+            &format!("drydock:location:{i}:path"),
+            loc.path.clone(),
+        ));
+        props.push(prop(
+            &format!("drydock:location:{i}:layerIndex"),
+            loc.layer.to_string(),
+        ));
         if !loc.layer_digest.is_empty() {
             props.push(prop(
                 &format!("drydock:location:{i}:layerDigest"),
