@@ -25,7 +25,9 @@ impl Cataloger for Apk {
         for (n, record) in records(&text).enumerate() {
             match package_from(&record, layer, ctx) {
                 Some(p) => out.packages.push(p),
-                None => out.warnings.push(format!("{INSTALLED}: record {} has no P: or V: line", n + 1)),
+                None => out
+                    .warnings
+                    .push(format!("{INSTALLED}: record {} has no P: or V: line", n + 1)),
             }
         }
     }
@@ -64,7 +66,12 @@ fn package_from(rec: &Record<'_>, layer: usize, ctx: &Context<'_>) -> Option<Pac
     p.supplier = get('m').map(str::to_string);
     p.installed_size = get('I').and_then(|s| s.parse().ok());
     p.licenses = get('L')
-        .map(|l| l.split_whitespace().filter(|w| !matches!(*w, "AND" | "OR" | "and" | "or")).map(str::to_string).collect())
+        .map(|l| {
+            l.split_whitespace()
+                .filter(|w| !matches!(*w, "AND" | "OR" | "and" | "or"))
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     p.locations.push(Location {
         path: INSTALLED.to_string(),
@@ -76,7 +83,11 @@ fn package_from(rec: &Record<'_>, layer: usize, ctx: &Context<'_>) -> Option<Pac
         match k {
             'F' => dir = v.to_string(),
             'R' => p.files.push(PackageFile {
-                path: if dir.is_empty() { format!("/{v}") } else { format!("/{dir}/{v}") },
+                path: if dir.is_empty() {
+                    format!("/{v}")
+                } else {
+                    format!("/{dir}/{v}")
+                },
                 digest: None,
             }),
             'Z' => {
@@ -110,7 +121,9 @@ fn base64_to_hex(b64: &str) -> String {
     let mut nbits = 0;
     let mut out = String::new();
     for c in b64.bytes() {
-        let Some(v) = ALPHABET.iter().position(|&a| a == c) else { break };
+        let Some(v) = ALPHABET.iter().position(|&a| a == c) else {
+            break;
+        };
         bits = (bits << 6) | v as u32;
         nbits += 6;
         if nbits >= 8 {

@@ -31,7 +31,9 @@ impl Cataloger for Dpkg {
             return !rest.contains('/') && (rest.ends_with(".list") || rest.ends_with(".md5sums"));
         }
         if let Some(rest) = path.strip_prefix(DOC) {
-            return rest.split_once('/').is_some_and(|(pkg, f)| !pkg.is_empty() && f == "copyright");
+            return rest
+                .split_once('/')
+                .is_some_and(|(pkg, f)| !pkg.is_empty() && f == "copyright");
         }
         false
     }
@@ -66,10 +68,10 @@ type Paragraph = Vec<(String, String)>;
 
 /// Splits a control file into paragraphs of fields.
 pub fn paragraphs(text: &str) -> impl Iterator<Item = Paragraph> + '_ {
-    let mut lines = text.lines().peekable();
+    let mut lines = text.lines();
     std::iter::from_fn(move || {
         let mut para: Paragraph = Vec::new();
-        while let Some(line) = lines.next() {
+        for line in lines.by_ref() {
             if line.trim().is_empty() {
                 if para.is_empty() {
                     continue;
@@ -92,7 +94,9 @@ pub fn paragraphs(text: &str) -> impl Iterator<Item = Paragraph> + '_ {
 }
 
 fn field<'a>(para: &'a Paragraph, name: &str) -> Option<&'a str> {
-    para.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    para.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 fn package_from(
@@ -127,7 +131,9 @@ fn package_from(
     p.source_name = (!source_name.is_empty() && source_name != name).then(|| source_name.clone());
     p.source_version = source_version.filter(|v| v != version);
     p.supplier = field(para, "Maintainer").map(str::to_string);
-    p.installed_size = field(para, "Installed-Size").and_then(|s| s.parse::<u64>().ok()).map(|k| k * 1024);
+    p.installed_size = field(para, "Installed-Size")
+        .and_then(|s| s.parse::<u64>().ok())
+        .map(|k| k * 1024);
     p.locations.push(Location {
         path: path.to_string(),
         layer,
@@ -138,7 +144,13 @@ fn package_from(
         .iter()
         .filter_map(|f| field(para, f))
         .flat_map(|v| v.split(','))
-        .map(|group| group.split('|').map(relation_name).filter(|n| !n.is_empty()).collect::<Vec<_>>())
+        .map(|group| {
+            group
+                .split('|')
+                .map(relation_name)
+                .filter(|n| !n.is_empty())
+                .collect::<Vec<_>>()
+        })
         .filter(|g| !g.is_empty())
         .collect();
     p.provides = field(para, "Provides")
@@ -168,7 +180,11 @@ fn package_from(
 
 /// The package name of one relation (`libc6 (>= 2.34)`, `python3:any`).
 fn relation_name(rel: &str) -> String {
-    let name = rel.trim().split(|c: char| c.is_whitespace() || c == '(' || c == '[').next().unwrap_or("");
+    let name = rel
+        .trim()
+        .split(|c: char| c.is_whitespace() || c == '(' || c == '[')
+        .next()
+        .unwrap_or("");
     name.split(':').next().unwrap_or("").to_string()
 }
 
@@ -190,7 +206,11 @@ fn package_files(name: &str, arch: &str, distroless: bool, tree: &FileTree) -> V
     let mut files: BTreeSet<String> = BTreeSet::new();
     let mut digests: Vec<(String, String)> = Vec::new();
     for base in &candidates {
-        let list = if distroless { None } else { tree.read(&format!("{base}.list")) };
+        let list = if distroless {
+            None
+        } else {
+            tree.read(&format!("{base}.list"))
+        };
         if let Some(list) = list {
             for line in String::from_utf8_lossy(list).lines() {
                 let l = line.trim();
@@ -199,13 +219,21 @@ fn package_files(name: &str, arch: &str, distroless: bool, tree: &FileTree) -> V
                 }
             }
         }
-        let md5 = if distroless { tree.read(base) } else { tree.read(&format!("{base}.md5sums")) };
+        let md5 = if distroless {
+            tree.read(base)
+        } else {
+            tree.read(&format!("{base}.md5sums"))
+        };
         if let Some(md5) = md5 {
             for line in String::from_utf8_lossy(md5).lines() {
                 if let Some((hash, path)) = line.split_once(char::is_whitespace) {
                     let path = path.trim();
                     if hash.len() == 32 && hash.bytes().all(|b| b.is_ascii_hexdigit()) && !path.is_empty() {
-                        let abs = if path.starts_with('/') { path.to_string() } else { format!("/{path}") };
+                        let abs = if path.starts_with('/') {
+                            path.to_string()
+                        } else {
+                            format!("/{path}")
+                        };
                         digests.push((abs, format!("md5:{}", hash.to_ascii_lowercase())));
                     }
                 }
@@ -224,9 +252,13 @@ fn package_files(name: &str, arch: &str, distroless: bool, tree: &FileTree) -> V
         .map(|(a, _)| a.clone())
         .collect();
     files.retain(|f| {
-        !parents.contains(f) && tree.entry(f).is_none_or(|e| e.kind != drydock_image::FileKind::Directory)
+        !parents.contains(f)
+            && tree
+                .entry(f)
+                .is_none_or(|e| e.kind != drydock_image::FileKind::Directory)
     });
-    let digest_of: std::collections::HashMap<&str, &str> = digests.iter().map(|(p, d)| (p.as_str(), d.as_str())).collect();
+    let digest_of: std::collections::HashMap<&str, &str> =
+        digests.iter().map(|(p, d)| (p.as_str(), d.as_str())).collect();
     let mut out: Vec<PackageFile> = files
         .iter()
         .map(|f| PackageFile {

@@ -6,8 +6,8 @@ pub mod build;
 pub mod dpkg;
 pub mod rpm;
 
-use drydock_image::{Capture, FileTree};
 pub use build::build_sbom;
+use drydock_image::{Capture, FileTree};
 use drydock_sbom::{Distro, Package};
 
 /// What catalogers see besides the file tree.

@@ -129,7 +129,10 @@ impl TarStore {
                     }
                 }
                 tar::EntryType::Link => {
-                    if let Some(t) = entry.link_name_bytes().and_then(|t| normalize_entry(&String::from_utf8_lossy(&t))) {
+                    if let Some(t) = entry
+                        .link_name_bytes()
+                        .and_then(|t| normalize_entry(&String::from_utf8_lossy(&t)))
+                    {
                         links.insert(name, t);
                     }
                 }
@@ -163,7 +166,8 @@ impl BlobStore for TarStore {
             reason: format!("member {rel} is missing"),
         })?;
         let mut f = File::open(&self.path).map_err(|e| ImageError::io(&self.path, e))?;
-        f.seek(SeekFrom::Start(offset)).map_err(|e| ImageError::io(&self.path, e))?;
+        f.seek(SeekFrom::Start(offset))
+            .map_err(|e| ImageError::io(&self.path, e))?;
         Ok(Box::new(std::io::BufReader::with_capacity(1 << 20, f.take(size))))
     }
     fn describe(&self, rel: &str) -> String {
@@ -214,19 +218,30 @@ pub fn open_docker_archive(
         path: path.display().to_string(),
         reason: "no manifest.json (is this a `docker save` archive? for OCI archives use oci-archive:)".into(),
     })?;
-    let entries: Vec<DockerManifestEntry> = serde_json::from_slice(&manifest_bytes).map_err(|e| ImageError::Malformed {
-        what: "docker archive manifest.json",
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
+    let entries: Vec<DockerManifestEntry> =
+        serde_json::from_slice(&manifest_bytes).map_err(|e| ImageError::Malformed {
+            what: "docker archive manifest.json",
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
     let entry = match wanted {
         Some(tag) => entries
             .iter()
-            .find(|e| e.repo_tags.iter().flatten().any(|t| t == tag || t.ends_with(&format!("/{tag}"))))
+            .find(|e| {
+                e.repo_tags
+                    .iter()
+                    .flatten()
+                    .any(|t| t == tag || t.ends_with(&format!("/{tag}")))
+            })
             .ok_or_else(|| ImageError::NotFound {
                 wanted: tag.to_string(),
                 source_name: path.display().to_string(),
-                available: entries.iter().flat_map(|e| e.repo_tags.iter().flatten()).cloned().collect::<Vec<_>>().join(", "),
+                available: entries
+                    .iter()
+                    .flat_map(|e| e.repo_tags.iter().flatten())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })?,
         None => match entries.as_slice() {
             [one] => one,
@@ -241,7 +256,12 @@ pub fn open_docker_archive(
                 return Err(ImageError::NotFound {
                     wanted: "a single image".into(),
                     source_name: path.display().to_string(),
-                    available: many.iter().flat_map(|e| e.repo_tags.iter().flatten()).cloned().collect::<Vec<_>>().join(", "),
+                    available: many
+                        .iter()
+                        .flat_map(|e| e.repo_tags.iter().flatten())
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 })
             }
         },
@@ -252,7 +272,11 @@ pub fn open_docker_archive(
         return Err(ImageError::Malformed {
             what: "docker archive",
             path: path.display().to_string(),
-            reason: format!("config lists {} layers, manifest.json {}", config.diff_ids.len(), entry.layers.len()),
+            reason: format!(
+                "config lists {} layers, manifest.json {}",
+                config.diff_ids.len(),
+                entry.layers.len()
+            ),
         });
     }
     let layers = entry
@@ -344,7 +368,11 @@ fn blob_rel(digest: &str) -> Result<String> {
         path: digest.to_string(),
         reason: "digest has no algorithm".into(),
     })?;
-    let ok = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '+' || c == '.');
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '+' || c == '.')
+    };
     if !ok(alg) || !ok(hex) || hex.contains("..") {
         return Err(ImageError::Malformed {
             what: "descriptor",
@@ -390,12 +418,17 @@ pub fn open_oci_layout<S: BlobStore>(
             reason: "no oci-layout or index.json file (is this an OCI image layout?)".into(),
         });
     }
-    let index: Index = serde_json::from_slice(&read_doc(&store, "index.json", limits)?).map_err(|e| ImageError::Malformed {
-        what: "OCI index.json",
-        path: location.to_string(),
-        reason: e.to_string(),
-    })?;
-    let tags: Vec<String> = index.manifests.iter().filter_map(|d| d.annotations.get(REF_NAME).cloned()).collect();
+    let index: Index =
+        serde_json::from_slice(&read_doc(&store, "index.json", limits)?).map_err(|e| ImageError::Malformed {
+            what: "OCI index.json",
+            path: location.to_string(),
+            reason: e.to_string(),
+        })?;
+    let tags: Vec<String> = index
+        .manifests
+        .iter()
+        .filter_map(|d| d.annotations.get(REF_NAME).cloned())
+        .collect();
     let chosen = match tag {
         Some(t) => index
             .manifests
@@ -411,8 +444,13 @@ pub fn open_oci_layout<S: BlobStore>(
         None => {
             let host = Platform::host();
             let want = platform.unwrap_or(&host);
-            let untagged_platform_match = index.manifests.iter().all(|d| d.annotations.get(REF_NAME).is_none());
-            match index.manifests.iter().find(|d| untagged_platform_match && d.platform.as_ref().is_some_and(|p| want.matches(&p.os, &p.architecture, p.variant.as_deref()))) {
+            let untagged_platform_match = index.manifests.iter().all(|d| !d.annotations.contains_key(REF_NAME));
+            match index.manifests.iter().find(|d| {
+                untagged_platform_match
+                    && d.platform
+                        .as_ref()
+                        .is_some_and(|p| want.matches(&p.os, &p.architecture, p.variant.as_deref()))
+            }) {
                 Some(d) => d.clone(),
                 None => {
                     return Err(ImageError::NotFound {
@@ -498,7 +536,11 @@ fn resolve_platform(
     let found = index
         .manifests
         .iter()
-        .find(|d| d.platform.as_ref().is_some_and(|p| want.matches(&p.os, &p.architecture, p.variant.as_deref())))
+        .find(|d| {
+            d.platform
+                .as_ref()
+                .is_some_and(|p| want.matches(&p.os, &p.architecture, p.variant.as_deref()))
+        })
         .cloned()
         .ok_or_else(|| ImageError::NotFound {
             wanted: format!("platform {want}"),

@@ -69,7 +69,10 @@ impl LayerCache {
     pub fn put(&self, key: &str, index: &LayerIndex) -> Result<()> {
         let final_path = self.path(key);
         let dir = final_path.parent().unwrap_or(&self.dir).to_path_buf();
-        let err = |e| ImageError::Cache { path: dir.clone(), source: e };
+        let err = |e| ImageError::Cache {
+            path: dir.clone(),
+            source: e,
+        };
         fs::create_dir_all(&dir).map_err(err)?;
         let tmp = dir.join(format!(".{key}.{}.tmp", std::process::id()));
         let write = || -> std::io::Result<()> {

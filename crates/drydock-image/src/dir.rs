@@ -65,16 +65,23 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
                 });
             }
             let link = if kind == FileKind::Symlink {
-                fs::read_link(&real_child).ok().map(|t| t.to_string_lossy().into_owned())
+                fs::read_link(&real_child)
+                    .ok()
+                    .map(|t| t.to_string_lossy().into_owned())
             } else {
                 None
             };
             if kind == FileKind::Regular && capture.wants(&path) {
                 if md.len() > limits.max_captured_file || captured_total + md.len() > limits.max_captured_per_layer {
-                    index.warnings.push(format!("not captured {path}: {} bytes is over the capture limit", md.len()));
+                    index.warnings.push(format!(
+                        "not captured {path}: {} bytes is over the capture limit",
+                        md.len()
+                    ));
                 } else {
                     let mut buf = Vec::with_capacity(md.len() as usize);
-                    match fs::File::open(&real_child).and_then(|f| f.take(limits.max_captured_file).read_to_end(&mut buf)) {
+                    match fs::File::open(&real_child)
+                        .and_then(|f| f.take(limits.max_captured_file).read_to_end(&mut buf))
+                    {
                         Ok(_) => {
                             captured_total += buf.len() as u64;
                             index.captured.insert(path.clone(), Content::from(buf));

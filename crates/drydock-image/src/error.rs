@@ -37,7 +37,9 @@ pub enum ImageError {
         actual: String,
     },
     /// A limit on input size was exceeded (decompression bomb, absurd entry counts).
-    #[error("layer {layer} ({digest}) exceeds the {limit} limit of {max}; raise it in the limits if the image is genuine")]
+    #[error(
+        "layer {layer} ({digest}) exceeds the {limit} limit of {max}; raise it in the limits if the image is genuine"
+    )]
     LimitExceeded {
         layer: usize,
         digest: String,

@@ -67,7 +67,11 @@ impl LayerBuilder {
     /// Deletes a path of the lower layers (`.wh.<name>`).
     pub fn whiteout(self, path: &str) -> Self {
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
-        let wh = if dir.is_empty() { format!(".wh.{name}") } else { format!("{dir}/.wh.{name}") };
+        let wh = if dir.is_empty() {
+            format!(".wh.{name}")
+        } else {
+            format!("{dir}/.wh.{name}")
+        };
         self.file(&wh, b"", 0o644)
     }
 
@@ -233,7 +237,10 @@ impl ImageBuilder {
     pub fn write_oci_dir(&self, dir: &Path, tag: &str) -> io::Result<()> {
         fs::create_dir_all(dir.join("blobs/sha256"))?;
         for (digest, bytes) in self.blobs() {
-            fs::write(dir.join("blobs/sha256").join(digest.trim_start_matches("sha256:")), bytes)?;
+            fs::write(
+                dir.join("blobs/sha256").join(digest.trim_start_matches("sha256:")),
+                bytes,
+            )?;
         }
         let manifest = self.manifest_json();
         fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#)?;

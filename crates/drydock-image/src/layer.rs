@@ -59,10 +59,7 @@ pub enum Compression {
 /// Refuses media types that are not filesystem layers (signatures, attestations...).
 pub fn check_media_type(id: &LayerId) -> Result<()> {
     let mt = id.media_type.as_str();
-    let ok = mt.is_empty()
-        || mt.contains("tar")
-        || mt.ends_with(".rootfs.diff")
-        || mt == "application/octet-stream";
+    let ok = mt.is_empty() || mt.contains("tar") || mt.ends_with(".rootfs.diff") || mt == "application/octet-stream";
     if ok {
         Ok(())
     } else {
@@ -74,12 +71,7 @@ pub fn check_media_type(id: &LayerId) -> Result<()> {
 }
 
 /// Streams one layer blob and returns what it holds.
-pub fn index_layer(
-    blob: impl Read,
-    id: &LayerId,
-    capture: &dyn Capture,
-    limits: &Limits,
-) -> Result<LayerIndex> {
+pub fn index_layer(blob: impl Read, id: &LayerId, capture: &dyn Capture, limits: &Limits) -> Result<LayerIndex> {
     check_media_type(id)?;
     let mut hashing = HashingReader::new(blob);
     let mut head = [0u8; 4];
@@ -147,7 +139,9 @@ fn walk_tar(
         }
         let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let Some(path) = normalize_entry(&raw_path) else {
-            index.warnings.push(format!("skipped {raw_path:?}: path leaves the image root"));
+            index
+                .warnings
+                .push(format!("skipped {raw_path:?}: path leaves the image root"));
             continue;
         };
         let name = file_name(&path);
@@ -156,7 +150,9 @@ fn walk_tar(
             if hidden == ".wh..opq" {
                 index.opaque_dirs.push(dir.to_string());
             } else if hidden.is_empty() || hidden == "." || hidden == ".." || hidden.contains('/') {
-                index.warnings.push(format!("skipped whiteout {raw_path:?}: names nothing"));
+                index
+                    .warnings
+                    .push(format!("skipped whiteout {raw_path:?}: names nothing"));
             } else {
                 index.whiteouts.push(join(dir, hidden));
             }
@@ -172,7 +168,9 @@ fn walk_tar(
             tar::EntryType::Block => FileKind::BlockDevice,
             tar::EntryType::Fifo => FileKind::Fifo,
             other => {
-                index.warnings.push(format!("skipped {path}: unsupported tar entry type {other:?}"));
+                index
+                    .warnings
+                    .push(format!("skipped {path}: unsupported tar entry type {other:?}"));
                 continue;
             }
         };
@@ -192,7 +190,9 @@ fn walk_tar(
                 match normalize_entry(&target) {
                     Some(t) => Some(t),
                     None => {
-                        index.warnings.push(format!("skipped hard link {path} -> {target:?}: target leaves the image root"));
+                        index.warnings.push(format!(
+                            "skipped hard link {path} -> {target:?}: target leaves the image root"
+                        ));
                         continue;
                     }
                 }
@@ -208,7 +208,9 @@ fn walk_tar(
                     limits.max_captured_file
                 ));
             } else if captured_total + size > limits.max_captured_per_layer {
-                index.warnings.push(format!("not captured {path}: layer capture budget spent"));
+                index
+                    .warnings
+                    .push(format!("not captured {path}: layer capture budget spent"));
             } else {
                 let mut buf = Vec::with_capacity(size as usize);
                 (&mut entry)

@@ -75,13 +75,12 @@ pub fn read_layers(opened: &Opened, opts: &ReadOptions<'_>) -> Result<ReadLayers
     }
 }
 
-fn read_image_layers(
-    meta: &ImageMeta,
-    source: &dyn source::LayerSource,
-    opts: &ReadOptions<'_>,
-) -> Result<ReadLayers> {
+/// One layer's outcome: its index and whether it came from the cache.
+type Slot = Mutex<Option<Result<(LayerIndex, bool)>>>;
+
+fn read_image_layers(meta: &ImageMeta, source: &dyn source::LayerSource, opts: &ReadOptions<'_>) -> Result<ReadLayers> {
     let n = meta.layers.len();
-    let results: Vec<Mutex<Option<Result<(LayerIndex, bool)>>>> = (0..n).map(|_| Mutex::new(None)).collect();
+    let results: Vec<Slot> = (0..n).map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let fingerprint = opts.capture.fingerprint();
     let threads = opts.threads.clamp(1, n.max(1));
@@ -130,7 +129,11 @@ fn read_one(
     opts: &ReadOptions<'_>,
     fingerprint: &str,
 ) -> Result<(LayerIndex, bool)> {
-    let cache_id = if info.digest.is_empty() { info.diff_id.clone().unwrap_or_default() } else { info.digest.clone() };
+    let cache_id = if info.digest.is_empty() {
+        info.diff_id.clone().unwrap_or_default()
+    } else {
+        info.digest.clone()
+    };
     let key = opts
         .cache
         .as_ref()

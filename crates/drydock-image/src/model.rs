@@ -95,12 +95,7 @@ pub struct ImageMeta {
 impl ImageMeta {
     /// Attaches the non-empty history steps to the layers they produced.
     pub fn attach_history(&mut self) {
-        let steps: Vec<&HistoryStep> = self
-            .config
-            .history
-            .iter()
-            .filter(|h| !h.empty_layer)
-            .collect();
+        let steps: Vec<&HistoryStep> = self.config.history.iter().filter(|h| !h.empty_layer).collect();
         if steps.len() == self.layers.len() {
             for (layer, step) in self.layers.iter_mut().zip(steps) {
                 layer.created_by = step.created_by.clone();

@@ -87,8 +87,14 @@ mod tests {
 
     #[test]
     fn link_targets_stay_inside_the_root() {
-        assert_eq!(resolve_link_target("/usr/bin/python3", "python3.11"), "/usr/bin/python3.11");
-        assert_eq!(resolve_link_target("/etc/os-release", "../usr/lib/os-release"), "/usr/lib/os-release");
+        assert_eq!(
+            resolve_link_target("/usr/bin/python3", "python3.11"),
+            "/usr/bin/python3.11"
+        );
+        assert_eq!(
+            resolve_link_target("/etc/os-release", "../usr/lib/os-release"),
+            "/usr/lib/os-release"
+        );
         assert_eq!(resolve_link_target("/a/b", "../../../../etc/shadow"), "/etc/shadow");
         assert_eq!(resolve_link_target("/a/b", "/../../etc"), "/etc");
     }

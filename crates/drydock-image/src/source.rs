@@ -27,9 +27,18 @@ pub enum SourceSpec {
 
 /// The schemes accepted before a colon, with what they read.
 pub const SCHEMES: &[(&str, &str)] = &[
-    ("registry", "an image in a registry, pulled directly (e.g. registry:alpine:3.20)"),
-    ("docker-archive", "a `docker save` tar (docker-archive:image.tar[:repo:tag])"),
-    ("oci-archive", "an OCI layout packed in a tar (oci-archive:image.oci.tar[:tag])"),
+    (
+        "registry",
+        "an image in a registry, pulled directly (e.g. registry:alpine:3.20)",
+    ),
+    (
+        "docker-archive",
+        "a `docker save` tar (docker-archive:image.tar[:repo:tag])",
+    ),
+    (
+        "oci-archive",
+        "an OCI layout packed in a tar (oci-archive:image.oci.tar[:tag])",
+    ),
     ("oci-dir", "an OCI layout directory (oci-dir:path[:tag])"),
     ("dir", "a plain directory such as a root filesystem (dir:/)"),
 ];
@@ -46,7 +55,13 @@ impl SourceSpec {
             return Err(bad("empty source"));
         }
         if let Some((scheme, rest)) = input.split_once(':') {
-            let need = |r: &str| if r.is_empty() { Err(bad("nothing after the scheme")) } else { Ok(()) };
+            let need = |r: &str| {
+                if r.is_empty() {
+                    Err(bad("nothing after the scheme"))
+                } else {
+                    Ok(())
+                }
+            };
             match scheme {
                 "registry" | "docker" => {
                     need(rest)?;
@@ -103,7 +118,11 @@ fn split_path_tag(rest: &str, tag_may_have_colon: bool) -> (PathBuf, Option<Stri
             return (PathBuf::from(&rest[..i]), Some(rest[i + 1..].to_string()));
         }
     }
-    let cut = if tag_may_have_colon { rest.find(':') } else { rest.rfind(':') };
+    let cut = if tag_may_have_colon {
+        rest.find(':')
+    } else {
+        rest.rfind(':')
+    };
     match cut {
         Some(i) if i > 0 && i + 1 < rest.len() && !rest[i + 1..].contains('/') => {
             (PathBuf::from(&rest[..i]), Some(rest[i + 1..].to_string()))
@@ -180,12 +199,26 @@ pub fn open(spec: &SourceSpec, input: &str, opts: &OpenOptions) -> Result<Opened
         }
         SourceSpec::OciArchive(path, tag) => {
             let store = TarStore::open(path, &opts.limits)?;
-            let (m, l) = open_oci_layout(store, "oci-archive", &path.display().to_string(), tag.as_deref(), opts.platform.as_ref(), &opts.limits)?;
+            let (m, l) = open_oci_layout(
+                store,
+                "oci-archive",
+                &path.display().to_string(),
+                tag.as_deref(),
+                opts.platform.as_ref(),
+                &opts.limits,
+            )?;
             (m, Box::new(l))
         }
         SourceSpec::OciDir(path, tag) => {
             let store = DirStore::new(path);
-            let (m, l) = open_oci_layout(store, "oci-dir", &path.display().to_string(), tag.as_deref(), opts.platform.as_ref(), &opts.limits)?;
+            let (m, l) = open_oci_layout(
+                store,
+                "oci-dir",
+                &path.display().to_string(),
+                tag.as_deref(),
+                opts.platform.as_ref(),
+                &opts.limits,
+            )?;
             (m, Box::new(l))
         }
         SourceSpec::Dir(path) => {
@@ -210,7 +243,10 @@ pub fn open(spec: &SourceSpec, input: &str, opts: &OpenOptions) -> Result<Opened
                 }],
                 ..Default::default()
             };
-            return Ok(Opened::Directory { meta, root: path.clone() });
+            return Ok(Opened::Directory {
+                meta,
+                root: path.clone(),
+            });
         }
     };
     meta.source.input = input.to_string();
@@ -223,7 +259,10 @@ mod tests {
 
     #[test]
     fn schemes_and_bare_references() {
-        assert_eq!(SourceSpec::parse("alpine:3.20").unwrap(), SourceSpec::Registry("alpine:3.20".into()));
+        assert_eq!(
+            SourceSpec::parse("alpine:3.20").unwrap(),
+            SourceSpec::Registry("alpine:3.20".into())
+        );
         assert_eq!(
             SourceSpec::parse("registry:127.0.0.1:5000/fx/bookworm:rich").unwrap(),
             SourceSpec::Registry("127.0.0.1:5000/fx/bookworm:rich".into())

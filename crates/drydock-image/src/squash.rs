@@ -165,7 +165,15 @@ mod tests {
     use super::*;
 
     fn file(layer: usize) -> FileEntry {
-        FileEntry { kind: FileKind::Regular, mode: 0o644, uid: 0, gid: 0, size: 1, link: None, layer }
+        FileEntry {
+            kind: FileKind::Regular,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            size: 1,
+            link: None,
+            layer,
+        }
     }
 
     fn layer(files: &[&str], idx: usize) -> LayerIndex {
@@ -195,11 +203,19 @@ mod tests {
         let mut l = layer(&["/usr/lib/os-release"], 0);
         l.entries.insert(
             "/etc/os-release".into(),
-            FileEntry { kind: FileKind::Symlink, link: Some("../../../../usr/lib/os-release".into()), ..file(0) },
+            FileEntry {
+                kind: FileKind::Symlink,
+                link: Some("../../../../usr/lib/os-release".into()),
+                ..file(0)
+            },
         );
         l.entries.insert(
             "/loop".into(),
-            FileEntry { kind: FileKind::Symlink, link: Some("/loop".into()), ..file(0) },
+            FileEntry {
+                kind: FileKind::Symlink,
+                link: Some("/loop".into()),
+                ..file(0)
+            },
         );
         let t = FileTree::squash([&l], 8);
         assert_eq!(&**t.read("/etc/os-release").unwrap(), b"/usr/lib/os-release");

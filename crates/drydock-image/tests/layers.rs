@@ -17,7 +17,13 @@ impl Capture for Wants {
     }
 }
 
-const WANTS: Wants = Wants(&["/etc/os-release", "/usr/lib/os-release", "/etc/motd", "/etc/motd-hard", "/opt/app/config"]);
+const WANTS: Wants = Wants(&[
+    "/etc/os-release",
+    "/usr/lib/os-release",
+    "/etc/motd",
+    "/etc/motd-hard",
+    "/opt/app/config",
+]);
 
 fn base_layer() -> Vec<u8> {
     LayerBuilder::new()
@@ -43,7 +49,11 @@ fn upper_layer() -> Vec<u8> {
 }
 
 fn index(tar: &[u8], idx: usize) -> drydock_image::LayerIndex {
-    let id = LayerId { index: idx, digest: Some(sha256(tar)), ..Default::default() };
+    let id = LayerId {
+        index: idx,
+        digest: Some(sha256(tar)),
+        ..Default::default()
+    };
     index_layer(tar, &id, &WANTS, &Limits::default()).expect("layer indexes")
 }
 
@@ -54,12 +64,21 @@ fn squashed_view_honours_whiteouts_opaque_dirs_and_links() {
     assert_eq!(upper.whiteouts, ["/var/lib/removed"]);
     assert_eq!(upper.opaque_dirs, ["/opt/app"]);
     let tree = FileTree::squash([&base, &upper], 40);
-    assert!(tree.entry("/var/lib/removed/data").is_none(), "whited-out directory's children are gone");
-    assert!(tree.entry("/opt/app/extra").is_none(), "opaque directory hides lower contents");
+    assert!(
+        tree.entry("/var/lib/removed/data").is_none(),
+        "whited-out directory's children are gone"
+    );
+    assert!(
+        tree.entry("/opt/app/extra").is_none(),
+        "opaque directory hides lower contents"
+    );
     assert_eq!(&**tree.read("/opt/app/config").unwrap(), b"new");
     assert_eq!(tree.entry("/opt/app/config").unwrap().layer, 1);
     assert_eq!(tree.entry("/opt/app/config").unwrap().mode, 0o600);
-    assert_eq!(&**tree.read("/etc/os-release").unwrap(), b"ID=debian\nVERSION_ID=\"12\"\n");
+    assert_eq!(
+        &**tree.read("/etc/os-release").unwrap(),
+        b"ID=debian\nVERSION_ID=\"12\"\n"
+    );
     assert_eq!(&**tree.read("/etc/motd").unwrap(), b"upper motd");
     // The hard link was captured from the base layer's content.
     assert_eq!(&**tree.read("/etc/motd-hard").unwrap(), b"base motd");
@@ -74,7 +93,12 @@ fn compressed_layers_stream_the_same() {
     let tar = base_layer();
     let plain = index(&tar, 0);
     for blob in [gzip(&tar), drydock_image::fixture::zstd(&tar)] {
-        let id = LayerId { index: 0, digest: Some(sha256(&blob)), diff_id: Some(sha256(&tar)), ..Default::default() };
+        let id = LayerId {
+            index: 0,
+            digest: Some(sha256(&blob)),
+            diff_id: Some(sha256(&tar)),
+            ..Default::default()
+        };
         let idx = index_layer(&blob[..], &id, &WANTS, &Limits::default()).unwrap();
         assert_eq!(idx.entries, plain.entries);
         assert_eq!(idx.captured, plain.captured);
@@ -87,7 +111,12 @@ fn hostile_entries_are_skipped_with_a_warning() {
     let tar = LayerBuilder::new()
         .raw(b"../../etc/evil", tar::EntryType::Regular, None, b"x")
         .raw(b"a/../../escape", tar::EntryType::Regular, None, b"x")
-        .raw(b"etc/shadow-link", tar::EntryType::Symlink, Some(b"/../../../../etc/shadow"), b"")
+        .raw(
+            b"etc/shadow-link",
+            tar::EntryType::Symlink,
+            Some(b"/../../../../etc/shadow"),
+            b"",
+        )
         .raw(b"bad-hardlink", tar::EntryType::Link, Some(b"../../outside"), b"")
         .raw(b"dev/sda", tar::EntryType::Block, None, b"")
         .file("etc/shadow", b"root:*:1::::::\n", 0o640)
@@ -106,8 +135,15 @@ fn decompression_bomb_hits_the_limit() {
     let tar = LayerBuilder::new().file("zeros", &vec![0u8; 4 << 20], 0o644).finish();
     let blob = gzip(&tar);
     assert!(blob.len() < 64 << 10, "the bomb is small compressed");
-    let limits = Limits { max_layer_uncompressed: 1 << 20, ..Limits::default() };
-    let id = LayerId { index: 3, digest: Some(sha256(&blob)), ..Default::default() };
+    let limits = Limits {
+        max_layer_uncompressed: 1 << 20,
+        ..Limits::default()
+    };
+    let id = LayerId {
+        index: 3,
+        digest: Some(sha256(&blob)),
+        ..Default::default()
+    };
     match index_layer(&blob[..], &id, &WANTS, &limits) {
         Err(ImageError::LimitExceeded { layer: 3, limit, .. }) => assert_eq!(limit, "uncompressed layer size"),
         other => panic!("expected the limit, got {other:?}"),
@@ -118,18 +154,41 @@ fn decompression_bomb_hits_the_limit() {
 fn truncated_and_tampered_layers_are_errors() {
     let blob = gzip(&base_layer());
     let cut = &blob[..blob.len() / 2];
-    let id = LayerId { index: 0, digest: Some(sha256(&blob)), ..Default::default() };
-    assert!(matches!(index_layer(cut, &id, &WANTS, &Limits::default()), Err(ImageError::CorruptLayer { .. })));
-    let other = LayerId { index: 0, digest: Some(sha256(b"something else")), ..Default::default() };
-    assert!(matches!(index_layer(&blob[..], &other, &WANTS, &Limits::default()), Err(ImageError::DigestMismatch { .. })));
-    let sig = LayerId { media_type: "application/vnd.dev.cosign.simplesigning.v1+json".into(), ..Default::default() };
-    assert!(matches!(index_layer(&blob[..], &sig, &WANTS, &Limits::default()), Err(ImageError::UnsupportedMediaType { .. })));
+    let id = LayerId {
+        index: 0,
+        digest: Some(sha256(&blob)),
+        ..Default::default()
+    };
+    assert!(matches!(
+        index_layer(cut, &id, &WANTS, &Limits::default()),
+        Err(ImageError::CorruptLayer { .. })
+    ));
+    let other = LayerId {
+        index: 0,
+        digest: Some(sha256(b"something else")),
+        ..Default::default()
+    };
+    assert!(matches!(
+        index_layer(&blob[..], &other, &WANTS, &Limits::default()),
+        Err(ImageError::DigestMismatch { .. })
+    ));
+    let sig = LayerId {
+        media_type: "application/vnd.dev.cosign.simplesigning.v1+json".into(),
+        ..Default::default()
+    };
+    assert!(matches!(
+        index_layer(&blob[..], &sig, &WANTS, &Limits::default()),
+        Err(ImageError::UnsupportedMediaType { .. })
+    ));
 }
 
 #[test]
 fn oversized_files_are_not_captured() {
     let tar = LayerBuilder::new().file("etc/motd", &vec![b'x'; 4096], 0o644).finish();
-    let limits = Limits { max_captured_file: 1024, ..Limits::default() };
+    let limits = Limits {
+        max_captured_file: 1024,
+        ..Limits::default()
+    };
     let idx = index_layer(&tar[..], &LayerId::default(), &WANTS, &limits).unwrap();
     assert!(idx.captured.is_empty());
     assert!(idx.warnings[0].contains("/etc/motd"));
@@ -146,7 +205,13 @@ fn read(spec: &str, cache: Option<LayerCache>) -> (Opened, drydock_image::ReadLa
     let opened = open(&SourceSpec::parse(spec).unwrap(), spec, &OpenOptions::default()).unwrap();
     let layers = read_layers(
         &opened,
-        &ReadOptions { capture: &WANTS, limits: Limits::default(), cache, threads: 2, progress: &NoProgress },
+        &ReadOptions {
+            capture: &WANTS,
+            limits: Limits::default(),
+            cache,
+            threads: 2,
+            progress: &NoProgress,
+        },
     )
     .unwrap();
     (opened, layers)
@@ -158,7 +223,8 @@ fn every_local_format_reads_the_same_image() {
     let img = image();
     img.write_oci_dir(&dir.path().join("layout"), "v1").unwrap();
     img.write_oci_archive(&dir.path().join("img.oci.tar"), "v1").unwrap();
-    img.write_docker_archive(&dir.path().join("img.docker.tar"), "fx/test:v1").unwrap();
+    img.write_docker_archive(&dir.path().join("img.docker.tar"), "fx/test:v1")
+        .unwrap();
     let mut trees = Vec::new();
     for spec in [
         format!("oci-dir:{}:v1", dir.path().join("layout").display()),
@@ -170,9 +236,17 @@ fn every_local_format_reads_the_same_image() {
         let (opened, read) = read(&spec, None);
         let meta = opened.meta();
         assert_eq!(meta.layers.len(), 2, "{spec}");
-        assert_eq!(meta.layers[1].created_by.as_deref(), Some("RUN rm -rf /var/lib/removed"), "{spec}");
+        assert_eq!(
+            meta.layers[1].created_by.as_deref(),
+            Some("RUN rm -rf /var/lib/removed"),
+            "{spec}"
+        );
         let tree = FileTree::squash(read.layers.iter().map(|l| &**l), 40);
-        trees.push(tree.entries().map(|(p, e)| (p.to_string(), e.clone())).collect::<Vec<_>>());
+        trees.push(
+            tree.entries()
+                .map(|(p, e)| (p.to_string(), e.clone()))
+                .collect::<Vec<_>>(),
+        );
     }
     assert!(trees.windows(2).all(|w| w[0] == w[1]));
 }
@@ -182,7 +256,9 @@ fn unknown_tag_lists_the_available_ones() {
     let dir = tempfile::tempdir().unwrap();
     image().write_oci_dir(dir.path(), "v1").unwrap();
     let spec = format!("oci-dir:{}:nope", dir.path().display());
-    let err = open(&SourceSpec::parse(&spec).unwrap(), &spec, &OpenOptions::default()).err().unwrap();
+    let err = open(&SourceSpec::parse(&spec).unwrap(), &spec, &OpenOptions::default())
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("available: v1"), "{err}");
 }
 
@@ -194,12 +270,22 @@ fn layer_cache_skips_layers_already_read() {
     // A second image on the same base layer with a different upper layer.
     ImageBuilder::new()
         .layer(base_layer(), Storage::Gzip, "ADD base.tar /")
-        .layer(LayerBuilder::new().file("etc/motd", b"b", 0o644).finish(), Storage::Gzip, "RUN b")
+        .layer(
+            LayerBuilder::new().file("etc/motd", b"b", 0o644).finish(),
+            Storage::Gzip,
+            "RUN b",
+        )
         .write_oci_dir(&dir.path().join("b"), "b")
         .unwrap();
-    let (_, first) = read(&format!("oci-dir:{}", dir.path().join("a").display()), Some(cache.clone()));
+    let (_, first) = read(
+        &format!("oci-dir:{}", dir.path().join("a").display()),
+        Some(cache.clone()),
+    );
     assert_eq!(first.from_cache, [false, false]);
-    let (_, again) = read(&format!("oci-dir:{}", dir.path().join("a").display()), Some(cache.clone()));
+    let (_, again) = read(
+        &format!("oci-dir:{}", dir.path().join("a").display()),
+        Some(cache.clone()),
+    );
     assert_eq!(again.from_cache, [true, true]);
     assert_eq!(again.layers[1].captured, first.layers[1].captured);
     let (_, other) = read(&format!("oci-dir:{}", dir.path().join("b").display()), Some(cache));

@@ -18,7 +18,11 @@ pub fn escape(value: &str) -> String {
 
 /// An application CPE for vendor, product and version.
 pub fn application(vendor: &str, product: &str, version: &str) -> String {
-    let v = if version.is_empty() { "*".to_string() } else { escape(version) };
+    let v = if version.is_empty() {
+        "*".to_string()
+    } else {
+        escape(version)
+    };
     format!("cpe:2.3:a:{}:{}:{}:*:*:*:*:*:*:*", escape(vendor), escape(product), v)
 }
 
@@ -40,7 +44,13 @@ mod tests {
 
     #[test]
     fn values_are_escaped() {
-        assert_eq!(application("gnu", "gcc-c++", "12.2.0"), "cpe:2.3:a:gnu:gcc-c\\+\\+:12.2.0:*:*:*:*:*:*:*");
-        assert_eq!(application("openssl", "openssl", ""), "cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*");
+        assert_eq!(
+            application("gnu", "gcc-c++", "12.2.0"),
+            "cpe:2.3:a:gnu:gcc-c\\+\\+:12.2.0:*:*:*:*:*:*:*"
+        );
+        assert_eq!(
+            application("openssl", "openssl", ""),
+            "cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*"
+        );
     }
 }

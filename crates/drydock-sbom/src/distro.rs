@@ -19,7 +19,10 @@ pub const RELEASE_FILES: &[&str] = &[
 /// Detects the distro from the captured release files.
 pub fn detect(tree: &FileTree) -> Option<Distro> {
     for path in ["/etc/os-release", "/usr/lib/os-release"] {
-        if let Some(d) = tree.read(path).and_then(|c| parse_os_release(&String::from_utf8_lossy(c))) {
+        if let Some(d) = tree
+            .read(path)
+            .and_then(|c| parse_os_release(&String::from_utf8_lossy(c)))
+        {
             return Some(d);
         }
     }
@@ -35,7 +38,11 @@ pub fn detect(tree: &FileTree) -> Option<Distro> {
         let major = v.split('.').next().unwrap_or("").to_string();
         return Some(Distro {
             id: "debian".into(),
-            version_id: if major.chars().all(|c| c.is_ascii_digit()) { major } else { v },
+            version_id: if major.chars().all(|c| c.is_ascii_digit()) {
+                major
+            } else {
+                v
+            },
             ..Default::default()
         });
     }
@@ -66,7 +73,11 @@ pub fn parse_os_release(text: &str) -> Option<Distro> {
 }
 
 fn unquote(v: &str) -> String {
-    let v = v.strip_prefix('"').and_then(|x| x.strip_suffix('"')).or_else(|| v.strip_prefix('\'').and_then(|x| x.strip_suffix('\''))).unwrap_or(v);
+    let v = v
+        .strip_prefix('"')
+        .and_then(|x| x.strip_suffix('"'))
+        .or_else(|| v.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')))
+        .unwrap_or(v);
     v.replace("\\\"", "\"").replace("\\$", "$").replace("\\\\", "\\")
 }
 

@@ -177,10 +177,16 @@ mod tests {
 
     #[test]
     fn special_characters_are_encoded() {
-        let p = Purl::new("rpm", "gcc-c++").namespace("redhat").version("1:8.5.0-4.el8").qualifier("arch", "x86_64");
+        let p = Purl::new("rpm", "gcc-c++")
+            .namespace("redhat")
+            .version("1:8.5.0-4.el8")
+            .qualifier("arch", "x86_64");
         assert_eq!(p.to_string(), "pkg:rpm/redhat/gcc-c%2B%2B@1:8.5.0-4.el8?arch=x86_64");
         let npm = Purl::new("npm", "core").namespace("@babel").version("7.0.0");
         assert_eq!(npm.to_string(), "pkg:npm/%40babel/core@7.0.0");
-        assert_eq!(Purl::parse(&npm.to_string()).unwrap().namespace.as_deref(), Some("@babel"));
+        assert_eq!(
+            Purl::parse(&npm.to_string()).unwrap().namespace.as_deref(),
+            Some("@babel")
+        );
     }
 }

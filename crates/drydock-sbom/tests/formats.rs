@@ -2,12 +2,9 @@
 
 use drydock_image::{ImageMeta, LayerInfo, SourceInfo};
 use drydock_sbom::formats::{
-    to_cyclonedx_json, to_cyclonedx_json_with, to_spdx_json_with, write_cyclonedx_with,
-    write_spdx_with, EncodeOptions,
+    to_cyclonedx_json, to_cyclonedx_json_with, to_spdx_json_with, write_cyclonedx_with, write_spdx_with, EncodeOptions,
 };
-use drydock_sbom::{
-    cpe, Distro, Location, Package, PackageType, Purl, Relationship, RelationshipKind, Sbom,
-};
+use drydock_sbom::{cpe, Distro, Location, Package, PackageType, Purl, Relationship, RelationshipKind, Sbom};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,12 +18,7 @@ fn opts() -> EncodeOptions {
 }
 
 fn deb() -> Package {
-    let mut p = Package::new(
-        PackageType::Deb,
-        "perl-base",
-        "5.36.0-7+deb12u1",
-        "dpkg-db-cataloger",
-    );
+    let mut p = Package::new(PackageType::Deb, "perl-base", "5.36.0-7+deb12u1", "dpkg-db-cataloger");
     p.architecture = Some("amd64".into());
     p.source_name = Some("perl".into());
     p.source_version = Some("5.36.0-7+deb12u1".into());
@@ -50,12 +42,7 @@ fn deb() -> Package {
 }
 
 fn rpm() -> Package {
-    let mut p = Package::new(
-        PackageType::Rpm,
-        "gcc-c++",
-        "1:8.5.0-4.el8",
-        "rpm-db-cataloger",
-    );
+    let mut p = Package::new(PackageType::Rpm, "gcc-c++", "1:8.5.0-4.el8", "rpm-db-cataloger");
     p.architecture = Some("x86_64".into());
     p.licenses = vec!["GPLv3+ and GPLv3+ with exceptions".into()];
     p.supplier = Some("Red Hat, Inc.".into());
@@ -75,12 +62,7 @@ fn rpm() -> Package {
 }
 
 fn python() -> Package {
-    let mut p = Package::new(
-        PackageType::Python,
-        "requests",
-        "2.31.0",
-        "python-installed-cataloger",
-    );
+    let mut p = Package::new(PackageType::Python, "requests", "2.31.0", "python-installed-cataloger");
     p.licenses = vec!["apache-2.0 OR mit".into()];
     p.purl = Purl::new("pypi", "requests").version("2.31.0").to_string();
     p.locations = vec![Location {
@@ -161,9 +143,7 @@ fn arr<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
 }
 
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("{key} is not a string: {v}"))
+    v[key].as_str().unwrap_or_else(|| panic!("{key} is not a string: {v}"))
 }
 
 fn cdx_component<'a>(bom: &'a Value, name: &str) -> &'a Value {
@@ -227,30 +207,15 @@ fn cyclonedx_components_carry_identifiers_licenses_and_properties() {
         assert_eq!(c["type"], "library");
         assert_eq!(c["version"], p.version.as_str());
         assert_eq!(c["purl"], p.purl.as_str(), "purl of {}", p.name);
-        assert_eq!(
-            Purl::parse(s(c, "purl")).map(|x| x.name),
-            Some(p.name.clone())
-        );
+        assert_eq!(Purl::parse(s(c, "purl")).map(|x| x.name), Some(p.name.clone()));
         if let Some(first) = p.cpes.first() {
             assert_eq!(c["cpe"], first.as_str());
         }
-        assert_eq!(
-            prop(c, "drydock:package:type"),
-            Some(p.package_type.as_str())
-        );
-        assert_eq!(
-            prop(c, "drydock:package:foundBy"),
-            Some(p.found_by.as_str())
-        );
-        assert_eq!(
-            prop(c, "drydock:location:0:path"),
-            Some(p.locations[0].path.as_str())
-        );
+        assert_eq!(prop(c, "drydock:package:type"), Some(p.package_type.as_str()));
+        assert_eq!(prop(c, "drydock:package:foundBy"), Some(p.found_by.as_str()));
+        assert_eq!(prop(c, "drydock:location:0:path"), Some(p.locations[0].path.as_str()));
         let layer = p.locations[0].layer.to_string();
-        assert_eq!(
-            prop(c, "drydock:location:0:layerIndex"),
-            Some(layer.as_str())
-        );
+        assert_eq!(prop(c, "drydock:location:0:layerIndex"), Some(layer.as_str()));
         assert_eq!(
             prop(c, "drydock:location:0:layerDigest"),
             Some(p.locations[0].layer_digest.as_str())
@@ -266,10 +231,7 @@ fn cyclonedx_components_carry_identifiers_licenses_and_properties() {
     assert_eq!(perl["publisher"], "Niko Tyni <ntyni@debian.org>");
     assert_eq!(prop(perl, "drydock:package:architecture"), Some("amd64"));
     assert_eq!(prop(perl, "drydock:package:sourceName"), Some("perl"));
-    assert_eq!(
-        prop(perl, "drydock:package:sourceVersion"),
-        Some("5.36.0-7+deb12u1")
-    );
+    assert_eq!(prop(perl, "drydock:package:sourceVersion"), Some("5.36.0-7+deb12u1"));
     // The second CPE candidate is kept as a property.
     assert_eq!(prop(perl, "drydock:cpe23"), Some(deb().cpes[1].as_str()));
 
@@ -298,10 +260,7 @@ fn cyclonedx_dependency_graph_is_rooted_at_the_image_and_resolves() {
 
     let mut refs = BTreeSet::from([root_ref.clone()]);
     for c in arr(&bom, "components") {
-        assert!(
-            refs.insert(s(c, "bom-ref").to_string()),
-            "duplicate bom-ref {c}"
-        );
+        assert!(refs.insert(s(c, "bom-ref").to_string()), "duplicate bom-ref {c}");
     }
 
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -367,12 +326,8 @@ fn spdx_package<'a>(doc: &'a Value, name: &str) -> &'a Value {
 }
 
 fn valid_spdx_id(id: &str) -> bool {
-    id.strip_prefix("SPDXRef-").is_some_and(|rest| {
-        !rest.is_empty()
-            && rest
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-    })
+    id.strip_prefix("SPDXRef-")
+        .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'))
 }
 
 #[test]
@@ -436,10 +391,7 @@ fn spdx_packages_ids_and_relationships() {
         })
         .collect();
     assert_eq!(triples.len(), rels.len(), "duplicate relationships");
-    let describes: Vec<_> = triples
-        .iter()
-        .filter(|(_, t, _)| t == "DESCRIBES")
-        .collect();
+    let describes: Vec<_> = triples.iter().filter(|(_, t, _)| t == "DESCRIBES").collect();
     assert_eq!(describes.len(), 1);
     assert_eq!(describes[0].0, "SPDXRef-DOCUMENT");
     assert_eq!(describes[0].2, root_id);
@@ -479,24 +431,15 @@ fn spdx_package_fields_and_extracted_licenses() {
     let doc = to_spdx_json_with(&sbom(), &opts());
     let perl = spdx_package(&doc, "perl-base");
     assert_eq!(perl["versionInfo"], "5.36.0-7+deb12u1");
-    assert_eq!(
-        perl["licenseDeclared"],
-        "GPL-2.0-only AND LicenseRef-Artistic"
-    );
-    assert_eq!(
-        perl["supplier"],
-        "Organization: Niko Tyni (ntyni@debian.org)"
-    );
+    assert_eq!(perl["licenseDeclared"], "GPL-2.0-only AND LicenseRef-Artistic");
+    assert_eq!(perl["supplier"], "Organization: Niko Tyni (ntyni@debian.org)");
     assert_eq!(perl["primaryPackagePurpose"], "LIBRARY");
     assert_eq!(
         perl["sourceInfo"],
         "acquired package info from dpkg-db-cataloger: /var/lib/dpkg/status"
     );
     let refs = arr(perl, "externalRefs");
-    let purl = refs
-        .iter()
-        .find(|r| r["referenceType"] == "purl")
-        .expect("purl ref");
+    let purl = refs.iter().find(|r| r["referenceType"] == "purl").expect("purl ref");
     assert_eq!(purl["referenceCategory"], "PACKAGE-MANAGER");
     assert_eq!(purl["referenceLocator"], deb().purl.as_str());
     let cpes: Vec<&str> = refs
@@ -508,15 +451,9 @@ fn spdx_package_fields_and_extracted_licenses() {
     assert_eq!(cpes, deb().cpes);
 
     let gcc = spdx_package(&doc, "gcc-c++");
-    assert_eq!(
-        gcc["licenseDeclared"],
-        "LicenseRef-GPLv3--and-GPLv3--with-exceptions"
-    );
+    assert_eq!(gcc["licenseDeclared"], "LicenseRef-GPLv3--and-GPLv3--with-exceptions");
     assert_eq!(gcc["supplier"], "Organization: Red Hat, Inc.");
-    assert_eq!(
-        spdx_package(&doc, "requests")["licenseDeclared"],
-        "Apache-2.0 OR MIT"
-    );
+    assert_eq!(spdx_package(&doc, "requests")["licenseDeclared"], "Apache-2.0 OR MIT");
     assert_eq!(spdx_package(&doc, "requests")["supplier"], "NOASSERTION");
 
     // Every LicenseRef used is defined exactly once, with its original text.
@@ -543,12 +480,7 @@ fn spdx_package_fields_and_extracted_licenses() {
 #[test]
 fn license_refs_that_sanitize_alike_stay_distinct() {
     let mut input = sbom();
-    input.packages[0].licenses = vec![
-        "Foo+".into(),
-        "Foo ".into(),
-        "Foo-".into(),
-        "LicenseRef-Foo".into(),
-    ];
+    input.packages[0].licenses = vec!["Foo+".into(), "Foo ".into(), "Foo-".into(), "LicenseRef-Foo".into()];
     let doc = to_spdx_json_with(&input, &opts());
     let infos = arr(&doc, "hasExtractedLicensingInfos");
     let ids: BTreeSet<&str> = infos.iter().map(|i| s(i, "licenseId")).collect();
@@ -593,10 +525,7 @@ fn encodings_are_deterministic() {
     assert_ne!(ns(&input), ns(&other));
     // The creation time is not part of the identity.
     let later = EncodeOptions::at_unix(1_800_000_000);
-    assert_eq!(
-        to_cyclonedx_json_with(&input, &later)["serialNumber"],
-        serial(&input)
-    );
+    assert_eq!(to_cyclonedx_json_with(&input, &later)["serialNumber"], serial(&input));
 }
 
 #[test]

@@ -38,7 +38,11 @@ pub struct OutputSpec {
 /// Parses the `-o` values; with none, a table on a terminal and JSON otherwise.
 pub fn parse_outputs(values: &[String]) -> Result<Vec<OutputSpec>> {
     if values.is_empty() {
-        let format = if io::stdout().is_terminal() { Format::Table } else { Format::Json };
+        let format = if io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Json
+        };
         return Ok(vec![OutputSpec { format, file: None }]);
     }
     let mut specs = Vec::new();

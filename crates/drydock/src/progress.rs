@@ -14,7 +14,10 @@ impl LayerBars {
     /// Bars for every layer of the image.
     pub fn new(meta: &ImageMeta, quiet: bool) -> Self {
         if quiet || !std::io::stderr().is_terminal() {
-            return LayerBars { bars: Vec::new(), _multi: None };
+            return LayerBars {
+                bars: Vec::new(),
+                _multi: None,
+            };
         }
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
         let style = ProgressStyle::with_template("{prefix:>12} {bar:30.cyan/blue} {bytes:>10}/{total_bytes:<10} {msg}")
@@ -30,7 +33,10 @@ impl LayerBars {
                 b
             })
             .collect();
-        LayerBars { bars, _multi: Some(multi) }
+        LayerBars {
+            bars,
+            _multi: Some(multi),
+        }
     }
 
     /// Removes the bars once reading is over.

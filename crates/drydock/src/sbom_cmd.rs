@@ -43,7 +43,10 @@ pub fn analyze(src: &SourceArgs, scope: Scope, quiet: bool) -> Result<Sbom> {
     let cache = if src.no_cache {
         None
     } else {
-        src.cache_dir.clone().or_else(LayerCache::default_dir).map(LayerCache::new)
+        src.cache_dir
+            .clone()
+            .or_else(LayerCache::default_dir)
+            .map(LayerCache::new)
     };
     let bars = LayerBars::new(opened.meta(), quiet);
     let threads = src

@@ -5,7 +5,8 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
 
-const OS_RELEASE: &[u8] = b"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
+const OS_RELEASE: &[u8] =
+    b"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
 
 fn para(name: &str, version: &str, source: Option<&str>) -> String {
     let src = source.map(|s| format!("Source: {s}\n")).unwrap_or_default();
@@ -27,8 +28,16 @@ fn base() -> Vec<u8> {
         .file("usr/lib/os-release", OS_RELEASE, 0o644)
         .symlink("etc/os-release", "../usr/lib/os-release")
         .file("var/lib/dpkg/status", status.as_bytes(), 0o644)
-        .file("var/lib/dpkg/info/libc6:amd64.list", b"/.\n/lib\n/lib/x86_64-linux-gnu/libc.so.6\n", 0o644)
-        .file("var/lib/dpkg/info/libc6:amd64.md5sums", b"0123456789abcdef0123456789abcdef  lib/x86_64-linux-gnu/libc.so.6\n", 0o644)
+        .file(
+            "var/lib/dpkg/info/libc6:amd64.list",
+            b"/.\n/lib\n/lib/x86_64-linux-gnu/libc.so.6\n",
+            0o644,
+        )
+        .file(
+            "var/lib/dpkg/info/libc6:amd64.md5sums",
+            b"0123456789abcdef0123456789abcdef  lib/x86_64-linux-gnu/libc.so.6\n",
+            0o644,
+        )
         .file("lib/x86_64-linux-gnu/libc.so.6", b"\x7fELF", 0o755)
         .file("var/lib/dpkg/info/e2fsprogs.list", b"/sbin/mke2fs\n", 0o644)
         .file("sbin/mke2fs", b"\x7fELF", 0o755)
@@ -41,7 +50,10 @@ fn upper() -> Vec<u8> {
     let status = [
         para("base-files", "12.4+deb12u5", None),
         para("libc6", "2.36-9+deb12u7", Some("glibc")),
-        para("openssl", "3.0.15-1~deb12u1", None).replace("Version:", "Depends: libc6 (>= 2.34), no-such-lib | base-system, missing\nVersion:"),
+        para("openssl", "3.0.15-1~deb12u1", None).replace(
+            "Version:",
+            "Depends: libc6 (>= 2.34), no-such-lib | base-system, missing\nVersion:",
+        ),
     ]
     .concat()
     .replace("Package: base-files\n", "Package: base-files\nProvides: base-system\n");
@@ -56,7 +68,11 @@ fn upper() -> Vec<u8> {
 fn image() -> ImageBuilder {
     ImageBuilder::new()
         .layer(base(), Storage::Gzip, "ADD rootfs.tar /")
-        .layer(upper(), Storage::Gzip, "RUN apt-get purge e2fsprogs && apt-get install openssl")
+        .layer(
+            upper(),
+            Storage::Gzip,
+            "RUN apt-get purge e2fsprogs && apt-get install openssl",
+        )
 }
 
 fn drydock(args: &[&str], cache: &Path) -> Output {
@@ -68,7 +84,11 @@ fn drydock(args: &[&str], cache: &Path) -> Output {
 }
 
 fn json_of(out: &Output) -> Value {
-    assert!(out.status.success(), "drydock failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "drydock failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("stdout is JSON")
 }
 
@@ -97,9 +117,15 @@ fn every_source_reports_the_same_packages_and_layers() {
     let img = image();
     img.write_oci_dir(&dir.path().join("layout"), "rich").unwrap();
     img.write_oci_archive(&dir.path().join("img.oci.tar"), "rich").unwrap();
-    img.write_docker_archive(&dir.path().join("img.tar"), "fx/deb:rich").unwrap();
+    img.write_docker_archive(&dir.path().join("img.tar"), "fx/deb:rich")
+        .unwrap();
     let expected = vec![
-        ("base-files".to_string(), "12.4+deb12u5".to_string(), "amd64".to_string(), 0),
+        (
+            "base-files".to_string(),
+            "12.4+deb12u5".to_string(),
+            "amd64".to_string(),
+            0,
+        ),
         ("libc6".into(), "2.36-9+deb12u7".into(), "amd64".into(), 0),
         ("openssl".into(), "3.0.15-1~deb12u1".into(), "amd64".into(), 1),
     ];
@@ -113,16 +139,41 @@ fn every_source_reports_the_same_packages_and_layers() {
         assert_eq!(debs(&v), expected, "{src}");
         assert_eq!(v["distro"]["id"], "debian");
         assert_eq!(v["scope"], "squashed");
-        let libc = v["packages"].as_array().unwrap().iter().find(|p| p["name"] == "libc6").unwrap();
-        assert_eq!(libc["purl"], "pkg:deb/debian/libc6@2.36-9+deb12u7?arch=amd64&distro=debian-12&upstream=glibc");
+        let libc = v["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "libc6")
+            .unwrap();
+        assert_eq!(
+            libc["purl"],
+            "pkg:deb/debian/libc6@2.36-9+deb12u7?arch=amd64&distro=debian-12&upstream=glibc"
+        );
         assert_eq!(libc["source_name"], "glibc");
         assert_eq!(libc["licenses"], serde_json::json!(["GPL-2+", "LGPL-2.1+"]));
         assert_eq!(libc["files"][0]["path"], "/lib/x86_64-linux-gnu/libc.so.6");
         assert_eq!(libc["files"][0]["digest"], "md5:0123456789abcdef0123456789abcdef");
-        assert!(libc["cpes"][0].as_str().unwrap().starts_with("cpe:2.3:a:libc6:libc6:2.36:"));
+        assert!(libc["cpes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("cpe:2.3:a:libc6:libc6:2.36:"));
         // openssl depends on libc6 (directly) and on base-files through a virtual name.
-        let id_of = |n: &str| v["packages"].as_array().unwrap().iter().find(|p| p["name"] == n).unwrap()["id"].clone();
-        let deps: Vec<_> = v["relationships"].as_array().unwrap().iter().filter(|r| r["from"] == id_of("openssl")).map(|r| (r["to"].clone(), r["kind"].clone())).collect();
+        let id_of = |n: &str| {
+            v["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == n)
+                .unwrap()["id"]
+                .clone()
+        };
+        let deps: Vec<_> = v["relationships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["from"] == id_of("openssl"))
+            .map(|r| (r["to"].clone(), r["kind"].clone()))
+            .collect();
         assert_eq!(deps.len(), 2, "{deps:?}");
         assert!(deps.contains(&(id_of("libc6"), "depends-on".into())));
         assert!(deps.contains(&(id_of("base-files"), "depends-on".into())));
@@ -134,7 +185,10 @@ fn all_layers_scope_keeps_what_later_layers_deleted() {
     let dir = tempfile::tempdir().unwrap();
     image().write_oci_dir(&dir.path().join("layout"), "rich").unwrap();
     let src = format!("oci-dir:{}", dir.path().join("layout").display());
-    let v = json_of(&drydock(&["sbom", &src, "--scope", "all-layers", "-o", "json"], dir.path()));
+    let v = json_of(&drydock(
+        &["sbom", &src, "--scope", "all-layers", "-o", "json"],
+        dir.path(),
+    ));
     assert_eq!(v["scope"], "all-layers");
     let names: Vec<_> = debs(&v).into_iter().map(|d| (d.0, d.3)).collect();
     assert!(names.contains(&("e2fsprogs".to_string(), 0)), "{names:?}");
@@ -148,16 +202,33 @@ fn directories_are_catalogued_in_place() {
     std::fs::create_dir_all(root.join("etc")).unwrap();
     std::fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
     std::fs::write(root.join("etc/os-release"), OS_RELEASE).unwrap();
-    std::fs::write(root.join("var/lib/dpkg/status"), para("zlib1g", "1:1.2.13.dfsg-1", Some("zlib"))).unwrap();
-    let v = json_of(&drydock(&["sbom", &format!("dir:{}", root.display()), "-o", "json"], dir.path()));
-    assert_eq!(debs(&v), vec![("zlib1g".to_string(), "1:1.2.13.dfsg-1".to_string(), "amd64".to_string(), 0)]);
+    std::fs::write(
+        root.join("var/lib/dpkg/status"),
+        para("zlib1g", "1:1.2.13.dfsg-1", Some("zlib")),
+    )
+    .unwrap();
+    let v = json_of(&drydock(
+        &["sbom", &format!("dir:{}", root.display()), "-o", "json"],
+        dir.path(),
+    ));
+    assert_eq!(
+        debs(&v),
+        vec![(
+            "zlib1g".to_string(),
+            "1:1.2.13.dfsg-1".to_string(),
+            "amd64".to_string(),
+            0
+        )]
+    );
     assert_eq!(v["image"]["source"]["scheme"], "dir");
 }
 
 #[test]
 fn several_outputs_in_one_run() {
     let dir = tempfile::tempdir().unwrap();
-    image().write_docker_archive(&dir.path().join("img.tar"), "fx/deb:rich").unwrap();
+    image()
+        .write_docker_archive(&dir.path().join("img.tar"), "fx/deb:rich")
+        .unwrap();
     let src = format!("docker-archive:{}", dir.path().join("img.tar").display());
     let json_file = dir.path().join("out.json");
     let cdx_file = dir.path().join("out.cdx.json");
@@ -181,27 +252,55 @@ fn several_outputs_in_one_run() {
     let table = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = table.lines().collect();
     assert!(lines[0].starts_with("NAME") && lines[0].contains("VERSION") && lines[0].contains("TYPE"));
-    assert!(lines.iter().any(|l| l.starts_with("openssl") && l.contains("3.0.15-1~deb12u1") && l.contains("deb")));
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with("openssl") && l.contains("3.0.15-1~deb12u1") && l.contains("deb")));
     let v: Value = serde_json::from_slice(&std::fs::read(&json_file).unwrap()).unwrap();
     assert_eq!(debs(&v).len(), 3);
-    let purls: Vec<String> = v["packages"].as_array().unwrap().iter().map(|p| p["purl"].as_str().unwrap().to_string()).collect();
+    let purls: Vec<String> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["purl"].as_str().unwrap().to_string())
+        .collect();
 
     let cdx: Value = serde_json::from_slice(&std::fs::read(&cdx_file).unwrap()).unwrap();
     assert_eq!(cdx["bomFormat"], "CycloneDX");
     assert_eq!(cdx["specVersion"], "1.6");
     assert_eq!(cdx["metadata"]["component"]["type"], "container");
-    let mut cdx_purls: Vec<String> = cdx["components"].as_array().unwrap().iter().filter_map(|c| c["purl"].as_str().map(str::to_string)).collect();
+    let mut cdx_purls: Vec<String> = cdx["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["purl"].as_str().map(str::to_string))
+        .collect();
     cdx_purls.sort();
     let mut want = purls.clone();
     want.sort();
     assert_eq!(cdx_purls, want);
     let root = cdx["metadata"]["component"]["bom-ref"].clone();
-    let root_deps = cdx["dependencies"].as_array().unwrap().iter().find(|d| d["ref"] == root).unwrap();
-    assert_eq!(root_deps["dependsOn"].as_array().unwrap().len(), 4, "three packages and the OS");
+    let root_deps = cdx["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["ref"] == root)
+        .unwrap();
+    assert_eq!(
+        root_deps["dependsOn"].as_array().unwrap().len(),
+        4,
+        "three packages and the OS"
+    );
 
     let spdx: Value = serde_json::from_slice(&std::fs::read(&spdx_file).unwrap()).unwrap();
     assert_eq!(spdx["spdxVersion"], "SPDX-2.3");
-    let spdx_purls: Vec<&str> = spdx["packages"].as_array().unwrap().iter().flat_map(|p| p["externalRefs"].as_array().into_iter().flatten()).filter(|r| r["referenceType"] == "purl").filter_map(|r| r["referenceLocator"].as_str()).collect();
+    let spdx_purls: Vec<&str> = spdx["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["externalRefs"].as_array().into_iter().flatten())
+        .filter(|r| r["referenceType"] == "purl")
+        .filter_map(|r| r["referenceLocator"].as_str())
+        .collect();
     for p in &purls {
         assert!(spdx_purls.contains(&p.as_str()), "{p} missing from SPDX");
     }
@@ -232,14 +331,27 @@ fn errors_say_what_failed_and_what_to_try() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown output format \"yaml\""));
 
     // A docker archive whose layer was tampered with.
-    image().write_docker_archive(&dir.path().join("img.tar"), "fx/deb:rich").unwrap();
+    image()
+        .write_docker_archive(&dir.path().join("img.tar"), "fx/deb:rich")
+        .unwrap();
     let mut bytes = std::fs::read(dir.path().join("img.tar")).unwrap();
     let at = bytes.windows(16).position(|w| w == b"0123456789abcdef").unwrap();
     bytes[at] = b'f';
     std::fs::write(dir.path().join("img.tar"), &bytes).unwrap();
-    let out = drydock(&["sbom", &format!("docker-archive:{}", dir.path().join("img.tar").display()), "--no-cache"], dir.path());
+    let out = drydock(
+        &[
+            "sbom",
+            &format!("docker-archive:{}", dir.path().join("img.tar").display()),
+            "--no-cache",
+        ],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("digest mismatch"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("digest mismatch"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let out = drydock(&["sbom"], dir.path());
     assert_eq!(out.status.code(), Some(2), "usage errors exit 2");

@@ -7,8 +7,8 @@
 //! Drydock-specific data is carried in `drydock:`-prefixed properties, named like Syft's.
 
 use super::{
-    classify_licenses, image_purl, is_directory, normalized, sanitize_id, sbom_uuid, short_hash,
-    source_name, source_version, split_contact, unique_id, EncodeOptions, License,
+    classify_licenses, image_purl, is_directory, normalized, sanitize_id, sbom_uuid, short_hash, source_name,
+    source_version, split_contact, unique_id, EncodeOptions, License,
 };
 use crate::model::{Distro, Package, Sbom};
 use serde_json::{json, Map, Value};
@@ -35,11 +35,7 @@ pub fn write_cyclonedx(sbom: &Sbom, w: impl Write) -> std::io::Result<()> {
 
 /// Writes the SBOM as pretty-printed CycloneDX 1.6 JSON followed by a newline, with explicit
 /// options; the same SBOM and options always give the same bytes.
-pub fn write_cyclonedx_with(
-    sbom: &Sbom,
-    opts: &EncodeOptions,
-    mut w: impl Write,
-) -> std::io::Result<()> {
+pub fn write_cyclonedx_with(sbom: &Sbom, opts: &EncodeOptions, mut w: impl Write) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut w, &to_cyclonedx_json_with(sbom, opts))?;
     w.write_all(b"\n")
 }
@@ -51,16 +47,9 @@ pub fn to_cyclonedx_json_with(sbom: &Sbom, opts: &EncodeOptions) -> Value {
 
     let name = source_name(&sbom);
     let version = source_version(&sbom);
-    let root_kind = if is_directory(&sbom) {
-        "directory"
-    } else {
-        "image"
-    };
+    let root_kind = if is_directory(&sbom) { "directory" } else { "image" };
     let root_ref = unique_id(
-        format!(
-            "{root_kind}-{}",
-            short_hash(&[&name, version.as_deref().unwrap_or("")])
-        ),
+        format!("{root_kind}-{}", short_hash(&[&name, version.as_deref().unwrap_or("")])),
         &mut used,
     );
 
@@ -76,9 +65,7 @@ pub fn to_cyclonedx_json_with(sbom: &Sbom, opts: &EncodeOptions) -> Value {
             p.id.clone()
         };
         let bom_ref = unique_id(base, &mut used);
-        id_to_ref
-            .entry(p.id.as_str())
-            .or_insert_with(|| bom_ref.clone());
+        id_to_ref.entry(p.id.as_str()).or_insert_with(|| bom_ref.clone());
         root_deps.insert(bom_ref.clone());
         components.push(package_component(p, &bom_ref));
     }
@@ -93,10 +80,7 @@ pub fn to_cyclonedx_json_with(sbom: &Sbom, opts: &EncodeOptions) -> Value {
 
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for rel in &sbom.relationships {
-        if let (Some(from), Some(to)) = (
-            id_to_ref.get(rel.from.as_str()),
-            id_to_ref.get(rel.to.as_str()),
-        ) {
+        if let (Some(from), Some(to)) = (id_to_ref.get(rel.from.as_str()), id_to_ref.get(rel.to.as_str())) {
             if from != to {
                 graph.entry(from.clone()).or_default().insert(to.clone());
             }
@@ -155,12 +139,7 @@ fn root_component(sbom: &Sbom, bom_ref: &str, name: &str, version: Option<&str>)
     c.insert("bom-ref".into(), bom_ref.into());
     c.insert(
         "type".into(),
-        if is_directory(sbom) {
-            "file"
-        } else {
-            "container"
-        }
-        .into(),
+        if is_directory(sbom) { "file" } else { "container" }.into(),
     );
     c.insert("name".into(), name.into());
     if let Some(v) = version {
@@ -181,24 +160,15 @@ fn root_component(sbom: &Sbom, bom_ref: &str, name: &str, version: Option<&str>)
         "drydock:image:manifestDigest",
         src.manifest_digest.as_deref().unwrap_or(""),
     );
-    push(
-        "drydock:image:configDigest",
-        src.config_digest.as_deref().unwrap_or(""),
-    );
+    push("drydock:image:configDigest", src.config_digest.as_deref().unwrap_or(""));
     for (i, tag) in src.tags.iter().enumerate() {
         push(&format!("drydock:image:tag:{i}"), tag);
     }
     push("drydock:image:os", &cfg.os);
     push("drydock:image:architecture", &cfg.architecture);
-    push(
-        "drydock:image:variant",
-        cfg.variant.as_deref().unwrap_or(""),
-    );
+    push("drydock:image:variant", cfg.variant.as_deref().unwrap_or(""));
     for layer in &sbom.image.layers {
-        push(
-            &format!("drydock:image:layer:{}:digest", layer.index),
-            &layer.digest,
-        );
+        push(&format!("drydock:image:layer:{}:digest", layer.index), &layer.digest);
         push(
             &format!("drydock:image:layer:{}:diffID", layer.index),
             layer.diff_id.as_deref().unwrap_or(""),
@@ -251,12 +221,7 @@ fn package_component(p: &Package, bom_ref: &str) -> Value {
     if !p.version.is_empty() {
         c.insert("version".into(), p.version.clone().into());
     }
-    if let Some(s) = p
-        .supplier
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    if let Some(s) = p.supplier.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let (name, _) = split_contact(s);
         c.insert("supplier".into(), json!({ "name": name }));
         c.insert("publisher".into(), s.into());
@@ -290,14 +255,8 @@ fn package_component(p: &Package, bom_ref: &str) -> Value {
         props.push(prop("drydock:cpe23", cpe.clone()));
     }
     for (i, loc) in p.locations.iter().enumerate() {
-        props.push(prop(
-            &format!("drydock:location:{i}:path"),
-            loc.path.clone(),
-        ));
-        props.push(prop(
-            &format!("drydock:location:{i}:layerIndex"),
-            loc.layer.to_string(),
-        ));
+        props.push(prop(&format!("drydock:location:{i}:path"), loc.path.clone()));
+        props.push(prop(&format!("drydock:location:{i}:layerIndex"), loc.layer.to_string()));
         if !loc.layer_digest.is_empty() {
             props.push(prop(
                 &format!("drydock:location:{i}:layerDigest"),

@@ -8,9 +8,7 @@
 pub mod cyclonedx;
 pub mod spdx;
 
-pub use cyclonedx::{
-    to_cyclonedx_json, to_cyclonedx_json_with, write_cyclonedx, write_cyclonedx_with,
-};
+pub use cyclonedx::{to_cyclonedx_json, to_cyclonedx_json_with, write_cyclonedx, write_cyclonedx_with};
 pub use spdx::{to_spdx_json, to_spdx_json_with, write_spdx, write_spdx_with};
 
 use crate::model::Sbom;
@@ -92,14 +90,7 @@ pub fn uuid_from_content(content: &[u8]) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
 
 /// The deterministic UUID of one encoding (`format`) of an SBOM.
@@ -289,34 +280,21 @@ pub(crate) enum License {
 
 /// Looks up a license id (or alias) case-insensitively, returning its canonical spelling.
 fn canonical_id(s: &str) -> Option<&'static str> {
-    if let Some((_, id)) = LICENSE_ALIASES
-        .iter()
-        .find(|(a, _)| a.eq_ignore_ascii_case(s))
-    {
+    if let Some((_, id)) = LICENSE_ALIASES.iter().find(|(a, _)| a.eq_ignore_ascii_case(s)) {
         return Some(id);
     }
-    SPDX_LICENSE_IDS
-        .iter()
-        .copied()
-        .find(|id| id.eq_ignore_ascii_case(s))
+    SPDX_LICENSE_IDS.iter().copied().find(|id| id.eq_ignore_ascii_case(s))
 }
 
 /// Looks up an exception id case-insensitively, returning its canonical spelling.
 fn canonical_exception(s: &str) -> Option<&'static str> {
-    SPDX_EXCEPTION_IDS
-        .iter()
-        .copied()
-        .find(|id| id.eq_ignore_ascii_case(s))
+    SPDX_EXCEPTION_IDS.iter().copied().find(|id| id.eq_ignore_ascii_case(s))
 }
 
 /// True for a `LicenseRef-[idstring]` reference.
 pub(crate) fn is_license_ref(s: &str) -> bool {
-    s.strip_prefix("LicenseRef-").is_some_and(|rest| {
-        !rest.is_empty()
-            && rest
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-    })
+    s.strip_prefix("LicenseRef-")
+        .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'))
 }
 
 /// Classifies one declared license string.
@@ -416,12 +394,7 @@ fn parse_expression(s: &str) -> Option<String> {
                 } else if let Some(id) = canonical_id(t) {
                     id.to_string()
                 } else if let Some(base) = t.strip_suffix('+') {
-                    format!(
-                        "{}+",
-                        SPDX_LICENSE_IDS
-                            .iter()
-                            .find(|id| id.eq_ignore_ascii_case(base))?
-                    )
+                    format!("{}+", SPDX_LICENSE_IDS.iter().find(|id| id.eq_ignore_ascii_case(base))?)
                 } else {
                     return None;
                 };
@@ -600,11 +573,7 @@ mod tests {
             "GPL-2.0-only WITH Classpath-exception-2.0 WITH GCC-exception-3.1",
             "LicenseRef-foo",
         ] {
-            assert_eq!(
-                classify_license(name),
-                Some(License::Name(name.into())),
-                "{name}"
-            );
+            assert_eq!(classify_license(name), Some(License::Name(name.into())), "{name}");
         }
     }
 

@@ -6,9 +6,8 @@
 //! identifiers or expressions become `LicenseRef-`s defined in `hasExtractedLicensingInfos`.
 
 use super::{
-    classify_licenses, image_purl, is_directory, is_license_ref, needs_parens, normalized,
-    sanitize_id, sbom_uuid, source_name, source_version, split_contact, unique_id, EncodeOptions,
-    License, LICENSE_LIST_VERSION,
+    classify_licenses, image_purl, is_directory, is_license_ref, needs_parens, normalized, sanitize_id, sbom_uuid,
+    source_name, source_version, split_contact, unique_id, EncodeOptions, License, LICENSE_LIST_VERSION,
 };
 use crate::model::{Distro, Package, RelationshipKind, Sbom};
 use serde_json::{json, Map, Value};
@@ -38,11 +37,7 @@ pub fn write_spdx(sbom: &Sbom, w: impl Write) -> std::io::Result<()> {
 
 /// Writes the SBOM as pretty-printed SPDX 2.3 JSON followed by a newline, with explicit
 /// options; the same SBOM and options always give the same bytes.
-pub fn write_spdx_with(
-    sbom: &Sbom,
-    opts: &EncodeOptions,
-    mut w: impl Write,
-) -> std::io::Result<()> {
+pub fn write_spdx_with(sbom: &Sbom, opts: &EncodeOptions, mut w: impl Write) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut w, &to_spdx_json_with(sbom, opts))?;
     w.write_all(b"\n")
 }
@@ -153,11 +148,7 @@ pub fn to_spdx_json_with(sbom: &Sbom, opts: &EncodeOptions) -> Value {
         sanitize_id(&name),
         sbom_uuid(&sbom, "spdx-2.3")
     );
-    let root_kind = if is_directory(&sbom) {
-        "Directory"
-    } else {
-        "Image"
-    };
+    let root_kind = if is_directory(&sbom) { "Directory" } else { "Image" };
     let root_id = unique_id(
         format!("SPDXRef-DocumentRoot-{root_kind}-{}", sanitize_id(&name)),
         &mut used,
@@ -177,18 +168,13 @@ pub fn to_spdx_json_with(sbom: &Sbom, opts: &EncodeOptions) -> Value {
             )),
             &mut used,
         );
-        id_to_spdx
-            .entry(p.id.as_str())
-            .or_insert_with(|| spdx_id.clone());
+        id_to_spdx.entry(p.id.as_str()).or_insert_with(|| spdx_id.clone());
         packages.push(package(p, &spdx_id, &mut extracted));
         relationships.push(relationship(&root_id, "CONTAINS", &spdx_id, None));
     }
     if let Some(d) = &sbom.distro {
         let os_id = unique_id(
-            sanitize_id(&format!(
-                "SPDXRef-OperatingSystem-{}-{}",
-                d.id, d.version_id
-            )),
+            sanitize_id(&format!("SPDXRef-OperatingSystem-{}-{}", d.id, d.version_id)),
             &mut used,
         );
         packages.push(os_package(d, &os_id));
@@ -197,10 +183,7 @@ pub fn to_spdx_json_with(sbom: &Sbom, opts: &EncodeOptions) -> Value {
 
     let mut seen = BTreeSet::new();
     for rel in &sbom.relationships {
-        let (Some(from), Some(to)) = (
-            id_to_spdx.get(rel.from.as_str()),
-            id_to_spdx.get(rel.to.as_str()),
-        ) else {
+        let (Some(from), Some(to)) = (id_to_spdx.get(rel.from.as_str()), id_to_spdx.get(rel.to.as_str())) else {
             continue;
         };
         let (kind, comment) = match rel.kind {
@@ -269,12 +252,7 @@ fn root_package(sbom: &Sbom, spdx_id: &str, name: &str, version: Option<&str>) -
     let mut m = base_package(spdx_id, name, version);
     m.insert(
         "primaryPackagePurpose".into(),
-        if is_directory(sbom) {
-            "FILE"
-        } else {
-            "CONTAINER"
-        }
-        .into(),
+        if is_directory(sbom) { "FILE" } else { "CONTAINER" }.into(),
     );
     if let Some(c) = version.and_then(checksum) {
         m.insert("checksums".into(), json!([c]));
@@ -295,10 +273,7 @@ fn root_package(sbom: &Sbom, spdx_id: &str, name: &str, version: Option<&str>) -
 /// One catalogued package (purpose LIBRARY).
 fn package(p: &Package, spdx_id: &str, extracted: &mut ExtractedLicenses) -> Value {
     let mut m = base_package(spdx_id, &p.name, Some(&p.version));
-    m.insert(
-        "licenseDeclared".into(),
-        license_declared(p, extracted).into(),
-    );
+    m.insert("licenseDeclared".into(), license_declared(p, extracted).into());
     m.insert("supplier".into(), supplier(p.supplier.as_deref()).into());
     m.insert("primaryPackagePurpose".into(), "LIBRARY".into());
 
@@ -325,11 +300,7 @@ fn package(p: &Package, spdx_id: &str, extracted: &mut ExtractedLicenses) -> Val
     let source_info = if paths.is_empty() {
         format!("acquired package info from {}", p.found_by)
     } else {
-        format!(
-            "acquired package info from {}: {}",
-            p.found_by,
-            paths.join(", ")
-        )
+        format!("acquired package info from {}: {}", p.found_by, paths.join(", "))
     };
     m.insert("sourceInfo".into(), source_info.into());
     Value::Object(m)
