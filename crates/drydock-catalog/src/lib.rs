@@ -4,6 +4,7 @@
 pub mod apk;
 pub mod build;
 pub mod dpkg;
+pub mod python;
 pub mod rpm;
 
 pub use build::build_sbom;
@@ -36,7 +37,12 @@ pub trait Cataloger: Sync {
 
 /// Every cataloger drydock runs, in order.
 pub fn all() -> Vec<Box<dyn Cataloger>> {
-    vec![Box::new(dpkg::Dpkg), Box::new(apk::Apk), Box::new(rpm::Rpm)]
+    vec![
+        Box::new(dpkg::Dpkg),
+        Box::new(apk::Apk),
+        Box::new(rpm::Rpm),
+        Box::new(python::Python),
+    ]
 }
 
 /// The capture selection: the union of the catalogers' wants plus distro release files.

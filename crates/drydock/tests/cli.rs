@@ -43,8 +43,21 @@ fn base() -> Vec<u8> {
         .file("sbin/mke2fs", b"\x7fELF", 0o755)
         .file("usr/share/doc/libc6/copyright", COPYRIGHT, 0o644)
         .file("usr/share/doc/e2fsprogs/copyright", b"License: GPL-2\n", 0o644)
+        .file(DJANGO, b"Metadata-Version: 2.1\nName: Django\nVersion: 1.11.29\nLicense: BSD\n", 0o644)
+        .file(
+            "opt/venv/lib/python3.11/site-packages/requests-2.20.0.dist-info/METADATA",
+            b"Metadata-Version: 2.0\nName: requests\nVersion: 2.20.0\nLicense: Apache 2.0\nRequires-Dist: idna (<2.8,>=2.5)\n\nlong description\nName: not-a-header\n",
+            0o644,
+        )
+        .file(
+            "opt/venv/lib/python3.11/site-packages/requests-2.20.0.dist-info/RECORD",
+            b"requests/__init__.py,sha256=zuuue4knoyJ-UwPPXg8fezS7VCrXJQrAP7zeNuwvFQg,4057\n../../../bin/req,,\n",
+            0o644,
+        )
         .finish()
 }
+
+const DJANGO: &str = "usr/local/lib/python3.11/dist-packages/Django-1.11.29.dist-info/METADATA";
 
 fn upper() -> Vec<u8> {
     let status = [
@@ -62,6 +75,7 @@ fn upper() -> Vec<u8> {
         .whiteout("var/lib/dpkg/info/e2fsprogs.list")
         .whiteout("sbin/mke2fs")
         .whiteout("usr/share/doc/e2fsprogs")
+        .whiteout("usr/local/lib/python3.11/dist-packages/Django-1.11.29.dist-info")
         .finish()
 }
 
@@ -90,6 +104,18 @@ fn json_of(out: &Output) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+fn names_of(v: &Value, ty: &str) -> Vec<String> {
+    let mut out: Vec<String> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["type"] == ty)
+        .map(|p| format!("{}@{}", p["name"].as_str().unwrap(), p["version"].as_str().unwrap()))
+        .collect();
+    out.sort();
+    out
 }
 
 fn debs(v: &Value) -> Vec<(String, String, String, u64)> {
@@ -139,6 +165,28 @@ fn every_source_reports_the_same_packages_and_layers() {
         assert_eq!(debs(&v), expected, "{src}");
         assert_eq!(v["distro"]["id"], "debian");
         assert_eq!(v["scope"], "squashed");
+        assert_eq!(
+            names_of(&v, "python"),
+            ["requests@2.20.0"],
+            "the whited-out Django is gone: {src}"
+        );
+        let requests = v["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "requests")
+            .unwrap();
+        assert_eq!(requests["purl"], "pkg:pypi/requests@2.20.0");
+        assert_eq!(requests["licenses"], serde_json::json!(["Apache 2.0"]));
+        assert_eq!(requests["files"][0]["path"], "/opt/venv/bin/req");
+        assert_eq!(
+            requests["files"][1]["path"],
+            "/opt/venv/lib/python3.11/site-packages/requests/__init__.py"
+        );
+        assert_eq!(
+            requests["files"][1]["digest"],
+            "sha256:ceebae7b8927a3227e5303cf5e0f1f7b34bb542ad7250ac03fbcde36ec2f1508"
+        );
         let libc = v["packages"]
             .as_array()
             .unwrap()
@@ -193,6 +241,7 @@ fn all_layers_scope_keeps_what_later_layers_deleted() {
     let names: Vec<_> = debs(&v).into_iter().map(|d| (d.0, d.3)).collect();
     assert!(names.contains(&("e2fsprogs".to_string(), 0)), "{names:?}");
     assert_eq!(names.len(), 4);
+    assert_eq!(names_of(&v, "python"), ["Django@1.11.29", "requests@2.20.0"]);
 }
 
 #[test]
