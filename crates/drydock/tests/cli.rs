@@ -336,8 +336,8 @@ fn several_outputs_in_one_run() {
         .unwrap();
     assert_eq!(
         root_deps["dependsOn"].as_array().unwrap().len(),
-        4,
-        "three packages and the OS"
+        5,
+        "three debs, requests and the OS"
     );
 
     let spdx: Value = serde_json::from_slice(&std::fs::read(&spdx_file).unwrap()).unwrap();
