@@ -27,8 +27,8 @@ for t in "squashed docker-archive:$FX/images/bookworm-rich.docker.tar" \
   else
     printf '%-10s %-70s DIFFERENT\n' "$scope" "$src"; head -20 "$OUT/diff"; status=1
   fi
-  for probe in e2fsprogs; do
-    grep -q "^$probe	" "$OUT/d.tsv" && echo "    $probe present" || echo "    $probe absent"
-  done
+  grep -q "^e2fsprogs	" "$OUT/d.tsv" && echo "    e2fsprogs present" || echo "    e2fsprogs absent"
+  jq -e '.packages[] | select(.type=="python" and .name=="Django")' "$OUT/d.json" >/dev/null \
+    && echo "    Django present" || echo "    Django absent"
 done
 exit $status
