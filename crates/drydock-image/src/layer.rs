@@ -174,6 +174,11 @@ fn walk_tar(
                 continue;
             }
         };
+        if matches!(kind, FileKind::CharDevice | FileKind::BlockDevice) {
+            index
+                .warnings
+                .push(format!("device file {path} recorded as metadata only"));
+        }
         let mode = header.mode().unwrap_or(0) & 0o7777;
         let uid = header.uid().unwrap_or(0);
         let gid = header.gid().unwrap_or(0);

@@ -122,7 +122,8 @@ fn hostile_entries_are_skipped_with_a_warning() {
         .file("etc/shadow", b"root:*:1::::::\n", 0o640)
         .finish();
     let idx = index(&tar, 0);
-    assert_eq!(idx.warnings.len(), 3, "{:?}", idx.warnings);
+    assert_eq!(idx.warnings.len(), 4, "{:?}", idx.warnings);
+    assert!(idx.warnings.iter().any(|w| w.contains("device file /dev/sda")));
     assert!(idx.warnings.iter().any(|w| w.contains("../../etc/evil")));
     assert!(idx.entries.keys().all(|p| !p.contains("..")));
     assert_eq!(idx.entries["/dev/sda"].kind, FileKind::BlockDevice);
