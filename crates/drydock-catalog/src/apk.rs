@@ -143,7 +143,10 @@ mod tests {
         let db = "C:Q1abc=\nP:musl\nV:1.2.5-r0\nA:x86_64\nL:MIT\no:musl\nm:Maint <m@x>\nF:lib\nR:libc.musl-x86_64.so.1\nZ:Q1AAAA\n\nP:busybox\nV:1.36.1-r29\nA:x86_64\nL:GPL-2.0-only\no:busybox\n";
         let recs: Vec<_> = records(db).collect();
         assert_eq!(recs.len(), 2);
-        let ctx = Context { distro: None };
+        let ctx = Context {
+            distro: None,
+            directory_scan: false,
+        };
         let p = package_from(&recs[0], 0, &ctx).unwrap();
         assert_eq!((p.name.as_str(), p.version.as_str()), ("musl", "1.2.5-r0"));
         assert_eq!(p.files[0].path, "/lib/libc.musl-x86_64.so.1");

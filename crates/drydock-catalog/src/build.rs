@@ -31,12 +31,15 @@ pub fn build_sbom(
             warnings.insert(format!("layer {i}: {w}"));
         }
         let last = i + 1 == layers.len();
-        let touched = !layer.captured.is_empty() || !layer.whiteouts.is_empty() || !layer.opaque_dirs.is_empty();
+        let touched = !layer.captured.is_empty()
+            || !layer.extracted.is_empty()
+            || !layer.whiteouts.is_empty()
+            || !layer.opaque_dirs.is_empty();
         if !touched && !last {
             continue;
         }
         distro = detect(&tree);
-        let out = catalog_tree(&tree, catalogers, distro.as_ref());
+        let out = catalog_tree(&tree, catalogers, distro.as_ref(), meta.source.scheme == "dir");
         let ids: HashSet<String> = out.packages.iter().map(key).collect();
         if scope == Scope::AllLayers {
             for p in &out.packages {
@@ -82,7 +85,8 @@ pub fn build_sbom(
     for p in &mut packages {
         p.compute_id();
     }
-    let relationships = dependency_relationships(&packages);
+    let mut relationships = dependency_relationships(&packages);
+    relationships.extend(ownership_relationships(&packages));
     let mut sbom = Sbom {
         schema: NATIVE_SCHEMA.to_string(),
         descriptor: Descriptor::default(),
@@ -125,6 +129,30 @@ fn dependency_relationships(packages: &[Package]) -> Vec<Relationship> {
         }
     }
     out
+}
+
+/// Links an OS package to the other packages whose declaring file it installed
+/// (Debian's `python3-requests` owns the `requests` egg-info).
+fn ownership_relationships(packages: &[Package]) -> Vec<Relationship> {
+    let mut owner: HashMap<&str, &str> = HashMap::new();
+    for p in packages.iter().filter(|p| p.package_type.is_os()) {
+        for f in &p.files {
+            owner.entry(f.path.as_str()).or_insert(p.id.as_str());
+        }
+    }
+    packages
+        .iter()
+        .filter(|p| !p.package_type.is_os())
+        .filter_map(|p| {
+            let loc = p.locations.first()?;
+            let by = owner.get(loc.path.as_str())?;
+            Some(Relationship {
+                from: by.to_string(),
+                to: p.id.clone(),
+                kind: RelationshipKind::OwnershipByFiles,
+            })
+        })
+        .collect()
 }
 
 fn key(p: &Package) -> String {

@@ -2,10 +2,18 @@
 //! is one module; `all()` is the one list they are registered in.
 
 pub mod apk;
+pub mod binary;
 pub mod build;
+pub mod dotnet;
 pub mod dpkg;
+pub mod gem;
+pub mod golang;
+pub mod java;
+pub mod javascript;
+pub mod php;
 pub mod python;
 pub mod rpm;
+pub mod rust;
 
 pub use build::build_sbom;
 use drydock_image::{Capture, FileTree};
@@ -15,6 +23,9 @@ use drydock_sbom::{Distro, Package};
 pub struct Context<'a> {
     /// The detected distro, for PURL qualifiers and CPE vendors.
     pub distro: Option<&'a Distro>,
+    /// True when scanning a plain directory (a checkout): lock files and manifests
+    /// count as evidence; in images only installed evidence does.
+    pub directory_scan: bool,
 }
 
 /// Packages and warnings produced by one cataloger run.
@@ -31,9 +42,23 @@ pub trait Cataloger: Sync {
     fn name(&self) -> &'static str;
     /// True for absolute paths whose contents this cataloger needs.
     fn wants(&self, path: &str) -> bool;
+    /// True for files this cataloger summarises during the layer pass instead of
+    /// keeping them whole (binaries, archives); `mode` holds the permission bits.
+    fn extracts(&self, _path: &str, _mode: u32, _size: u64) -> bool {
+        false
+    }
+    /// Summarises one such file (its content is dropped afterwards); the text is
+    /// read back with `FileTree::extracted_by(self.name())` when cataloguing.
+    fn extract(&self, _path: &str, _content: &[u8]) -> Option<String> {
+        None
+    }
     /// Finds packages in the tree (only captured files have contents).
     fn catalog(&self, tree: &FileTree, ctx: &Context<'_>, out: &mut Output);
 }
+
+/// Bumped whenever any cataloger changes what it captures or extracts, so cached
+/// layer results made by an older version are not reused.
+pub const CATALOG_VERSION: u32 = 2;
 
 /// Every cataloger drydock runs, in order.
 pub fn all() -> Vec<Box<dyn Cataloger>> {
@@ -42,6 +67,15 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(apk::Apk),
         Box::new(rpm::Rpm),
         Box::new(python::Python),
+        Box::new(javascript::JavaScript),
+        Box::new(java::Java),
+        Box::new(gem::Gem),
+        Box::new(golang::Golang),
+        Box::new(rust::Rust),
+        Box::new(php::Php),
+        Box::new(dotnet::Dotnet),
+        // Last: classifiers skip files that packages found above already own.
+        Box::new(binary::Binary),
     ]
 }
 
@@ -68,13 +102,28 @@ impl Capture for CatalogCapture {
     }
     fn fingerprint(&self) -> String {
         let names: Vec<&str> = self.catalogers.iter().map(|c| c.name()).collect();
-        format!("catalog-1:{}", names.join(","))
+        format!("catalog-{CATALOG_VERSION}:{}", names.join(","))
+    }
+    fn extracts(&self, path: &str, mode: u32, size: u64) -> bool {
+        self.catalogers.iter().any(|c| c.extracts(path, mode, size))
+    }
+    fn extract(&self, path: &str, mode: u32, content: &[u8]) -> drydock_image::Extracted {
+        self.catalogers
+            .iter()
+            .filter(|c| c.extracts(path, mode, content.len() as u64))
+            .filter_map(|c| c.extract(path, content).map(|r| (c.name().to_string(), r)))
+            .collect()
     }
 }
 
 /// Runs every cataloger over one tree.
-pub fn catalog_tree(tree: &FileTree, catalogers: &[Box<dyn Cataloger>], distro: Option<&Distro>) -> Output {
-    let ctx = Context { distro };
+pub fn catalog_tree(
+    tree: &FileTree,
+    catalogers: &[Box<dyn Cataloger>],
+    distro: Option<&Distro>,
+    directory_scan: bool,
+) -> Output {
+    let ctx = Context { distro, directory_scan };
     let mut out = Output::default();
     for c in catalogers {
         c.catalog(tree, &ctx, &mut out);

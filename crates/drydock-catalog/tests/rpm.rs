@@ -45,7 +45,14 @@ fn catalog(path: &str, content: &[u8]) -> Output {
     let t = tree(&[(path, content)], 3);
     let d = rhel();
     let mut out = Output::default();
-    Rpm.catalog(&t, &Context { distro: Some(&d) }, &mut out);
+    Rpm.catalog(
+        &t,
+        &Context {
+            distro: Some(&d),
+            directory_scan: false,
+        },
+        &mut out,
+    );
     out
 }
 
@@ -191,7 +198,14 @@ fn berkeley_db_big_endian_small_pages() {
 fn no_distro_means_no_namespace() {
     let t = tree(&[("/var/lib/rpm/Packages.db", &fixture("Packages.db"))], 0);
     let mut out = Output::default();
-    Rpm.catalog(&t, &Context { distro: None }, &mut out);
+    Rpm.catalog(
+        &t,
+        &Context {
+            distro: None,
+            directory_scan: false,
+        },
+        &mut out,
+    );
     assert_eq!(
         find(&out, "libtiny").purl,
         "pkg:rpm/libtiny@0.9-1?arch=noarch&upstream=libtiny-0.9-1.src.rpm"
@@ -423,7 +437,14 @@ fn uncheckpointed_wal_changes_are_seen() {
         ],
         1,
     );
-    Rpm.catalog(&t, &Context { distro: Some(&d) }, &mut out);
+    Rpm.catalog(
+        &t,
+        &Context {
+            distro: Some(&d),
+            directory_scan: false,
+        },
+        &mut out,
+    );
     assert!(out.warnings.is_empty(), "{:?}", out.warnings);
     let mut names: Vec<&str> = out.packages.iter().map(|p| p.name.as_str()).collect();
     names.sort();

@@ -90,6 +90,29 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
                     }
                 }
             }
+            if kind == FileKind::Regular
+                && !index.captured.contains_key(&path)
+                && capture.extracts(&path, md.mode() & 0o7777, md.len())
+            {
+                if md.len() > limits.max_extracted_file {
+                    index
+                        .warnings
+                        .push(format!("not analysed {path}: {} bytes is over the limit", md.len()));
+                } else {
+                    let mut buf = Vec::with_capacity(md.len().min(16 << 20) as usize);
+                    match fs::File::open(&real_child)
+                        .and_then(|f| f.take(limits.max_extracted_file).read_to_end(&mut buf))
+                    {
+                        Ok(_) => {
+                            let found = capture.extract(&path, md.mode() & 0o7777, &buf);
+                            if !found.is_empty() {
+                                index.extracted.insert(path.clone(), std::sync::Arc::new(found));
+                            }
+                        }
+                        Err(e) => index.warnings.push(format!("not analysed {path}: {e}")),
+                    }
+                }
+            }
             if kind == FileKind::Directory && !(scanning_host_root && VIRTUAL_ROOT_DIRS.contains(&path.as_str())) {
                 stack.push((path.clone(), real_child));
             }

@@ -3,10 +3,11 @@
 
 use crate::error::{ImageError, Result};
 use crate::limits::Limits;
-use crate::model::{Content, FileEntry, FileKind, LayerIndex};
+use crate::model::{Content, Extracted, FileEntry, FileKind, LayerIndex};
 use crate::path::{file_name, join, normalize_entry, parent};
 use sha2::{Digest, Sha256};
 use std::io::{self, Read};
+use std::sync::Arc;
 
 /// Decides which files' contents are kept during the pass.
 pub trait Capture: Sync {
@@ -14,6 +15,16 @@ pub trait Capture: Sync {
     fn wants(&self, path: &str) -> bool;
     /// A stable name for this selection, part of the layer cache key.
     fn fingerprint(&self) -> String;
+    /// True when a file (not kept whole) should be read and summarised by `extract`
+    /// during the pass: binaries, archives. `mode` holds the permission bits.
+    fn extracts(&self, _path: &str, _mode: u32, _size: u64) -> bool {
+        false
+    }
+    /// Summarises a file's content into small named results (extractor → text);
+    /// the content itself is dropped after this call.
+    fn extract(&self, _path: &str, _mode: u32, _content: &[u8]) -> Extracted {
+        Extracted::new()
+    }
 }
 
 /// A capture that keeps nothing (metadata only).
@@ -217,7 +228,7 @@ fn walk_tar(
                     .warnings
                     .push(format!("not captured {path}: layer capture budget spent"));
             } else {
-                let mut buf = Vec::with_capacity(size as usize);
+                let mut buf = Vec::with_capacity(size.min(16 << 20) as usize);
                 (&mut entry)
                     .take(limits.max_captured_file + 1)
                     .read_to_end(&mut buf)
@@ -228,6 +239,29 @@ fn walk_tar(
         } else if kind == FileKind::Hardlink && capture.wants(&path) {
             if let Some(content) = link.as_ref().and_then(|t| index.captured.get(t)).cloned() {
                 index.captured.insert(path.clone(), content);
+            }
+        }
+        index.extracted.remove(&path);
+        if kind == FileKind::Regular && !index.captured.contains_key(&path) && capture.extracts(&path, mode, size) {
+            if size > limits.max_extracted_file {
+                index.warnings.push(format!(
+                    "not analysed {path}: {size} bytes is over the {} byte limit",
+                    limits.max_extracted_file
+                ));
+            } else {
+                let mut buf = Vec::with_capacity(size.min(16 << 20) as usize);
+                (&mut entry)
+                    .take(limits.max_extracted_file + 1)
+                    .read_to_end(&mut buf)
+                    .map_err(|e| corrupt_or_limit(id, e, limits))?;
+                let found = capture.extract(&path, mode, &buf);
+                if !found.is_empty() {
+                    index.extracted.insert(path.clone(), Arc::new(found));
+                }
+            }
+        } else if kind == FileKind::Hardlink {
+            if let Some(found) = link.as_ref().and_then(|t| index.extracted.get(t)).cloned() {
+                index.extracted.insert(path.clone(), found);
             }
         }
         index.entries.insert(

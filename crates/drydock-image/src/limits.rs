@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 pub struct Limits {
     /// Largest single file whose content is kept in memory for catalogers.
     pub max_captured_file: u64,
+    /// Largest single file read for extraction (binaries, archives); only its
+    /// summary is kept.
+    pub max_extracted_file: u64,
     /// Largest total of captured content per layer.
     pub max_captured_per_layer: u64,
     /// Largest decompressed size of one layer (decompression-bomb guard).
@@ -23,6 +26,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_captured_file: 256 << 20,
+            max_extracted_file: 512 << 20,
             max_captured_per_layer: 1 << 30,
             max_layer_uncompressed: 64 << 30,
             max_layer_entries: 5_000_000,

@@ -136,6 +136,9 @@ pub struct FileEntry {
 /// Shared, immutable file content captured during the single pass.
 pub type Content = Arc<[u8]>;
 
+/// Summaries extracted from one file during the pass: extractor name → its result.
+pub type Extracted = BTreeMap<String, String>;
+
 /// What one pass over one layer learned: its entries, deletions and captured files.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LayerIndex {
@@ -150,6 +153,9 @@ pub struct LayerIndex {
     /// Contents of the files that catalogers asked for.
     #[serde(default, with = "content_map")]
     pub captured: BTreeMap<String, Content>,
+    /// Summaries of files read for extraction (binaries, archives), by path.
+    #[serde(default)]
+    pub extracted: BTreeMap<String, Arc<Extracted>>,
     /// Entries skipped as hostile or unreadable, with the reason.
     #[serde(default)]
     pub warnings: Vec<String>,

@@ -1,16 +1,18 @@
 //! The squashed view: layers merged in order with whiteouts, opaque directories and
 //! links honoured, answering "what is at this path" as a running container would see it.
 
-use crate::model::{Content, FileEntry, FileKind, LayerIndex};
+use crate::model::{Content, Extracted, FileEntry, FileKind, LayerIndex};
 use crate::path::resolve_link_target;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
+use std::sync::Arc;
 
 /// The merged file system of an image (or of its first N layers).
 #[derive(Debug, Clone, Default)]
 pub struct FileTree {
     files: BTreeMap<String, FileEntry>,
     contents: HashMap<String, Content>,
+    extracted: BTreeMap<String, Arc<Extracted>>,
     max_hops: usize,
 }
 
@@ -20,6 +22,7 @@ impl FileTree {
         FileTree {
             files: BTreeMap::new(),
             contents: HashMap::new(),
+            extracted: BTreeMap::new(),
             max_hops,
         }
     }
@@ -41,6 +44,7 @@ impl FileTree {
         for path in &layer.whiteouts {
             self.files.remove(path);
             self.contents.remove(path);
+            self.extracted.remove(path);
             self.remove_children(path);
         }
         for (path, entry) in &layer.entries {
@@ -52,10 +56,14 @@ impl FileTree {
                 }
             }
             self.contents.remove(path);
+            self.extracted.remove(path);
             self.files.insert(path.clone(), entry.clone());
         }
         for (path, content) in &layer.captured {
             self.contents.insert(path.clone(), content.clone());
+        }
+        for (path, found) in &layer.extracted {
+            self.extracted.insert(path.clone(), found.clone());
         }
     }
 
@@ -70,6 +78,7 @@ impl FileTree {
         for p in doomed {
             self.files.remove(&p);
             self.contents.remove(&p);
+            self.extracted.remove(&p);
         }
     }
 
@@ -151,6 +160,13 @@ impl FileTree {
             Some(e) if e.kind == FileKind::Hardlink => self.contents.get(e.link.as_deref()?),
             _ => None,
         }
+    }
+
+    /// Results of one extractor over the files of the tree, sorted by path.
+    pub fn extracted_by<'a>(&'a self, extractor: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.extracted
+            .iter()
+            .filter_map(move |(p, found)| found.get(extractor).map(|r| (p.as_str(), r.as_str())))
     }
 
     /// Captured files whose path starts with `prefix`, sorted by path.

@@ -292,3 +292,51 @@ fn layer_cache_skips_layers_already_read() {
     let (_, other) = read(&format!("oci-dir:{}", dir.path().join("b").display()), Some(cache));
     assert_eq!(other.from_cache, [true, false], "only the new upper layer is read");
 }
+
+/// Extracts the size of ELF files and keeps nothing else.
+struct ElfSizes;
+impl Capture for ElfSizes {
+    fn wants(&self, _path: &str) -> bool {
+        false
+    }
+    fn fingerprint(&self) -> String {
+        "elf-sizes".into()
+    }
+    fn extracts(&self, _path: &str, mode: u32, _size: u64) -> bool {
+        mode & 0o111 != 0
+    }
+    fn extract(&self, _path: &str, _mode: u32, content: &[u8]) -> drydock_image::Extracted {
+        let mut out = drydock_image::Extracted::new();
+        if content.starts_with(b"\x7fELF") {
+            out.insert("elf".into(), content.len().to_string());
+        }
+        out
+    }
+}
+
+#[test]
+fn extraction_keeps_summaries_not_contents() {
+    let base = LayerBuilder::new()
+        .file("usr/bin/tool", b"\x7fELF and more", 0o755)
+        .file("usr/bin/script", b"#!/bin/sh", 0o755)
+        .file("usr/bin/gone", b"\x7fELF", 0o755)
+        .file("etc/data", b"\x7fELF but not executable", 0o644)
+        .finish();
+    let upper = LayerBuilder::new().whiteout("usr/bin/gone").finish();
+    let l0 = index_layer(&base[..], &LayerId::default(), &ElfSizes, &Limits::default()).unwrap();
+    let l1 = index_layer(
+        &upper[..],
+        &LayerId {
+            index: 1,
+            ..Default::default()
+        },
+        &ElfSizes,
+        &Limits::default(),
+    )
+    .unwrap();
+    assert!(l0.captured.is_empty());
+    assert_eq!(l0.extracted.len(), 2, "{:?}", l0.extracted);
+    let tree = FileTree::squash([&l0, &l1], 40);
+    let found: Vec<(&str, &str)> = tree.extracted_by("elf").collect();
+    assert_eq!(found, [("/usr/bin/tool", "13")]);
+}

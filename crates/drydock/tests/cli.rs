@@ -405,3 +405,48 @@ fn errors_say_what_failed_and_what_to_try() {
     let out = drydock(&["sbom"], dir.path());
     assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
 }
+
+#[test]
+fn os_packages_own_the_language_packages_they_installed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let egg = root.join("usr/lib/python3/dist-packages/six-1.16.0.egg-info");
+    std::fs::create_dir_all(&egg).unwrap();
+    std::fs::create_dir_all(root.join("var/lib/dpkg/info")).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/os-release"), OS_RELEASE).unwrap();
+    std::fs::write(
+        egg.join("PKG-INFO"),
+        "Metadata-Version: 2.1\nName: six\nVersion: 1.16.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("var/lib/dpkg/status"),
+        para("python3-six", "1.16.0-4", Some("six")),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("var/lib/dpkg/info/python3-six.list"),
+        "/usr/lib/python3/dist-packages/six-1.16.0.egg-info\n/usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO\n",
+    )
+    .unwrap();
+    let v = json_of(&drydock(
+        &["sbom", &format!("dir:{}", root.display()), "-o", "json"],
+        dir.path(),
+    ));
+    let id_of = |n: &str| {
+        v["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == n)
+            .unwrap()["id"]
+            .clone()
+    };
+    let rels = v["relationships"].as_array().unwrap();
+    assert!(
+        rels.iter()
+            .any(|r| r["from"] == id_of("python3-six") && r["to"] == id_of("six") && r["kind"] == "ownership-by-files"),
+        "{rels:?}"
+    );
+}

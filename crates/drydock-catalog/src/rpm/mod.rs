@@ -275,7 +275,14 @@ mod tests {
         let t = tree(&[("/var/lib/rpm/Packages.db", ndb::tests::build(&[(1, &blob)]))], &[]);
         let d = distro();
         let mut out = Output::default();
-        Rpm.catalog(&t, &Context { distro: Some(&d) }, &mut out);
+        Rpm.catalog(
+            &t,
+            &Context {
+                distro: Some(&d),
+                directory_scan: false,
+            },
+            &mut out,
+        );
         assert!(out.warnings.is_empty(), "{:?}", out.warnings);
         let p = &out.packages[0];
         assert_eq!(p.version, "1:5.1.8-9.el9");
@@ -313,7 +320,14 @@ mod tests {
             &[("/var/lib/rpm", "../../usr/lib/sysimage/rpm")],
         );
         let mut out = Output::default();
-        Rpm.catalog(&t, &Context { distro: None }, &mut out);
+        Rpm.catalog(
+            &t,
+            &Context {
+                distro: None,
+                directory_scan: false,
+            },
+            &mut out,
+        );
         assert_eq!(out.packages.len(), 1);
         assert_eq!(out.packages[0].locations[0].path, "/usr/lib/sysimage/rpm/Packages.db");
         assert_eq!(
@@ -334,7 +348,14 @@ mod tests {
             &[],
         );
         let mut out = Output::default();
-        Rpm.catalog(&t, &Context { distro: None }, &mut out);
+        Rpm.catalog(
+            &t,
+            &Context {
+                distro: None,
+                directory_scan: false,
+            },
+            &mut out,
+        );
         assert_eq!(out.packages.len(), 1);
         assert_eq!(out.warnings.len(), 2, "{:?}", out.warnings);
         assert!(out.warnings[0].starts_with("/var/lib/rpm/rpmdb.sqlite: not an SQLite"));
