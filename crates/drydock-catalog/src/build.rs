@@ -82,6 +82,7 @@ pub fn build_sbom(
             all
         }
     };
+    drop_os_owned_binaries(&mut packages);
     for p in &mut packages {
         p.compute_id();
     }
@@ -129,6 +130,30 @@ fn dependency_relationships(packages: &[Package]) -> Vec<Relationship> {
         }
     }
     out
+}
+
+/// Binary classifications of files an OS package installed are dropped: the OS
+/// package already names (and versions) them.
+fn drop_os_owned_binaries(packages: &mut Vec<Package>) {
+    let owned: HashSet<&str> = packages
+        .iter()
+        .filter(|p| p.package_type.is_os())
+        .flat_map(|p| p.files.iter().map(|f| f.path.as_str()))
+        .collect();
+    let doomed: HashSet<usize> = packages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.package_type == PackageType::Binary)
+        .filter(|(_, p)| p.locations.first().is_some_and(|l| owned.contains(l.path.as_str())))
+        .map(|(i, _)| i)
+        .collect();
+    if !doomed.is_empty() {
+        let mut i = 0;
+        packages.retain(|_| {
+            i += 1;
+            !doomed.contains(&(i - 1))
+        });
+    }
 }
 
 /// Links an OS package to the other packages whose declaring file it installed
