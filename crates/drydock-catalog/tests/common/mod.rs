@@ -19,7 +19,13 @@ pub fn catalog_dir(root: &Path) -> Sbom {
     let capture = CatalogCapture::new(all());
     let read = read_layers(
         &opened,
-        &ReadOptions { capture: &capture, limits: Default::default(), cache: None, threads: 1, progress: &NoProgress },
+        &ReadOptions {
+            capture: &capture,
+            limits: Default::default(),
+            cache: None,
+            threads: 1,
+            progress: &NoProgress,
+        },
     )
     .expect("read");
     build_sbom(opened.meta(), &read.layers, Scope::Squashed, capture.catalogers(), 40)
@@ -46,13 +52,22 @@ pub fn summary(sbom: &Sbom, types: &[&str]) -> String {
 /// Compares `actual` with `tests/snapshots/<name>.txt`; with `UPDATE_SNAPSHOTS=1`
 /// the file is (re)written instead. Snapshots are reviewed like code.
 pub fn assert_snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(format!("{name}.txt"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(format!("{name}.txt"));
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(&path, actual).expect("write snapshot");
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("no snapshot {}; run with UPDATE_SNAPSHOTS=1 and review it", path.display()));
-    assert_eq!(actual, expected, "snapshot {name} differs; if the change is right, UPDATE_SNAPSHOTS=1 and review");
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no snapshot {}; run with UPDATE_SNAPSHOTS=1 and review it",
+            path.display()
+        )
+    });
+    assert_eq!(
+        actual, expected,
+        "snapshot {name} differs; if the change is right, UPDATE_SNAPSHOTS=1 and review"
+    );
 }
