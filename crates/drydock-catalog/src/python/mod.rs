@@ -1,15 +1,26 @@
-//! Installed Python packages: `*.dist-info/METADATA` (wheels) and `*.egg-info`
-//! (`PKG-INFO` inside a directory, or the file itself), with files from `RECORD` or
-//! `installed-files.txt`.
+//! Python packages.
+//!
+//! Installed evidence (images and directories): `*.dist-info/METADATA` (wheels, with
+//! `direct_url.json` for VCS installs), `*.egg-info` (`PKG-INFO` inside a directory, or
+//! the file itself), unzipped `*.egg/EGG-INFO/PKG-INFO` and zipped `.egg` archives, with
+//! files from `RECORD` or `installed-files.txt`.
+//!
+//! Declared evidence (directory scans only, see [`lock`]): pinned `requirements*.txt`
+//! lines, `poetry.lock`, `Pipfile.lock`, `uv.lock` and `pdm.lock`.
+
+mod egg;
+mod lock;
 
 use crate::{Cataloger, Context, Output};
 use drydock_image::{path, FileTree};
 use drydock_sbom::{cpe, Location, Package, PackageFile, PackageType, Purl};
 
-/// The Python installed-package cataloger.
+/// The Python cataloger.
 pub struct Python;
 
 const FOUND_BY: &str = "python-installed-package-cataloger";
+/// `found_by` of packages declared by lock files and requirements.
+const DECLARED_BY: &str = "python-package-cataloger";
 
 impl Cataloger for Python {
     fn name(&self) -> &'static str {
@@ -22,25 +33,70 @@ impl Cataloger for Python {
             || p.ends_with(".egg-info/PKG-INFO")
             || p.ends_with(".egg-info/installed-files.txt")
             || p.ends_with(".egg-info")
+            || p.ends_with(".dist-info/direct_url.json")
+            || p.ends_with(".egg/EGG-INFO/PKG-INFO")
+            || lock::wants(p)
     }
 
-    fn catalog(&self, tree: &FileTree, _ctx: &Context<'_>, out: &mut Output) {
+    fn extracts(&self, p: &str, _mode: u32, size: u64) -> bool {
+        p.ends_with(".egg") && size <= egg::MAX_EGG_BYTES
+    }
+
+    fn extract(&self, _path: &str, content: &[u8]) -> Option<String> {
+        Some(egg::summarise(content))
+    }
+
+    fn catalog(&self, tree: &FileTree, ctx: &Context<'_>, out: &mut Output) {
         for (p, entry) in tree.entries() {
             if entry.kind != drydock_image::FileKind::Regular {
                 continue;
             }
-            let is_metadata =
-                p.ends_with(".dist-info/METADATA") || p.ends_with(".egg-info/PKG-INFO") || p.ends_with(".egg-info");
+            let is_metadata = p.ends_with(".dist-info/METADATA")
+                || p.ends_with(".egg-info/PKG-INFO")
+                || p.ends_with(".egg-info")
+                || p.ends_with(".egg/EGG-INFO/PKG-INFO");
             if !is_metadata {
                 continue;
             }
             let Some(content) = tree.read(p) else { continue };
-            match package_from(p, content, entry.layer, tree) {
+            let files = record_files(p, tree);
+            match package_from(p, &String::from_utf8_lossy(content), entry.layer, files) {
+                Ok(mut pkg) => {
+                    if p.ends_with(".dist-info/METADATA") {
+                        add_vcs_url(&mut pkg, p, tree, out);
+                    }
+                    out.packages.push(pkg);
+                }
+                Err(reason) => out.warnings.push(format!("{p}: {reason}")),
+            }
+        }
+        for (p, summary) in tree.extracted_by(FOUND_BY) {
+            // A hard link shares its target's summary: the target is reported.
+            let Some(layer) = tree
+                .entry(p)
+                .filter(|e| e.kind == drydock_image::FileKind::Regular)
+                .map(|e| e.layer)
+            else {
+                continue;
+            };
+            match egg::pkg_info(summary).and_then(|text| package_from(p, &text, layer, Vec::new())) {
                 Ok(pkg) => out.packages.push(pkg),
                 Err(reason) => out.warnings.push(format!("{p}: {reason}")),
             }
         }
+        if ctx.directory_scan {
+            lock::catalog(tree, out);
+        }
     }
+}
+
+/// Runs every parser of this module on arbitrary bytes (for fuzzing): must not panic.
+pub fn fuzz_entry(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let _ = package_from("/fuzz.dist-info/METADATA", &text, 0, Vec::new());
+    let _ = vcs_url(&text);
+    let _ = egg::pkg_info(&egg::summarise(data));
+    lock::fuzz_entry(data);
 }
 
 /// Header fields of a core-metadata file (stops at the first blank line: the body is
@@ -65,9 +121,9 @@ fn headers(text: &str) -> Vec<(&str, String)> {
     out
 }
 
-fn package_from(meta_path: &str, content: &[u8], layer: usize, tree: &FileTree) -> Result<Package, String> {
-    let text = String::from_utf8_lossy(content);
-    let hs = headers(&text);
+/// A package from a core-metadata text (`METADATA` / `PKG-INFO`) found at `meta_path`.
+fn package_from(meta_path: &str, text: &str, layer: usize, files: Vec<PackageFile>) -> Result<Package, String> {
+    let hs = headers(text);
     let get = |k: &str| {
         hs.iter()
             .find(|(h, _)| h.eq_ignore_ascii_case(k))
@@ -86,21 +142,66 @@ fn package_from(meta_path: &str, content: &[u8], layer: usize, tree: &FileTree) 
         layer,
         layer_digest: String::new(),
     });
-    p.files = record_files(meta_path, tree);
+    p.files = files;
     p.depends = hs
         .iter()
         .filter(|(h, v)| h.eq_ignore_ascii_case("Requires-Dist") && !v.contains("extra =="))
         .map(|(_, v)| vec![requirement_name(v)])
         .filter(|g| !g[0].is_empty())
         .collect();
-    let normalized = normalize_name(name);
-    p.purl = Purl::new("pypi", &normalized).version(version).to_string();
-    p.cpes = vec![
-        cpe::application(&normalized, &normalized, version),
-        cpe::application(&format!("python-{normalized}"), &normalized, version),
-    ];
-    p.compute_id();
+    identify(&mut p, None);
     Ok(p)
+}
+
+/// Sets the PURL (PEP 503 name, optional `vcs_url` qualifier), CPEs, the normalised
+/// name as a provided name (so normalised `Requires-Dist` names resolve) and the id.
+fn identify(p: &mut Package, vcs_url: Option<String>) {
+    let normalized = normalize_name(&p.name);
+    let mut purl = Purl::new("pypi", &normalized).version(p.version.as_str());
+    if let Some(v) = vcs_url {
+        purl = purl.qualifier("vcs_url", v);
+    }
+    p.purl = purl.to_string();
+    p.cpes = vec![
+        cpe::application(&normalized, &normalized, &p.version),
+        cpe::application(&format!("python-{normalized}"), &normalized, &p.version),
+    ];
+    p.provides = vec![normalized];
+    p.compute_id();
+}
+
+/// PEP 610 `direct_url.json` next to `METADATA`: a VCS install gets the `vcs_url`
+/// PURL qualifier (`git+https://host/repo@commit`).
+fn add_vcs_url(p: &mut Package, meta_path: &str, tree: &FileTree, out: &mut Output) {
+    let direct = path::join(path::parent(meta_path), "direct_url.json");
+    let Some(content) = tree.read(&direct) else { return };
+    match vcs_url(&String::from_utf8_lossy(content)) {
+        Ok(Some(v)) => identify(p, Some(v)),
+        Ok(None) => {}
+        Err(e) => out.warnings.push(format!("{direct}: {e}")),
+    }
+}
+
+/// The `vcs+url@commit` of a `direct_url.json`, when it records a VCS checkout.
+fn vcs_url(json: &str) -> Result<Option<String>, String> {
+    let v: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("invalid JSON: {e}"))?;
+    let Some(vcs) = v.get("vcs_info") else { return Ok(None) };
+    let (Some(url), Some(kind)) = (
+        v.get("url").and_then(|u| u.as_str()),
+        vcs.get("vcs").and_then(|k| k.as_str()),
+    ) else {
+        return Err("vcs_info without url or vcs".into());
+    };
+    let mut s = if url.starts_with(&format!("{kind}+")) {
+        url.to_string()
+    } else {
+        format!("{kind}+{url}")
+    };
+    if let Some(commit) = vcs.get("commit_id").and_then(|c| c.as_str()).filter(|c| !c.is_empty()) {
+        s.push('@');
+        s.push_str(commit);
+    }
+    Ok(Some(s))
 }
 
 /// PEP 503 normalisation (lower case, runs of `-_.` become `-`).
@@ -121,6 +222,7 @@ pub fn normalize_name(name: &str) -> String {
     out
 }
 
+/// The normalised project name at the start of a PEP 508 requirement.
 fn requirement_name(req: &str) -> String {
     let name: String = req
         .trim()
@@ -222,6 +324,16 @@ mod tests {
     }
 
     #[test]
+    fn direct_url_vcs_origin() {
+        let git = r#"{"url": "https://h/r.git", "vcs_info": {"vcs": "git", "commit_id": "abc"}}"#;
+        assert_eq!(vcs_url(git).unwrap().as_deref(), Some("git+https://h/r.git@abc"));
+        assert_eq!(vcs_url(r#"{"url": "file:///src", "dir_info": {}}"#).unwrap(), None);
+        assert!(vcs_url(r#"{"vcs_info": {}}"#).is_err());
+        assert!(vcs_url("[").is_err());
+        fuzz_entry(b"Name: x\nVersion: 1\n");
+    }
+
+    #[test]
     fn headers_stop_at_the_body() {
         let hs = headers("Name: a\nVersion: 1\nClassifier: License :: OSI Approved :: MIT License\n\nName: body\n");
         assert_eq!(hs.len(), 3);
@@ -232,5 +344,41 @@ mod tests {
                 .len(),
             64
         );
+    }
+
+    /// Arbitrary inputs assembled from the tokens the parsers look for.
+    #[test]
+    fn fuzz_entry_survives_token_soup() {
+        const TOKENS: &[&[u8]] = &[
+            b"Name: x\n",
+            b"Version: 1\n",
+            b"\n",
+            b"[[package]]\n",
+            b"name = \"a\"\n",
+            b"version = \"1\"\n",
+            b"{\"default\": {",
+            b"\"a\": {\"version\": \"==1\"}",
+            b"}",
+            b"==",
+            b"[",
+            b"]",
+            b"\\\n",
+            b"#",
+            b";",
+            b"PK\x03\x04",
+            b"\xff",
+            b" --hash",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..3000 {
+            let mut data = Vec::new();
+            for _ in 0..(seed % 12) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                data.extend_from_slice(TOKENS[(seed % TOKENS.len() as u64) as usize]);
+            }
+            fuzz_entry(&data);
+        }
     }
 }
