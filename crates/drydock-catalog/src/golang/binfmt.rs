@@ -1,0 +1,569 @@
+//! A minimal reader for the section and segment tables of ELF, PE and Mach-O
+//! executables: enough to find a named section's bytes and to translate virtual
+//! addresses into file offsets. Every offset and count is checked against the data,
+//! so malformed input yields `None` or an empty table, never a panic or an
+//! allocation sized by an unchecked field.
+
+/// Which executable format a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Elf,
+    Pe,
+    MachO,
+}
+
+/// A section with its bytes in the file (sections without file data are left out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub name: String,
+    /// Virtual address (absolute, image base included for PE).
+    pub addr: u64,
+    pub offset: u64,
+    pub size: u64,
+}
+
+/// A file-backed range of the address space (ELF program headers, Mach-O segments;
+/// PE sections double as segments).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment {
+    pub addr: u64,
+    pub offset: u64,
+    pub filesz: u64,
+}
+
+/// The parsed tables of one executable.
+#[derive(Debug, Clone)]
+pub struct Binary {
+    pub format: Format,
+    pub big_endian: bool,
+    /// Pointer size in bytes (4 or 8).
+    pub ptr_size: usize,
+    pub sections: Vec<Section>,
+    pub segments: Vec<Segment>,
+}
+
+/// More entries than this in any table means the file is not a sane executable.
+const MAX_ENTRIES: usize = 1 << 16;
+
+/// True when `data` starts like an ELF, PE or Mach-O (thin or fat) file.
+pub fn looks_executable(data: &[u8]) -> bool {
+    data.starts_with(b"\x7fELF")
+        || data.starts_with(b"MZ")
+        || matches!(
+            data.get(..4),
+            Some([0xfe, 0xed, 0xfa, 0xce | 0xcf])
+                | Some([0xce | 0xcf, 0xfa, 0xed, 0xfe])
+                | Some([0xca, 0xfe, 0xba, 0xbe])
+        )
+}
+
+/// The slices of the architectures of a fat (universal) Mach-O file; a thin file
+/// is returned whole. At most 16 architectures are considered.
+pub fn slices(data: &[u8]) -> Vec<&[u8]> {
+    if !data.starts_with(&[0xca, 0xfe, 0xba, 0xbe]) {
+        return vec![data];
+    }
+    let r = Reader { data, big: true };
+    let Some(n) = r.u32(4) else { return Vec::new() };
+    // Java class files share the magic; their "count" is a class file version >= 45.
+    if n == 0 || n > 16 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for i in 0..n as usize {
+        let at = 8 + i * 20;
+        let (Some(off), Some(size)) = (r.u32(at + 8), r.u32(at + 12)) else {
+            break;
+        };
+        if let Some(s) = slice(data, off as u64, size as u64) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// Parses the tables of a thin executable.
+pub fn parse(data: &[u8]) -> Option<Binary> {
+    if data.starts_with(b"\x7fELF") {
+        parse_elf(data)
+    } else if data.starts_with(b"MZ") {
+        parse_pe(data)
+    } else {
+        parse_macho(data)
+    }
+}
+
+/// [`parse`], keeping the data alongside (for iterator chains).
+pub fn parse_with_data(data: &[u8]) -> Option<(Binary, &[u8])> {
+    parse(data).map(|b| (b, data))
+}
+
+impl Binary {
+    /// The first section with this name.
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.name == name)
+    }
+
+    /// The file bytes of the first section with this name.
+    pub fn section_data<'a>(&self, data: &'a [u8], name: &str) -> Option<&'a [u8]> {
+        let s = self.section(name)?;
+        slice(data, s.offset, s.size)
+    }
+
+    /// `len` bytes at virtual address `addr`, if a file-backed segment or section holds them.
+    pub fn read_addr<'a>(&self, data: &'a [u8], addr: u64, len: u64) -> Option<&'a [u8]> {
+        let ranges = self
+            .segments
+            .iter()
+            .copied()
+            .chain(self.sections.iter().map(|s| Segment {
+                addr: s.addr,
+                offset: s.offset,
+                filesz: s.size,
+            }));
+        for seg in ranges {
+            if addr >= seg.addr && addr.checked_add(len)? <= seg.addr.checked_add(seg.filesz)? {
+                return slice(data, seg.offset.checked_add(addr - seg.addr)?, len);
+            }
+        }
+        None
+    }
+
+    /// Reads a pointer-sized unsigned integer at the start of `bytes`.
+    pub fn read_ptr(&self, bytes: &[u8]) -> Option<u64> {
+        let r = Reader {
+            data: bytes,
+            big: self.big_endian,
+        };
+        if self.ptr_size == 8 {
+            r.u64(0)
+        } else {
+            r.u32(0).map(u64::from)
+        }
+    }
+}
+
+/// `data[off..off+len]` with overflow and bounds checks.
+pub fn slice(data: &[u8], off: u64, len: u64) -> Option<&[u8]> {
+    let start = usize::try_from(off).ok()?;
+    let end = start.checked_add(usize::try_from(len).ok()?)?;
+    data.get(start..end)
+}
+
+#[derive(Clone, Copy)]
+struct Reader<'a> {
+    data: &'a [u8],
+    big: bool,
+}
+
+impl Reader<'_> {
+    fn bytes<const N: usize>(&self, at: usize) -> Option<[u8; N]> {
+        self.data.get(at..at.checked_add(N)?)?.try_into().ok()
+    }
+    fn u16(&self, at: usize) -> Option<u16> {
+        let b = self.bytes::<2>(at)?;
+        Some(if self.big {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        })
+    }
+    fn u32(&self, at: usize) -> Option<u32> {
+        let b = self.bytes::<4>(at)?;
+        Some(if self.big {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
+    }
+    fn u64(&self, at: usize) -> Option<u64> {
+        let b = self.bytes::<8>(at)?;
+        Some(if self.big {
+            u64::from_be_bytes(b)
+        } else {
+            u64::from_le_bytes(b)
+        })
+    }
+    /// A word of the given width (4 or 8 bytes).
+    fn word(&self, at: usize, wide: bool) -> Option<u64> {
+        if wide {
+            self.u64(at)
+        } else {
+            self.u32(at).map(u64::from)
+        }
+    }
+}
+
+/// A NUL-terminated (or fixed-width) name.
+fn cstr(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+/// Checks that `count` entries of `size` bytes at `off` fit in the data.
+fn table_fits(data: &[u8], off: u64, count: usize, size: usize) -> bool {
+    count <= MAX_ENTRIES
+        && count
+            .checked_mul(size)
+            .and_then(|total| slice(data, off, total as u64))
+            .is_some()
+}
+
+fn parse_elf(data: &[u8]) -> Option<Binary> {
+    let wide = match data.get(4)? {
+        1 => false,
+        2 => true,
+        _ => return None,
+    };
+    let big = match data.get(5)? {
+        1 => false,
+        2 => true,
+        _ => return None,
+    };
+    let r = Reader { data, big };
+    let (phoff, shoff, phentsize, phnum, shentsize, shnum, shstrndx) = if wide {
+        (
+            r.u64(0x20)?,
+            r.u64(0x28)?,
+            r.u16(0x36)?,
+            r.u16(0x38)?,
+            r.u16(0x3a)?,
+            r.u16(0x3c)?,
+            r.u16(0x3e)?,
+        )
+    } else {
+        (
+            u64::from(r.u32(0x1c)?),
+            u64::from(r.u32(0x20)?),
+            r.u16(0x2a)?,
+            r.u16(0x2c)?,
+            r.u16(0x2e)?,
+            r.u16(0x30)?,
+            r.u16(0x32)?,
+        )
+    };
+    let mut bin = Binary {
+        format: Format::Elf,
+        big_endian: big,
+        ptr_size: if wide { 8 } else { 4 },
+        sections: Vec::new(),
+        segments: Vec::new(),
+    };
+    let (phentsize, phnum) = (phentsize as usize, phnum as usize);
+    let min_ph = if wide { 56 } else { 32 };
+    if phoff != 0 && phentsize >= min_ph && table_fits(data, phoff, phnum, phentsize) {
+        for i in 0..phnum {
+            let at = phoff as usize + i * phentsize;
+            const PT_LOAD: u32 = 1;
+            if r.u32(at)? != PT_LOAD {
+                continue;
+            }
+            let (offset, vaddr, filesz) = if wide {
+                (r.u64(at + 8)?, r.u64(at + 16)?, r.u64(at + 32)?)
+            } else {
+                (
+                    u64::from(r.u32(at + 4)?),
+                    u64::from(r.u32(at + 8)?),
+                    u64::from(r.u32(at + 16)?),
+                )
+            };
+            bin.segments.push(Segment {
+                addr: vaddr,
+                offset,
+                filesz,
+            });
+        }
+    }
+    let (shentsize, shnum) = (shentsize as usize, shnum as usize);
+    let min_sh = if wide { 64 } else { 40 };
+    if shoff == 0 || shentsize < min_sh || !table_fits(data, shoff, shnum, shentsize) {
+        return Some(bin);
+    }
+    let header = |i: usize| -> Option<(u32, u32, u64, u64, u64)> {
+        let at = shoff as usize + i * shentsize;
+        let (name, ty) = (r.u32(at)?, r.u32(at + 4)?);
+        if wide {
+            Some((name, ty, r.u64(at + 16)?, r.u64(at + 24)?, r.u64(at + 32)?))
+        } else {
+            Some((
+                name,
+                ty,
+                u64::from(r.u32(at + 12)?),
+                u64::from(r.u32(at + 16)?),
+                u64::from(r.u32(at + 20)?),
+            ))
+        }
+    };
+    let names = (shstrndx as usize) < shnum;
+    let strtab = if names {
+        header(shstrndx as usize).and_then(|(_, _, _, off, size)| slice(data, off, size))
+    } else {
+        None
+    };
+    for i in 0..shnum {
+        let Some((name_off, ty, addr, offset, size)) = header(i) else {
+            break;
+        };
+        const SHT_NOBITS: u32 = 8;
+        if ty == 0 || ty == SHT_NOBITS {
+            continue;
+        }
+        let name = strtab
+            .and_then(|t| t.get(name_off as usize..))
+            .map(cstr)
+            .unwrap_or_default();
+        bin.sections.push(Section {
+            name,
+            addr,
+            offset,
+            size,
+        });
+    }
+    Some(bin)
+}
+
+fn parse_pe(data: &[u8]) -> Option<Binary> {
+    let r = Reader { data, big: false };
+    let pe = r.u32(0x3c)? as usize;
+    if data.get(pe..pe.checked_add(4)?)? != b"PE\0\0" {
+        return None;
+    }
+    let coff = pe + 4;
+    let nsections = r.u16(coff + 2)? as usize;
+    let symtab = u64::from(r.u32(coff + 8)?);
+    let nsyms = u64::from(r.u32(coff + 12)?);
+    let opt_size = r.u16(coff + 16)? as usize;
+    let opt = coff + 20;
+    let (wide, image_base) = match r.u16(opt)? {
+        0x10b => (false, u64::from(r.u32(opt + 28)?)),
+        0x20b => (true, r.u64(opt + 24)?),
+        _ => (false, 0),
+    };
+    let table = opt + opt_size;
+    let mut bin = Binary {
+        format: Format::Pe,
+        big_endian: false,
+        ptr_size: if wide { 8 } else { 4 },
+        sections: Vec::new(),
+        segments: Vec::new(),
+    };
+    if !table_fits(data, table as u64, nsections, 40) {
+        return Some(bin);
+    }
+    // Long names are `/<decimal offset>` into the COFF string table after the symbols.
+    let strings_at = symtab.checked_add(nsyms.checked_mul(18)?)?;
+    for i in 0..nsections {
+        let at = table + i * 40;
+        let raw_name = data.get(at..at + 8)?;
+        let mut name = cstr(raw_name);
+        let long = name.strip_prefix('/').and_then(|n| n.parse::<u64>().ok());
+        if let Some(off) = long.filter(|_| symtab != 0) {
+            if let Some(rest) = strings_at
+                .checked_add(off)
+                .and_then(|o| data.get(usize::try_from(o).ok()?..))
+            {
+                name = cstr(&rest[..rest.len().min(256)]);
+            }
+        }
+        let vsize = u64::from(r.u32(at + 8)?);
+        let vaddr = u64::from(r.u32(at + 12)?);
+        let raw_size = u64::from(r.u32(at + 16)?);
+        let raw_ptr = u64::from(r.u32(at + 20)?);
+        if raw_ptr == 0 || raw_size == 0 {
+            continue;
+        }
+        let size = if vsize == 0 { raw_size } else { vsize.min(raw_size) };
+        let addr = image_base.checked_add(vaddr)?;
+        bin.sections.push(Section {
+            name,
+            addr,
+            offset: raw_ptr,
+            size,
+        });
+        bin.segments.push(Segment {
+            addr,
+            offset: raw_ptr,
+            filesz: size,
+        });
+    }
+    Some(bin)
+}
+
+fn parse_macho(data: &[u8]) -> Option<Binary> {
+    let magic = data.get(..4)?;
+    let (wide, big) = match magic {
+        [0xce, 0xfa, 0xed, 0xfe] => (false, false),
+        [0xcf, 0xfa, 0xed, 0xfe] => (true, false),
+        [0xfe, 0xed, 0xfa, 0xce] => (false, true),
+        [0xfe, 0xed, 0xfa, 0xcf] => (true, true),
+        _ => return None,
+    };
+    let r = Reader { data, big };
+    let ncmds = r.u32(16)? as usize;
+    let mut at = if wide { 32 } else { 28 };
+    let mut bin = Binary {
+        format: Format::MachO,
+        big_endian: big,
+        ptr_size: if wide { 8 } else { 4 },
+        sections: Vec::new(),
+        segments: Vec::new(),
+    };
+    for _ in 0..ncmds.min(MAX_ENTRIES) {
+        let (Some(cmd), Some(size)) = (r.u32(at), r.u32(at + 4)) else {
+            break;
+        };
+        let size = size as usize;
+        if size < 8 || at.checked_add(size).is_none_or(|end| end > data.len()) {
+            break;
+        }
+        const LC_SEGMENT: u32 = 0x1;
+        const LC_SEGMENT_64: u32 = 0x19;
+        if cmd == LC_SEGMENT || cmd == LC_SEGMENT_64 {
+            let w = cmd == LC_SEGMENT_64;
+            let (addr, fileoff, filesz, nsects, first, sect_size) = if w {
+                (
+                    r.u64(at + 24)?,
+                    r.u64(at + 40)?,
+                    r.u64(at + 48)?,
+                    r.u32(at + 64)?,
+                    at + 72,
+                    80,
+                )
+            } else {
+                (
+                    u64::from(r.u32(at + 24)?),
+                    u64::from(r.u32(at + 32)?),
+                    u64::from(r.u32(at + 36)?),
+                    r.u32(at + 48)?,
+                    at + 56,
+                    68,
+                )
+            };
+            if filesz > 0 {
+                bin.segments.push(Segment {
+                    addr,
+                    offset: fileoff,
+                    filesz,
+                });
+            }
+            let nsects = nsects as usize;
+            if nsects.checked_mul(sect_size).is_some_and(|t| first + t <= at + size) {
+                for s in 0..nsects {
+                    let sa = first + s * sect_size;
+                    let name = cstr(data.get(sa..sa + 16)?);
+                    let (saddr, ssize, soff) = (
+                        r.word(sa + 32, w)?,
+                        r.word(sa + if w { 40 } else { 36 }, w)?,
+                        u64::from(r.u32(sa + if w { 48 } else { 40 })?),
+                    );
+                    let flags = r.u32(sa + if w { 64 } else { 56 })?;
+                    // S_ZEROFILL, S_GB_ZEROFILL, S_THREAD_LOCAL_ZEROFILL have no file data.
+                    if matches!(flags & 0xff, 0x1 | 0xc | 0x12) || soff == 0 {
+                        continue;
+                    }
+                    bin.sections.push(Section {
+                        name,
+                        addr: saddr,
+                        offset: soff,
+                        size: ssize,
+                    });
+                }
+            }
+        }
+        at += size;
+    }
+    Some(bin)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A minimal ELF64 little-endian file with the given sections (name, address,
+    /// contents) and one PT_LOAD segment per section.
+    pub fn elf64(sections: &[(&str, u64, &[u8])]) -> Vec<u8> {
+        let mut out = vec![0u8; 64];
+        out[..4].copy_from_slice(b"\x7fELF");
+        out[4] = 2;
+        out[5] = 1;
+        out[6] = 1;
+        let mut placed = Vec::new();
+        for (_, _, body) in sections {
+            out.resize(out.len().next_multiple_of(16), 0);
+            placed.push(out.len() as u64);
+            out.extend_from_slice(body);
+        }
+        let mut shstrtab = vec![0u8];
+        let mut name_offs = Vec::new();
+        for (name, _, _) in sections {
+            name_offs.push(shstrtab.len() as u32);
+            shstrtab.extend_from_slice(name.as_bytes());
+            shstrtab.push(0);
+        }
+        let shstr_name = shstrtab.len() as u32;
+        shstrtab.extend_from_slice(b".shstrtab\0");
+        let shstr_off = out.len() as u64;
+        out.extend_from_slice(&shstrtab);
+        out.resize(out.len().next_multiple_of(8), 0);
+        let phoff = out.len() as u64;
+        for (i, (_, addr, body)) in sections.iter().enumerate() {
+            let mut ph = vec![0u8; 56];
+            ph[..4].copy_from_slice(&1u32.to_le_bytes());
+            ph[8..16].copy_from_slice(&placed[i].to_le_bytes());
+            ph[16..24].copy_from_slice(&addr.to_le_bytes());
+            ph[32..40].copy_from_slice(&(body.len() as u64).to_le_bytes());
+            out.extend_from_slice(&ph);
+        }
+        let shoff = out.len() as u64;
+        out.extend_from_slice(&[0u8; 64]);
+        let mut sh = |name: u32, ty: u32, addr: u64, off: u64, size: u64| {
+            let mut h = vec![0u8; 64];
+            h[..4].copy_from_slice(&name.to_le_bytes());
+            h[4..8].copy_from_slice(&ty.to_le_bytes());
+            h[16..24].copy_from_slice(&addr.to_le_bytes());
+            h[24..32].copy_from_slice(&off.to_le_bytes());
+            h[32..40].copy_from_slice(&size.to_le_bytes());
+            out.extend_from_slice(&h);
+        };
+        for (i, (_, addr, body)) in sections.iter().enumerate() {
+            sh(name_offs[i], 1, *addr, placed[i], body.len() as u64);
+        }
+        sh(shstr_name, 3, 0, shstr_off, shstrtab.len() as u64);
+        out[0x20..0x28].copy_from_slice(&phoff.to_le_bytes());
+        out[0x28..0x30].copy_from_slice(&shoff.to_le_bytes());
+        out[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
+        out[0x38..0x3a].copy_from_slice(&(sections.len() as u16).to_le_bytes());
+        out[0x3a..0x3c].copy_from_slice(&64u16.to_le_bytes());
+        out[0x3c..0x3e].copy_from_slice(&(sections.len() as u16 + 2).to_le_bytes());
+        out[0x3e..0x40].copy_from_slice(&(sections.len() as u16 + 1).to_le_bytes());
+        out
+    }
+
+    #[test]
+    fn elf_sections_and_addresses() {
+        let elf = elf64(&[(".data", 0x1000, b"hello world"), (".dep-v0", 0x2000, b"xyz")]);
+        assert!(looks_executable(&elf));
+        let bin = parse(&elf).unwrap();
+        assert_eq!(bin.format, Format::Elf);
+        assert_eq!(bin.section_data(&elf, ".dep-v0"), Some(&b"xyz"[..]));
+        assert_eq!(bin.read_addr(&elf, 0x1006, 5), Some(&b"world"[..]));
+        assert_eq!(bin.read_addr(&elf, 0x1006, 6), None);
+        assert_eq!(bin.read_ptr(&[1, 0, 0, 0, 0, 0, 0, 0]), Some(1));
+    }
+
+    #[test]
+    fn truncated_tables_do_not_panic() {
+        let elf = elf64(&[(".data", 0x1000, b"hello")]);
+        for n in 0..elf.len() {
+            let _ = parse(&elf[..n]);
+        }
+        let mut pe = vec![0u8; 0x200];
+        pe[..2].copy_from_slice(b"MZ");
+        pe[0x3c] = 0x40;
+        pe[0x40..0x44].copy_from_slice(b"PE\0\0");
+        pe[0x46] = 0xff; // 255 sections that do not fit
+        assert!(parse(&pe).unwrap().sections.is_empty());
+        assert!(parse(&[0xcf, 0xfa, 0xed, 0xfe, 0, 0, 0, 0]).is_none());
+        assert!(slices(&[0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 52]).is_empty());
+    }
+}
