@@ -191,7 +191,7 @@ fn java_tree_snapshot() {
     assert!(text.contains("warning: /opt/bad/broken.jar: not a readable zip archive"));
     assert!(text.contains("warning: /opt/bad/bomb.jar:lib/zeros.jar: not opened: compression ratio"));
     assert!(text.contains("not opened: nested deeper than 5 archives"));
-    assert!(has("binary openjdk 17.0.9+9-Debian-1deb12u1 pkg:generic/oracle/openjdk@17.0.9+9-Debian-1deb12u1 /opt/java/openjdk/release"));
+    assert!(has("binary openjdk 17.0.9+9-Debian-1deb12u1 pkg:generic/oracle/openjdk@17.0.9%2B9-Debian-1deb12u1 /opt/java/openjdk/release"));
     let lang3 = sbom
         .packages
         .iter()

@@ -195,7 +195,7 @@ fn every_source_reports_the_same_packages_and_layers() {
             .unwrap();
         assert_eq!(
             libc["purl"],
-            "pkg:deb/debian/libc6@2.36-9+deb12u7?arch=amd64&distro=debian-12&upstream=glibc"
+            "pkg:deb/debian/libc6@2.36-9%2Bdeb12u7?arch=amd64&distro=debian-12&upstream=glibc"
         );
         assert_eq!(libc["source_name"], "glibc");
         assert_eq!(libc["licenses"], serde_json::json!(["GPL-2+", "LGPL-2.1+"]));
