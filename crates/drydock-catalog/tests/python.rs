@@ -103,7 +103,7 @@ fn directory_scan_reports_installed_and_declared_packages() {
     let vcs = by_name("Demo_VCS");
     assert_eq!(
         vcs.purl,
-        "pkg:pypi/demo-vcs@0.4.0?vcs_url=git+https://example.org/demo/demo-vcs.git%404f1c0ffee0000000000000000000000000000001"
+        "pkg:pypi/demo-vcs@0.4.0?vcs_url=git%2Bhttps://example.org/demo/demo-vcs.git%404f1c0ffee0000000000000000000000000000001"
     );
     // RECORD paths resolve against site-packages, digests become hex.
     let requests = by_name("requests");
