@@ -31,4 +31,20 @@ for t in "squashed docker-archive:$FX/images/bookworm-rich.docker.tar" \
   jq -e '.packages[] | select(.type=="python" and .name=="Django")' "$OUT/d.json" >/dev/null \
     && echo "    Django present" || echo "    Django absent"
 done
+
+# Every package type Syft reports: drydock's (name, version) set must contain Syft's.
+echo
+printf '%-22s %-12s %6s %8s %8s %6s\n' source type syft drydock missing extra
+for src in "docker-archive:$FX/images/bookworm-rich.docker.tar" "dir:$FX/bookworm-rich"; do
+  "$SYFT" scan "$src" -q -o "syft-json=$OUT/s.json"
+  "$DRYDOCK" sbom "$src" -q --no-cache -o "json=$OUT/d.json"
+  for type in $(jq -r '[.artifacts[].type] | unique | .[]' "$OUT/s.json"); do
+    jq -r --arg t "$type" '.artifacts[] | select(.type==$t) | "\(.name|ascii_downcase) \(.version)"' "$OUT/s.json" | sort -u > "$OUT/s.txt"
+    jq -r --arg t "$type" '.packages[] | select(.type==$t) | "\(.name|ascii_downcase) \(.version)"' "$OUT/d.json" | sort -u > "$OUT/d.txt"
+    missing=$(comm -23 "$OUT/s.txt" "$OUT/d.txt" | wc -l)
+    extra=$(comm -13 "$OUT/s.txt" "$OUT/d.txt" | wc -l)
+    printf '%-22s %-12s %6s %8s %8s %6s\n' "${src%%:*}" "$type" "$(wc -l < "$OUT/s.txt")" "$(wc -l < "$OUT/d.txt")" "$missing" "$extra"
+    if ((missing)); then comm -23 "$OUT/s.txt" "$OUT/d.txt" | head -5 | sed 's/^/    missing: /'; fi
+  done
+done
 exit $status

@@ -58,7 +58,7 @@ pub trait Cataloger: Sync {
 
 /// Bumped whenever any cataloger changes what it captures or extracts, so cached
 /// layer results made by an older version are not reused.
-pub const CATALOG_VERSION: u32 = 3;
+pub const CATALOG_VERSION: u32 = 4;
 
 /// Every cataloger drydock runs, in order.
 pub fn all() -> Vec<Box<dyn Cataloger>> {
