@@ -88,11 +88,15 @@ pub fn build_sbom(
     }
     let mut relationships = dependency_relationships(&packages);
     relationships.extend(ownership_relationships(&packages));
-    relationships.extend(crate::java::containments(&packages).into_iter().map(|(from, to)| Relationship {
-        from,
-        to,
-        kind: RelationshipKind::Contains,
-    }));
+    relationships.extend(
+        crate::java::containments(&packages)
+            .into_iter()
+            .map(|(from, to)| Relationship {
+                from,
+                to,
+                kind: RelationshipKind::Contains,
+            }),
+    );
     let mut sbom = Sbom {
         schema: NATIVE_SCHEMA.to_string(),
         descriptor: Descriptor::default(),

@@ -173,7 +173,11 @@ mod tests {
         let s = p.to_string();
         assert_eq!(s, "pkg:deb/debian/openssl@3.0.15-1~deb12u1?arch=amd64&distro=debian-12");
         let plus = Purl::new("deb", "libc6").namespace("debian").version("2.36-9+deb12u7");
-        assert_eq!(plus.to_string(), "pkg:deb/debian/libc6@2.36-9%2Bdeb12u7", "as Syft and the purl spec encode it");
+        assert_eq!(
+            plus.to_string(),
+            "pkg:deb/debian/libc6@2.36-9%2Bdeb12u7",
+            "as Syft and the purl spec encode it"
+        );
         assert_eq!(Purl::parse(&plus.to_string()).unwrap(), plus);
         assert_eq!(Purl::parse(&s).unwrap(), p);
     }

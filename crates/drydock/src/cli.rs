@@ -11,6 +11,7 @@ SOURCES:
   oci-archive:image.oci.tar[:tag]      an OCI image layout packed in a tar
   oci-dir:path/to/layout[:tag]         an OCI image layout directory
   dir:/                                a directory, e.g. a root filesystem
+  sbom:FILE                            an SBOM from another tool (CycloneDX, SPDX, Syft JSON, drydock JSON)
   ./image.tar                          a path: the scheme is detected";
 
 /// drydock — container image security: SBOMs, vulnerabilities, secrets and policy gates.

@@ -3,11 +3,21 @@
 use crate::cli::{Cli, SbomArgs, ScopeArg, SourceArgs};
 use crate::output::{parse_outputs, write_all};
 use crate::progress::LayerBars;
-use anyhow::{Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use drydock_catalog::{all, build_sbom, CatalogCapture};
 use drydock_image::{open, read_layers, LayerCache, OpenOptions, Platform, ReadOptions, RegistryOptions, SourceSpec};
+use drydock_sbom::formats::decode::MAX_SBOM_BYTES;
+use drydock_sbom::formats::read_sbom;
 use drydock_sbom::{Sbom, Scope};
+use std::io::Read;
 use std::process::ExitCode;
+
+/// The scheme of a source that is an SBOM written by another tool (or by drydock), read instead
+/// of an image.
+pub const SBOM_SCHEME: &str = "sbom:";
+
+const SBOM_HINT: &str = "hint: sbom:FILE takes a JSON SBOM, e.g. from `syft -o json`, `syft -o cyclonedx-json`, \
+                         `trivy image --format spdx-json` or `drydock sbom -o json`; sbom:- reads standard input";
 
 /// Runs `drydock sbom`.
 pub fn run(args: &SbomArgs, cli: &Cli) -> Result<ExitCode> {
@@ -26,6 +36,9 @@ pub fn run(args: &SbomArgs, cli: &Cli) -> Result<ExitCode> {
 
 /// Opens, reads and catalogues a source.
 pub fn analyze(src: &SourceArgs, scope: Scope, quiet: bool) -> Result<Sbom> {
+    if let Some(path) = src.source.strip_prefix(SBOM_SCHEME) {
+        return read_sbom_file(&src.source, path);
+    }
     let spec = SourceSpec::parse(&src.source)?;
     let platform = src.platform.as_deref().map(Platform::parse).transpose()?;
     let opts = OpenOptions {
@@ -73,4 +86,48 @@ pub fn analyze(src: &SourceArgs, scope: Scope, quiet: bool) -> Result<Sbom> {
         capture.catalogers(),
         opts.limits.max_symlink_hops,
     ))
+}
+
+/// Reads an SBOM file (`-` is standard input) of at most [`MAX_SBOM_BYTES`]; `source` is the
+/// user's `sbom:` string.
+pub fn read_sbom_file(source: &str, path: &str) -> Result<Sbom> {
+    if path.is_empty() {
+        bail!("{source}: no file named\nhint: write sbom:FILE, e.g. sbom:image.cdx.json");
+    }
+    let mut bytes = Vec::new();
+    if path == "-" {
+        std::io::stdin()
+            .lock()
+            .take(MAX_SBOM_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .context("cannot read the SBOM from standard input")?;
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::NotFound {
+                "\nhint: check the path; sbom:FILE takes the path of an SBOM file"
+            } else {
+                ""
+            };
+            anyhow!("cannot read SBOM file {path}: {e}{hint}")
+        })?;
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            bail!("{path} is a directory, not an SBOM file\nhint: to catalogue a directory use dir:{path}");
+        }
+        file.take(MAX_SBOM_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read SBOM file {path}"))?;
+    }
+    if bytes.len() as u64 > MAX_SBOM_BYTES {
+        bail!(
+            "{path} is larger than {} MiB, more than drydock reads as an SBOM",
+            MAX_SBOM_BYTES / (1024 * 1024)
+        );
+    }
+    let sbom = read_sbom(&bytes, source).map_err(|e| anyhow!("{e}\n{SBOM_HINT}"))?;
+    tracing::info!(
+        "{} packages and {} relationships read from {source}",
+        sbom.packages.len(),
+        sbom.relationships.len()
+    );
+    Ok(sbom)
 }

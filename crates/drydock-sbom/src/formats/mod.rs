@@ -6,9 +6,11 @@
 //! a SHA-256 of the SBOM's content, never random.
 
 pub mod cyclonedx;
+pub mod decode;
 pub mod spdx;
 
 pub use cyclonedx::{to_cyclonedx_json, to_cyclonedx_json_with, write_cyclonedx, write_cyclonedx_with};
+pub use decode::read_sbom;
 pub use spdx::{to_spdx_json, to_spdx_json_with, write_spdx, write_spdx_with};
 
 use crate::model::Sbom;
