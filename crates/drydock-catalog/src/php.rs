@@ -179,6 +179,7 @@ fn package_from(c: ComposerPackage, file: &str, layer: usize) -> Package {
     };
     let mut p = Package::new(PackageType::Php, c.name.clone(), c.version.clone(), FOUND_BY);
     p.licenses = c.licenses;
+    p.dev = c.dev;
     if !c.authors.is_empty() {
         p.supplier = Some(c.authors.join(", "));
     }

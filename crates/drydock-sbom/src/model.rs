@@ -109,6 +109,9 @@ pub struct Package {
     pub files: Vec<PackageFile>,
     /// The cataloger that found it.
     pub found_by: String,
+    /// Declared only as a development dependency (lock files that say so).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
     /// Declared dependencies: groups of alternative package names (resolved into
     /// relationships when the SBOM is built; not serialised).
     #[serde(skip)]
@@ -137,6 +140,7 @@ impl Package {
             locations: Vec::new(),
             files: Vec::new(),
             found_by: found_by.to_string(),
+            dev: false,
             depends: Vec::new(),
             provides: Vec::new(),
         }

@@ -163,6 +163,7 @@ fn installed_package(m: Manifest, location: Location) -> Package {
 fn lock_package(e: LockEntry, location: Location) -> Package {
     let mut p = Package::new(PackageType::Npm, &e.name, &e.version, LOCK_FOUND_BY);
     p.licenses = e.licenses;
+    p.dev = e.dev;
     p.depends = e.depends.into_iter().map(|d| vec![d]).collect();
     finish(&mut p, location);
     p
