@@ -100,6 +100,9 @@ fn lock_file_packages() {
     assert_eq!(vue.depends, [vec!["picocolors".to_string()]]);
     assert_eq!(find(&sbom, "string-width", "/yarn-classic/yarn.lock").version, "4.2.3");
     assert_eq!(find(&sbom, "debug", "/yarn-berry/yarn.lock").version, "4.3.4");
+    // Development dependencies are reported and marked.
+    assert!(find(&sbom, "mocha", "/legacy/package-lock.json").dev);
+    assert!(!express.dev);
     assert!(!sbom.packages.iter().any(|p| p.name == "berry-app"));
 
     for bad in [
