@@ -37,7 +37,9 @@ pub struct Severity {
 /// One range of affected versions in one scheme.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AffectedRange {
+    /// The version scheme the events are ordered by.
     pub scheme: Scheme,
+    /// OSV events (`introduced`, `fixed`, `last_affected`, `limit`), in feed order.
     pub events: Vec<Event>,
 }
 
@@ -52,11 +54,13 @@ pub struct Affected {
     /// for Maven, module path for Go, source package for distros, `stdlib` for Go's
     /// standard library).
     pub package: String,
+    /// Affected version ranges (GIT ranges are not kept).
     #[serde(default)]
     pub ranges: Vec<AffectedRange>,
     /// Explicitly listed affected versions.
     #[serde(default)]
     pub versions: Vec<String>,
+    /// Whether and how it is fixed for this package.
     pub fix_state: FixState,
     /// Fixed versions named by the ranges, lowest first.
     #[serde(default)]
@@ -68,22 +72,32 @@ pub struct Affected {
 pub struct Advisory {
     /// Primary id (`GHSA-…`, `GO-…`, `CVE-…`, `RUSTSEC-…`, `DSA-…`).
     pub id: String,
+    /// Other ids of the same vulnerability (CVE, GHSA…; for distro records the
+    /// upstream CVE they track).
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// One-line summary (or the first paragraph of the details).
     #[serde(default)]
     pub summary: String,
+    /// Severity ratings (CVSS vectors with computed scores, vendor words).
     #[serde(default)]
     pub severities: Vec<Severity>,
+    /// CWE ids (`CWE-79`).
     #[serde(default)]
     pub cwes: Vec<String>,
+    /// Publication date (RFC 3339 or `YYYY-MM-DD`, as the feed gives it).
     #[serde(default)]
     pub published: Option<String>,
+    /// Last modification date.
     #[serde(default)]
     pub modified: Option<String>,
+    /// Withdrawal date: a withdrawn advisory is kept but must not be reported.
     #[serde(default)]
     pub withdrawn: Option<String>,
+    /// Reference URLs.
     #[serde(default)]
     pub references: Vec<String>,
+    /// Statements per (namespace, package).
     pub affected: Vec<Affected>,
     /// The source it came from (`osv:PyPI`, `alpine-secdb`, `rustsec`, …).
     pub source: String,
