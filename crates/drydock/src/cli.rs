@@ -46,6 +46,32 @@ pub enum Command {
         "  spdx-json        SPDX 2.3 JSON"
     ))]
     Sbom(SbomArgs),
+    /// Find known vulnerabilities in an image, directory or SBOM.
+    #[command(after_help = concat!(
+        "EXAMPLES:\n",
+        "  drydock scan alpine:3.20\n",
+        "  drydock scan docker-archive:image.tar --fail-on high\n",
+        "  drydock scan sbom:image.cdx.json -o json=findings.json -o table\n",
+        "  drydock scan oci-dir:layout:rich --only-fixed -o sarif=drydock.sarif\n",
+        "  drydock scan dir:/ --vex app.openvex.json --config drydock.toml\n\n",
+        "FORMATS (-o FORMAT[=FILE], repeatable; default: table on a terminal, json otherwise):\n",
+        "  table            findings as a table (severity-coloured on a terminal)\n",
+        "  json             drydock's native JSON (schema versioned in $schema)\n",
+        "  cyclonedx-json   CycloneDX 1.6 JSON with a vulnerabilities array\n",
+        "  sarif            SARIF 2.1.0 (one rule per vulnerability, one result per finding)\n\n",
+        "DATABASE: --db, else $DRYDOCK_DB, else $XDG_DATA_HOME/drydock/vulndb.sqlite\n",
+        "  (~/.local/share/drydock/vulndb.sqlite); create it with `drydock db build` or `drydock db update`.\n\n",
+        "IGNORE RULES: [[ignore]] tables in the --config file (TOML): id, package_name, package_type,\n",
+        "  package_version, location_glob, fix_state, reason, expires (YYYY-MM-DD).\n\n",
+        "EXIT STATUS:\n",
+        "  0  the scan ran (and no finding reached --fail-on)\n",
+        "  1  error\n",
+        "  2  invalid command line\n",
+        "  3  a finding at or above the --fail-on severity"
+    ))]
+    Scan(ScanArgs),
+    /// Build, update, inspect and move the vulnerability database.
+    Db(DbArgs),
 }
 
 /// Which files a scan looks at.
@@ -96,4 +122,103 @@ pub struct SbomArgs {
     /// squashed (default) or all-layers.
     #[arg(long, value_enum, default_value = "squashed")]
     pub scope: ScopeArg,
+}
+
+/// A severity threshold.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeverityArg {
+    /// Negligible and above.
+    Negligible,
+    /// Low and above.
+    Low,
+    /// Medium and above.
+    Medium,
+    /// High and above.
+    High,
+    /// Critical only.
+    Critical,
+}
+
+/// Arguments of `drydock scan`.
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output format, optionally to a file: FORMAT[=FILE]. Repeatable.
+    #[arg(short, long = "output", value_name = "FORMAT[=FILE]")]
+    pub output: Vec<String>,
+    /// squashed (default) or all-layers.
+    #[arg(long, value_enum, default_value = "squashed")]
+    pub scope: ScopeArg,
+    /// The vulnerability database file.
+    #[arg(long, env = "DRYDOCK_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Report only vulnerabilities that have a fixed version.
+    #[arg(long)]
+    pub only_fixed: bool,
+    /// Exit with status 3 when a finding is at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+    /// Configuration file (TOML) with [[ignore]] rules.
+    #[arg(long, alias = "ignore-file", env = "DRYDOCK_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// VEX document (OpenVEX or CycloneDX VEX JSON); not_affected statements remove findings. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
+}
+
+/// Arguments of `drydock db`.
+#[derive(Args, Debug)]
+pub struct DbArgs {
+    #[command(subcommand)]
+    pub command: DbCommand,
+    /// The vulnerability database file.
+    #[arg(long, env = "DRYDOCK_DB", value_name = "PATH", global = true)]
+    pub db: Option<PathBuf>,
+    /// Configuration file (TOML; [db] section: sources, extra_sources, drop_ids, max_age_days, cache_dir).
+    #[arg(long, env = "DRYDOCK_CONFIG", value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+/// What `drydock db` can do.
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Build the database from local copies of the feeds (OSV directories or all.zip, Alpine secdb,
+    /// Debian tracker JSON, RustSec advisory-db, NVD JSON, CISA KEV JSON, EPSS CSV).
+    Build {
+        /// A feed directory or file, or a tree of them (osv/, alpine/, kev/, rustsec/…). Repeatable.
+        #[arg(long = "from", value_name = "DIR", required = true)]
+        from: Vec<PathBuf>,
+        /// Where to write the database (default: --db or the default path).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+        /// Leave out the advisory with this id (or alias). Repeatable.
+        #[arg(long = "drop-id", value_name = "ID")]
+        drop_ids: Vec<String>,
+    },
+    /// Download the feeds listed in the configuration (or the public ones) and rebuild the database.
+    Update {
+        /// Where downloads are kept between runs (default: $XDG_CACHE_HOME/drydock/feeds).
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
+    },
+    /// Show the database's age, sources and counts.
+    Status {
+        /// Warn when the database is older than this many days (default: the configuration's, else 7).
+        #[arg(long, value_name = "DAYS")]
+        max_age_days: Option<u64>,
+        /// table (default) or json.
+        #[arg(short, long = "output", value_name = "FORMAT", default_value = "table")]
+        output: String,
+    },
+    /// Write the database as one compressed, checksummed file (for air-gapped sites).
+    Export {
+        /// The export file to write.
+        file: PathBuf,
+    },
+    /// Replace the database with an exported file, atomically (a bad file leaves the old one in use).
+    Import {
+        /// The export file to read.
+        file: PathBuf,
+    },
 }

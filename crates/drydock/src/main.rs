@@ -1,10 +1,13 @@
 //! The drydock command line.
 
 mod cli;
+mod db_cmd;
 mod output;
 mod progress;
 mod report;
 mod sbom_cmd;
+mod scan_cmd;
+mod vuln_output;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -14,6 +17,8 @@ fn main() -> ExitCode {
     init_logging(cli.verbose, cli.quiet);
     let result = match &cli.command {
         cli::Command::Sbom(args) => sbom_cmd::run(args, &cli),
+        cli::Command::Scan(args) => scan_cmd::run(args, &cli),
+        cli::Command::Db(args) => db_cmd::run(args, &cli),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,85 @@
+//! Where advisories come from: the on-disk database, or an in-memory set (tests, callers that
+//! build advisories themselves).
+
+use crate::MatchError;
+use drydock_vulndb::{Advisory, Candidate, Db, Enrichment};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A source of advisories, looked up by normalised namespace and package name.
+pub trait AdvisorySource {
+    /// Every advisory entry naming `package` in `namespace` (both normalised as the database
+    /// stores them: see [`crate::key`]).
+    fn lookup(&self, namespace: &str, package: &str) -> Result<Vec<Candidate>, MatchError>;
+
+    /// Enrichment (KEV, EPSS, NVD CVSS) of a CVE id, when the source has any.
+    fn enrichment(&self, cve: &str) -> Result<Option<Enrichment>, MatchError>;
+}
+
+impl AdvisorySource for Db {
+    fn lookup(&self, namespace: &str, package: &str) -> Result<Vec<Candidate>, MatchError> {
+        Ok(Db::lookup(self, namespace, package)?)
+    }
+
+    fn enrichment(&self, cve: &str) -> Result<Option<Enrichment>, MatchError> {
+        Ok(Db::enrichment(self, cve)?)
+    }
+}
+
+/// Advisories held in memory, indexed like the database (by namespace and package name).
+#[derive(Debug, Default, Clone)]
+pub struct MemorySource {
+    index: HashMap<(String, String), Vec<Candidate>>,
+    enrichment: HashMap<String, Enrichment>,
+}
+
+impl MemorySource {
+    /// An empty source.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an advisory; each of its `affected` entries is indexed under its namespace and
+    /// package (which must already be normalised).
+    pub fn add(&mut self, advisory: Advisory) {
+        let advisory = Arc::new(advisory);
+        for (i, a) in advisory.affected.iter().enumerate() {
+            self.index
+                .entry((a.namespace.clone(), a.package.clone()))
+                .or_default()
+                .push(Candidate {
+                    advisory: Arc::clone(&advisory),
+                    affected_index: i,
+                });
+        }
+    }
+
+    /// Sets the enrichment of a CVE id.
+    pub fn add_enrichment(&mut self, cve: &str, enrichment: Enrichment) {
+        self.enrichment.insert(cve.to_string(), enrichment);
+    }
+
+    /// Number of indexed (namespace, package) keys.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// True when nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+}
+
+impl AdvisorySource for MemorySource {
+    fn lookup(&self, namespace: &str, package: &str) -> Result<Vec<Candidate>, MatchError> {
+        Ok(self
+            .index
+            .get(&(namespace.to_string(), package.to_string()))
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    fn enrichment(&self, cve: &str) -> Result<Option<Enrichment>, MatchError> {
+        Ok(self.enrichment.get(cve).cloned())
+    }
+}

@@ -1,0 +1,667 @@
+//! Output of `drydock scan`: table, native JSON, CycloneDX 1.6 with vulnerabilities, SARIF 2.1.0.
+
+use anyhow::{bail, Context, Result};
+use drydock_match::{Finding, MatchReport, SeverityLevel, VexStatus, REPORT_SCHEMA};
+use drydock_sbom::Sbom;
+use drydock_vulndb::{FixState, Severity, SourceInfo};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// A format `drydock scan` can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    CycloneDxJson,
+    Sarif,
+}
+
+impl Format {
+    fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "table" => Format::Table,
+            "json" | "native" | "drydock-json" => Format::Json,
+            "cyclonedx-json" | "cyclonedx" | "cdx" => Format::CycloneDxJson,
+            "sarif" | "sarif-json" => Format::Sarif,
+            other => bail!("unknown output format {other:?}; use one of: table, json, cyclonedx-json, sarif"),
+        })
+    }
+}
+
+/// One requested output.
+#[derive(Debug, Clone)]
+pub struct OutputSpec {
+    pub format: Format,
+    /// `None` for standard output.
+    pub file: Option<PathBuf>,
+}
+
+/// Parses the `-o` values; with none, a table on a terminal and JSON otherwise.
+pub fn parse_outputs(values: &[String]) -> Result<Vec<OutputSpec>> {
+    if values.is_empty() {
+        let format = if io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Json
+        };
+        return Ok(vec![OutputSpec { format, file: None }]);
+    }
+    let mut specs = Vec::new();
+    for v in values {
+        let (f, file) = match v.split_once('=') {
+            Some((f, path)) if !path.is_empty() => (f, Some(PathBuf::from(path))),
+            Some((_, _)) => bail!("output {v:?} names no file after '='"),
+            None => (v.as_str(), None),
+        };
+        specs.push(OutputSpec {
+            format: Format::parse(f)?,
+            file,
+        });
+    }
+    if specs.iter().filter(|s| s.file.is_none()).count() > 1 {
+        bail!("more than one output goes to standard output; give all but one a file (-o FORMAT=FILE)");
+    }
+    Ok(specs)
+}
+
+/// Everything the outputs draw on.
+pub struct ScanContext<'a> {
+    pub sbom: &'a Sbom,
+    pub report: &'a MatchReport,
+    pub db_path: &'a Path,
+    pub db_info: &'a DbInfo,
+}
+
+/// What the reports say about the database.
+#[derive(Debug, Clone)]
+pub struct DbInfo {
+    pub schema_version: Option<String>,
+    pub built_at: Option<String>,
+    pub age_seconds: u64,
+    pub stale: bool,
+    pub sources: Vec<SourceInfo>,
+}
+
+/// Writes the findings in every requested format.
+pub fn write_all(ctx: &ScanContext<'_>, specs: &[OutputSpec]) -> Result<()> {
+    for spec in specs {
+        match &spec.file {
+            Some(path) => {
+                let f = File::create(path).with_context(|| format!("cannot create output file {}", path.display()))?;
+                let mut w = BufWriter::new(f);
+                render(ctx, spec.format, &mut w, false).with_context(|| format!("cannot write {}", path.display()))?;
+                w.flush().with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            None => {
+                let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                let stdout = io::stdout();
+                let mut w = BufWriter::new(stdout.lock());
+                match render(ctx, spec.format, &mut w, color).and_then(|_| w.flush()) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+                    Err(e) => return Err(e).context("cannot write to standard output"),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn render(ctx: &ScanContext<'_>, format: Format, w: &mut dyn Write, color: bool) -> io::Result<()> {
+    match format {
+        Format::Table => return write_table(ctx.report, w, color),
+        Format::Json => serde_json::to_writer_pretty(&mut *w, &native_json(ctx))?,
+        Format::CycloneDxJson => serde_json::to_writer_pretty(&mut *w, &cyclonedx_json(ctx))?,
+        Format::Sarif => serde_json::to_writer_pretty(&mut *w, &sarif_json(ctx))?,
+    }
+    writeln!(w)
+}
+
+/// The FIXED-IN cell.
+fn fixed_in(f: &Finding) -> String {
+    match f.fix_state {
+        FixState::Fixed => f.fixed_versions.join(", "),
+        FixState::WontFix => "(won't fix)".into(),
+        FixState::NotFixed => "(not fixed)".into(),
+        _ => String::new(),
+    }
+}
+
+fn write_table(report: &MatchReport, w: &mut dyn Write, color: bool) -> io::Result<()> {
+    if report.findings.is_empty() {
+        writeln!(w, "No vulnerabilities found.")?;
+    } else {
+        let header = [
+            "NAME",
+            "INSTALLED",
+            "FIXED-IN",
+            "TYPE",
+            "VULNERABILITY",
+            "SEVERITY",
+            "KEV",
+        ];
+        let rows: Vec<[String; 7]> = report
+            .findings
+            .iter()
+            .map(|f| {
+                [
+                    f.package.name.clone(),
+                    f.package.version.clone(),
+                    fixed_in(f),
+                    f.package.package_type.to_string(),
+                    f.id.clone(),
+                    f.severity.to_string(),
+                    if f.kev_date_added.is_some() {
+                        "KEV".into()
+                    } else {
+                        String::new()
+                    },
+                ]
+            })
+            .collect();
+        let mut widths = header.map(str::len);
+        for r in &rows {
+            for (i, c) in r.iter().enumerate() {
+                widths[i] = widths[i].max(c.chars().count());
+            }
+        }
+        let line = |cells: &[&str], sev: Option<SeverityLevel>| {
+            let mut s = String::new();
+            for (i, c) in cells.iter().enumerate() {
+                let cell = if i + 1 == cells.len() {
+                    c.to_string()
+                } else {
+                    format!("{:<width$}  ", c, width = widths[i])
+                };
+                match (i, sev) {
+                    (5, Some(level)) if color => {
+                        s.push_str(colour(level));
+                        s.push_str(&cell);
+                        s.push_str("\x1b[0m");
+                    }
+                    _ => s.push_str(&cell),
+                }
+            }
+            s.trim_end().to_string()
+        };
+        writeln!(w, "{}", line(&header, None))?;
+        for (r, f) in rows.iter().zip(&report.findings) {
+            let cells: Vec<&str> = r.iter().map(String::as_str).collect();
+            writeln!(w, "{}", line(&cells, Some(f.severity)))?;
+        }
+    }
+    let mut notes = Vec::new();
+    if !report.suppressed.is_empty() {
+        notes.push(format!(
+            "{} suppressed (ignore rules, VEX, vendor or owner data)",
+            report.suppressed.len()
+        ));
+    }
+    if report.hidden_not_fixed > 0 {
+        notes.push(format!(
+            "{} without a fix hidden by --only-fixed",
+            report.hidden_not_fixed
+        ));
+    }
+    if !notes.is_empty() {
+        writeln!(w, "\n{}", notes.join("; "))?;
+    }
+    Ok(())
+}
+
+fn colour(level: SeverityLevel) -> &'static str {
+    match level {
+        SeverityLevel::Critical => "\x1b[1;31m",
+        SeverityLevel::High => "\x1b[31m",
+        SeverityLevel::Medium => "\x1b[33m",
+        SeverityLevel::Low => "\x1b[32m",
+        SeverityLevel::Negligible | SeverityLevel::Unknown => "\x1b[2m",
+    }
+}
+
+fn severity_counts(report: &MatchReport) -> Value {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for l in ["critical", "high", "medium", "low", "negligible", "unknown"] {
+        counts.insert(l, 0);
+    }
+    for f in &report.findings {
+        *counts.entry(level_word(f.severity)).or_default() += 1;
+    }
+    json!(counts)
+}
+
+fn level_word(l: SeverityLevel) -> &'static str {
+    match l {
+        SeverityLevel::Critical => "critical",
+        SeverityLevel::High => "high",
+        SeverityLevel::Medium => "medium",
+        SeverityLevel::Low => "low",
+        SeverityLevel::Negligible => "negligible",
+        SeverityLevel::Unknown => "unknown",
+    }
+}
+
+fn database_json(ctx: &ScanContext<'_>) -> Value {
+    let i = ctx.db_info;
+    json!({
+        "path": ctx.db_path.display().to_string(),
+        "schemaVersion": i.schema_version,
+        "builtAt": i.built_at,
+        "ageSeconds": i.age_seconds,
+        "stale": i.stale,
+        "sources": i.sources,
+    })
+}
+
+/// The summary block of the native JSON.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary {
+    packages: usize,
+    packages_looked_up: usize,
+    findings: usize,
+    suppressed: usize,
+    hidden_not_fixed: usize,
+    by_severity: Value,
+}
+
+/// Native JSON: `$schema`, descriptor, source, distro, database, summary, matches,
+/// suppressed, warnings. Serialised directly (not through `Value`) so scores keep their
+/// shortest form.
+#[derive(Serialize)]
+pub struct NativeDoc<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    descriptor: &'a drydock_sbom::Descriptor,
+    source: &'a drydock_image::ImageMeta,
+    distro: &'a Option<drydock_sbom::Distro>,
+    database: Value,
+    summary: Summary,
+    matches: &'a [Finding],
+    suppressed: &'a [drydock_match::Suppressed],
+    warnings: Vec<&'a String>,
+}
+
+/// The native JSON document.
+pub fn native_json<'a>(ctx: &ScanContext<'a>) -> NativeDoc<'a> {
+    let r = ctx.report;
+    let mut warnings: Vec<&String> = ctx.sbom.warnings.iter().collect();
+    warnings.extend(&r.warnings);
+    NativeDoc {
+        schema: REPORT_SCHEMA,
+        descriptor: &ctx.sbom.descriptor,
+        source: &ctx.sbom.image,
+        distro: &ctx.sbom.distro,
+        database: database_json(ctx),
+        summary: Summary {
+            packages: r.packages_total,
+            packages_looked_up: r.packages_looked_up,
+            findings: r.findings.len(),
+            suppressed: r.suppressed.len(),
+            hidden_not_fixed: r.hidden_not_fixed,
+            by_severity: severity_counts(r),
+        },
+        matches: &r.findings,
+        suppressed: &r.suppressed,
+        warnings,
+    }
+}
+
+/// Where an id is published: (source name, URL).
+fn id_source(id: &str) -> (&'static str, String) {
+    let upper = id.to_ascii_uppercase();
+    if upper.starts_with("CVE-") {
+        ("NVD", format!("https://nvd.nist.gov/vuln/detail/{id}"))
+    } else if upper.starts_with("GHSA-") {
+        ("GitHub", format!("https://github.com/advisories/{id}"))
+    } else if upper.starts_with("GO-") {
+        ("Go", format!("https://pkg.go.dev/vuln/{id}"))
+    } else if upper.starts_with("RUSTSEC-") {
+        ("RustSec", format!("https://rustsec.org/advisories/{id}"))
+    } else {
+        ("OSV", format!("https://osv.dev/vulnerability/{id}"))
+    }
+}
+
+/// CycloneDX rating method of a rating.
+fn rating_method(s: &Severity) -> &'static str {
+    let kind = s.kind.to_ascii_uppercase();
+    if kind.starts_with("CVSS") {
+        if s.value.starts_with("CVSS:4") || kind.contains("V4") {
+            "CVSSv4"
+        } else if s.value.starts_with("CVSS:3.1") {
+            "CVSSv31"
+        } else if s.value.starts_with("CVSS:3") || kind.contains("V3") {
+            "CVSSv3"
+        } else {
+            "CVSSv2"
+        }
+    } else {
+        "other"
+    }
+}
+
+fn cdx_severity(l: SeverityLevel) -> &'static str {
+    match l {
+        SeverityLevel::Negligible => "info",
+        other => level_word(other),
+    }
+}
+
+fn cdx_rating(s: &Severity) -> Value {
+    let mut r = Map::new();
+    if !s.source.is_empty() {
+        r.insert("source".into(), json!({ "name": s.source }));
+    }
+    if let Some(score) = s.score {
+        r.insert("score".into(), json!((score as f64 * 10.0).round() / 10.0));
+    }
+    r.insert("severity".into(), cdx_severity(SeverityLevel::of(s)).into());
+    r.insert("method".into(), rating_method(s).into());
+    if rating_method(s) != "other" {
+        r.insert("vector".into(), s.value.clone().into());
+    }
+    Value::Object(r)
+}
+
+/// CycloneDX 1.6: the SBOM's document with a `vulnerabilities` array, one entry per
+/// vulnerability id, `affects` naming the packages' bom-refs.
+pub fn cyclonedx_json(ctx: &ScanContext<'_>) -> Value {
+    let mut doc = drydock_sbom::formats::to_cyclonedx_json(ctx.sbom);
+    // bom-refs of the components, and by purl as a fallback.
+    let mut refs = BTreeSet::new();
+    let mut by_purl: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(cs) = doc.get("components").and_then(Value::as_array) {
+        for c in cs {
+            if let Some(r) = c.get("bom-ref").and_then(Value::as_str) {
+                refs.insert(r.to_string());
+                if let Some(p) = c.get("purl").and_then(Value::as_str) {
+                    by_purl.entry(p.to_string()).or_insert_with(|| r.to_string());
+                }
+            }
+        }
+    }
+    let mut groups: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for f in &ctx.report.findings {
+        groups.entry(f.id.as_str()).or_default().push(f);
+    }
+    let mut vulns = Vec::with_capacity(groups.len());
+    for (id, fs) in groups {
+        let first = fs[0];
+        let (src, url) = id_source(id);
+        let mut v = Map::new();
+        v.insert("bom-ref".into(), format!("vuln-{}", sanitize(id)).into());
+        v.insert("id".into(), id.into());
+        v.insert("source".into(), json!({ "name": src, "url": url }));
+        let aliases: BTreeSet<&str> = fs.iter().flat_map(|f| f.aliases.iter().map(String::as_str)).collect();
+        if !aliases.is_empty() {
+            let refs: Vec<Value> = aliases
+                .iter()
+                .map(|a| {
+                    let (s, u) = id_source(a);
+                    json!({ "id": a, "source": { "name": s, "url": u } })
+                })
+                .collect();
+            v.insert("references".into(), refs.into());
+        }
+        let mut ratings: Vec<Value> = Vec::new();
+        for f in &fs {
+            for s in &f.ratings {
+                let r = cdx_rating(s);
+                if !ratings.contains(&r) {
+                    ratings.push(r);
+                }
+            }
+        }
+        if ratings.is_empty() {
+            ratings.push(json!({ "severity": cdx_severity(first.severity), "method": "other" }));
+        }
+        v.insert("ratings".into(), ratings.into());
+        let cwes: BTreeSet<u64> = fs
+            .iter()
+            .flat_map(|f| f.cwes.iter())
+            .filter_map(|c| c.trim().trim_start_matches("CWE-").parse().ok())
+            .collect();
+        if !cwes.is_empty() {
+            v.insert("cwes".into(), json!(cwes));
+        }
+        if !first.summary.is_empty() {
+            v.insert("description".into(), first.summary.clone().into());
+        }
+        if let Some(p) = &first.published {
+            v.insert("published".into(), p.clone().into());
+        }
+        let advisories: Vec<Value> = first.references.iter().take(20).map(|u| json!({ "url": u })).collect();
+        if !advisories.is_empty() {
+            v.insert("advisories".into(), advisories.into());
+        }
+        let recs: BTreeSet<String> = fs
+            .iter()
+            .filter(|f| !f.fixed_versions.is_empty())
+            .map(|f| format!("Upgrade {} to {}.", f.package.name, f.fixed_versions.join(" or ")))
+            .collect();
+        if !recs.is_empty() {
+            v.insert(
+                "recommendation".into(),
+                recs.into_iter().collect::<Vec<_>>().join(" ").into(),
+            );
+        }
+        let mut affects = Vec::new();
+        for f in &fs {
+            let r = if refs.contains(&f.package.id) {
+                Some(f.package.id.clone())
+            } else {
+                by_purl.get(&f.package.purl).cloned()
+            };
+            if let Some(r) = r {
+                affects.push(json!({ "ref": r, "versions": [{ "version": f.package.version, "status": "affected" }] }));
+            }
+        }
+        v.insert("affects".into(), affects.into());
+        // A VEX status shared by every finding of the id becomes the analysis.
+        let notes: BTreeSet<Option<VexKey<'_>>> = fs
+            .iter()
+            .map(|f| {
+                f.vex
+                    .as_ref()
+                    .map(|n| (n.status, n.justification.as_deref(), n.detail.as_deref()))
+            })
+            .collect();
+        if let (1, Some(Some((status, _, detail)))) = (notes.len(), notes.iter().next()) {
+            let state = match status {
+                VexStatus::Affected => "exploitable",
+                VexStatus::Fixed => "resolved",
+                VexStatus::UnderInvestigation => "in_triage",
+                VexStatus::NotAffected => "not_affected",
+            };
+            let mut a = Map::new();
+            a.insert("state".into(), state.into());
+            if let Some(d) = detail {
+                a.insert("detail".into(), (*d).into());
+            }
+            v.insert("analysis".into(), Value::Object(a));
+        }
+        let mut props = Vec::new();
+        if let Some(k) = fs.iter().find_map(|f| f.kev_date_added.as_deref()) {
+            props.push(json!({ "name": "drydock:kev:dateAdded", "value": k }));
+        }
+        if let Some(e) = fs.iter().find_map(|f| f.epss) {
+            props.push(json!({ "name": "drydock:epss:score", "value": format!("{}", e.score) }));
+            props.push(json!({ "name": "drydock:epss:percentile", "value": format!("{}", e.percentile) }));
+        }
+        if !props.is_empty() {
+            v.insert("properties".into(), props.into());
+        }
+        vulns.push(Value::Object(v));
+    }
+    if let Some(o) = doc.as_object_mut() {
+        o.insert("vulnerabilities".into(), vulns.into());
+    }
+    doc
+}
+
+/// A VEX note's status, justification and detail.
+type VexKey<'a> = (VexStatus, Option<&'a str>, Option<&'a str>);
+
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// SARIF 2.1.0: one rule per vulnerability id, one result per finding at the package's
+/// location.
+pub fn sarif_json(ctx: &ScanContext<'_>) -> Value {
+    let findings = &ctx.report.findings;
+    let mut rule_index: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_id: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for f in findings {
+        by_id.entry(f.id.as_str()).or_default().push(f);
+    }
+    let mut rules = Vec::with_capacity(by_id.len());
+    for (i, (id, fs)) in by_id.iter().enumerate() {
+        rule_index.insert(id, i);
+        let f = fs[0];
+        let severity = fs.iter().map(|f| f.severity).max().unwrap_or_default();
+        let score = fs
+            .iter()
+            .flat_map(|f| f.ratings.iter().filter_map(|r| r.score))
+            .fold(None, |m: Option<f32>, s| Some(m.map_or(s, |m| m.max(s))));
+        let security_severity = score.map(|s| format!("{:.1}", s)).or_else(|| {
+            Some(
+                match severity {
+                    SeverityLevel::Critical => "9.5",
+                    SeverityLevel::High => "8.0",
+                    SeverityLevel::Medium => "5.5",
+                    SeverityLevel::Low => "2.0",
+                    SeverityLevel::Negligible => "0.0",
+                    SeverityLevel::Unknown => return None,
+                }
+                .to_string(),
+            )
+        });
+        let (_, url) = id_source(id);
+        let short = if f.summary.is_empty() {
+            format!("{id} in {}", f.package.name)
+        } else {
+            f.summary.clone()
+        };
+        let packages: BTreeSet<String> = fs
+            .iter()
+            .map(|f| format!("{} {}", f.package.name, f.package.version))
+            .collect();
+        let fixed: BTreeSet<&str> = fs
+            .iter()
+            .flat_map(|f| f.fixed_versions.iter().map(String::as_str))
+            .collect();
+        let help = format!(
+            "Vulnerability {id} ({severity}).\nPackages: {}\nFixed in: {}\nAliases: {}\n{url}",
+            packages.iter().cloned().collect::<Vec<_>>().join(", "),
+            if fixed.is_empty() {
+                "no fix".to_string()
+            } else {
+                fixed.iter().copied().collect::<Vec<_>>().join(", ")
+            },
+            if f.aliases.is_empty() {
+                "-".to_string()
+            } else {
+                f.aliases.join(", ")
+            },
+        );
+        let mut props = Map::new();
+        props.insert(
+            "tags".into(),
+            json!(["security", "vulnerability", level_word(severity)]),
+        );
+        if let Some(s) = security_severity {
+            props.insert("security-severity".into(), s.into());
+        }
+        rules.push(json!({
+            "id": id,
+            "name": sanitize(id),
+            "shortDescription": { "text": short },
+            "fullDescription": { "text": short },
+            "helpUri": url,
+            "help": { "text": help, "markdown": help.replace('\n', "  \n") },
+            "properties": props,
+        }));
+    }
+    let results: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let level = match f.severity {
+                SeverityLevel::Critical | SeverityLevel::High => "error",
+                SeverityLevel::Medium => "warning",
+                _ => "note",
+            };
+            let fixed = if f.fixed_versions.is_empty() {
+                String::from("no fixed version is known")
+            } else {
+                format!("fixed in {}", f.fixed_versions.join(", "))
+            };
+            let text = format!(
+                "{} {} ({}) is affected by {} ({}); {fixed}",
+                f.package.name, f.package.version, f.package.package_type, f.id, f.severity
+            );
+            let locations: Vec<Value> = f
+                .package
+                .locations
+                .iter()
+                .take(10)
+                .map(|l| {
+                    json!({
+                        "physicalLocation": {
+                            "artifactLocation": { "uri": l.path.trim_start_matches('/') },
+                            "region": { "startLine": 1 }
+                        },
+                        "logicalLocations": [{ "name": f.package.name, "fullyQualifiedName": f.package.purl, "kind": "package" }]
+                    })
+                })
+                .collect();
+            let mut h = Sha256::new();
+            h.update(f.id.as_bytes());
+            h.update([0]);
+            h.update(f.package.id.as_bytes());
+            json!({
+                "ruleId": f.id,
+                "ruleIndex": rule_index.get(f.id.as_str()).copied().unwrap_or(0),
+                "level": level,
+                "message": { "text": text },
+                "locations": locations,
+                "partialFingerprints": { "drydockFinding/v1": hex::encode(&h.finalize()[..16]) },
+                "properties": {
+                    "severity": level_word(f.severity),
+                    "package": f.package.name,
+                    "installedVersion": f.package.version,
+                    "fixedVersions": f.fixed_versions,
+                    "purl": f.package.purl,
+                    "kev": f.kev_date_added.is_some(),
+                }
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "drydock",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://drydock.dev",
+                "rules": rules,
+            }},
+            "results": results,
+        }]
+    })
+}

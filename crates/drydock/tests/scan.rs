@@ -1,0 +1,594 @@
+//! `drydock db build` and `drydock scan` end to end: a database built from real OSV records
+//! (tests/fixtures/vulndata) plus records made here, and an image built in code.
+
+use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const OS_RELEASE: &[u8] =
+    b"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
+const VENV: &str = "opt/venv/lib/python3.11/site-packages";
+
+fn dist_info(layer: LayerBuilder, dir: &str, name: &str, version: &str) -> LayerBuilder {
+    layer.file(
+        &format!("{dir}/{name}-{version}.dist-info/METADATA"),
+        format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n").as_bytes(),
+        0o644,
+    )
+}
+
+fn image_tar(dir: &Path) -> PathBuf {
+    let mut layer = LayerBuilder::new()
+        .file("usr/lib/os-release", OS_RELEASE, 0o644)
+        .symlink("etc/os-release", "../usr/lib/os-release");
+    for (name, version) in [
+        ("requests", "2.20.0"),
+        ("urllib3", "1.24.1"),
+        ("chardet", "3.0.4"),
+        ("idna", "2.7"),
+        ("PyYAML", "5.3"),
+    ] {
+        layer = dist_info(layer, VENV, name, version);
+    }
+    // Not vulnerable: past every range.
+    layer = dist_info(layer, "usr/local/lib/python3.11/site-packages", "requests", "2.32.3");
+    let img = ImageBuilder::new().layer(layer.finish(), Storage::Gzip, "ADD rootfs.tar /");
+    let path = dir.join("img.tar");
+    img.write_docker_archive(&path, "fx/scan:test").unwrap();
+    path
+}
+
+/// Records made here, in OSV's format: a critical one with a fix (and a KEV entry), and one
+/// with no fix.
+fn extra_feeds(dir: &Path) -> (PathBuf, PathBuf) {
+    let osv = dir.join("own-osv");
+    std::fs::create_dir_all(&osv).unwrap();
+    let rec = |id: &str, cve: &str, pkg: &str, events: Value, severity: Value| {
+        json!({
+            "schema_version": "1.6.0", "id": id, "modified": "2024-03-01T00:00:00Z", "published": "2024-02-01T00:00:00Z",
+            "aliases": [cve], "summary": format!("{pkg} test vulnerability"),
+            "affected": [{"package": {"ecosystem": "PyPI", "name": pkg}, "ranges": [{"type": "ECOSYSTEM", "events": events}]}],
+            "severity": severity,
+        })
+    };
+    let critical = rec(
+        "GHSA-dddd-0000-0001",
+        "CVE-2099-0001",
+        "chardet",
+        json!([{"introduced": "0"}, {"fixed": "4.0.0"}]),
+        json!([{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]),
+    );
+    let unfixed = rec(
+        "GHSA-dddd-0000-0002",
+        "CVE-2099-0002",
+        "idna",
+        json!([{"introduced": "0"}]),
+        json!([{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:N/A:N"}]),
+    );
+    std::fs::write(
+        osv.join("GHSA-dddd-0000-0001.json"),
+        serde_json::to_vec_pretty(&critical).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        osv.join("GHSA-dddd-0000-0002.json"),
+        serde_json::to_vec_pretty(&unfixed).unwrap(),
+    )
+    .unwrap();
+    let kev = dir.join("kev");
+    std::fs::create_dir_all(&kev).unwrap();
+    let catalog = json!({
+        "title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2024.03.01",
+        "dateReleased": "2024-03-01T12:00:00.000Z", "count": 1,
+        "vulnerabilities": [{
+            "cveID": "CVE-2099-0001", "vendorProject": "chardet", "product": "chardet",
+            "vulnerabilityName": "chardet test vulnerability", "dateAdded": "2024-03-01",
+            "shortDescription": "test", "requiredAction": "Apply updates.", "dueDate": "2024-03-22",
+            "knownRansomwareCampaignUse": "Unknown", "notes": "", "cwes": []
+        }]
+    });
+    std::fs::write(
+        kev.join("known_exploited_vulnerabilities.json"),
+        serde_json::to_vec_pretty(&catalog).unwrap(),
+    )
+    .unwrap();
+    (osv, kev)
+}
+
+fn drydock(args: &[&str], home: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_drydock"))
+        .args(args)
+        .env("DRYDOCK_CACHE_DIR", home.join("cache"))
+        .env("HOME", home)
+        .env_remove("DRYDOCK_DB")
+        .env_remove("DRYDOCK_CONFIG")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("XDG_CONFIG_HOME")
+        .output()
+        .expect("drydock runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+    db: String,
+    image: String,
+}
+
+fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vulndata");
+    let (osv, kev) = extra_feeds(dir.path());
+    let db = dir.path().join("vulndb.sqlite");
+    let out = drydock(
+        &[
+            "db",
+            "build",
+            "--from",
+            fixtures.to_str().unwrap(),
+            "--from",
+            osv.to_str().unwrap(),
+            "--from",
+            kev.to_str().unwrap(),
+            "--out",
+            db.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "db build failed: {}", stderr(&out));
+    let image = format!("docker-archive:{}", image_tar(dir.path()).display());
+    Setup {
+        db: db.display().to_string(),
+        dir,
+        image,
+    }
+}
+
+fn scan(s: &Setup, extra: &[&str]) -> Output {
+    let mut args = vec!["scan", &s.image, "--db", &s.db];
+    args.extend_from_slice(extra);
+    drydock(&args, s.dir.path())
+}
+
+fn json_of(out: &Output) -> Value {
+    assert!(out.status.success(), "drydock failed: {}", stderr(out));
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+/// (package, version, id, fixed versions, severity) of every match.
+fn matches(v: &Value) -> Vec<(String, String, String, Vec<String>, String)> {
+    let mut out: Vec<_> = v["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["package"]["name"].as_str().unwrap().to_string(),
+                m["package"]["version"].as_str().unwrap().to_string(),
+                m["id"].as_str().unwrap().to_string(),
+                m["fixed_versions"]
+                    .as_array()
+                    .map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect())
+                    .unwrap_or_default(),
+                m["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn s(x: &str) -> String {
+    x.to_string()
+}
+
+#[test]
+fn scan_reports_the_advisories_of_the_old_pins_and_nothing_else() {
+    let st = setup();
+    let v = json_of(&scan(&st, &["-o", "json"]));
+    assert_eq!(v["$schema"], "https://drydock.dev/schema/vulnerabilities/1.0");
+    assert_eq!(
+        matches(&v),
+        vec![
+            (
+                s("chardet"),
+                s("3.0.4"),
+                s("GHSA-dddd-0000-0001"),
+                vec![s("4.0.0")],
+                s("critical")
+            ),
+            (s("idna"), s("2.7"), s("GHSA-dddd-0000-0002"), vec![], s("low")),
+            (
+                s("requests"),
+                s("2.20.0"),
+                s("GHSA-j8r2-6x86-q33q"),
+                vec![s("2.31.0")],
+                s("unknown")
+            ),
+            (
+                s("urllib3"),
+                s("1.24.1"),
+                s("GHSA-r64q-w8jr-g9qp"),
+                vec![s("1.24.3")],
+                s("unknown")
+            ),
+        ],
+        "requests 2.20.0 is PYSEC-2018-28's fix, PyYAML 5.3 is past PYSEC-2020-176, requests 2.32.3 past all"
+    );
+    let chardet = v["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["package"]["name"] == "chardet")
+        .unwrap();
+    assert_eq!(chardet["kev_date_added"], "2024-03-01");
+    assert_eq!(chardet["fix_state"], "fixed");
+    let requests = v["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["package"]["name"] == "requests")
+        .unwrap();
+    assert_eq!(requests["aliases"], json!(["CVE-2023-32681", "PYSEC-2023-74"]));
+    assert_eq!(requests["evidence"][0]["advisory"], "PYSEC-2023-74");
+    assert_eq!(
+        requests["evidence"][0]["matched"]["events"],
+        json!([{"introduced": "2.3.0"}, {"fixed": "2.31.0"}])
+    );
+    assert_eq!(
+        requests["package"]["locations"][0]["path"],
+        format!("/{VENV}/requests-2.20.0.dist-info/METADATA")
+    );
+    let idna = v["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["package"]["name"] == "idna")
+        .unwrap();
+    assert_eq!(idna["fix_state"], "not-fixed");
+    assert_eq!(v["summary"]["findings"], 4);
+    assert_eq!(v["matches"][0]["severity"], "critical", "sorted by severity");
+}
+
+#[test]
+fn fail_on_exit_code_and_only_fixed() {
+    let st = setup();
+    let out = scan(&st, &["-o", "json", "--fail-on", "critical"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        serde_json::from_slice::<Value>(&out.stdout).is_ok(),
+        "the report is still written"
+    );
+    let out = scan(&st, &["-o", "json", "--fail-on", "critical", "--only-fixed"]);
+    assert_eq!(out.status.code(), Some(3));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<String> = matches(&v).into_iter().map(|m| m.2).collect();
+    assert!(!ids.contains(&s("GHSA-dddd-0000-0002")), "no fix, hidden: {ids:?}");
+    assert_eq!(ids.len(), 3);
+    assert_eq!(v["summary"]["hiddenNotFixed"], 1);
+    // Ignore the critical one: now nothing reaches the threshold.
+    let cfg = st.dir.path().join("drydock.toml");
+    std::fs::write(&cfg, "[[ignore]]\nid = \"CVE-2099-0001\"\nreason = \"test\"\n").unwrap();
+    let out = scan(
+        &st,
+        &["-o", "json", "--fail-on", "critical", "--config", cfg.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["suppressed"][0]["reason"]["kind"], "ignored");
+    assert_eq!(v["suppressed"][0]["finding"]["id"], "GHSA-dddd-0000-0001");
+    // Usage errors are 2.
+    let out = scan(&st, &["--fail-on", "severe"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn vex_removes_not_affected_findings() {
+    let st = setup();
+    let vex = st.dir.path().join("app.openvex.json");
+    std::fs::write(
+        &vex,
+        serde_json::to_vec(&json!({
+            "@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/1", "author": "t",
+            "timestamp": "2024-01-01T00:00:00Z", "version": 1,
+            "statements": [{"vulnerability": {"name": "CVE-2023-32681"}, "products": [{"@id": "pkg:pypi/requests@2.20.0"}],
+                            "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let v = json_of(&scan(&st, &["-o", "json", "--vex", vex.to_str().unwrap()]));
+    assert!(!matches(&v).iter().any(|m| m.0 == "requests"));
+    assert_eq!(
+        v["suppressed"][0]["reason"]["justification"],
+        "vulnerable_code_not_in_execute_path"
+    );
+    let bad = st.dir.path().join("bad.json");
+    std::fs::write(&bad, b"{\"hello\": 1}").unwrap();
+    let out = scan(&st, &["-o", "json", "--vex", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("bad.json"), "{}", stderr(&out));
+}
+
+#[test]
+fn sarif_cyclonedx_and_table() {
+    let st = setup();
+    let dir = st.dir.path();
+    let sarif = dir.join("out.sarif");
+    let cdx = dir.join("out.cdx.json");
+    let out = scan(
+        &st,
+        &[
+            "-o",
+            &format!("sarif={}", sarif.display()),
+            "-o",
+            &format!("cyclonedx-json={}", cdx.display()),
+            "-o",
+            "table",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        [
+            "NAME",
+            "INSTALLED",
+            "FIXED-IN",
+            "TYPE",
+            "VULNERABILITY",
+            "SEVERITY",
+            "KEV"
+        ]
+    );
+    assert_eq!(
+        lines[1].split_whitespace().collect::<Vec<_>>(),
+        [
+            "chardet",
+            "3.0.4",
+            "4.0.0",
+            "python",
+            "GHSA-dddd-0000-0001",
+            "Critical",
+            "KEV"
+        ]
+    );
+    assert!(table.contains("(not fixed)"), "{table}");
+    assert!(!table.contains('\x1b'), "no colour when not a terminal");
+
+    let v: Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4);
+    let rule_ids: BTreeSet<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(rule_ids.len(), rules.len(), "one rule per vulnerability");
+    for r in results {
+        let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[idx]["id"], r["ruleId"]);
+    }
+    let c = results.iter().find(|r| r["ruleId"] == "GHSA-dddd-0000-0001").unwrap();
+    assert_eq!(c["level"], "error");
+    assert_eq!(
+        c["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        format!("{VENV}/chardet-3.0.4.dist-info/METADATA")
+    );
+    let crule = rules.iter().find(|r| r["id"] == "GHSA-dddd-0000-0001").unwrap();
+    assert_eq!(crule["properties"]["security-severity"], "9.8");
+
+    let v: Value = serde_json::from_slice(&std::fs::read(&cdx).unwrap()).unwrap();
+    assert_eq!(v["specVersion"], "1.6");
+    let refs: BTreeSet<&str> = v["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["bom-ref"].as_str())
+        .collect();
+    let vulns = v["vulnerabilities"].as_array().unwrap();
+    assert_eq!(vulns.len(), 4);
+    for vu in vulns {
+        for a in vu["affects"].as_array().unwrap() {
+            assert!(
+                refs.contains(a["ref"].as_str().unwrap()),
+                "affects names a component: {a}"
+            );
+        }
+    }
+    let cv = vulns.iter().find(|x| x["id"] == "GHSA-dddd-0000-0001").unwrap();
+    assert_eq!(cv["ratings"][0]["severity"], "critical");
+    assert_eq!(cv["ratings"][0]["score"], 9.8);
+    assert_eq!(cv["ratings"][0]["method"], "CVSSv31");
+    assert_eq!(cv["references"][0]["id"], "CVE-2099-0001");
+}
+
+#[test]
+fn scan_of_an_sbom_file_matches_the_same() {
+    let st = setup();
+    let sbom = st.dir.path().join("sbom.json");
+    let out = drydock(
+        &["sbom", &st.image, "-o", &format!("json={}", sbom.display())],
+        st.dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let a = json_of(&scan(&st, &["-o", "json"]));
+    let src = format!("sbom:{}", sbom.display());
+    let b = json_of(&drydock(&["scan", &src, "--db", &st.db, "-o", "json"], st.dir.path()));
+    assert_eq!(matches(&a), matches(&b));
+}
+
+#[test]
+fn a_missing_database_says_how_to_get_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = drydock(
+        &["scan", "dir:/nonexistent", "--db", "/nonexistent/vulndb.sqlite"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let e = stderr(&out);
+    assert!(
+        e.contains("/nonexistent/vulndb.sqlite") && e.contains("drydock db build --from DIR"),
+        "{e}"
+    );
+    assert!(
+        e.contains("drydock db update") && e.contains("drydock db import FILE"),
+        "{e}"
+    );
+    // The default path is under $HOME/.local/share.
+    let out = drydock(&["scan", "dir:/nonexistent"], dir.path());
+    assert!(
+        stderr(&out).contains(".local/share/drydock/vulndb.sqlite"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn db_status_export_and_import() {
+    let st = setup();
+    let dir = st.dir.path();
+    let out = drydock(&["db", "status", "--db", &st.db, "-o", "json"], dir);
+    let v = json_of(&out);
+    assert!(v["advisories"].as_u64().unwrap() >= 11, "{v}");
+    let export = dir.join("db.export");
+    let out = drydock(&["db", "export", export.to_str().unwrap(), "--db", &st.db], dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let imported = dir.join("imported.sqlite");
+    let out = drydock(
+        &[
+            "db",
+            "import",
+            export.to_str().unwrap(),
+            "--db",
+            imported.to_str().unwrap(),
+        ],
+        dir,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let a = json_of(&scan(&st, &["-o", "json"]));
+    let b = json_of(&drydock(
+        &["scan", &st.image, "--db", imported.to_str().unwrap(), "-o", "json"],
+        dir,
+    ));
+    assert_eq!(matches(&a), matches(&b));
+    // A damaged export is refused and the database in place still works.
+    let mut bytes = std::fs::read(&export).unwrap();
+    let n = bytes.len();
+    bytes[n - 10] ^= 0xff;
+    std::fs::write(&export, &bytes).unwrap();
+    let out = drydock(
+        &[
+            "db",
+            "import",
+            export.to_str().unwrap(),
+            "--db",
+            imported.to_str().unwrap(),
+        ],
+        dir,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let c = json_of(&drydock(
+        &["scan", &st.image, "--db", imported.to_str().unwrap(), "-o", "json"],
+        dir,
+    ));
+    assert_eq!(matches(&a), matches(&c));
+}
+
+/// A one-shot-per-connection HTTP/1.1 server answering every GET with the file of that path.
+fn serve(files: Vec<(&'static str, Vec<u8>)>) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        for _ in 0..files.len() {
+            let Ok((stream, _)) = listener.accept() else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                    break;
+                }
+            }
+            let mut stream = stream;
+            match files.iter().find(|(p, _)| *p == path) {
+                Some((_, body)) => {
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = stream.write_all(head.as_bytes());
+                    let _ = stream.write_all(body);
+                }
+                None => {
+                    let _ =
+                        stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                }
+            }
+        }
+    });
+    (addr, handle)
+}
+
+#[test]
+fn db_update_downloads_the_configured_feeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (osv, _) = extra_feeds(dir.path());
+    let kev = std::fs::read(dir.path().join("kev/known_exploited_vulnerabilities.json")).unwrap();
+    let (addr, server) = serve(vec![("/kev.json", kev)]);
+    let cfg = dir.path().join("drydock.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[db]\nextra_sources = [{:?}]\n\n[[db.sources]]\nkind = \"kev\"\nurl = \"{addr}/kev.json\"\n",
+            osv.display().to_string()
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("data/vulndb.sqlite");
+    let out = drydock(
+        &[
+            "db",
+            "update",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+            "--cache-dir",
+            dir.path().join("feeds").to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    server.join().unwrap();
+    let image = format!("docker-archive:{}", image_tar(dir.path()).display());
+    let v = json_of(&drydock(
+        &["scan", &image, "--db", db.to_str().unwrap(), "-o", "json"],
+        dir.path(),
+    ));
+    let chardet = v["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["package"]["name"] == "chardet")
+        .unwrap();
+    assert_eq!(
+        chardet["kev_date_added"], "2024-03-01",
+        "enrichment from the downloaded feed"
+    );
+    let sources: Vec<&str> = v["database"]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["kev", "osv"]);
+}
