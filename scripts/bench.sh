@@ -63,4 +63,17 @@ if curl -fsS -o /dev/null "http://$REG_ADDR/v2/" 2>/dev/null; then
   echo "rich after minbase (wall s, peak KB): $(cat "$OUT/reuse.time")"
   rm -rf "$cache"
 fi
+# Vulnerability database: build from the shared feed copies, export, import, and the
+# warm open + match of the rich image's SBOM (reported by scan -v).
+VULNDATA=${VULNDATA:-../shared/vulndata}
+if [[ -d $VULNDATA ]]; then
+  db=$OUT/vulndb.sqlite
+  /usr/bin/time -f 'db build: %e s, peak %M KB' "$DRYDOCK" db build --from "$VULNDATA" --db "$db" -q 2>&1 | tail -1
+  "$DRYDOCK" db export "$OUT/vulndb.export" --db "$db" -q
+  /usr/bin/time -f 'db import: %e s, peak %M KB' "$DRYDOCK" db import "$OUT/vulndb.export" --db "$OUT/imported.sqlite" -q 2>&1 | tail -1
+  "$DRYDOCK" sbom "docker-archive:$FX/images/bookworm-rich.docker.tar" -q -o "json=$OUT/rich.sbom.json"
+  for _ in 1 2 3; do
+    "$DRYDOCK" scan "sbom:$OUT/rich.sbom.json" --db "$db" -v -o "json=$OUT/rich.scan.json" 2>&1 | grep -E 'matched in'
+  done
+fi
 echo "outputs in $OUT"
