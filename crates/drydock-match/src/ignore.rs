@@ -52,12 +52,24 @@ pub struct IgnoreRule {
 pub struct MatchConfig {
     /// `[[ignore]]` rules, in file order.
     pub ignore: Vec<IgnoreRule>,
+    /// `[match] cpe_fallback = true`: match packages with no ecosystem data by CPE (see
+    /// [`crate::MatchOptions::cpe_fallback`]).
+    pub cpe_fallback: bool,
 }
 
 #[derive(Deserialize)]
 struct RawConfig {
     #[serde(default)]
     ignore: Vec<RawRule>,
+    #[serde(default, rename = "match")]
+    matching: RawMatch,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawMatch {
+    #[serde(default, alias = "cpe-fallback")]
+    cpe_fallback: bool,
 }
 
 #[derive(Deserialize)]
@@ -127,7 +139,10 @@ pub fn parse_config(text: &str, origin: &str) -> Result<MatchConfig, MatchError>
         }
         ignore.push(rule);
     }
-    Ok(MatchConfig { ignore })
+    Ok(MatchConfig {
+        ignore,
+        cpe_fallback: raw.matching.cpe_fallback,
+    })
 }
 
 fn is_date(s: &str) -> bool {

@@ -14,6 +14,8 @@ pub enum NameKind {
     Source,
     /// The binary package name, tried because the source name had no advisories.
     BinaryFallback,
+    /// A CPE's `vendor:product` (the opt-in CPE fallback).
+    Cpe,
 }
 
 /// What a package is looked up as.

@@ -13,10 +13,15 @@
 //! package (ownership-by-files) that reports the same vulnerability is suppressed; then VEX
 //! statements and ignore rules are applied, each suppression recorded with its reason.
 //!
-//! CPE matching (for packages with no ecosystem data) is not implemented.
+//! Packages with no ecosystem or distro key (classified binaries, unknown ecosystems, OS
+//! packages when the SBOM names no distro) are not matched, unless
+//! [`MatchOptions::cpe_fallback`] is set: then their CPEs are matched against NVD's CPE
+//! criteria (see [`cpe`]), and those findings are labelled [`MatchedBy::Cpe`]. A package
+//! with an ecosystem key is never CPE-matched.
 
 #![warn(missing_docs)]
 
+pub mod cpe;
 pub mod ignore;
 pub mod key;
 pub mod severity;
@@ -75,6 +80,9 @@ pub struct MatchOptions {
     pub only_fixed: bool,
     /// Today's date (`YYYY-MM-DD`) for ignore-rule expiry; `None` = the system clock.
     pub today: Option<String>,
+    /// Match packages that have no ecosystem data by their CPEs against NVD's criteria
+    /// (less precise; findings are labelled [`MatchedBy::Cpe`]). Off by default.
+    pub cpe_fallback: bool,
 }
 
 /// What a package is, in a finding.
@@ -134,6 +142,44 @@ pub enum Matched {
     /// The advisory names the package with no range or list and a not-fixed / wont-fix
     /// state: every version is affected.
     AllVersions,
+    /// NVD CPE criteria matched one of the package's CPEs (the opt-in CPE fallback).
+    Cpe {
+        /// The CPE 2.3 criteria string.
+        criteria: String,
+        /// `versionStartIncluding`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start_including: Option<String>,
+        /// `versionStartExcluding`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start_excluding: Option<String>,
+        /// `versionEndIncluding`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end_including: Option<String>,
+        /// `versionEndExcluding`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end_excluding: Option<String>,
+    },
+}
+
+/// How a finding was found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MatchedBy {
+    /// Ecosystem or distro advisory data keyed by the package's name (precise).
+    #[default]
+    Ecosystem,
+    /// NVD CPE criteria, for a package with no ecosystem data (opt-in, less precise).
+    Cpe,
+}
+
+impl MatchedBy {
+    /// `ecosystem` or `cpe`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchedBy::Ecosystem => "ecosystem",
+            MatchedBy::Cpe => "cpe",
+        }
+    }
 }
 
 /// One advisory record's part in a finding: why it matched.
@@ -207,7 +253,10 @@ pub struct Finding {
     pub ratings: Vec<Severity>,
     /// The affected package.
     pub package: PackageRef,
-    /// The namespace looked up.
+    /// `ecosystem`, or `cpe` for the less precise opt-in CPE fallback.
+    #[serde(default)]
+    pub matched_by: MatchedBy,
+    /// The namespace looked up (`cpe` for the CPE fallback).
     pub namespace: String,
     /// The package name looked up (source package, PEP 503 name, `group:artifact`, …).
     pub lookup_name: String,
@@ -312,6 +361,9 @@ pub struct MatchReport {
     pub packages_total: usize,
     /// Packages looked up (those with an ecosystem or distro namespace).
     pub packages_looked_up: usize,
+    /// Packages with no ecosystem data looked up by CPE (only with the CPE fallback).
+    #[serde(default)]
+    pub packages_cpe_looked_up: usize,
     /// Versions that did not parse, bad records, packages that could not be looked up.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -354,10 +406,20 @@ pub fn match_with(sbom: &Sbom, source: &dyn AdvisorySource, opts: &MatchOptions)
     for p in &sbom.packages {
         let key = match lookup_key(p, sbom.distro.as_ref()) {
             Ok(k) => k,
-            Err(key::NoKey::Unsupported) => continue,
-            Err(key::NoKey::Warn(w)) => {
-                if warned.insert(w.clone()) {
-                    report.warnings.push(w);
+            Err(no_key) => {
+                if let key::NoKey::Warn(w) = no_key {
+                    if warned.insert(w.clone()) {
+                        report.warnings.push(w);
+                    }
+                }
+                if opts.cpe_fallback {
+                    if let Some((key, hits)) = cpe::match_package(p, source, &mut report.warnings)? {
+                        report.packages_cpe_looked_up += 1;
+                        for mut f in merge(p, &key, hits, source, &mut enrichment_cache)? {
+                            f.matched_by = MatchedBy::Cpe;
+                            findings.push(f);
+                        }
+                    }
                 }
                 continue;
             }
@@ -867,6 +929,7 @@ fn finding(
         severity,
         ratings,
         package: PackageRef::of(p),
+        matched_by: MatchedBy::Ecosystem,
         namespace: key.namespace.clone(),
         lookup_name: group[0].evidence.package.clone(),
         lookup_version: key.version.clone(),

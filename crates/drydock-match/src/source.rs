@@ -2,7 +2,7 @@
 //! build advisories themselves).
 
 use crate::MatchError;
-use drydock_vulndb::{Advisory, Candidate, Db, Enrichment};
+use drydock_vulndb::{Advisory, Candidate, Cpe, CpeCandidate, Db, Enrichment};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -14,6 +14,13 @@ pub trait AdvisorySource {
 
     /// Enrichment (KEV, EPSS, NVD CVSS) of a CVE id, when the source has any.
     fn enrichment(&self, cve: &str) -> Result<Option<Enrichment>, MatchError>;
+
+    /// NVD CPE criteria naming `vendor` and `product` (lower-case, unescaped), for the
+    /// opt-in CPE fallback. None by default.
+    fn lookup_cpe(&self, vendor: &str, product: &str) -> Result<Vec<CpeCandidate>, MatchError> {
+        let _ = (vendor, product);
+        Ok(Vec::new())
+    }
 }
 
 impl AdvisorySource for Db {
@@ -24,6 +31,10 @@ impl AdvisorySource for Db {
     fn enrichment(&self, cve: &str) -> Result<Option<Enrichment>, MatchError> {
         Ok(Db::enrichment(self, cve)?)
     }
+
+    fn lookup_cpe(&self, vendor: &str, product: &str) -> Result<Vec<CpeCandidate>, MatchError> {
+        Ok(Db::lookup_cpe(self, vendor, product)?)
+    }
 }
 
 /// Advisories held in memory, indexed like the database (by namespace and package name).
@@ -31,6 +42,7 @@ impl AdvisorySource for Db {
 pub struct MemorySource {
     index: HashMap<(String, String), Vec<Candidate>>,
     enrichment: HashMap<String, Enrichment>,
+    cpe: HashMap<(String, String), Vec<CpeCandidate>>,
 }
 
 impl MemorySource {
@@ -59,6 +71,16 @@ impl MemorySource {
         self.enrichment.insert(cve.to_string(), enrichment);
     }
 
+    /// Adds an NVD CPE criteria, indexed under its vendor and product; false (and not
+    /// added) when the criteria is not a CPE 2.3 string.
+    pub fn add_cpe(&mut self, candidate: CpeCandidate) -> bool {
+        let Some(c) = Cpe::parse(&candidate.criteria) else {
+            return false;
+        };
+        self.cpe.entry((c.vendor, c.product)).or_default().push(candidate);
+        true
+    }
+
     /// Number of indexed (namespace, package) keys.
     pub fn len(&self) -> usize {
         self.index.len()
@@ -81,5 +103,13 @@ impl AdvisorySource for MemorySource {
 
     fn enrichment(&self, cve: &str) -> Result<Option<Enrichment>, MatchError> {
         Ok(self.enrichment.get(cve).cloned())
+    }
+
+    fn lookup_cpe(&self, vendor: &str, product: &str) -> Result<Vec<CpeCandidate>, MatchError> {
+        Ok(self
+            .cpe
+            .get(&(vendor.to_ascii_lowercase(), product.to_ascii_lowercase()))
+            .cloned()
+            .unwrap_or_default())
     }
 }

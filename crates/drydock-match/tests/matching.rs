@@ -2,8 +2,8 @@
 //! in-memory advisory source.
 
 use drydock_match::{
-    match_with, parse_config, parse_vex, MatchOptions, Matched, MemorySource, NameKind, SeverityLevel, Suppression,
-    VexStatus,
+    match_with, parse_config, parse_vex, MatchOptions, Matched, MatchedBy, MemorySource, NameKind, SeverityLevel,
+    Suppression, VexStatus,
 };
 use drydock_sbom::{Distro, Location, Package, PackageType, Relationship, RelationshipKind, Sbom};
 use drydock_version::{Event, Scheme};
@@ -749,4 +749,230 @@ fn version_lists_and_last_affected() {
     )
     .unwrap();
     assert!(r.findings.is_empty(), "{:?}", r.findings);
+}
+
+// ---- The opt-in CPE fallback. ----
+
+fn nvd(cve: &str, criteria: &str, start_incl: Option<&str>, end_excl: Option<&str>) -> drydock_vulndb::CpeCandidate {
+    drydock_vulndb::CpeCandidate {
+        cve: cve.into(),
+        criteria: criteria.into(),
+        start_including: start_incl.map(str::to_string),
+        start_excluding: None,
+        end_including: None,
+        end_excluding: end_excl.map(str::to_string),
+    }
+}
+
+/// NVD's criteria for two curl CVEs and Heartbleed (as in the NVD fixture of drydock-vulndb),
+/// with NVD's CVSS for the first.
+fn cpe_source() -> MemorySource {
+    let mut s = MemorySource::new();
+    assert!(s.add_cpe(nvd(
+        "CVE-2023-38545",
+        "cpe:2.3:a:haxx:curl:*:*:*:*:*:*:*:*",
+        Some("7.69.0"),
+        Some("8.4.0")
+    )));
+    assert!(s.add_cpe(nvd(
+        "CVE-2023-38546",
+        "cpe:2.3:a:haxx:libcurl:*:*:*:*:*:*:*:*",
+        Some("7.9.1"),
+        Some("8.4.0")
+    )));
+    assert!(s.add_cpe(nvd(
+        "CVE-2014-0160",
+        "cpe:2.3:a:openssl:openssl:1.0.1f:*:*:*:*:*:*:*",
+        None,
+        None
+    )));
+    assert!(s.add_cpe(nvd(
+        "CVE-2099-0001",
+        "cpe:2.3:a:python:requests:*:*:*:*:*:*:*:*",
+        None,
+        Some("9.0")
+    )));
+    assert!(!s.add_cpe(nvd("CVE-2099-0002", "cpe:/a:haxx:curl", None, None)));
+    s.add_enrichment(
+        "CVE-2023-38545",
+        Enrichment {
+            kev_date_added: None,
+            epss: Some((0.2, 0.95)),
+            nvd: vec![Severity {
+                kind: "CVSS_V3".into(),
+                value: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into(),
+                score: Some(9.8),
+                source: "nvd@nist.gov".into(),
+            }],
+        },
+    );
+    s
+}
+
+/// A classified binary as the binary cataloger reports it.
+fn binary(name: &str, version: &str, cpes: &[(&str, &str)], path: &str) -> Package {
+    let mut p = pkg(PackageType::Binary, name, version, path);
+    p.purl = format!("pkg:generic/{name}@{version}");
+    p.cpes = cpes
+        .iter()
+        .map(|(v, n)| drydock_sbom::cpe::application(v, n, version))
+        .collect();
+    p.compute_id();
+    p
+}
+
+fn curl_binary(version: &str) -> Package {
+    binary(
+        "curl",
+        version,
+        &[("haxx", "curl"), ("haxx", "libcurl")],
+        "/usr/local/bin/curl",
+    )
+}
+
+fn cpe_on() -> MatchOptions {
+    MatchOptions {
+        cpe_fallback: true,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn cpe_fallback_matches_a_classified_binary_and_labels_it() {
+    let src = cpe_source();
+    let s = sbom(vec![curl_binary("7.88.1")]);
+    assert_eq!(s.packages[0].cpes[0], "cpe:2.3:a:haxx:curl:7.88.1:*:*:*:*:*:*:*");
+    let r = match_with(&s, &src, &cpe_on()).unwrap();
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(r.packages_cpe_looked_up, 1);
+    assert_eq!(r.packages_looked_up, 0);
+    let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, vec!["CVE-2023-38545", "CVE-2023-38546"]);
+    let f = &r.findings[0];
+    assert_eq!(f.matched_by, MatchedBy::Cpe);
+    assert_eq!(f.severity, SeverityLevel::Critical);
+    assert_eq!(f.ratings[0].score, Some(9.8));
+    assert_eq!(f.epss.unwrap().percentile, 0.95);
+    assert_eq!(f.fix_state, FixState::Fixed);
+    assert_eq!(f.fixed_versions, vec!["8.4.0"]);
+    assert_eq!((f.namespace.as_str(), f.lookup_name.as_str()), ("cpe", "haxx:curl"));
+    assert_eq!(f.lookup_version, "7.88.1");
+    assert_eq!(f.scheme, Scheme::Generic);
+    assert_eq!(f.evidence.len(), 1);
+    let e = &f.evidence[0];
+    assert_eq!(e.name_kind, NameKind::Cpe);
+    assert_eq!(e.source, "nvd-cpe");
+    assert_eq!(
+        e.matched,
+        Matched::Cpe {
+            criteria: "cpe:2.3:a:haxx:curl:*:*:*:*:*:*:*:*".into(),
+            start_including: Some("7.69.0".into()),
+            start_excluding: None,
+            end_including: None,
+            end_excluding: Some("8.4.0".into()),
+        }
+    );
+    // The second, through the binary's libcurl CPE, has no NVD rating in this source.
+    assert_eq!(r.findings[1].lookup_name, "haxx:libcurl");
+    assert_eq!(r.findings[1].severity, SeverityLevel::Unknown);
+    // The label is in the JSON.
+    let v = serde_json::to_value(f).unwrap();
+    assert_eq!(v["matched_by"], "cpe");
+    assert_eq!(v["evidence"][0]["matched"]["kind"], "cpe");
+    assert_eq!(
+        v["evidence"][0]["matched"]["criteria"],
+        "cpe:2.3:a:haxx:curl:*:*:*:*:*:*:*:*"
+    );
+
+    // Outside the range: nothing.
+    let r = match_with(&sbom(vec![curl_binary("8.4.0")]), &src, &cpe_on()).unwrap();
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    assert_eq!(r.packages_cpe_looked_up, 1);
+    // 7.9.1 is in libcurl's range but not curl's.
+    let r = match_with(&sbom(vec![curl_binary("7.9.1")]), &src, &cpe_on()).unwrap();
+    assert_eq!(r.findings.len(), 1);
+    assert_eq!(r.findings[0].id, "CVE-2023-38546");
+    // Exact versions in the criteria: 1.0.1f yes, 1.0.1g no.
+    let ossl = |v: &str| binary("openssl", v, &[("openssl", "openssl")], "/usr/lib/libssl.so.1.0.0");
+    let r = match_with(&sbom(vec![ossl("1.0.1f"), ossl("1.0.1g")]), &src, &cpe_on()).unwrap();
+    assert_eq!(r.findings.len(), 1);
+    assert_eq!(
+        (r.findings[0].id.as_str(), r.findings[0].package.version.as_str()),
+        ("CVE-2014-0160", "1.0.1f")
+    );
+    assert_eq!(r.findings[0].fix_state, FixState::Unknown);
+}
+
+#[test]
+fn cpe_fallback_is_off_by_default() {
+    let src = cpe_source();
+    let r = match_with(&sbom(vec![curl_binary("7.88.1")]), &src, &MatchOptions::default()).unwrap();
+    assert!(r.findings.is_empty());
+    assert_eq!(r.packages_cpe_looked_up, 0);
+    assert!(r.warnings.is_empty());
+}
+
+#[test]
+fn ecosystem_packages_are_never_cpe_matched() {
+    let mut src = cpe_source();
+    // requests 2.19.0 has an ecosystem key: its CPE is not used, with or without OSV data.
+    let mut p = pkg(PackageType::Python, "requests", "2.19.0", "/x");
+    p.cpes = vec!["cpe:2.3:a:python:requests:2.19.0:*:*:*:*:*:*:*".into()];
+    let r = match_with(&sbom(vec![p.clone()]), &src, &cpe_on()).unwrap();
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    assert_eq!((r.packages_looked_up, r.packages_cpe_looked_up), (1, 0));
+    src.add(osv("PyPI/PYSEC-2018-28.json"));
+    let r = match_with(&sbom(vec![p]), &src, &cpe_on()).unwrap();
+    assert_eq!(r.findings.len(), 1);
+    assert_eq!(r.findings[0].matched_by, MatchedBy::Ecosystem);
+    assert_eq!(r.findings[0].id, "GHSA-x84v-xcm2-53pg");
+
+    // An OS package is CPE-matched only when the SBOM names no distro.
+    let mut d = deb("curl", "7.88.1-10+deb12u5", None);
+    d.cpes = vec!["cpe:2.3:a:haxx:curl:7.88.1:*:*:*:*:*:*:*".into()];
+    let r = match_with(&sbom(vec![d.clone()]), &src, &cpe_on()).unwrap();
+    assert!(r.findings.is_empty());
+    let mut no_distro = sbom(vec![d]);
+    no_distro.distro = None;
+    let r = match_with(&no_distro, &src, &cpe_on()).unwrap();
+    assert_eq!(r.findings.len(), 1);
+    assert_eq!(r.findings[0].id, "CVE-2023-38545");
+    assert_eq!(r.findings[0].matched_by, MatchedBy::Cpe);
+    // The CPE's version (upstream) is compared, not the Debian revision.
+    assert_eq!(r.findings[0].lookup_version, "7.88.1");
+    assert!(
+        r.warnings.iter().any(|w| w.contains("names no distro")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
+fn cpe_fallback_warns_on_versions_it_cannot_compare() {
+    let src = cpe_source();
+    // A binary from another tool's SBOM whose version is not a version.
+    let mut p = binary("curl", "", &[("haxx", "curl")], "/usr/bin/curl");
+    p.version = "HEAD".into();
+    let r = match_with(&sbom(vec![p]), &src, &cpe_on()).unwrap();
+    assert!(r.findings.is_empty());
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    let w = &r.warnings[0];
+    assert!(
+        w.contains("\"HEAD\" cannot be compared") && w.contains("CVE-2023-38545") && w.contains("/usr/bin/curl"),
+        "{w}"
+    );
+    // A product nobody lists: no lookup result, no warning.
+    let mut q = binary("thing", "", &[("acme", "thing")], "/usr/bin/thing");
+    q.version = "HEAD".into();
+    let r = match_with(&sbom(vec![q]), &src, &cpe_on()).unwrap();
+    assert!(r.findings.is_empty() && r.warnings.is_empty());
+}
+
+#[test]
+fn cpe_fallback_from_the_configuration() {
+    let c = parse_config("[match]\ncpe_fallback = true\n", "drydock.toml").unwrap();
+    assert!(c.cpe_fallback);
+    assert!(!parse_config("", "drydock.toml").unwrap().cpe_fallback);
+    let e = parse_config("[match]\ncpe_falback = true\n", "drydock.toml").unwrap_err();
+    assert!(e.to_string().contains("drydock.toml"), "{e}");
 }

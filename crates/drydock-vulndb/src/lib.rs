@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod build;
+pub mod cpe;
 pub mod feeds;
 pub mod model;
 pub mod normalize;
@@ -17,6 +18,7 @@ pub mod transfer;
 pub mod update;
 
 pub use build::{build, build_with, detect_sources, BuildOptions, BuildReport, Progress, SourceKind, SourceSpec};
+pub use cpe::{Cpe, CpeCandidate};
 pub use model::*;
 pub use normalize::{normalize_namespace, normalize_package};
 pub use store::{rfc3339, SCHEMA_VERSION};
@@ -138,6 +140,8 @@ pub struct Status {
     pub affected: u64,
     /// Number of CVEs with enrichment.
     pub enrichment: u64,
+    /// Number of NVD CPE match criteria (for the opt-in CPE fallback).
+    pub cpe_matches: u64,
     /// Warnings (age…).
     pub warnings: Vec<String>,
 }
@@ -269,6 +273,34 @@ impl Db {
         }))
     }
 
+    /// The NVD CPE match criteria (entries marked vulnerable) whose criteria name `vendor`
+    /// and `product` (compared unescaped and lower-case), for the matcher's opt-in CPE
+    /// fallback. Sorted by CVE, then criteria.
+    pub fn lookup_cpe(&self, vendor: &str, product: &str) -> Result<Vec<CpeCandidate>, DbError> {
+        let vendor = vendor.trim().to_ascii_lowercase();
+        let product = product.trim().to_ascii_lowercase();
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT cve, criteria, start_incl, start_excl, end_incl, end_excl FROM cpe_match
+                 WHERE vendor = ?1 AND product = ?2 ORDER BY cve, criteria",
+            )
+            .map_err(|e| unusable(&self.path, e))?;
+        let it = stmt
+            .query_map([&vendor, &product], |r| {
+                Ok(CpeCandidate {
+                    cve: r.get(0)?,
+                    criteria: r.get(1)?,
+                    start_including: r.get(2)?,
+                    start_excluding: r.get(3)?,
+                    end_including: r.get(4)?,
+                    end_excluding: r.get(5)?,
+                })
+            })
+            .map_err(|e| unusable(&self.path, e))?;
+        it.collect::<Result<_, _>>().map_err(|e| unusable(&self.path, e))
+    }
+
     /// A metadata value (`built_at`, `schema_version`, …).
     pub fn meta(&self, key: &str) -> Result<Option<String>, DbError> {
         self.conn()
@@ -334,6 +366,7 @@ pub fn status(path: &Path, max_age: Option<Duration>) -> Result<Status, DbError>
         advisories: db.count("advisories")?,
         affected: db.count("affected")?,
         enrichment: db.count("enrichment")?,
+        cpe_matches: db.count("cpe_match")?,
         warnings,
     })
 }

@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 
 /// Version of the on-disk schema (`PRAGMA user_version` and `meta.schema_version`).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub(crate) const SCHEMA: &str = "
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -22,6 +22,10 @@ CREATE TABLE affected(namespace TEXT NOT NULL, package TEXT NOT NULL, advisory I
 CREATE TABLE aliases(alias TEXT NOT NULL, advisory INTEGER NOT NULL);
 CREATE TABLE enrichment(cve TEXT PRIMARY KEY, kev_date TEXT, epss REAL, epss_percentile REAL, nvd TEXT)
     WITHOUT ROWID;
+CREATE TABLE cpe_match(vendor TEXT NOT NULL, product TEXT NOT NULL, cve TEXT NOT NULL, criteria TEXT NOT NULL,
+    start_incl TEXT, start_excl TEXT, end_incl TEXT, end_excl TEXT);
+CREATE INDEX cpe_match_product ON cpe_match(vendor, product);
+CREATE INDEX cpe_match_cve ON cpe_match(cve);
 CREATE INDEX affected_package ON affected(namespace, package);
 CREATE INDEX affected_advisory ON affected(advisory);
 CREATE INDEX aliases_alias ON aliases(alias);
@@ -126,6 +130,41 @@ impl Writer {
                 s.execute(params![e.cve, e.kev_date_added, e.epss.map(|x| x.0 as f64), e.epss.map(|x| x.1 as f64), nvd])
             })
             .map_err(|x| sql_err(&self.path, x))?;
+        if let Some(matches) = &e.cpe_matches {
+            self.put_cpe_matches(&e.cve, matches)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the CPE match criteria stored for a CVE (vendor and product from the
+    /// criteria, unescaped and lower-cased; unparsable criteria are left out).
+    fn put_cpe_matches(&mut self, cve: &str, matches: &[crate::cpe::CpeCandidate]) -> Result<(), DbError> {
+        let c = &self.conn;
+        c.prepare_cached("DELETE FROM cpe_match WHERE cve = ?1")
+            .and_then(|mut s| s.execute([cve]))
+            .map_err(|e| sql_err(&self.path, e))?;
+        let mut ins = c
+            .prepare_cached(
+                "INSERT INTO cpe_match(vendor, product, cve, criteria, start_incl, start_excl, end_incl, end_excl)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+            )
+            .map_err(|e| sql_err(&self.path, e))?;
+        for m in matches {
+            let Some(cpe) = crate::cpe::Cpe::parse(&m.criteria) else {
+                continue;
+            };
+            ins.execute(params![
+                cpe.vendor,
+                cpe.product,
+                cve,
+                m.criteria,
+                m.start_including,
+                m.start_excluding,
+                m.end_including,
+                m.end_excluding
+            ])
+            .map_err(|e| sql_err(&self.path, e))?;
+        }
         Ok(())
     }
 
@@ -185,7 +224,10 @@ pub(crate) fn open_read_only(path: &Path) -> Result<Connection, DbError> {
         let why = if version == 0 {
             "not a drydock vulnerability database (or an unfinished build)".to_string()
         } else {
-            format!("schema version {version}, this drydock reads {SCHEMA_VERSION}: rebuild or update the database")
+            format!(
+                "schema version {version}, this drydock reads {SCHEMA_VERSION}: rebuild or update the database \
+                 (`drydock db build` or `drydock db update`)"
+            )
         };
         return Err(sql_err(path, why));
     }

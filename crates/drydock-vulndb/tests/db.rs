@@ -130,6 +130,64 @@ fn build_and_lookup() {
 }
 
 #[test]
+fn cpe_criteria_lookup() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = build_fixture_db(dir.path());
+    let db = Db::open(&path).unwrap();
+    let curl = db.lookup_cpe("haxx", "curl").unwrap();
+    assert_eq!(curl.len(), 1, "{curl:?}");
+    let c = &curl[0];
+    assert_eq!(c.cve, "CVE-2023-38545");
+    assert_eq!(c.criteria, "cpe:2.3:a:haxx:curl:*:*:*:*:*:*:*:*");
+    assert_eq!(
+        (c.start_including.as_deref(), c.end_excluding.as_deref()),
+        (Some("7.69.0"), Some("8.4.0"))
+    );
+    assert!(c.start_excluding.is_none() && c.end_including.is_none());
+    let lib = db.lookup_cpe("HAXX", "libcurl").unwrap();
+    assert_eq!(
+        (lib[0].cve.as_str(), lib[0].start_including.as_deref()),
+        ("CVE-2023-38546", Some("7.9.1"))
+    );
+    // Exact versions in the criteria, no bounds.
+    let ossl = db.lookup_cpe("openssl", "openssl").unwrap();
+    assert_eq!(ossl.len(), 9);
+    assert!(ossl.iter().all(|c| c.cve == "CVE-2014-0160" && !c.has_bounds()));
+    assert!(ossl
+        .iter()
+        .any(|c| c.criteria == "cpe:2.3:a:openssl:openssl:1.0.1f:*:*:*:*:*:*:*"));
+    // Operating-system criteria are stored too; platforms not marked vulnerable are not.
+    assert_eq!(db.lookup_cpe("fedoraproject", "fedora").unwrap().len(), 2);
+    assert!(db.lookup_cpe("microsoft", "windows").unwrap().is_empty());
+    assert!(db.lookup_cpe("haxx", "wget").unwrap().is_empty());
+    // Enrichment of those CVEs carries NVD's rating.
+    let e = db.enrichment("CVE-2023-38545").unwrap().unwrap();
+    assert_eq!(e.nvd[0].score, Some(9.8));
+    assert_eq!(status(&path, None).unwrap().cpe_matches, 15);
+}
+
+#[test]
+fn other_schema_versions_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = build_fixture_db(dir.path());
+    let old = dir.path().join("old.db");
+    std::fs::copy(&path, &old).unwrap();
+    {
+        let c = rusqlite::Connection::open(&old).unwrap();
+        c.execute_batch("PRAGMA user_version=1; UPDATE meta SET value='1' WHERE key='schema_version';")
+            .unwrap();
+    }
+    let err = Db::open(&old)
+        .err()
+        .expect("a schema-1 database must be refused")
+        .to_string();
+    assert!(
+        err.contains("schema version 1") && err.contains("drydock db update") && err.contains("old.db"),
+        "{err}"
+    );
+}
+
+#[test]
 fn users_records_override_and_drop_list() {
     let dir = tempfile::tempdir().unwrap();
     let own = dir.path().join("own");
@@ -282,8 +340,11 @@ fn import_killed_midway() {
         let src = build_fixture_db(dir.path());
         std::fs::copy(&src, &big).unwrap();
         let c = rusqlite::Connection::open(&big).unwrap();
-        c.execute_batch("CREATE TABLE padding(x BLOB); PRAGMA user_version=1;")
-            .unwrap();
+        c.execute_batch(&format!(
+            "CREATE TABLE padding(x BLOB); PRAGMA user_version={};",
+            drydock_vulndb::SCHEMA_VERSION
+        ))
+        .unwrap();
         for _ in 0..6 {
             c.execute("INSERT INTO padding VALUES (randomblob(1000000))", [])
                 .unwrap();

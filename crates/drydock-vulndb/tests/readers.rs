@@ -326,11 +326,26 @@ fn kev_epss_nvd() {
     assert_eq!(epss[2].epss, Some((0.94358, 0.99961)));
 
     let (_, nvd, _) = collect(|s| feeds::nvd::read_file(&fixtures().join("nvd/nvd-page-0.json"), s).map(|_| ()));
-    assert_eq!(nvd.len(), 2);
+    assert_eq!(nvd.len(), 5);
     let r = nvd[0].nvd.as_ref().unwrap();
     assert!(r
         .iter()
         .any(|s| s.kind == "CVSS_V3" && s.score == Some(7.5) && s.source == "nvd@nist.gov"));
     assert!(r.iter().any(|s| s.kind == "CVSS_V2" && s.score == Some(5.0)));
     assert_eq!(nvd[1].nvd.as_ref().unwrap()[0].score, Some(6.1));
+    // No configurations: an empty (but present) list, which clears earlier criteria.
+    assert_eq!(nvd[0].cpe_matches.as_deref(), Some(&[][..]));
+    // Only entries marked vulnerable are kept, with their bounds.
+    let curl = nvd.iter().find(|e| e.cve == "CVE-2023-38545").unwrap();
+    let m = curl.cpe_matches.as_ref().unwrap();
+    assert_eq!(m.len(), 4, "{m:?}");
+    assert_eq!(m[0].criteria, "cpe:2.3:a:haxx:curl:*:*:*:*:*:*:*:*");
+    assert_eq!(m[0].start_including.as_deref(), Some("7.69.0"));
+    assert_eq!(m[0].end_excluding.as_deref(), Some("8.4.0"));
+    assert!(m[0].start_excluding.is_none() && m[0].end_including.is_none());
+    let hb = nvd.iter().find(|e| e.cve == "CVE-2014-0160").unwrap();
+    let m = hb.cpe_matches.as_ref().unwrap();
+    assert_eq!(m.len(), 10, "{m:?}"); // 9 OpenSSL versions + Siemens; not the Windows platform
+    assert!(m.iter().all(|c| !c.has_bounds()));
+    assert!(!m.iter().any(|c| c.criteria.contains("microsoft")));
 }

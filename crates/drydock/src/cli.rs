@@ -63,6 +63,8 @@ pub enum Command {
         "  (~/.local/share/drydock/vulndb.sqlite); create it with `drydock db build` or `drydock db update`.\n\n",
         "IGNORE RULES: [[ignore]] tables in the --config file (TOML): id, package_name, package_type,\n",
         "  package_version, location_glob, fix_state, reason, expires (YYYY-MM-DD).\n\n",
+        "CPE FALLBACK (--cpe-fallback, or [match] cpe_fallback = true): packages without ecosystem data are\n",
+        "  matched by CPE against NVD (less precise); their findings are marked (cpe) / matched_by \"cpe\".\n\n",
         "EXIT STATUS:\n",
         "  0  the scan ran (and no finding reached --fail-on)\n",
         "  1  error\n",
@@ -165,6 +167,11 @@ pub struct ScanArgs {
     /// VEX document (OpenVEX or CycloneDX VEX JSON); not_affected statements remove findings. Repeatable.
     #[arg(long, value_name = "FILE")]
     pub vex: Vec<PathBuf>,
+    /// Also match packages with no ecosystem data (classified binaries, OS packages without a known distro) by
+    /// their CPEs against NVD's criteria. Less precise (NVD names products, not packages): such findings are
+    /// labelled "cpe" (the table shows "CVE-… (cpe)"). Also `[match] cpe_fallback = true` in the --config file.
+    #[arg(long)]
+    pub cpe_fallback: bool,
 }
 
 /// Arguments of `drydock db`.

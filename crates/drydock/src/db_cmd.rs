@@ -227,6 +227,7 @@ pub fn run(args: &DbArgs, cli: &Cli) -> Result<ExitCode> {
                     println!("advisories:  {}", s.advisories);
                     println!("affected:    {}", s.affected);
                     println!("enrichment:  {}", s.enrichment);
+                    println!("cpe matches: {} (NVD criteria for --cpe-fallback)", s.cpe_matches);
                     println!("sources:");
                     for src in &s.sources {
                         println!(

@@ -26,11 +26,14 @@ pub fn run(args: &ScanArgs, cli: &Cli) -> Result<ExitCode> {
     let db_conf = db_config(config_file.as_deref())?;
     let mut opts = MatchOptions {
         only_fixed: args.only_fixed,
+        cpe_fallback: args.cpe_fallback,
         ..Default::default()
     };
     if let Some(path) = &config_file {
         let text = read_config_text(path)?;
-        opts.ignore = parse_config(&text, &path.display().to_string())?.ignore;
+        let conf = parse_config(&text, &path.display().to_string())?;
+        opts.ignore = conf.ignore;
+        opts.cpe_fallback |= conf.cpe_fallback;
     }
     for v in &args.vex {
         let f = std::fs::File::open(v).with_context(|| format!("cannot read VEX document {}", v.display()))?;
@@ -71,9 +74,10 @@ pub fn run(args: &ScanArgs, cli: &Cli) -> Result<ExitCode> {
         .map_err(|e| anyhow!(e))
         .context("matching failed")?;
     tracing::info!(
-        "database opened in {open_ms:.1} ms; {} packages ({} looked up) matched in {:.1} ms: {} findings, {} suppressed",
+        "database opened in {open_ms:.1} ms; {} packages ({} looked up, {} by CPE) matched in {:.1} ms: {} findings, {} suppressed",
         report.packages_total,
         report.packages_looked_up,
+        report.packages_cpe_looked_up,
         start.elapsed().as_secs_f64() * 1000.0,
         report.findings.len(),
         report.suppressed.len()

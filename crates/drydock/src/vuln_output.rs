@@ -1,7 +1,7 @@
 //! Output of `drydock scan`: table, native JSON, CycloneDX 1.6 with vulnerabilities, SARIF 2.1.0.
 
 use anyhow::{bail, Context, Result};
-use drydock_match::{Finding, MatchReport, SeverityLevel, VexStatus, REPORT_SCHEMA};
+use drydock_match::{Finding, MatchReport, Matched, MatchedBy, SeverityLevel, VexStatus, REPORT_SCHEMA};
 use drydock_sbom::Sbom;
 use drydock_vulndb::{FixState, Severity, SourceInfo};
 use serde::Serialize;
@@ -154,7 +154,7 @@ fn write_table(report: &MatchReport, w: &mut dyn Write, color: bool) -> io::Resu
                     f.package.version.clone(),
                     fixed_in(f),
                     f.package.package_type.to_string(),
-                    f.id.clone(),
+                    vulnerability_cell(f),
                     f.severity.to_string(),
                     if f.kev_date_added.is_some() {
                         "KEV".into()
@@ -202,6 +202,16 @@ fn write_table(report: &MatchReport, w: &mut dyn Write, color: bool) -> io::Resu
             report.suppressed.len()
         ));
     }
+    let by_cpe = report
+        .findings
+        .iter()
+        .filter(|f| f.matched_by == MatchedBy::Cpe)
+        .count();
+    if by_cpe > 0 {
+        notes.push(format!(
+            "{by_cpe} matched by CPE (--cpe-fallback), marked (cpe): less precise, check them"
+        ));
+    }
     if report.hidden_not_fixed > 0 {
         notes.push(format!(
             "{} without a fix hidden by --only-fixed",
@@ -212,6 +222,27 @@ fn write_table(report: &MatchReport, w: &mut dyn Write, color: bool) -> io::Resu
         writeln!(w, "\n{}", notes.join("; "))?;
     }
     Ok(())
+}
+
+/// The VULNERABILITY cell: the id, with ` (cpe)` for findings of the CPE fallback.
+fn vulnerability_cell(f: &Finding) -> String {
+    match f.matched_by {
+        MatchedBy::Cpe => format!("{} (cpe)", f.id),
+        MatchedBy::Ecosystem => f.id.clone(),
+    }
+}
+
+/// The NVD criteria that matched a CPE finding.
+fn cpe_criteria(f: &Finding) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for e in &f.evidence {
+        if let Matched::Cpe { criteria, .. } = &e.matched {
+            if !out.contains(&criteria.as_str()) {
+                out.push(criteria);
+            }
+        }
+    }
+    out
 }
 
 fn colour(level: SeverityLevel) -> &'static str {
@@ -264,7 +295,9 @@ fn database_json(ctx: &ScanContext<'_>) -> Value {
 struct Summary {
     packages: usize,
     packages_looked_up: usize,
+    packages_cpe_looked_up: usize,
     findings: usize,
+    matched_by_cpe: usize,
     suppressed: usize,
     hidden_not_fixed: usize,
     by_severity: Value,
@@ -301,7 +334,9 @@ pub fn native_json<'a>(ctx: &ScanContext<'a>) -> NativeDoc<'a> {
         summary: Summary {
             packages: r.packages_total,
             packages_looked_up: r.packages_looked_up,
+            packages_cpe_looked_up: r.packages_cpe_looked_up,
             findings: r.findings.len(),
+            matched_by_cpe: r.findings.iter().filter(|f| f.matched_by == MatchedBy::Cpe).count(),
             suppressed: r.suppressed.len(),
             hidden_not_fixed: r.hidden_not_fixed,
             by_severity: severity_counts(r),
@@ -494,6 +529,16 @@ pub fn cyclonedx_json(ctx: &ScanContext<'_>) -> Value {
             props.push(json!({ "name": "drydock:epss:score", "value": format!("{}", e.score) }));
             props.push(json!({ "name": "drydock:epss:percentile", "value": format!("{}", e.percentile) }));
         }
+        // How the affected packages were matched; CPE matches (the opt-in fallback) with
+        // their NVD criteria.
+        let by: BTreeSet<&str> = fs.iter().map(|f| f.matched_by.as_str()).collect();
+        if by.contains("cpe") {
+            props.push(json!({ "name": "drydock:matchedBy", "value": by.into_iter().collect::<Vec<_>>().join(",") }));
+            let criteria: BTreeSet<&str> = fs.iter().flat_map(|f| cpe_criteria(f)).collect();
+            for c in criteria {
+                props.push(json!({ "name": "drydock:cpe:criteria", "value": c }));
+            }
+        }
         if !props.is_empty() {
             v.insert("properties".into(), props.into());
         }
@@ -580,10 +625,11 @@ pub fn sarif_json(ctx: &ScanContext<'_>) -> Value {
             },
         );
         let mut props = Map::new();
-        props.insert(
-            "tags".into(),
-            json!(["security", "vulnerability", level_word(severity)]),
-        );
+        let mut tags = vec!["security", "vulnerability", level_word(severity)];
+        if fs.iter().any(|f| f.matched_by == MatchedBy::Cpe) {
+            tags.push("cpe-match");
+        }
+        props.insert("tags".into(), json!(tags));
         if let Some(s) = security_severity {
             props.insert("security-severity".into(), s.into());
         }
@@ -610,8 +656,13 @@ pub fn sarif_json(ctx: &ScanContext<'_>) -> Value {
             } else {
                 format!("fixed in {}", f.fixed_versions.join(", "))
             };
+            let by_cpe = if f.matched_by == MatchedBy::Cpe {
+                format!(" (matched by CPE {}: less precise)", cpe_criteria(f).join(", "))
+            } else {
+                String::new()
+            };
             let text = format!(
-                "{} {} ({}) is affected by {} ({}); {fixed}",
+                "{} {} ({}) is affected by {} ({}){by_cpe}; {fixed}",
                 f.package.name, f.package.version, f.package.package_type, f.id, f.severity
             );
             let locations: Vec<Value> = f
@@ -647,6 +698,8 @@ pub fn sarif_json(ctx: &ScanContext<'_>) -> Value {
                     "fixedVersions": f.fixed_versions,
                     "purl": f.package.purl,
                     "kev": f.kev_date_added.is_some(),
+                    "matchedBy": f.matched_by.as_str(),
+                    "cpeCriteria": cpe_criteria(f),
                 }
             })
         })

@@ -592,3 +592,128 @@ fn db_update_downloads_the_configured_feeds() {
         .collect();
     assert_eq!(sources, ["kev", "osv"]);
 }
+
+/// `--cpe-fallback` (and `[match] cpe_fallback = true`): a curl binary the binary cataloger
+/// classifies, with no ecosystem data, is matched by its CPEs against NVD's criteria (the
+/// NVD fixture of drydock-vulndb: CVE-2023-38545 for haxx:curl 7.69.0–8.4.0, CVE-2023-38546
+/// for haxx:libcurl 7.9.1–8.4.0), labelled; without the flag it is not matched at all.
+#[test]
+fn cpe_fallback_matches_a_classified_binary_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let nvd =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../drydock-vulndb/tests/fixtures/vulndata/nvd/nvd-page-0.json");
+    let osv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vulndata");
+    let db = home.join("vulndb.sqlite");
+    let out = drydock(
+        &[
+            "db",
+            "build",
+            "--from",
+            osv.to_str().unwrap(),
+            "--from",
+            nvd.to_str().unwrap(),
+            "--out",
+            db.to_str().unwrap(),
+        ],
+        home,
+    );
+    assert!(out.status.success(), "db build failed: {}", stderr(&out));
+
+    // A root file system holding only a curl executable (no OS, no ecosystem packages).
+    let root = home.join("rootfs");
+    let bin = root.join("usr/local/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let mut bytes = b"\x7fELF\x02\x01\x01\0".to_vec();
+    bytes.extend_from_slice(b"\0\0\0\0curl/7.88.1\0libcurl/7.88.1 OpenSSL/3.0.11\0\0\0");
+    std::fs::write(bin.join("curl"), &bytes).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(bin.join("curl"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let source = format!("dir:{}", root.display());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["scan", source.as_str(), "--db", db.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        drydock(&args, home)
+    };
+
+    // Off by default: the binary is catalogued but not matched.
+    let v = json_of(&run(&["-o", "json"]));
+    assert_eq!(v["summary"]["packages"], 1, "{}", v["summary"]);
+    assert_eq!(v["summary"]["packagesLookedUp"], 0);
+    assert_eq!(v["summary"]["packagesCpeLookedUp"], 0);
+    assert!(matches(&v).is_empty(), "{:?}", matches(&v));
+
+    // With the flag: both CVEs, labelled, severity from NVD, the range end as the fix.
+    let v = json_of(&run(&["--cpe-fallback", "-o", "json"]));
+    assert_eq!(
+        matches(&v),
+        vec![
+            (
+                s("curl"),
+                s("7.88.1"),
+                s("CVE-2023-38545"),
+                vec![s("8.4.0")],
+                s("critical")
+            ),
+            (s("curl"), s("7.88.1"), s("CVE-2023-38546"), vec![s("8.4.0")], s("low")),
+        ]
+    );
+    let m = &v["matches"][0];
+    assert_eq!(m["matched_by"], "cpe");
+    assert_eq!(m["package"]["type"], "binary");
+    assert_eq!(m["package"]["locations"][0]["path"], "/usr/local/bin/curl");
+    assert_eq!(m["namespace"], "cpe");
+    assert_eq!(m["lookup_name"], "haxx:curl");
+    assert_eq!(m["evidence"][0]["matched"]["kind"], "cpe");
+    assert_eq!(
+        m["evidence"][0]["matched"]["criteria"],
+        "cpe:2.3:a:haxx:curl:*:*:*:*:*:*:*:*"
+    );
+    assert_eq!(m["evidence"][0]["matched"]["start_including"], "7.69.0");
+    assert_eq!(v["matches"][1]["lookup_name"], "haxx:libcurl");
+    assert_eq!(v["summary"]["packagesCpeLookedUp"], 1);
+    assert_eq!(v["summary"]["matchedByCpe"], 2);
+
+    // The table marks them; SARIF and CycloneDX say so in their properties.
+    let sarif = home.join("out.sarif");
+    let cdx = home.join("out.cdx.json");
+    let out = run(&[
+        "--cpe-fallback",
+        "-o",
+        "table",
+        "-o",
+        &format!("sarif={}", sarif.display()),
+        "-o",
+        &format!("cyclonedx-json={}", cdx.display()),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("CVE-2023-38545 (cpe)"), "{table}");
+    assert!(table.contains("2 matched by CPE"), "{table}");
+    let sarif: Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    let r = &sarif["runs"][0]["results"][0];
+    assert_eq!(r["properties"]["matchedBy"], "cpe");
+    assert!(r["message"]["text"].as_str().unwrap().contains("matched by CPE"), "{r}");
+    let cdx: Value = serde_json::from_slice(&std::fs::read(&cdx).unwrap()).unwrap();
+    let vuln = cdx["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "CVE-2023-38545")
+        .unwrap();
+    let props = vuln["properties"].as_array().unwrap();
+    assert!(
+        props.contains(&json!({"name": "drydock:matchedBy", "value": "cpe"})),
+        "{props:?}"
+    );
+    assert!(props.contains(&json!({"name": "drydock:cpe:criteria", "value": "cpe:2.3:a:haxx:curl:*:*:*:*:*:*:*:*"})));
+
+    // The same from the configuration file.
+    let conf = home.join("drydock.toml");
+    std::fs::write(&conf, "[match]\ncpe_fallback = true\n").unwrap();
+    let v = json_of(&run(&["--config", conf.to_str().unwrap(), "-o", "json"]));
+    assert_eq!(matches(&v).len(), 2);
+    assert_eq!(v["matches"][1]["matched_by"], "cpe");
+}

@@ -63,6 +63,9 @@ pub struct EnrichmentUpdate {
     pub epss: Option<(f32, f32)>,
     /// NVD CVSS ratings.
     pub nvd: Option<Vec<Severity>>,
+    /// NVD `cpeMatch` entries marked vulnerable (for the opt-in CPE fallback); `Some`
+    /// replaces what an earlier source stored for the CVE.
+    pub cpe_matches: Option<Vec<crate::cpe::CpeCandidate>>,
 }
 
 /// One item a reader produces.
