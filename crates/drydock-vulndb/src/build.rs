@@ -297,6 +297,8 @@ pub fn build_with(
     std::fs::create_dir_all(&dir).map_err(|e| DbError::io(format!("create {}", dir.display()), e))?;
     let tmp = tempfile::Builder::new()
         .prefix(".drydock-db-build-")
+        // Readable by every user, like the file it replaces (the database is public data).
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(|e| DbError::io(format!("temporary file in {}", dir.display()), e))?;

@@ -74,6 +74,8 @@ pub fn export(db_path: &Path, file: &Path) -> Result<String, DbError> {
     let dir = parent_dir(file);
     let mut tmp = tempfile::Builder::new()
         .prefix(".drydock-export-")
+        // Readable by every user, like the file it replaces (the database is public data).
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(|e| DbError::io(format!("temporary file in {}", dir.display()), e))?;
@@ -206,6 +208,8 @@ pub fn import_with(file: &Path, db_path: &Path, progress: &mut dyn FnMut(u64)) -
     std::fs::create_dir_all(&dir).map_err(io_err(format!("create {}", dir.display())))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".drydock-import-")
+        // Readable by every user, like the file it replaces (the database is public data).
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
         .suffix(".partial")
         .tempfile_in(&dir)
         .map_err(io_err(format!("temporary file in {}", dir.display())))?;

@@ -46,6 +46,9 @@ fn build_and_lookup() {
     let dir = tempfile::tempdir().unwrap();
     let path = build_fixture_db(dir.path());
     let db = Db::open(&path).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644, "the database is readable by every user");
 
     let req = db.lookup("pypi", "requests").unwrap();
     assert_eq!(
