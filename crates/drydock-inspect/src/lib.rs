@@ -1,0 +1,5 @@
+//! Beyond packages: secrets left in layers, misconfiguration, file checks, content
+//! search and retrieved files. Work in progress.
+
+pub mod misconfig;
+pub mod secrets;

@@ -1,0 +1,1 @@
+//! Misconfiguration checks. Work in progress.
