@@ -74,6 +74,49 @@ pub enum Command {
     Scan(ScanArgs),
     /// Build, update, inspect and move the vulnerability database.
     Db(DbArgs),
+    /// Look beyond packages: secrets left in the layers and misconfigurations.
+    #[command(after_help = concat!(
+        "EXAMPLES:\n",
+        "  drydock inspect docker-archive:image.tar\n",
+        "  drydock inspect alpine:3.20 -o json=inspect.json -o table\n",
+        "  drydock inspect oci-dir:layout:rich --secrets-scope all-layers -o sarif=drydock.sarif\n\n",
+        "FORMATS (-o FORMAT[=FILE], repeatable; default: table on a terminal, json otherwise):\n",
+        "  table   findings as a table (secrets always redacted)\n",
+        "  json    drydock's native JSON\n",
+        "  sarif   SARIF 2.1.0 (one rule per secret rule or check, one result per finding)\n\n",
+        "CONFIG (--config FILE, TOML):\n",
+        "  [secrets] disable = [\"jwt\"], max_file_size = 10485760, no_default_allow = false\n",
+        "  [[secrets.rules]] id, title, severity (CRITICAL|HIGH|MEDIUM|LOW), keywords, regex, entropy, allow, path,\n",
+        "    multiline\n",
+        "  [[secrets.allow]] id, regex (secret or line), path (regex), rules (ids; empty = all)\n",
+        "  [misconfig] world_writable_exceptions, disabled, max_system_uid"
+    ))]
+    Inspect(InspectArgs),
+}
+
+/// Which files secrets are reported for.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretsScopeArg {
+    /// Files a container started from the image sees.
+    Squashed,
+    /// Every layer, including secrets later layers deleted (still in the image's blobs).
+    AllLayers,
+}
+
+/// Arguments of `drydock inspect`.
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output format, optionally to a file: FORMAT[=FILE]. Repeatable.
+    #[arg(short, long = "output", value_name = "FORMAT[=FILE]")]
+    pub output: Vec<String>,
+    /// squashed (default) or all-layers.
+    #[arg(long, value_enum, default_value = "squashed")]
+    pub secrets_scope: SecretsScopeArg,
+    /// Configuration file (TOML) with [secrets] and [misconfig] tables.
+    #[arg(long, env = "DRYDOCK_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Which files a scan looks at.

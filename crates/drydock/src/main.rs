@@ -2,6 +2,7 @@
 
 mod cli;
 mod db_cmd;
+mod inspect_cmd;
 mod output;
 mod progress;
 mod report;
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
         cli::Command::Sbom(args) => sbom_cmd::run(args, &cli),
         cli::Command::Scan(args) => scan_cmd::run(args, &cli),
         cli::Command::Db(args) => db_cmd::run(args, &cli),
+        cli::Command::Inspect(args) => inspect_cmd::run(args, &cli),
     };
     match result {
         Ok(code) => code,

@@ -5,7 +5,10 @@ use crate::output::{parse_outputs, write_all};
 use crate::progress::LayerBars;
 use anyhow::{anyhow, bail, Context, Result};
 use drydock_catalog::{all, build_sbom, CatalogCapture};
-use drydock_image::{open, read_layers, LayerCache, OpenOptions, Platform, ReadOptions, RegistryOptions, SourceSpec};
+use drydock_image::{
+    open, read_layers, Capture, LayerCache, Limits, OpenOptions, Opened, Platform, ReadLayers, ReadOptions,
+    RegistryOptions, SourceSpec,
+};
 use drydock_sbom::formats::decode::MAX_SBOM_BYTES;
 use drydock_sbom::formats::read_sbom;
 use drydock_sbom::{Sbom, Scope};
@@ -39,6 +42,27 @@ pub fn analyze(src: &SourceArgs, scope: Scope, quiet: bool) -> Result<Sbom> {
     if let Some(path) = src.source.strip_prefix(SBOM_SCHEME) {
         return read_sbom_file(&src.source, path);
     }
+    let capture = CatalogCapture::new(all());
+    let read = read_source(src, &capture, quiet)?;
+    Ok(build_sbom(
+        read.opened.meta(),
+        &read.layers.layers,
+        scope,
+        capture.catalogers(),
+        read.limits.max_symlink_hops,
+    ))
+}
+
+/// An image or directory read in one pass.
+pub struct ReadSource {
+    pub opened: Opened,
+    pub layers: ReadLayers,
+    pub limits: Limits,
+}
+
+/// Opens an image or directory and reads its layers once with `capture` (through the
+/// layer cache unless --no-cache).
+pub fn read_source(src: &SourceArgs, capture: &dyn Capture, quiet: bool) -> Result<ReadSource> {
     let spec = SourceSpec::parse(&src.source)?;
     let platform = src.platform.as_deref().map(Platform::parse).transpose()?;
     let opts = OpenOptions {
@@ -52,7 +76,6 @@ pub fn analyze(src: &SourceArgs, scope: Scope, quiet: bool) -> Result<Sbom> {
         limits: Default::default(),
     };
     let opened = open(&spec, &src.source, &opts).with_context(|| format!("cannot open {}", src.source))?;
-    let capture = CatalogCapture::new(all());
     let cache = if src.no_cache {
         None
     } else {
@@ -68,7 +91,7 @@ pub fn analyze(src: &SourceArgs, scope: Scope, quiet: bool) -> Result<Sbom> {
     let read = read_layers(
         &opened,
         &ReadOptions {
-            capture: &capture,
+            capture,
             limits: opts.limits.clone(),
             cache,
             threads,
@@ -79,13 +102,11 @@ pub fn analyze(src: &SourceArgs, scope: Scope, quiet: bool) -> Result<Sbom> {
     let read = read.with_context(|| format!("cannot read {}", src.source))?;
     let cached = read.from_cache.iter().filter(|c| **c).count();
     tracing::info!("{} layers read, {cached} from the cache", read.layers.len());
-    Ok(build_sbom(
-        opened.meta(),
-        &read.layers,
-        scope,
-        capture.catalogers(),
-        opts.limits.max_symlink_hops,
-    ))
+    Ok(ReadSource {
+        opened,
+        layers: read,
+        limits: opts.limits,
+    })
 }
 
 /// Reads an SBOM file (`-` is standard input) of at most [`MAX_SBOM_BYTES`]; `source` is the

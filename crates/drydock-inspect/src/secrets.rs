@@ -1,1 +1,0 @@
-//! Secret detection. Work in progress.

@@ -1,0 +1,249 @@
+//! `drydock inspect` end to end on an image built here, with made-up secrets in two layers
+//! (one deleted by the upper layer). No value below is a real credential.
+
+use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Made-up token bodies, built at run time so no token-shaped literal sits in the source.
+fn body(n: usize, seed: u64) -> String {
+    let alphabet: Vec<char> = "ABCDEFGHJKLMNPQRSTUVWYZabcdefghijkmnopqrstuvwyz23456789"
+        .chars()
+        .collect();
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            alphabet[((s >> 33) % alphabet.len() as u64) as usize]
+        })
+        .collect()
+}
+
+struct Secrets {
+    github: String,
+    gitlab: String,
+    stripe: String,
+    pem_body: String,
+}
+
+fn secrets() -> Secrets {
+    Secrets {
+        github: format!("{}{}", "ghp_", body(36, 1)),
+        gitlab: format!("{}{}", "glpat-", body(20, 2)),
+        stripe: format!("{}{}", "sk_live_", body(30, 3)),
+        pem_body: (0..4).map(|i| body(64, 10 + i)).collect::<Vec<_>>().join("\n"),
+    }
+}
+
+fn image(dir: &Path, s: &Secrets) -> PathBuf {
+    let env = format!("# app settings\nLOG_LEVEL=debug\nGITHUB_TOKEN={}\n", s.github);
+    let key = format!(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----\n",
+        s.pem_body
+    );
+    // package.json is kept whole for the npm cataloger: scanned from the tree, not in the pass.
+    let package = format!(
+        "{{\n  \"name\": \"app\",\n  \"version\": \"1.0.0\",\n  \"config\": {{\n    \"deployToken\": \"{}\"\n  }}\n}}\n",
+        s.gitlab
+    );
+    let base = LayerBuilder::new()
+        .file("app/.env", env.as_bytes(), 0o644)
+        .file("app/package.json", package.as_bytes(), 0o644)
+        .file("root/.ssh/id_ed25519", key.as_bytes(), 0o600)
+        .file("usr/share/doc/tool/README", s.github.as_bytes(), 0o644)
+        .file("usr/bin/tool", format!("\x7fELF\0\0{}", s.stripe).as_bytes(), 0o755);
+    let upper = LayerBuilder::new().whiteout("root/.ssh/id_ed25519").file(
+        "srv/billing.conf",
+        format!("stripe_key = {}\n", s.stripe).as_bytes(),
+        0o640,
+    );
+    let img = ImageBuilder::new()
+        .layer(base.finish(), Storage::Gzip, "COPY . /")
+        .layer(upper.finish(), Storage::Zstd, "RUN rm /root/.ssh/id_ed25519");
+    let path = dir.join("img.tar");
+    img.write_docker_archive(&path, "fx/inspect:test").unwrap();
+    path
+}
+
+fn drydock(args: &[&str], home: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_drydock"))
+        .args(args)
+        .env("DRYDOCK_CACHE_DIR", home.join("cache"))
+        .env("HOME", home)
+        .env_remove("DRYDOCK_CONFIG")
+        .output()
+        .expect("drydock runs")
+}
+
+fn json_of(o: &Output) -> Value {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).expect("JSON output")
+}
+
+/// (rule, path, line, layer) of every secret.
+fn found(v: &Value) -> Vec<(String, String, u64, u64)> {
+    v["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["rule_id"].as_str().unwrap().to_string(),
+                s["path"].as_str().unwrap().to_string(),
+                s["line"].as_u64().unwrap(),
+                s["layer"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn t(rule: &str, path: &str, line: u64, layer: u64) -> (String, String, u64, u64) {
+    (rule.into(), path.into(), line, layer)
+}
+
+fn assert_redacted(out: &[u8], s: &Secrets) {
+    let text = String::from_utf8_lossy(out);
+    for clear in [&s.github, &s.gitlab, &s.stripe] {
+        assert!(!text.contains(clear.as_str()), "clear secret in output");
+        assert!(!text.contains(&clear[4..20]), "part of a clear secret in output");
+    }
+    for line in s.pem_body.lines() {
+        assert!(!text.contains(&line[..16]), "clear key material in output");
+    }
+}
+
+#[test]
+fn inspect_finds_secrets_per_layer_and_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = secrets();
+    let img = image(dir.path(), &s);
+    let src = format!("docker-archive:{}", img.display());
+
+    let o = drydock(&["inspect", &src, "-o", "json", "-q"], dir.path());
+    let v = json_of(&o);
+    assert_redacted(&o.stdout, &s);
+    assert_eq!(
+        found(&v),
+        vec![
+            t("github-pat", "/app/.env", 3, 0),
+            t("gitlab-pat", "/app/package.json", 5, 0),
+            t("stripe-secret-key", "/srv/billing.conf", 1, 1),
+        ]
+    );
+    let first = &v["secrets"][0];
+    assert_eq!(first["severity"], "CRITICAL");
+    assert_eq!(
+        first["redacted"].as_str().unwrap(),
+        format!("ghp_{}{}", "*".repeat(16), &s.github[38..])
+    );
+    assert_eq!(v["secrets_scope"], "squashed");
+
+    // The deleted key is still in the image's first layer.
+    let o = drydock(
+        &["inspect", &src, "-o", "json", "--secrets-scope", "all-layers", "-q"],
+        dir.path(),
+    );
+    let v = json_of(&o);
+    assert_redacted(&o.stdout, &s);
+    assert_eq!(
+        found(&v),
+        vec![
+            t("github-pat", "/app/.env", 3, 0),
+            t("gitlab-pat", "/app/package.json", 5, 0),
+            t("private-key-openssh", "/root/.ssh/id_ed25519", 1, 0),
+            t("stripe-secret-key", "/srv/billing.conf", 1, 1),
+        ]
+    );
+
+    // Table and SARIF, from the layer cache this time.
+    let sarif_file = dir.path().join("out.sarif");
+    let o = drydock(
+        &[
+            "inspect",
+            &src,
+            "-o",
+            "table",
+            "-o",
+            &format!("sarif={}", sarif_file.display()),
+            "-q",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_redacted(&o.stdout, &s);
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("SEVERITY"), "{table}");
+    assert!(table.contains("/srv/billing.conf:1"), "{table}");
+    assert!(table.contains("sk_l****************"), "{table}");
+    let sarif_text = std::fs::read(&sarif_file).unwrap();
+    assert_redacted(&sarif_text, &s);
+    let sarif: Value = serde_json::from_slice(&sarif_text).unwrap();
+    let run = &sarif["runs"][0];
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    for id in ["github-pat", "gitlab-pat", "stripe-secret-key"] {
+        assert!(rules.contains(&id), "{rules:?}");
+    }
+    let results = run["results"].as_array().unwrap();
+    let stripe = results.iter().find(|r| r["ruleId"] == "stripe-secret-key").unwrap();
+    let loc = &stripe["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "srv/billing.conf");
+    assert_eq!(loc["region"]["startLine"], 1);
+}
+
+#[test]
+fn inspect_config_adds_rules_and_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = secrets();
+    let img = image(dir.path(), &s);
+    let src = format!("docker-archive:{}", img.display());
+    let config = dir.path().join("drydock.toml");
+    std::fs::write(
+        &config,
+        r#"
+[secrets]
+disable = ["gitlab-pat"]
+
+[[secrets.rules]]
+id = "app-log-level"
+title = "Log level (test rule)"
+severity = "LOW"
+keywords = ["log_level"]
+regex = 'LOG_LEVEL=(\w+)'
+
+[[secrets.allow]]
+id = "billing is fine"
+path = "^/srv/"
+"#,
+    )
+    .unwrap();
+    let o = drydock(
+        &[
+            "inspect",
+            &src,
+            "-o",
+            "json",
+            "-q",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    let v = json_of(&o);
+    assert_eq!(
+        found(&v),
+        vec![
+            t("app-log-level", "/app/.env", 2, 0),
+            t("github-pat", "/app/.env", 3, 0),
+            // With the specific rule off, the catch-all rule still sees the token.
+            t("generic-token", "/app/package.json", 5, 0),
+        ]
+    );
+    assert_eq!(v["secrets"][0]["severity"], "LOW");
+    assert_eq!(v["secrets"][0]["redacted"], "*****");
+}
