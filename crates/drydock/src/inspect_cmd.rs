@@ -2,6 +2,7 @@
 //! the layers that catalogues packages.
 
 use crate::cli::{Cli, InspectArgs, SecretsScopeArg};
+use crate::output::{parse_outputs, write_outputs, OutputFormat};
 use crate::sbom_cmd::{read_source, SBOM_SCHEME};
 use anyhow::{anyhow, bail, Context, Result};
 use drydock_catalog::{all, CatalogCapture};
@@ -13,9 +14,8 @@ use drydock_inspect::secrets::{
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 /// Schema of the native JSON output.
@@ -46,39 +46,22 @@ enum Format {
     Sarif,
 }
 
-struct OutputSpec {
-    format: Format,
-    file: Option<PathBuf>,
-}
-
-fn parse_outputs(values: &[String]) -> Result<Vec<OutputSpec>> {
-    if values.is_empty() {
-        let format = if io::stdout().is_terminal() {
-            Format::Table
-        } else {
-            Format::Json
-        };
-        return Ok(vec![OutputSpec { format, file: None }]);
-    }
-    let mut specs = Vec::new();
-    for v in values {
-        let (f, file) = match v.split_once('=') {
-            Some((f, path)) if !path.is_empty() => (f, Some(PathBuf::from(path))),
-            Some(_) => bail!("output {v:?} names no file after '='"),
-            None => (v.as_str(), None),
-        };
-        let format = match f {
+impl OutputFormat for Format {
+    fn parse(name: &str) -> Result<Self> {
+        Ok(match name {
             "table" => Format::Table,
             "json" | "native" | "drydock-json" => Format::Json,
             "sarif" | "sarif-json" => Format::Sarif,
             other => bail!("unknown output format {other:?}; use one of: table, json, sarif"),
-        };
-        specs.push(OutputSpec { format, file });
+        })
     }
-    if specs.iter().filter(|s| s.file.is_none()).count() > 1 {
-        bail!("more than one output goes to standard output; give all but one a file (-o FORMAT=FILE)");
+    fn default_for(terminal: bool) -> Self {
+        if terminal {
+            Format::Table
+        } else {
+            Format::Json
+        }
     }
-    Ok(specs)
 }
 
 /// What `drydock inspect` found.
@@ -97,7 +80,7 @@ pub fn run(args: &InspectArgs, cli: &Cli) -> Result<ExitCode> {
     if args.source.source.starts_with(SBOM_SCHEME) {
         bail!("drydock inspect reads images and directories, not SBOMs\nhint: give an image reference, an archive or dir:PATH");
     }
-    let outputs = parse_outputs(&args.output)?;
+    let outputs = parse_outputs::<Format>(&args.output)?;
     let config = load_config(args.config.as_deref())?;
     let scanner = SecretScanner::with_config(&config.secrets)?;
     let scope = match args.secrets_scope {
@@ -123,26 +106,7 @@ pub fn run(args: &InspectArgs, cli: &Cli) -> Result<ExitCode> {
         report.secrets.len(),
         report.misconfigurations.len()
     );
-    for spec in &outputs {
-        match &spec.file {
-            Some(path) => {
-                let f = File::create(path).with_context(|| format!("cannot create output file {}", path.display()))?;
-                let mut w = BufWriter::new(f);
-                render(&report, spec.format, &mut w)
-                    .and_then(|_| w.flush())
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-            }
-            None => {
-                let stdout = io::stdout();
-                let mut w = BufWriter::new(stdout.lock());
-                match render(&report, spec.format, &mut w).and_then(|_| w.flush()) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-                    Err(e) => return Err(e).context("cannot write to standard output"),
-                }
-            }
-        }
-    }
+    write_outputs(&outputs, |format, w, _color| render(&report, format, w))?;
     Ok(ExitCode::SUCCESS)
 }
 

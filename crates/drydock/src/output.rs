@@ -27,22 +27,39 @@ impl Format {
     }
 }
 
+/// A command's output formats: their names on the command line and the default.
+pub trait OutputFormat: Copy {
+    /// Parses a format name given to `-o`.
+    fn parse(name: &str) -> Result<Self>;
+    /// The format used without `-o`: a table on a terminal, JSON otherwise.
+    fn default_for(terminal: bool) -> Self;
+}
+
+impl OutputFormat for Format {
+    fn parse(name: &str) -> Result<Self> {
+        Format::parse(name)
+    }
+    fn default_for(terminal: bool) -> Self {
+        if terminal {
+            Format::Table
+        } else {
+            Format::Json
+        }
+    }
+}
+
 /// One requested output.
 #[derive(Debug, Clone)]
-pub struct OutputSpec {
-    pub format: Format,
+pub struct OutputSpec<F> {
+    pub format: F,
     /// `None` for standard output.
     pub file: Option<PathBuf>,
 }
 
-/// Parses the `-o` values; with none, a table on a terminal and JSON otherwise.
-pub fn parse_outputs(values: &[String]) -> Result<Vec<OutputSpec>> {
+/// Parses the `-o FORMAT[=FILE]` values of any command.
+pub fn parse_outputs<F: OutputFormat>(values: &[String]) -> Result<Vec<OutputSpec<F>>> {
     if values.is_empty() {
-        let format = if io::stdout().is_terminal() {
-            Format::Table
-        } else {
-            Format::Json
-        };
+        let format = F::default_for(io::stdout().is_terminal());
         return Ok(vec![OutputSpec { format, file: None }]);
     }
     let mut specs = Vec::new();
@@ -53,7 +70,7 @@ pub fn parse_outputs(values: &[String]) -> Result<Vec<OutputSpec>> {
             None => (v.as_str(), None),
         };
         specs.push(OutputSpec {
-            format: Format::parse(f)?,
+            format: F::parse(f)?,
             file,
         });
     }
@@ -63,20 +80,26 @@ pub fn parse_outputs(values: &[String]) -> Result<Vec<OutputSpec>> {
     Ok(specs)
 }
 
-/// Writes the SBOM in every requested format.
-pub fn write_all(sbom: &Sbom, specs: &[OutputSpec]) -> Result<()> {
+/// Writes every requested output with `render(format, writer, colour)`; colour is
+/// offered only for a terminal without `NO_COLOR`, and a closed pipe is not an error.
+pub fn write_outputs<F: Copy>(
+    specs: &[OutputSpec<F>],
+    render: impl Fn(F, &mut dyn Write, bool) -> io::Result<()>,
+) -> Result<()> {
     for spec in specs {
         match &spec.file {
             Some(path) => {
                 let f = File::create(path).with_context(|| format!("cannot create output file {}", path.display()))?;
                 let mut w = BufWriter::new(f);
-                render(sbom, spec.format, &mut w).with_context(|| format!("cannot write {}", path.display()))?;
-                w.flush().with_context(|| format!("cannot write {}", path.display()))?;
+                render(spec.format, &mut w, false)
+                    .and_then(|_| w.flush())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
             }
             None => {
+                let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
                 let stdout = io::stdout();
                 let mut w = BufWriter::new(stdout.lock());
-                match render(sbom, spec.format, &mut w).and_then(|_| w.flush()) {
+                match render(spec.format, &mut w, color).and_then(|_| w.flush()) {
                     Ok(()) => {}
                     Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
                     Err(e) => return Err(e).context("cannot write to standard output"),
@@ -85,6 +108,11 @@ pub fn write_all(sbom: &Sbom, specs: &[OutputSpec]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Writes the SBOM in every requested format.
+pub fn write_all(sbom: &Sbom, specs: &[OutputSpec<Format>]) -> Result<()> {
+    write_outputs(specs, |format, w, _color| render(sbom, format, w))
 }
 
 fn render(sbom: &Sbom, format: Format, w: &mut dyn Write) -> io::Result<()> {

@@ -24,7 +24,7 @@ const SBOM_HINT: &str = "hint: sbom:FILE takes a JSON SBOM, e.g. from `syft -o j
 
 /// Runs `drydock sbom`.
 pub fn run(args: &SbomArgs, cli: &Cli) -> Result<ExitCode> {
-    let outputs = parse_outputs(&args.output)?;
+    let outputs = parse_outputs::<crate::output::Format>(&args.output)?;
     let scope = match args.scope {
         ScopeArg::Squashed => Scope::Squashed,
         ScopeArg::AllLayers => Scope::AllLayers,

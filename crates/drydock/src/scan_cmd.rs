@@ -3,8 +3,9 @@
 
 use crate::cli::{Cli, ScanArgs, ScopeArg, SeverityArg};
 use crate::db_cmd::{config_path, db_config, db_path, open_for_scan, read_config_text};
+use crate::output::parse_outputs;
 use crate::sbom_cmd::analyze;
-use crate::vuln_output::{parse_outputs, write_all, DbInfo, ScanContext};
+use crate::vuln_output::{write_all, DbInfo, Format as VulnFormat, ScanContext};
 use anyhow::{anyhow, bail, Context, Result};
 use drydock_match::{match_sbom, parse_config, parse_vex, MatchOptions, SeverityLevel};
 use drydock_sbom::Scope;
@@ -21,7 +22,7 @@ const MAX_VEX_BYTES: u64 = 64 << 20;
 
 /// Runs `drydock scan`.
 pub fn run(args: &ScanArgs, cli: &Cli) -> Result<ExitCode> {
-    let outputs = parse_outputs(&args.output)?;
+    let outputs = parse_outputs::<VulnFormat>(&args.output)?;
     let config_file = config_path(args.config.as_deref());
     let db_conf = db_config(config_file.as_deref())?;
     let mut opts = MatchOptions {

@@ -1,6 +1,6 @@
 //! Output of `drydock scan`: table, native JSON, CycloneDX 1.6 with vulnerabilities, SARIF 2.1.0.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use drydock_match::{Finding, MatchReport, Matched, MatchedBy, SeverityLevel, VexStatus, REPORT_SCHEMA};
 use drydock_sbom::Sbom;
 use drydock_vulndb::{FixState, Severity, SourceInfo};
@@ -8,9 +8,8 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Write};
+use std::path::Path;
 
 /// A format `drydock scan` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,41 +32,21 @@ impl Format {
     }
 }
 
-/// One requested output.
-#[derive(Debug, Clone)]
-pub struct OutputSpec {
-    pub format: Format,
-    /// `None` for standard output.
-    pub file: Option<PathBuf>,
-}
-
-/// Parses the `-o` values; with none, a table on a terminal and JSON otherwise.
-pub fn parse_outputs(values: &[String]) -> Result<Vec<OutputSpec>> {
-    if values.is_empty() {
-        let format = if io::stdout().is_terminal() {
+impl crate::output::OutputFormat for Format {
+    fn parse(name: &str) -> Result<Self> {
+        Format::parse(name)
+    }
+    fn default_for(terminal: bool) -> Self {
+        if terminal {
             Format::Table
         } else {
             Format::Json
-        };
-        return Ok(vec![OutputSpec { format, file: None }]);
+        }
     }
-    let mut specs = Vec::new();
-    for v in values {
-        let (f, file) = match v.split_once('=') {
-            Some((f, path)) if !path.is_empty() => (f, Some(PathBuf::from(path))),
-            Some((_, _)) => bail!("output {v:?} names no file after '='"),
-            None => (v.as_str(), None),
-        };
-        specs.push(OutputSpec {
-            format: Format::parse(f)?,
-            file,
-        });
-    }
-    if specs.iter().filter(|s| s.file.is_none()).count() > 1 {
-        bail!("more than one output goes to standard output; give all but one a file (-o FORMAT=FILE)");
-    }
-    Ok(specs)
 }
+
+/// One requested output of `drydock scan`.
+pub type OutputSpec = crate::output::OutputSpec<Format>;
 
 /// Everything the outputs draw on.
 pub struct ScanContext<'a> {
@@ -89,27 +68,7 @@ pub struct DbInfo {
 
 /// Writes the findings in every requested format.
 pub fn write_all(ctx: &ScanContext<'_>, specs: &[OutputSpec]) -> Result<()> {
-    for spec in specs {
-        match &spec.file {
-            Some(path) => {
-                let f = File::create(path).with_context(|| format!("cannot create output file {}", path.display()))?;
-                let mut w = BufWriter::new(f);
-                render(ctx, spec.format, &mut w, false).with_context(|| format!("cannot write {}", path.display()))?;
-                w.flush().with_context(|| format!("cannot write {}", path.display()))?;
-            }
-            None => {
-                let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-                let stdout = io::stdout();
-                let mut w = BufWriter::new(stdout.lock());
-                match render(ctx, spec.format, &mut w, color).and_then(|_| w.flush()) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-                    Err(e) => return Err(e).context("cannot write to standard output"),
-                }
-            }
-        }
-    }
-    Ok(())
+    crate::output::write_outputs(specs, |format, w, color| render(ctx, format, w, color))
 }
 
 fn render(ctx: &ScanContext<'_>, format: Format, w: &mut dyn Write, color: bool) -> io::Result<()> {
