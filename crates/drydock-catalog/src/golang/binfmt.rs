@@ -475,69 +475,72 @@ fn parse_macho(data: &[u8]) -> Option<Binary> {
     Some(bin)
 }
 
+/// Test support: a minimal ELF64 little-endian file with the given sections (name,
+/// address, contents) and one PT_LOAD segment per section. Not for production use.
+#[doc(hidden)]
+pub fn test_elf64(sections: &[(&str, u64, &[u8])]) -> Vec<u8> {
+    let mut out = vec![0u8; 64];
+    out[..4].copy_from_slice(b"\x7fELF");
+    out[4] = 2;
+    out[5] = 1;
+    out[6] = 1;
+    let mut placed = Vec::new();
+    for (_, _, body) in sections {
+        out.resize(out.len().next_multiple_of(16), 0);
+        placed.push(out.len() as u64);
+        out.extend_from_slice(body);
+    }
+    let mut shstrtab = vec![0u8];
+    let mut name_offs = Vec::new();
+    for (name, _, _) in sections {
+        name_offs.push(shstrtab.len() as u32);
+        shstrtab.extend_from_slice(name.as_bytes());
+        shstrtab.push(0);
+    }
+    let shstr_name = shstrtab.len() as u32;
+    shstrtab.extend_from_slice(b".shstrtab\0");
+    let shstr_off = out.len() as u64;
+    out.extend_from_slice(&shstrtab);
+    out.resize(out.len().next_multiple_of(8), 0);
+    let phoff = out.len() as u64;
+    for (i, (_, addr, body)) in sections.iter().enumerate() {
+        let mut ph = vec![0u8; 56];
+        ph[..4].copy_from_slice(&1u32.to_le_bytes());
+        ph[8..16].copy_from_slice(&placed[i].to_le_bytes());
+        ph[16..24].copy_from_slice(&addr.to_le_bytes());
+        ph[32..40].copy_from_slice(&(body.len() as u64).to_le_bytes());
+        out.extend_from_slice(&ph);
+    }
+    let shoff = out.len() as u64;
+    out.extend_from_slice(&[0u8; 64]);
+    let mut sh = |name: u32, ty: u32, addr: u64, off: u64, size: u64| {
+        let mut h = vec![0u8; 64];
+        h[..4].copy_from_slice(&name.to_le_bytes());
+        h[4..8].copy_from_slice(&ty.to_le_bytes());
+        h[16..24].copy_from_slice(&addr.to_le_bytes());
+        h[24..32].copy_from_slice(&off.to_le_bytes());
+        h[32..40].copy_from_slice(&size.to_le_bytes());
+        out.extend_from_slice(&h);
+    };
+    for (i, (_, addr, body)) in sections.iter().enumerate() {
+        sh(name_offs[i], 1, *addr, placed[i], body.len() as u64);
+    }
+    sh(shstr_name, 3, 0, shstr_off, shstrtab.len() as u64);
+    out[0x20..0x28].copy_from_slice(&phoff.to_le_bytes());
+    out[0x28..0x30].copy_from_slice(&shoff.to_le_bytes());
+    out[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
+    out[0x38..0x3a].copy_from_slice(&(sections.len() as u16).to_le_bytes());
+    out[0x3a..0x3c].copy_from_slice(&64u16.to_le_bytes());
+    out[0x3c..0x3e].copy_from_slice(&(sections.len() as u16 + 2).to_le_bytes());
+    out[0x3e..0x40].copy_from_slice(&(sections.len() as u16 + 1).to_le_bytes());
+    out
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
 
-    /// A minimal ELF64 little-endian file with the given sections (name, address,
-    /// contents) and one PT_LOAD segment per section.
-    pub fn elf64(sections: &[(&str, u64, &[u8])]) -> Vec<u8> {
-        let mut out = vec![0u8; 64];
-        out[..4].copy_from_slice(b"\x7fELF");
-        out[4] = 2;
-        out[5] = 1;
-        out[6] = 1;
-        let mut placed = Vec::new();
-        for (_, _, body) in sections {
-            out.resize(out.len().next_multiple_of(16), 0);
-            placed.push(out.len() as u64);
-            out.extend_from_slice(body);
-        }
-        let mut shstrtab = vec![0u8];
-        let mut name_offs = Vec::new();
-        for (name, _, _) in sections {
-            name_offs.push(shstrtab.len() as u32);
-            shstrtab.extend_from_slice(name.as_bytes());
-            shstrtab.push(0);
-        }
-        let shstr_name = shstrtab.len() as u32;
-        shstrtab.extend_from_slice(b".shstrtab\0");
-        let shstr_off = out.len() as u64;
-        out.extend_from_slice(&shstrtab);
-        out.resize(out.len().next_multiple_of(8), 0);
-        let phoff = out.len() as u64;
-        for (i, (_, addr, body)) in sections.iter().enumerate() {
-            let mut ph = vec![0u8; 56];
-            ph[..4].copy_from_slice(&1u32.to_le_bytes());
-            ph[8..16].copy_from_slice(&placed[i].to_le_bytes());
-            ph[16..24].copy_from_slice(&addr.to_le_bytes());
-            ph[32..40].copy_from_slice(&(body.len() as u64).to_le_bytes());
-            out.extend_from_slice(&ph);
-        }
-        let shoff = out.len() as u64;
-        out.extend_from_slice(&[0u8; 64]);
-        let mut sh = |name: u32, ty: u32, addr: u64, off: u64, size: u64| {
-            let mut h = vec![0u8; 64];
-            h[..4].copy_from_slice(&name.to_le_bytes());
-            h[4..8].copy_from_slice(&ty.to_le_bytes());
-            h[16..24].copy_from_slice(&addr.to_le_bytes());
-            h[24..32].copy_from_slice(&off.to_le_bytes());
-            h[32..40].copy_from_slice(&size.to_le_bytes());
-            out.extend_from_slice(&h);
-        };
-        for (i, (_, addr, body)) in sections.iter().enumerate() {
-            sh(name_offs[i], 1, *addr, placed[i], body.len() as u64);
-        }
-        sh(shstr_name, 3, 0, shstr_off, shstrtab.len() as u64);
-        out[0x20..0x28].copy_from_slice(&phoff.to_le_bytes());
-        out[0x28..0x30].copy_from_slice(&shoff.to_le_bytes());
-        out[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
-        out[0x38..0x3a].copy_from_slice(&(sections.len() as u16).to_le_bytes());
-        out[0x3a..0x3c].copy_from_slice(&64u16.to_le_bytes());
-        out[0x3c..0x3e].copy_from_slice(&(sections.len() as u16 + 2).to_le_bytes());
-        out[0x3e..0x40].copy_from_slice(&(sections.len() as u16 + 1).to_le_bytes());
-        out
-    }
+    pub use super::test_elf64 as elf64;
 
     #[test]
     fn elf_sections_and_addresses() {
