@@ -83,6 +83,9 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
                         .and_then(|f| f.take(limits.max_captured_file).read_to_end(&mut buf))
                     {
                         Ok(_) => {
+                            if capture.digests() {
+                                index.digests.insert(path.clone(), crate::model::FileDigests::of(&buf));
+                            }
                             captured_total += buf.len() as u64;
                             index.captured.insert(path.clone(), Content::from(buf));
                         }
@@ -104,6 +107,9 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
                         .and_then(|f| f.take(limits.max_extracted_file).read_to_end(&mut buf))
                     {
                         Ok(_) => {
+                            if capture.digests() {
+                                index.digests.insert(path.clone(), crate::model::FileDigests::of(&buf));
+                            }
                             let found = capture.extract(&path, md.mode() & 0o7777, &buf);
                             if !found.is_empty() {
                                 index.extracted.insert(path.clone(), std::sync::Arc::new(found));
@@ -111,6 +117,14 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
                         }
                         Err(e) => index.warnings.push(format!("not analysed {path}: {e}")),
                     }
+                }
+            }
+            if kind == FileKind::Regular && capture.digests() && !index.digests.contains_key(&path) {
+                match digest_file(&real_child) {
+                    Ok(d) => {
+                        index.digests.insert(path.clone(), d);
+                    }
+                    Err(e) => index.warnings.push(format!("no digest for {path}: {e}")),
                 }
             }
             if kind == FileKind::Directory && !(scanning_host_root && VIRTUAL_ROOT_DIRS.contains(&path.as_str())) {
@@ -131,4 +145,20 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
         }
     }
     Ok(index)
+}
+
+/// Digests of a file on disk, streamed.
+fn digest_file(path: &std::path::Path) -> std::io::Result<crate::model::FileDigests> {
+    let mut f = fs::File::open(path)?;
+    let mut h = crate::model::Hashers::default();
+    let mut chunk = vec![0u8; 64 << 10];
+    loop {
+        match f.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => h.update(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(h.finish())
 }

@@ -3,7 +3,7 @@
 
 use crate::error::{ImageError, Result};
 use crate::limits::Limits;
-use crate::model::{Content, Extracted, FileEntry, FileKind, LayerIndex};
+use crate::model::{Content, Extracted, FileDigests, FileEntry, FileKind, Hashers, LayerIndex};
 use crate::path::{file_name, join, normalize_entry, parent};
 use sha2::{Digest, Sha256};
 use std::io::{self, Read};
@@ -24,6 +24,11 @@ pub trait Capture: Sync {
     /// the content itself is dropped after this call.
     fn extract(&self, _path: &str, _mode: u32, _content: &[u8]) -> Extracted {
         Extracted::new()
+    }
+    /// True when every regular file's content digests should be computed during the pass
+    /// (streamed, so no size limit applies).
+    fn digests(&self) -> bool {
+        false
     }
 }
 
@@ -137,6 +142,8 @@ fn walk_tar(
     let mut captured_total = 0u64;
     let mut count = 0u64;
     let entries = archive.entries().map_err(|e| corrupt_or_limit(id, e, limits))?;
+    let digests = capture.digests();
+    let mut chunk = if digests { vec![0u8; 64 << 10] } else { Vec::new() };
     for entry in entries {
         let mut entry = entry.map_err(|e| corrupt_or_limit(id, e, limits))?;
         count += 1;
@@ -217,6 +224,7 @@ fn walk_tar(
         };
         // A path written twice in one layer: the later entry wins, as on extraction.
         index.captured.remove(&path);
+        index.digests.remove(&path);
         if kind == FileKind::Regular && capture.wants(&path) {
             if size > limits.max_captured_file {
                 index.warnings.push(format!(
@@ -234,6 +242,9 @@ fn walk_tar(
                     .read_to_end(&mut buf)
                     .map_err(|e| corrupt_or_limit(id, e, limits))?;
                 captured_total += buf.len() as u64;
+                if digests {
+                    index.digests.insert(path.clone(), FileDigests::of(&buf));
+                }
                 index.captured.insert(path.clone(), Content::from(buf));
             }
         } else if kind == FileKind::Hardlink && capture.wants(&path) {
@@ -254,6 +265,9 @@ fn walk_tar(
                     .take(limits.max_extracted_file + 1)
                     .read_to_end(&mut buf)
                     .map_err(|e| corrupt_or_limit(id, e, limits))?;
+                if digests {
+                    index.digests.insert(path.clone(), FileDigests::of(&buf));
+                }
                 let found = capture.extract(&path, mode, &buf);
                 if !found.is_empty() {
                     index.extracted.insert(path.clone(), Arc::new(found));
@@ -262,6 +276,22 @@ fn walk_tar(
         } else if kind == FileKind::Hardlink {
             if let Some(found) = link.as_ref().and_then(|t| index.extracted.get(t)).cloned() {
                 index.extracted.insert(path.clone(), found);
+            }
+        }
+        if digests && kind == FileKind::Regular && !index.digests.contains_key(&path) {
+            let mut h = Hashers::default();
+            loop {
+                match entry.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => h.update(&chunk[..n]),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(corrupt_or_limit(id, e, limits)),
+                }
+            }
+            index.digests.insert(path.clone(), h.finish());
+        } else if digests && kind == FileKind::Hardlink {
+            if let Some(d) = link.as_ref().and_then(|t| index.digests.get(t)).cloned() {
+                index.digests.insert(path.clone(), d);
             }
         }
         index.entries.insert(

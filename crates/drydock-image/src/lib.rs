@@ -20,7 +20,7 @@ pub use cache::LayerCache;
 pub use error::{ImageError, Result};
 pub use layer::{Capture, CaptureNothing, LayerId};
 pub use limits::Limits;
-pub use model::{Content, Extracted, FileEntry, FileKind, ImageMeta, LayerIndex, LayerInfo, SourceInfo};
+pub use model::{Content, Extracted, FileDigests, FileEntry, FileKind, ImageMeta, LayerIndex, LayerInfo, SourceInfo};
 pub use platform::Platform;
 pub use registry::RegistryOptions;
 pub use source::{open, OpenOptions, Opened, SourceSpec};

@@ -139,6 +139,48 @@ pub type Content = Arc<[u8]>;
 /// Summaries extracted from one file during the pass: extractor name → its result.
 pub type Extracted = BTreeMap<String, String>;
 
+/// Content digests of a regular file (lower-case hex), computed during the pass when the
+/// capture asks for them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileDigests {
+    pub sha256: String,
+    /// MD5, the algorithm dpkg records for package files.
+    pub md5: String,
+}
+
+impl FileDigests {
+    /// Digests of a whole content.
+    pub fn of(content: &[u8]) -> Self {
+        let mut h = Hashers::default();
+        h.update(content);
+        h.finish()
+    }
+}
+
+/// Running SHA-256 and MD5 over a file streamed in pieces.
+#[derive(Default)]
+pub struct Hashers {
+    sha256: sha2::Sha256,
+    md5: md5::Md5,
+}
+
+impl Hashers {
+    /// Feeds the next piece.
+    pub fn update(&mut self, data: &[u8]) {
+        use sha2::Digest;
+        self.sha256.update(data);
+        self.md5.update(data);
+    }
+    /// The digests of everything fed.
+    pub fn finish(self) -> FileDigests {
+        use sha2::Digest;
+        FileDigests {
+            sha256: hex::encode(self.sha256.finalize()),
+            md5: hex::encode(self.md5.finalize()),
+        }
+    }
+}
+
 /// What one pass over one layer learned: its entries, deletions and captured files.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LayerIndex {
@@ -156,6 +198,9 @@ pub struct LayerIndex {
     /// Summaries of files read for extraction (binaries, archives), by path.
     #[serde(default)]
     pub extracted: BTreeMap<String, Arc<Extracted>>,
+    /// Content digests of regular files, when the capture asked for them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub digests: BTreeMap<String, FileDigests>,
     /// Entries skipped as hostile or unreadable, with the reason.
     #[serde(default)]
     pub warnings: Vec<String>,

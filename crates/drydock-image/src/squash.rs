@@ -1,7 +1,7 @@
 //! The squashed view: layers merged in order with whiteouts, opaque directories and
 //! links honoured, answering "what is at this path" as a running container would see it.
 
-use crate::model::{Content, Extracted, FileEntry, FileKind, LayerIndex};
+use crate::model::{Content, Extracted, FileDigests, FileEntry, FileKind, LayerIndex};
 use crate::path::resolve_link_target;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
@@ -13,6 +13,7 @@ pub struct FileTree {
     files: BTreeMap<String, FileEntry>,
     contents: HashMap<String, Content>,
     extracted: BTreeMap<String, Arc<Extracted>>,
+    digests: HashMap<String, FileDigests>,
     max_hops: usize,
 }
 
@@ -23,6 +24,7 @@ impl FileTree {
             files: BTreeMap::new(),
             contents: HashMap::new(),
             extracted: BTreeMap::new(),
+            digests: HashMap::new(),
             max_hops,
         }
     }
@@ -45,6 +47,7 @@ impl FileTree {
             self.files.remove(path);
             self.contents.remove(path);
             self.extracted.remove(path);
+            self.digests.remove(path);
             self.remove_children(path);
         }
         for (path, entry) in &layer.entries {
@@ -57,6 +60,7 @@ impl FileTree {
             }
             self.contents.remove(path);
             self.extracted.remove(path);
+            self.digests.remove(path);
             self.files.insert(path.clone(), entry.clone());
         }
         for (path, content) in &layer.captured {
@@ -64,6 +68,9 @@ impl FileTree {
         }
         for (path, found) in &layer.extracted {
             self.extracted.insert(path.clone(), found.clone());
+        }
+        for (path, d) in &layer.digests {
+            self.digests.insert(path.clone(), d.clone());
         }
     }
 
@@ -79,6 +86,7 @@ impl FileTree {
             self.files.remove(&p);
             self.contents.remove(&p);
             self.extracted.remove(&p);
+            self.digests.remove(&p);
         }
     }
 
@@ -158,6 +166,22 @@ impl FileTree {
         }
         match self.files.get(&real) {
             Some(e) if e.kind == FileKind::Hardlink => self.contents.get(e.link.as_deref()?),
+            _ => None,
+        }
+    }
+
+    /// Content digests of a regular file, following symbolic and hard links; `None` when
+    /// they were not computed (the capture did not ask) or the path is not a file.
+    pub fn digests(&self, path: &str) -> Option<&FileDigests> {
+        if let Some(d) = self.digests.get(path) {
+            return Some(d);
+        }
+        let real = self.resolve(path)?;
+        if let Some(d) = self.digests.get(&real) {
+            return Some(d);
+        }
+        match self.files.get(&real) {
+            Some(e) if e.kind == FileKind::Hardlink => self.digests.get(e.link.as_deref()?),
             _ => None,
         }
     }

@@ -1,6 +1,11 @@
-//! Beyond packages: secrets left in layers, misconfiguration, file checks, content
-//! search and retrieved files. Work in progress.
+//! Beyond packages: secrets left in layers, misconfiguration, file metadata and package
+//! file verification, content search and retrieved files — all fed by the single layer
+//! pass through [`InspectCapture`].
 
+pub mod capture;
 pub mod content;
+pub mod files;
 pub mod misconfig;
 pub mod secrets;
+
+pub use capture::InspectCapture;

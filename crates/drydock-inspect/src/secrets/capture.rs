@@ -1,78 +1,13 @@
-//! Secrets inside the single layer pass: a capture that wraps the catalogers' capture and
-//! also scans text files, and the collection of findings per layer afterwards.
+//! Secrets found during the single layer pass (by [`crate::InspectCapture`]), collected
+//! per layer afterwards.
 
 use super::{SecretFinding, SecretScanner};
-use drydock_image::{Capture, Extracted, FileTree, LayerIndex};
+use drydock_image::{FileTree, LayerIndex};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Extractor name under which a file's secret findings (JSON) are stored.
 pub const EXTRACTOR: &str = "secrets";
-
-/// Wraps another capture (the catalogers') and adds the inspect checks: every regular
-/// text file up to the size limit is scanned for secrets while its layer is read, and
-/// the files the misconfiguration checks read are kept.
-pub struct InspectCapture<C: Capture> {
-    inner: C,
-    secrets: Option<SecretScanner>,
-    misconfig: bool,
-}
-
-impl<C: Capture> InspectCapture<C> {
-    /// `secrets`: the scanner, or `None` to scan nothing; `misconfig`: keep the files the
-    /// misconfiguration checks read.
-    pub fn new(inner: C, secrets: Option<SecretScanner>, misconfig: bool) -> Self {
-        InspectCapture {
-            inner,
-            secrets,
-            misconfig,
-        }
-    }
-
-    /// The wrapped capture.
-    pub fn inner(&self) -> &C {
-        &self.inner
-    }
-
-    /// The secret scanner, when secrets are scanned.
-    pub fn secrets(&self) -> Option<&SecretScanner> {
-        self.secrets.as_ref()
-    }
-}
-
-impl<C: Capture> Capture for InspectCapture<C> {
-    fn wants(&self, path: &str) -> bool {
-        self.inner.wants(path) || (self.misconfig && crate::misconfig::wants(path))
-    }
-    fn fingerprint(&self) -> String {
-        let secrets = self.secrets.as_ref().map(|s| s.fingerprint()).unwrap_or("none");
-        let misconfig = if self.misconfig { "+misconfig" } else { "" };
-        format!("{}+{secrets}{misconfig}", self.inner.fingerprint())
-    }
-    fn extracts(&self, path: &str, mode: u32, size: u64) -> bool {
-        self.inner.extracts(path, mode, size)
-            || self
-                .secrets
-                .as_ref()
-                .is_some_and(|s| size > 0 && size <= s.max_file_size())
-    }
-    fn extract(&self, path: &str, mode: u32, content: &[u8]) -> Extracted {
-        let mut out = if self.inner.extracts(path, mode, content.len() as u64) {
-            self.inner.extract(path, mode, content)
-        } else {
-            Extracted::new()
-        };
-        if let Some(scanner) = &self.secrets {
-            let found = scanner.scan(path, content);
-            if !found.is_empty() {
-                if let Ok(json) = serde_json::to_string(&found) {
-                    out.insert(EXTRACTOR.to_string(), json);
-                }
-            }
-        }
-        out
-    }
-}
 
 /// Which files secrets are reported for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 mod capture;
 pub mod rules;
 
-pub use capture::{collect_secrets, InspectCapture, LayerSecret, SecretsScope, EXTRACTOR};
+pub use capture::{collect_secrets, LayerSecret, SecretsScope, EXTRACTOR};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};

@@ -1,0 +1,77 @@
+//! The analysis sections of the configuration file: `[secrets]`, `[misconfig]`,
+//! `[[content_search]]`, `[retrieve]` and `[files]`.
+
+use crate::{compile_search, AnalysisError};
+use drydock_inspect::content::{ContentSearch, DEFAULT_RETRIEVE, DEFAULT_RETRIEVE_MAX};
+use drydock_inspect::misconfig::MisconfigOptions;
+use drydock_inspect::secrets::SecretsConfig;
+use serde::{Deserialize, Serialize};
+
+/// Everything the configuration file says about analysing an image. Other sections of the
+/// same file (`[db]`, `[[ignore]]`) are read elsewhere and ignored here.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AnalysisConfig {
+    pub secrets: SecretsConfig,
+    pub misconfig: MisconfigOptions,
+    /// Named regexes run over every text file (`[[content_search]]`).
+    pub content_search: Vec<ContentSearchSpec>,
+    pub retrieve: RetrieveConfig,
+    pub files: FilesConfig,
+}
+
+impl AnalysisConfig {
+    /// The content searches, compiled.
+    pub fn content_searches(&self) -> Result<Vec<ContentSearch>, AnalysisError> {
+        self.content_search
+            .iter()
+            .enumerate()
+            .map(|(i, s)| compile_search(i, s))
+            .collect()
+    }
+}
+
+/// One `[[content_search]]` entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentSearchSpec {
+    /// Name findings are reported under (and policies refer to).
+    pub name: String,
+    pub regex: String,
+    /// Path prefixes it is limited to; empty for every file.
+    #[serde(default)]
+    pub paths: Vec<String>,
+}
+
+/// `[retrieve]`: files stored with the analysis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RetrieveConfig {
+    /// Absolute paths (default `/etc/passwd`).
+    pub paths: Vec<String>,
+    /// Largest content kept per file, in bytes (default 64 KiB).
+    pub max_size: u64,
+}
+
+impl Default for RetrieveConfig {
+    fn default() -> Self {
+        RetrieveConfig {
+            paths: DEFAULT_RETRIEVE.iter().map(|s| s.to_string()).collect(),
+            max_size: DEFAULT_RETRIEVE_MAX,
+        }
+    }
+}
+
+/// `[files]`: file metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FilesConfig {
+    /// Compute SHA-256 and MD5 of every file during the pass (for package file
+    /// verification and the digests of package-owned and flagged files).
+    pub digests: bool,
+}
+
+impl Default for FilesConfig {
+    fn default() -> Self {
+        FilesConfig { digests: true }
+    }
+}

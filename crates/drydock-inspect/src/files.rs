@@ -1,0 +1,194 @@
+//! File metadata for policies and reports (mode, owner, size, digests, owning packages)
+//! and package file verification: files whose content no longer matches the digest the
+//! package manager recorded, or that are gone.
+
+use drydock_image::{FileKind, FileTree};
+use drydock_sbom::Sbom;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Why a file is listed with its full metadata.
+pub mod reason {
+    /// A package manager says a package installed it.
+    pub const PACKAGE: &str = "package";
+    /// Setuid bit set.
+    pub const SETUID: &str = "setuid";
+    /// Setgid bit set.
+    pub const SETGID: &str = "setgid";
+    /// Writable by everyone.
+    pub const WORLD_WRITABLE: &str = "world-writable";
+    /// A secret was found in it.
+    pub const SECRET: &str = "secret";
+    /// A misconfiguration check reported it.
+    pub const MISCONFIG: &str = "misconfig";
+    /// A content search matched in it.
+    pub const CONTENT_MATCH: &str = "content-match";
+    /// Listed as a retrieved file.
+    pub const RETRIEVED: &str = "retrieved";
+}
+
+/// One file of the squashed image with the metadata policies read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    pub path: String,
+    pub kind: FileKind,
+    /// Permission and special bits, e.g. `0o4755` for a setuid binary.
+    pub mode: u32,
+    pub uid: u64,
+    pub gid: u64,
+    pub size: u64,
+    /// Layer (0 = base) that wrote this version of the file.
+    pub layer: usize,
+    /// Link target of symbolic and hard links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub md5: Option<String>,
+    /// Ids of the packages that installed it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<String>,
+    /// Why the file is listed (see [`reason`]); empty for an ordinary file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+}
+
+impl FileRecord {
+    /// True when the file has a reason to be reported (package-owned or flagged).
+    pub fn is_notable(&self) -> bool {
+        !self.reasons.is_empty()
+    }
+}
+
+/// Every non-directory entry of the tree as a record. Package-owned files and the paths in
+/// `flagged` (path → reasons) carry their reasons and, when computed during the pass,
+/// their digests; setuid, setgid and world-writable files are flagged here.
+pub fn records(tree: &FileTree, sbom: &Sbom, flagged: &BTreeMap<String, BTreeSet<String>>) -> Vec<FileRecord> {
+    let mut owners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for p in &sbom.packages {
+        for f in &p.files {
+            owners.entry(f.path.as_str()).or_default().push(p.id.as_str());
+        }
+    }
+    let mut out = Vec::new();
+    for (path, e) in tree.entries() {
+        if e.kind == FileKind::Directory {
+            continue;
+        }
+        let mut reasons: BTreeSet<String> = flagged.get(path).cloned().unwrap_or_default();
+        let packages: Vec<String> = owners
+            .get(path)
+            .map(|ids| {
+                let mut v: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+                v.sort();
+                v.dedup();
+                v
+            })
+            .unwrap_or_default();
+        if !packages.is_empty() {
+            reasons.insert(reason::PACKAGE.into());
+        }
+        if e.kind == FileKind::Regular {
+            if e.mode & 0o4000 != 0 {
+                reasons.insert(reason::SETUID.into());
+            }
+            if e.mode & 0o2000 != 0 {
+                reasons.insert(reason::SETGID.into());
+            }
+        }
+        if e.mode & 0o002 != 0 && e.kind != FileKind::Symlink {
+            reasons.insert(reason::WORLD_WRITABLE.into());
+        }
+        let digests = if reasons.is_empty() { None } else { tree.digests(path) };
+        out.push(FileRecord {
+            path: path.to_string(),
+            kind: e.kind,
+            mode: e.mode,
+            uid: e.uid,
+            gid: e.gid,
+            size: e.size,
+            layer: e.layer,
+            link: e.link.clone(),
+            sha256: digests.map(|d| d.sha256.clone()),
+            md5: digests.map(|d| d.md5.clone()),
+            packages,
+            reasons: reasons.into_iter().collect(),
+        });
+    }
+    out
+}
+
+/// What happened to a package's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileChange {
+    /// The content differs from the recorded digest.
+    Modified,
+    /// The package says it installed the file; the image does not have it.
+    Missing,
+}
+
+/// A package file that failed verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangedFile {
+    /// Package id, name and version.
+    pub package_id: String,
+    pub package: String,
+    pub version: String,
+    pub path: String,
+    pub change: FileChange,
+    /// The digest the package manager recorded (`algorithm:hex`).
+    pub expected: String,
+    /// The digest of the file in the image, in the same algorithm (for modified files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+}
+
+/// Compares each package file that has a recorded MD5 or SHA-256 digest with the digest of
+/// the file in the tree (links followed, so `/bin/ls` finds `/usr/bin/ls` on merged-/usr
+/// systems). Files whose digest was not computed are not judged. Sorted by path, then
+/// package.
+pub fn verify(tree: &FileTree, sbom: &Sbom) -> Vec<ChangedFile> {
+    let mut out = Vec::new();
+    for p in &sbom.packages {
+        for f in &p.files {
+            let Some((algo, want)) = f.digest.as_deref().and_then(|d| d.split_once(':')) else {
+                continue;
+            };
+            if !matches!(algo, "md5" | "sha256") {
+                continue;
+            }
+            let exists = tree
+                .resolve(&f.path)
+                .and_then(|real| tree.entry(&real))
+                .is_some_and(|e| e.kind != FileKind::Directory);
+            let change = if !exists {
+                Some((FileChange::Missing, None))
+            } else {
+                let have = tree
+                    .digests(&f.path)
+                    .map(|d| if algo == "md5" { &d.md5 } else { &d.sha256 });
+                match have {
+                    Some(h) if !h.eq_ignore_ascii_case(want) => {
+                        Some((FileChange::Modified, Some(format!("{algo}:{h}"))))
+                    }
+                    _ => None,
+                }
+            };
+            if let Some((change, actual)) = change {
+                out.push(ChangedFile {
+                    package_id: p.id.clone(),
+                    package: p.name.clone(),
+                    version: p.version.clone(),
+                    path: f.path.clone(),
+                    change,
+                    expected: format!("{algo}:{}", want.to_ascii_lowercase()),
+                    actual,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.path, &a.package_id).cmp(&(&b.path, &b.package_id)));
+    out
+}

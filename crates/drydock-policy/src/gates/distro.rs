@@ -1,0 +1,10 @@
+//! `distro` gate (being written).
+
+use crate::spec::GateSpec;
+
+/// The `distro` gate.
+pub const GATE: GateSpec = GateSpec {
+    name: "distro",
+    description: "",
+    triggers: &[],
+};

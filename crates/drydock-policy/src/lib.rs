@@ -1,0 +1,27 @@
+//! Policy as a gate: Anchore-compatible bundles ([`bundle`]), one module per gate
+//! ([`gates`], described by [`spec`]), validation with precise errors ([`validate`]) and a
+//! deterministic evaluation to STOP / WARN / GO that explains every decision
+//! ([`evaluate`]).
+
+pub mod bundle;
+pub mod evaluate;
+pub mod gates;
+pub mod spec;
+pub mod time;
+pub mod validate;
+
+pub use bundle::{default_bundle, parse_bundle, Action, Bundle};
+pub use evaluate::{evaluate, EvalOptions, Evaluation, ImageTarget, RuleResult, Unmapped};
+pub use spec::EvalContext;
+pub use validate::{validate, Issue};
+
+/// What can go wrong reading or applying a bundle.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("policy bundle {origin}: {reason}")]
+    Parse { origin: String, reason: String },
+    #[error("policy bundle is invalid:\n{}", .0.iter().map(|i| format!("  - {i}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<Issue>),
+    #[error("no mapping of bundle {bundle:?} matches {image}; add a mapping for it (or one with registry, repository and image \"*\")")]
+    Unmapped { image: String, bundle: String },
+}
