@@ -340,3 +340,62 @@ fn extraction_keeps_summaries_not_contents() {
     let found: Vec<(&str, &str)> = tree.extracted_by("elf").collect();
     assert_eq!(found, [("/usr/bin/tool", "13")]);
 }
+
+/// Keeps `/etc/motd` whole, extracts executables and asks for every file's digests.
+struct Digesting;
+impl Capture for Digesting {
+    fn wants(&self, path: &str) -> bool {
+        path == "/etc/motd"
+    }
+    fn fingerprint(&self) -> String {
+        "digesting".into()
+    }
+    fn extracts(&self, _path: &str, mode: u32, _size: u64) -> bool {
+        mode & 0o111 != 0
+    }
+    fn digests(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn digests_of_every_file_are_computed_in_the_pass() {
+    let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let base = LayerBuilder::new()
+        .file("etc/motd", b"captured", 0o644)
+        .file("usr/bin/tool", b"\x7fELF extracted", 0o755)
+        .file("var/big", &big, 0o644)
+        .hardlink("var/big-link", "var/big")
+        .symlink("etc/motd-link", "motd")
+        .file("var/removed", b"x", 0o644)
+        .finish();
+    let upper = LayerBuilder::new()
+        .whiteout("var/removed")
+        .file("usr/bin/tool", b"\x7fELF replaced", 0o755)
+        .finish();
+    let id = |index| LayerId {
+        index,
+        ..Default::default()
+    };
+    let l0 = index_layer(&base[..], &id(0), &Digesting, &Limits::default()).unwrap();
+    let l1 = index_layer(&upper[..], &id(1), &Digesting, &Limits::default()).unwrap();
+    let tree = FileTree::squash([&l0, &l1], 40);
+    let d = |p: &str| tree.digests(p).map(|d| (d.sha256.clone(), d.md5.clone()));
+    let want = |c: &[u8]| {
+        let f = drydock_image::FileDigests::of(c);
+        Some((f.sha256, f.md5))
+    };
+    assert_eq!(d("/etc/motd"), want(b"captured"), "captured file");
+    assert_eq!(d("/usr/bin/tool"), want(b"\x7fELF replaced"), "upper layer wins");
+    assert_eq!(d("/var/big"), want(&big), "streamed file");
+    assert_eq!(d("/var/big-link"), want(&big), "hard link");
+    assert_eq!(d("/etc/motd-link"), want(b"captured"), "symbolic link followed");
+    assert_eq!(d("/var/removed"), None, "deleted file");
+    // Known vectors: the hashes themselves are right.
+    let empty = drydock_image::FileDigests::of(b"");
+    assert_eq!(empty.md5, "d41d8cd98f00b204e9800998ecf8427e");
+    assert_eq!(
+        empty.sha256,
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
+}

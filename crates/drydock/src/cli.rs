@@ -215,6 +215,12 @@ pub struct ScanArgs {
     /// labelled "cpe" (the table shows "CVE-… (cpe)"). Also `[match] cpe_fallback = true` in the --config file.
     #[arg(long)]
     pub cpe_fallback: bool,
+    /// Scanners to run, comma-separated: vuln, secret, misconfig (default: all three).
+    #[arg(long, value_name = "LIST", default_value = "vuln,secret,misconfig", value_parser = parse_scanners)]
+    pub scanners: drydock_analysis::Scanners,
+    /// Files secrets are reported for: squashed (default) or all-layers.
+    #[arg(long, value_enum, default_value = "squashed")]
+    pub secrets_scope: SecretsScopeArg,
 }
 
 /// Arguments of `drydock db`.
@@ -271,4 +277,9 @@ pub enum DbCommand {
         /// The export file to read.
         file: PathBuf,
     },
+}
+
+/// Parses `--scanners`.
+fn parse_scanners(s: &str) -> Result<drydock_analysis::Scanners, String> {
+    drydock_analysis::Scanners::parse(s).map_err(|e| e.to_string())
 }

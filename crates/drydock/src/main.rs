@@ -1,7 +1,9 @@
 //! The drydock command line.
 
+mod analysis_run;
 mod cli;
 mod db_cmd;
+mod findings_output;
 mod inspect_cmd;
 mod output;
 mod progress;

@@ -1,14 +1,14 @@
 //! `drydock scan`: catalogue a source (or read an SBOM), match it against the vulnerability
 //! database, write the findings.
 
-use crate::cli::{Cli, ScanArgs, ScopeArg, SeverityArg};
+use crate::analysis_run::{analyze, load_config, scope, secrets_scope};
+use crate::cli::{Cli, ScanArgs, SeverityArg};
 use crate::db_cmd::{config_path, db_config, db_path, open_for_scan, read_config_text};
 use crate::output::parse_outputs;
-use crate::sbom_cmd::analyze;
-use crate::vuln_output::{write_all, DbInfo, Format as VulnFormat, ScanContext};
-use anyhow::{anyhow, bail, Context, Result};
-use drydock_match::{match_sbom, parse_config, parse_vex, MatchOptions, SeverityLevel};
-use drydock_sbom::Scope;
+use crate::vuln_output::{write_all, Format as VulnFormat, ScanContext};
+use anyhow::{bail, Context, Result};
+use drydock_analysis::{Analysis, DbStatus};
+use drydock_match::{parse_config, parse_vex, MatchOptions, MatchReport, SeverityLevel};
 use std::io::Read;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -51,46 +51,60 @@ pub fn run(args: &ScanArgs, cli: &Cli) -> Result<ExitCode> {
         }
         opts.vex.extend(parse_vex(&bytes, &v.display().to_string())?);
     }
+    let scanners = args.scanners;
+    let analysis_config = load_config(config_file.as_deref())?;
     // The database first: a missing one fails before a long image read.
-    let path = db_path(args.db.as_deref(), &db_conf)?;
-    let opened = Instant::now();
-    let db = open_for_scan(&path)?;
-    let open_ms = opened.elapsed().as_secs_f64() * 1000.0;
-    let info = db_info(&db, db_conf.max_age_days);
-    if info.stale {
-        tracing::warn!(
-            "the vulnerability database {} was built {} days ago: run `drydock db update`",
-            path.display(),
-            info.age_seconds / 86400
-        );
-    }
-
-    let scope = match args.scope {
-        ScopeArg::Squashed => Scope::Squashed,
-        ScopeArg::AllLayers => Scope::AllLayers,
+    let db = if scanners.vuln {
+        let path = db_path(args.db.as_deref(), &db_conf)?;
+        let opened = Instant::now();
+        let db = open_for_scan(&path)?;
+        let status = DbStatus::of(&db, &path.display().to_string(), db_conf.max_age_days);
+        tracing::info!("database opened in {:.1} ms", opened.elapsed().as_secs_f64() * 1000.0);
+        if status.stale {
+            tracing::warn!(
+                "the vulnerability database {} was built {} days ago: run `drydock db update`",
+                path.display(),
+                status.age_seconds / 86400
+            );
+        }
+        Some((db, status))
+    } else {
+        None
     };
-    let sbom = analyze(&args.source, scope, cli.quiet)?;
-    let start = Instant::now();
-    let report = match_sbom(&sbom, &db, &opts)
-        .map_err(|e| anyhow!(e))
-        .context("matching failed")?;
-    tracing::info!(
-        "database opened in {open_ms:.1} ms; {} packages ({} looked up, {} by CPE) matched in {:.1} ms: {} findings, {} suppressed",
-        report.packages_total,
-        report.packages_looked_up,
-        report.packages_cpe_looked_up,
-        start.elapsed().as_secs_f64() * 1000.0,
-        report.findings.len(),
-        report.suppressed.len()
-    );
-    for w in &report.warnings {
-        tracing::warn!("{w}");
+
+    let mut analysis = analyze(
+        &args.source,
+        scanners,
+        scope(args.scope),
+        secrets_scope(args.secrets_scope),
+        &analysis_config,
+        cli.quiet,
+    )?;
+    if let Some((db, status)) = db {
+        let start = Instant::now();
+        let report = analysis
+            .match_vulnerabilities(&db, &opts, status)
+            .context("matching failed")?;
+        tracing::info!(
+            "{} packages ({} looked up, {} by CPE) matched in {:.1} ms: {} findings, {} suppressed",
+            report.packages_total,
+            report.packages_looked_up,
+            report.packages_cpe_looked_up,
+            start.elapsed().as_secs_f64() * 1000.0,
+            report.findings.len(),
+            report.suppressed.len()
+        );
+        for w in &report.warnings {
+            tracing::warn!("{w}");
+        }
     }
+    let empty = MatchReport::default();
+    let report = analysis.vulnerabilities.as_ref().unwrap_or(&empty);
     let ctx = ScanContext {
-        sbom: &sbom,
-        report: &report,
-        db_path: &path,
-        db_info: &info,
+        analysis: &analysis,
+        sbom: &analysis.sbom,
+        report,
+        db: analysis.database.as_ref(),
     };
     write_all(&ctx, &outputs)?;
     if let Some(t) = args.fail_on {
@@ -101,10 +115,10 @@ pub fn run(args: &ScanArgs, cli: &Cli) -> Result<ExitCode> {
             SeverityArg::High => SeverityLevel::High,
             SeverityArg::Critical => SeverityLevel::Critical,
         };
-        if report.fails(threshold) {
-            let n = report.findings.iter().filter(|f| f.severity >= threshold).count();
+        let failing = failing_findings(&analysis, threshold);
+        if failing > 0 {
             eprintln!(
-                "{n} finding(s) at or above {threshold} severity (--fail-on {})",
+                "{failing} finding(s) at or above {threshold} severity (--fail-on {})",
                 threshold.as_str().to_lowercase()
             );
             return Ok(ExitCode::from(FAIL_ON_EXIT));
@@ -113,27 +127,36 @@ pub fn run(args: &ScanArgs, cli: &Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Build time, age and sources of the open database (cheap metadata reads, no counting).
-fn db_info(db: &drydock_vulndb::Db, max_age_days: Option<u64>) -> DbInfo {
-    let built_at_unix: u64 = db
-        .meta("built_at_unix")
-        .ok()
+/// Findings of every scanner at or above `threshold` (secrets and misconfigurations
+/// on the same critical/high/medium/low scale; informational checks never count).
+fn failing_findings(a: &Analysis, threshold: SeverityLevel) -> usize {
+    let level = |s: &str| match s {
+        "CRITICAL" => SeverityLevel::Critical,
+        "HIGH" => SeverityLevel::High,
+        "MEDIUM" => SeverityLevel::Medium,
+        "LOW" => SeverityLevel::Low,
+        _ => SeverityLevel::Unknown,
+    };
+    let vulns = a
+        .vulnerabilities
+        .iter()
+        .flat_map(|r| &r.findings)
+        .filter(|f| f.severity >= threshold)
+        .count();
+    let secrets = a
+        .secrets
+        .iter()
         .flatten()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let age_seconds = now.saturating_sub(built_at_unix);
-    let max_age = max_age_days
-        .map(|d| d.saturating_mul(86400))
-        .unwrap_or(drydock_vulndb::DEFAULT_MAX_AGE.as_secs());
-    DbInfo {
-        schema_version: db.meta("schema_version").ok().flatten(),
-        built_at: db.meta("built_at").ok().flatten(),
-        age_seconds,
-        stale: age_seconds > max_age,
-        sources: db.sources().unwrap_or_default(),
-    }
+        .filter(|s| level(s.finding.severity.as_str()) >= threshold)
+        .count();
+    let misconfig = a
+        .misconfigurations
+        .iter()
+        .flatten()
+        .filter(|m| {
+            let l = level(m.severity.as_str());
+            l != SeverityLevel::Unknown && l >= threshold
+        })
+        .count();
+    vulns + secrets + misconfig
 }

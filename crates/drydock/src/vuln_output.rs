@@ -1,15 +1,16 @@
 //! Output of `drydock scan`: table, native JSON, CycloneDX 1.6 with vulnerabilities, SARIF 2.1.0.
 
+use crate::findings_output::{append_sarif, inspect_fields, write_tables, InspectFields};
 use anyhow::{bail, Result};
+use drydock_analysis::{Analysis, DbStatus};
 use drydock_match::{Finding, MatchReport, Matched, MatchedBy, SeverityLevel, VexStatus, REPORT_SCHEMA};
 use drydock_sbom::Sbom;
-use drydock_vulndb::{FixState, Severity, SourceInfo};
+use drydock_vulndb::{FixState, Severity};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
-use std::path::Path;
 
 /// A format `drydock scan` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,20 +51,11 @@ pub type OutputSpec = crate::output::OutputSpec<Format>;
 
 /// Everything the outputs draw on.
 pub struct ScanContext<'a> {
+    pub analysis: &'a Analysis,
     pub sbom: &'a Sbom,
+    /// The vulnerability findings (empty when the vuln scanner is off).
     pub report: &'a MatchReport,
-    pub db_path: &'a Path,
-    pub db_info: &'a DbInfo,
-}
-
-/// What the reports say about the database.
-#[derive(Debug, Clone)]
-pub struct DbInfo {
-    pub schema_version: Option<String>,
-    pub built_at: Option<String>,
-    pub age_seconds: u64,
-    pub stale: bool,
-    pub sources: Vec<SourceInfo>,
+    pub db: Option<&'a DbStatus>,
 }
 
 /// Writes the findings in every requested format.
@@ -73,10 +65,19 @@ pub fn write_all(ctx: &ScanContext<'_>, specs: &[OutputSpec]) -> Result<()> {
 
 fn render(ctx: &ScanContext<'_>, format: Format, w: &mut dyn Write, color: bool) -> io::Result<()> {
     match format {
-        Format::Table => return write_table(ctx.report, w, color),
+        Format::Table => {
+            if ctx.analysis.scanners.vuln {
+                write_table(ctx.report, w, color)?;
+            }
+            return write_tables(ctx.analysis, w, ctx.analysis.scanners.vuln);
+        }
         Format::Json => serde_json::to_writer_pretty(&mut *w, &native_json(ctx))?,
         Format::CycloneDxJson => serde_json::to_writer_pretty(&mut *w, &cyclonedx_json(ctx))?,
-        Format::Sarif => serde_json::to_writer_pretty(&mut *w, &sarif_json(ctx))?,
+        Format::Sarif => {
+            let mut doc = sarif_json(ctx);
+            append_sarif(&mut doc, ctx.analysis);
+            serde_json::to_writer_pretty(&mut *w, &doc)?
+        }
     }
     writeln!(w)
 }
@@ -237,9 +238,11 @@ fn level_word(l: SeverityLevel) -> &'static str {
 }
 
 fn database_json(ctx: &ScanContext<'_>) -> Value {
-    let i = ctx.db_info;
+    let Some(i) = ctx.db else {
+        return Value::Null;
+    };
     json!({
-        "path": ctx.db_path.display().to_string(),
+        "path": i.path,
         "schemaVersion": i.schema_version,
         "builtAt": i.built_at,
         "ageSeconds": i.age_seconds,
@@ -276,6 +279,8 @@ pub struct NativeDoc<'a> {
     summary: Summary,
     matches: &'a [Finding],
     suppressed: &'a [drydock_match::Suppressed],
+    #[serde(flatten)]
+    inspect: InspectFields<'a>,
     warnings: Vec<&'a String>,
 }
 
@@ -302,6 +307,7 @@ pub fn native_json<'a>(ctx: &ScanContext<'a>) -> NativeDoc<'a> {
         },
         matches: &r.findings,
         suppressed: &r.suppressed,
+        inspect: inspect_fields(ctx.analysis),
         warnings,
     }
 }

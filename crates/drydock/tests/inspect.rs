@@ -137,7 +137,7 @@ fn inspect_finds_secrets_per_layer_and_scope() {
         first["redacted"].as_str().unwrap(),
         format!("ghp_{}{}", "*".repeat(16), &s.github[38..])
     );
-    assert_eq!(v["secrets_scope"], "squashed");
+    assert_eq!(v["secretsScope"], "squashed");
 
     // The deleted key is still in the image's first layer.
     let o = drydock(
@@ -246,4 +246,178 @@ path = "^/srv/"
     );
     assert_eq!(v["secrets"][0]["severity"], "LOW");
     assert_eq!(v["secrets"][0]["redacted"], "*****");
+}
+
+/// An image with a dpkg database whose recorded digests one file no longer matches, a
+/// setuid binary, a world-writable file and an `/etc/passwd`.
+fn files_image(dir: &Path) -> PathBuf {
+    let tool = b"#!/bin/sh\necho tool\n";
+    let status = "Package: tool\nStatus: install ok installed\nPriority: optional\nSection: misc\nInstalled-Size: 1\nMaintainer: A <a@example.org>\nArchitecture: amd64\nVersion: 1.0-1\nDescription: a tool\n\n";
+    let md5sums = format!(
+        "{}  usr/bin/tool\n{}  usr/share/doc/tool/changelog\n{}  usr/bin/gone\n",
+        md5_hex(tool),
+        md5_hex(b"original changelog\n"),
+        md5_hex(b"gone")
+    );
+    let base = LayerBuilder::new()
+        .file(
+            "etc/os-release",
+            b"ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n",
+            0o644,
+        )
+        .file(
+            "etc/passwd",
+            b"root:x:0:0:root:/root:/bin/bash\napp:x:1000:1000::/home/app:/bin/sh\n",
+            0o644,
+        )
+        .file("var/lib/dpkg/status", status.as_bytes(), 0o644)
+        .file(
+            "var/lib/dpkg/info/tool.list",
+            b"/.\n/usr\n/usr/bin\n/usr/bin/tool\n/usr/bin/gone\n/usr/share/doc/tool/changelog\n",
+            0o644,
+        )
+        .file("var/lib/dpkg/info/tool.md5sums", md5sums.as_bytes(), 0o644)
+        .file("usr/bin/tool", tool, 0o4755)
+        .file("usr/share/doc/tool/changelog", b"original changelog\n", 0o644)
+        .file("srv/notes.txt", b"line one\nTODO: rotate the deploy key\n", 0o666);
+    let upper = LayerBuilder::new().file("usr/share/doc/tool/changelog", b"edited after install\n", 0o644);
+    let img = ImageBuilder::new()
+        .layer(base.finish(), Storage::Gzip, "COPY . /")
+        .layer(upper.finish(), Storage::Gzip, "RUN edit changelog");
+    let path = dir.join("files.tar");
+    img.write_docker_archive(&path, "fx/files:test").unwrap();
+    path
+}
+
+fn md5_hex(data: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    hex::encode(Md5::digest(data))
+}
+
+#[test]
+fn file_metadata_content_search_retrieved_files_and_package_verification() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = files_image(dir.path());
+    let src = format!("docker-archive:{}", img.display());
+    let config = dir.path().join("drydock.toml");
+    std::fs::write(
+        &config,
+        "[[content_search]]\nname = \"todo\"\nregex = \"TODO\"\n\n[retrieve]\npaths = [\"/etc/passwd\", \"/etc/missing\"]\n",
+    )
+    .unwrap();
+    let o = drydock(
+        &[
+            "inspect",
+            &src,
+            "-o",
+            "json",
+            "-q",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    let v = json_of(&o);
+
+    let matches = v["contentMatches"].as_array().unwrap();
+    assert_eq!(matches.len(), 1, "{matches:?}");
+    assert_eq!(matches[0]["name"], "todo");
+    assert_eq!(matches[0]["path"], "/srv/notes.txt");
+    assert_eq!(matches[0]["line"], 2);
+
+    let retrieved = v["retrievedFiles"].as_array().unwrap();
+    assert_eq!(retrieved.len(), 1, "absent paths are left out: {retrieved:?}");
+    assert_eq!(retrieved[0]["path"], "/etc/passwd");
+    assert!(retrieved[0]["content"].as_str().unwrap().contains("app:x:1000"));
+
+    let files = v["files"].as_array().unwrap();
+    let file = |p: &str| {
+        files
+            .iter()
+            .find(|f| f["path"] == p)
+            .unwrap_or_else(|| panic!("{p} listed"))
+    };
+    let tool = file("/usr/bin/tool");
+    assert_eq!(tool["mode"], 0o4755);
+    assert_eq!(tool["md5"], md5_hex(b"#!/bin/sh\necho tool\n"));
+    assert_eq!(tool["sha256"].as_str().unwrap().len(), 64);
+    let reasons: Vec<&str> = tool["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["misconfig", "package", "setuid"]);
+    assert_eq!(tool["packages"].as_array().unwrap().len(), 1);
+    assert!(file("/srv/notes.txt")["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == "world-writable"));
+    assert!(file("/etc/passwd")["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == "retrieved"));
+    assert!(
+        !files.iter().any(|f| f["path"] == "/etc/os-release"),
+        "ordinary files are not listed"
+    );
+
+    let changed: Vec<(String, String)> = v["changedPackageFiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["path"].as_str().unwrap().into(), c["change"].as_str().unwrap().into()))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            ("/usr/bin/gone".to_string(), "missing".to_string()),
+            ("/usr/share/doc/tool/changelog".to_string(), "modified".to_string())
+        ]
+    );
+}
+
+#[test]
+fn scan_runs_only_the_chosen_scanners() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = secrets();
+    let img = image(dir.path(), &s);
+    let src = format!("docker-archive:{}", img.display());
+
+    // No database is needed without the vulnerability scanner.
+    let o = drydock(
+        &["scan", &src, "--scanners", "secret,misconfig", "-o", "json", "-q"],
+        dir.path(),
+    );
+    let v = json_of(&o);
+    assert_redacted(&o.stdout, &s);
+    assert_eq!(found(&v).len(), 3);
+    assert!(v["misconfigurations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["id"] == "DD-IMG-001"));
+    assert_eq!(v["matches"].as_array().unwrap().len(), 0);
+    assert!(v["database"].is_null());
+
+    let o = drydock(&["scan", &src, "--scanners", "secret", "-o", "table", "-q"], dir.path());
+    assert!(o.status.success());
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.starts_with("SEVERITY  SECRET RULE"), "{table}");
+    assert!(
+        !table.contains("No vulnerabilities") && !table.contains("CHECK"),
+        "{table}"
+    );
+
+    let o = drydock(
+        &["scan", &src, "--scanners", "secret", "--fail-on", "critical", "-q"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(3), "a critical secret fails the scan");
+
+    let o = drydock(&["scan", &src, "--scanners", "secrets,bogus"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown scanner \"bogus\""));
 }

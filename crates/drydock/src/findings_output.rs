@@ -1,0 +1,255 @@
+//! Rendering of what lies beyond packages — secrets, misconfigurations, content-search
+//! matches, modified package files — shared by `drydock scan` and `drydock inspect`:
+//! tables, the fields of the native JSON and SARIF results.
+
+use drydock_analysis::Analysis;
+use drydock_inspect::content::{ContentMatch, RetrievedFile};
+use drydock_inspect::files::{ChangedFile, FileRecord};
+use drydock_inspect::misconfig::Misconfig;
+use drydock_inspect::secrets::{LayerSecret, SecretsScope};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// Writes an aligned table: every column but the last padded to its widest cell.
+pub fn table(w: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{:<width$}  ", c, width = widths[i]));
+            }
+        }
+        s
+    };
+    writeln!(w, "{}", line(header.to_vec()))?;
+    for r in rows {
+        writeln!(w, "{}", line(r.iter().map(String::as_str).collect()))?;
+    }
+    Ok(())
+}
+
+/// The tables of the scanners that ran, each preceded by a blank line when `separate`.
+pub fn write_tables(a: &Analysis, w: &mut dyn Write, mut separate: bool) -> io::Result<()> {
+    let mut gap = |w: &mut dyn Write| -> io::Result<()> {
+        if separate {
+            writeln!(w)?;
+        }
+        separate = true;
+        Ok(())
+    };
+    if let Some(secrets) = &a.secrets {
+        gap(w)?;
+        if secrets.is_empty() {
+            writeln!(w, "No secrets found.")?;
+        } else {
+            let rows: Vec<Vec<String>> = secrets
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.finding.severity.as_str().to_string(),
+                        s.finding.rule_id.clone(),
+                        format!("{}:{}", s.finding.path, s.finding.line),
+                        s.layer.to_string(),
+                        s.finding.redacted.clone(),
+                    ]
+                })
+                .collect();
+            table(
+                w,
+                &["SEVERITY", "SECRET RULE", "PATH:LINE", "LAYER", "MATCH (REDACTED)"],
+                &rows,
+            )?;
+        }
+    }
+    if let Some(ms) = &a.misconfigurations {
+        gap(w)?;
+        if ms.is_empty() {
+            writeln!(w, "No misconfigurations found.")?;
+        } else {
+            let rows: Vec<Vec<String>> = ms
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.severity.as_str().to_string(),
+                        m.id.clone(),
+                        m.path.clone().unwrap_or_else(|| "-".into()),
+                        m.layer.map(|l| l.to_string()).unwrap_or_else(|| "-".into()),
+                        m.title.clone(),
+                    ]
+                })
+                .collect();
+            table(w, &["SEVERITY", "CHECK", "PATH", "LAYER", "TITLE"], &rows)?;
+        }
+    }
+    if !a.content_matches.is_empty() {
+        gap(w)?;
+        let rows: Vec<Vec<String>> = a
+            .content_matches
+            .iter()
+            .map(|c| vec![c.name.clone(), format!("{}:{}", c.path, c.line), c.layer.to_string()])
+            .collect();
+        table(w, &["CONTENT SEARCH", "PATH:LINE", "LAYER"], &rows)?;
+    }
+    if !a.changed_files.is_empty() {
+        gap(w)?;
+        let rows: Vec<Vec<String>> = a
+            .changed_files
+            .iter()
+            .map(|c| {
+                vec![
+                    format!("{:?}", c.change).to_uppercase(),
+                    c.path.clone(),
+                    format!("{} {}", c.package, c.version),
+                ]
+            })
+            .collect();
+        table(w, &["PACKAGE FILE", "PATH", "PACKAGE"], &rows)?;
+    }
+    Ok(())
+}
+
+/// The inspect fields of the native JSON (flattened into the scan and inspect documents);
+/// absent scanners are left out.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InspectFields<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secrets_scope: Option<SecretsScope>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<&'a [LayerSecret]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub misconfigurations: Option<&'a [Misconfig]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_matches: Option<&'a [ContentMatch]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrieved_files: Option<&'a [RetrievedFile]>,
+    /// Package-owned and flagged files with their metadata.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files: Option<Vec<&'a FileRecord>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_package_files: Option<&'a [ChangedFile]>,
+}
+
+/// The inspect fields of an analysis.
+pub fn inspect_fields(a: &Analysis) -> InspectFields<'_> {
+    InspectFields {
+        secrets_scope: a.secrets_scope,
+        secrets: a.secrets.as_deref(),
+        misconfigurations: a.misconfigurations.as_deref(),
+        content_matches: a.has_files.then_some(a.content_matches.as_slice()),
+        retrieved_files: a.has_files.then_some(a.retrieved_files.as_slice()),
+        files: a.has_files.then(|| a.notable_files().collect()),
+        changed_package_files: a.has_files.then_some(a.changed_files.as_slice()),
+    }
+}
+
+fn level(severity: &str) -> &'static str {
+    match severity {
+        "CRITICAL" | "HIGH" => "error",
+        "MEDIUM" => "warning",
+        _ => "note",
+    }
+}
+
+fn location(path: &str, line: usize) -> Value {
+    json!({
+        "physicalLocation": {
+            "artifactLocation": { "uri": path.trim_start_matches('/') },
+            "region": { "startLine": line.max(1) }
+        }
+    })
+}
+
+/// An empty SARIF 2.1.0 document with drydock as the tool.
+pub fn empty_sarif() -> Value {
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "drydock",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://drydock.dev",
+                "rules": [],
+            }},
+            "results": [],
+        }]
+    })
+}
+
+/// Appends one rule per secret rule and misconfiguration check, and one result per
+/// finding, to the first run of a SARIF document.
+pub fn append_sarif(doc: &mut Value, a: &Analysis) {
+    let mut rules: BTreeMap<String, Value> = BTreeMap::new();
+    for s in a.secrets.iter().flatten() {
+        let f = &s.finding;
+        rules.entry(f.rule_id.clone()).or_insert_with(|| {
+            json!({
+                "id": f.rule_id,
+                "name": f.rule_id,
+                "shortDescription": { "text": f.title },
+                "fullDescription": { "text": format!("{} left in the image", f.title) },
+                "help": { "text": "Remove the secret from the image (and from every layer: deleting it in a later layer leaves it in the image), then revoke and rotate it." },
+                "properties": { "tags": ["security", "secret"], "severity": f.severity.as_str() },
+            })
+        });
+    }
+    for m in a.misconfigurations.iter().flatten() {
+        rules.entry(m.id.clone()).or_insert_with(|| {
+            json!({
+                "id": m.id,
+                "name": m.id,
+                "shortDescription": { "text": m.title },
+                "fullDescription": { "text": m.explanation },
+                "help": { "text": m.explanation },
+                "properties": { "tags": ["security", "misconfiguration"], "severity": m.severity.as_str() },
+            })
+        });
+    }
+    let Some(run) = doc.get_mut("runs").and_then(|r| r.get_mut(0)) else {
+        return;
+    };
+    let offset = run["tool"]["driver"]["rules"].as_array().map_or(0, Vec::len);
+    let index: BTreeMap<String, usize> = rules.keys().enumerate().map(|(i, k)| (k.clone(), i + offset)).collect();
+    let mut results = Vec::new();
+    for s in a.secrets.iter().flatten() {
+        let f = &s.finding;
+        results.push(json!({
+            "ruleId": f.rule_id,
+            "ruleIndex": index.get(&f.rule_id).copied().unwrap_or(0),
+            "level": level(f.severity.as_str()),
+            "message": { "text": format!("{} in {} (layer {}): {}", f.title, f.path, s.layer, f.redacted) },
+            "locations": [location(&f.path, f.line)],
+            "properties": { "layer": s.layer, "match": f.redacted, "severity": f.severity.as_str() },
+        }));
+    }
+    for m in a.misconfigurations.iter().flatten() {
+        let mut r = json!({
+            "ruleId": m.id,
+            "ruleIndex": index.get(&m.id).copied().unwrap_or(0),
+            "level": level(m.severity.as_str()),
+            "message": { "text": format!("{}: {}", m.title, m.evidence) },
+            "properties": { "layer": m.layer, "severity": m.severity.as_str() },
+        });
+        if let Some(p) = &m.path {
+            r["locations"] = json!([location(p, 1)]);
+        }
+        results.push(r);
+    }
+    if let Some(arr) = run["tool"]["driver"]["rules"].as_array_mut() {
+        arr.extend(rules.into_values());
+    }
+    if let Some(arr) = run["results"].as_array_mut() {
+        arr.extend(results);
+    }
+}
