@@ -92,6 +92,100 @@ pub enum Command {
         "  [misconfig] world_writable_exceptions, disabled, max_system_uid"
     ))]
     Inspect(InspectArgs),
+    /// Judge an image against a policy bundle: STOP, WARN or GO, and why.
+    #[command(after_help = concat!(
+        "EXAMPLES:\n",
+        "  drydock check alpine:3.20                            the built-in default bundle\n",
+        "  drydock check registry:127.0.0.1:5000/app:1.0 --policy bundle.json\n",
+        "  drydock check docker-archive:image.tar --tag registry.example/app:1.0 --policy bundle.yaml\n",
+        "  drydock check oci-dir:layout:rich -o junit=policy.xml -o table --fail-on-warn\n\n",
+        "BUNDLES: Anchore policy bundles (JSON or YAML), v1 (policies, whitelists, mappings,\n",
+        "  whitelisted_images, blacklisted_images) or v2 names (rule_sets, allowlists, allowlisted_images,\n",
+        "  denylisted_images). `drydock policy describe` lists every gate, trigger and parameter;\n",
+        "  `drydock policy validate FILE` checks a bundle. Without --policy (or $DRYDOCK_POLICY) the built-in\n",
+        "  default applies: STOP on fixable critical/high vulnerabilities and secrets, WARN on other fixable\n",
+        "  vulnerabilities, running as root and a stale database (`drydock policy show-default`).\n\n",
+        "MAPPINGS: the image's registry, repository and tag (from the source, or --tag) pick the first\n",
+        "  matching mapping. An image no mapping matches is an error (--unmapped go: pass it, as Anchore does).\n\n",
+        "FORMATS (-o FORMAT[=FILE], repeatable; default: table on a terminal, json otherwise):\n",
+        "  table   final action first, then the triggers grouped by gate\n",
+        "  json    the whole evaluation (mapping, every trigger, allowlist matches)\n",
+        "  junit   JUnit XML: one test case per rule (for Jenkins and other CI)\n",
+        "  sarif   SARIF 2.1.0: one result per trigger that counts\n\n",
+        "EXIT STATUS:\n",
+        "  0  GO, or WARN without --fail-on-warn\n",
+        "  1  STOP, or WARN with --fail-on-warn\n",
+        "  2  error (bad bundle, unreadable image, unmapped image, invalid command line)"
+    ))]
+    Check(CheckArgs),
+    /// Validate policy bundles and describe the gates they can use.
+    Policy(PolicyArgs),
+}
+
+/// Arguments of `drydock check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Policy bundle (Anchore JSON or YAML); the built-in default when absent.
+    #[arg(long, env = "DRYDOCK_POLICY", value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// The tag mappings see (registry/repository:tag), for sources that have none or another.
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Exit 1 on WARN too.
+    #[arg(long)]
+    pub fail_on_warn: bool,
+    /// What an image no mapping matches gets: error (default) or go (Anchore's behaviour).
+    #[arg(long, value_enum, default_value = "error")]
+    pub unmapped: UnmappedArg,
+    /// Output format, optionally to a file: FORMAT[=FILE]. Repeatable.
+    #[arg(short, long = "output", value_name = "FORMAT[=FILE]")]
+    pub output: Vec<String>,
+    /// Vulnerability database (SQLite file).
+    #[arg(long, env = "DRYDOCK_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Configuration file (TOML): [secrets], [misconfig], [[content_search]], [retrieve], [[ignore]], [db].
+    #[arg(long, env = "DRYDOCK_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Scanners to run, comma-separated: vuln, secret, misconfig (default: all three).
+    #[arg(long, value_name = "LIST", default_value = "vuln,secret,misconfig", value_parser = parse_scanners)]
+    pub scanners: drydock_analysis::Scanners,
+}
+
+/// What an unmapped image gets.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnmappedArg {
+    Error,
+    Go,
+}
+
+/// Arguments of `drydock policy`.
+#[derive(Args, Debug)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+/// `drydock policy` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Check a bundle: every problem is listed with the rule (or item, or mapping) it is in.
+    Validate {
+        /// Bundle files (JSON or YAML).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// List the gates, their triggers and parameters (all gates, or one).
+    Describe {
+        /// Only this gate.
+        gate: Option<String>,
+        /// table (default) or json.
+        #[arg(short, long = "output", default_value = "table", value_name = "FORMAT")]
+        output: String,
+    },
+    /// Print the built-in default bundle (JSON), a starting point for your own.
+    ShowDefault,
 }
 
 /// Which files secrets are reported for.

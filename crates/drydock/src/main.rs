@@ -1,11 +1,14 @@
 //! The drydock command line.
 
 mod analysis_run;
+mod check_cmd;
 mod cli;
 mod db_cmd;
 mod findings_output;
 mod inspect_cmd;
 mod output;
+mod policy_cmd;
+mod policy_output;
 mod progress;
 mod report;
 mod sbom_cmd;
@@ -23,12 +26,19 @@ fn main() -> ExitCode {
         cli::Command::Scan(args) => scan_cmd::run(args, &cli),
         cli::Command::Db(args) => db_cmd::run(args, &cli),
         cli::Command::Inspect(args) => inspect_cmd::run(args, &cli),
+        cli::Command::Check(args) => check_cmd::run(args, &cli),
+        cli::Command::Policy(args) => policy_cmd::run(args),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
             report::print_error(&e);
-            ExitCode::from(1)
+            // `check` keeps 1 for STOP, so its errors are 2.
+            ExitCode::from(if matches!(cli.command, cli::Command::Check(_)) {
+                2
+            } else {
+                1
+            })
         }
     }
 }
