@@ -263,10 +263,12 @@ pub fn parse_bundle(bytes: &[u8], origin: &str) -> Result<Bundle, PolicyError> {
             reason: "a bundle is a JSON/YAML object with rule_sets (or policies), allowlists and mappings".into(),
         });
     }
-    serde_json::from_value(value).map_err(|e| PolicyError::Parse {
+    let mut bundle: Bundle = serde_json::from_value(value).map_err(|e| PolicyError::Parse {
         origin: origin.into(),
         reason: e.to_string(),
-    })
+    })?;
+    crate::compat::modernize(&mut bundle);
+    Ok(bundle)
 }
 
 /// The bundle that ships with drydock.

@@ -4,6 +4,7 @@
 //! ([`evaluate`]).
 
 pub mod bundle;
+pub mod compat;
 pub mod evaluate;
 pub mod gates;
 pub mod spec;
