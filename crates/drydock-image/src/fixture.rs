@@ -140,6 +140,7 @@ pub struct ImageBuilder {
     layers: Vec<BuiltLayer>,
     architecture: String,
     user: Option<String>,
+    exposed_ports: Vec<String>,
 }
 
 impl Default for ImageBuilder {
@@ -155,6 +156,7 @@ impl ImageBuilder {
             layers: Vec::new(),
             architecture: "amd64".into(),
             user: None,
+            exposed_ports: Vec::new(),
         }
     }
 
@@ -167,6 +169,12 @@ impl ImageBuilder {
     /// Sets the config's `User`.
     pub fn user(mut self, user: &str) -> Self {
         self.user = Some(user.into());
+        self
+    }
+
+    /// Adds a port (`22/tcp`) to the config's `ExposedPorts`.
+    pub fn expose(mut self, port: &str) -> Self {
+        self.exposed_ports.push(port.into());
         self
     }
 
@@ -197,6 +205,14 @@ impl ImageBuilder {
         let mut config = serde_json::json!({"Env": ["PATH=/usr/bin:/bin"], "Cmd": ["/bin/sh"]});
         if let Some(u) = &self.user {
             config["User"] = serde_json::Value::String(u.clone());
+        }
+        if !self.exposed_ports.is_empty() {
+            let ports: serde_json::Map<String, serde_json::Value> = self
+                .exposed_ports
+                .iter()
+                .map(|p| (p.clone(), serde_json::json!({})))
+                .collect();
+            config["ExposedPorts"] = serde_json::Value::Object(ports);
         }
         serde_json::to_vec(&serde_json::json!({
             "architecture": self.architecture,

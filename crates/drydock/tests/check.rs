@@ -331,3 +331,141 @@ fn describe_lists_every_gate_from_the_evaluator_table() {
         stderr(&o)
     );
 }
+
+/// An image with something for every gate: a KEV-listed critical Python package, dpkg
+/// packages (one denylisted, one with a modified and a missing file, licenses), a secret,
+/// a content-search hit, a setuid binary, accounts, a RUN step and an exposed SSH port.
+fn every_gate_image(dir: &std::path::Path) -> PathBuf {
+    use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+    let md5 = |d: &[u8]| {
+        use md5::{Digest, Md5};
+        hex::encode(Md5::digest(d))
+    };
+    let tool = b"#!/bin/sh\necho tool\n";
+    let status = "Package: tool\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0-1\n\n\
+                  Package: telnetd\nStatus: install ok installed\nArchitecture: amd64\nVersion: 0.17-1\n\n";
+    let md5sums = format!(
+        "{}  usr/bin/tool\n{}  usr/share/doc/tool/changelog\n{}  usr/bin/gone\n",
+        md5(tool),
+        md5(b"original\n"),
+        md5(b"gone")
+    );
+    // Made up, and built at run time so no token-shaped literal sits in the source.
+    let token = format!("ghp_{}", "Zq7Wm2Kx9".repeat(4));
+    let base = LayerBuilder::new()
+        .file("usr/lib/os-release", common::OS_RELEASE, 0o644)
+        .symlink("etc/os-release", "../usr/lib/os-release")
+        .file(
+            "etc/passwd",
+            b"root:x:0:0:root:/root:/bin/bash\ngames:x:5:60:games:/usr/games:/bin/csh\napp:x:1000:1000::/home/app:/bin/sh\n",
+            0o644,
+        )
+        .file("var/lib/dpkg/status", status.as_bytes(), 0o644)
+        .file("var/lib/dpkg/info/tool.list", b"/usr/bin/tool\n/usr/bin/gone\n/usr/share/doc/tool/changelog\n", 0o644)
+        .file("var/lib/dpkg/info/tool.md5sums", md5sums.as_bytes(), 0o644)
+        .file("var/lib/dpkg/info/telnetd.list", b"/usr/sbin/in.telnetd\n", 0o644)
+        .file("usr/sbin/in.telnetd", b"telnetd", 0o755)
+        .file(
+            "usr/share/doc/tool/copyright",
+            b"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: AGPL-3.0-only\n",
+            0o644,
+        )
+        .file(
+            "usr/share/doc/telnetd/copyright",
+            b"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: BSD-4-clause\n",
+            0o644,
+        )
+        .file("usr/bin/tool", tool, 0o4755)
+        .file("usr/share/doc/tool/changelog", b"original\n", 0o644)
+        .file("srv/notes.txt", b"line one\nTODO: rotate the deploy key\n", 0o644)
+        .file("app/.env", format!("GITHUB_TOKEN={token}\n").as_bytes(), 0o600);
+    let base = common::dist_info(base, common::VENV, "chardet", "3.0.4");
+    let upper = LayerBuilder::new().file("usr/share/doc/tool/changelog", b"edited\n", 0o644);
+    let img = ImageBuilder::new()
+        .expose("22/tcp")
+        .expose("8080/tcp")
+        .layer(
+            base.finish(),
+            Storage::Gzip,
+            "/bin/sh -c #(nop) ADD file:4a1b2c3d in / ",
+        )
+        .layer(
+            upper.finish(),
+            Storage::Gzip,
+            "/bin/sh -c apt-get install -y tool telnetd && edit changelog",
+        );
+    let path = dir.join("every-gate.tar");
+    img.write_docker_archive(&path, "fx/every-gate:test").unwrap();
+    path
+}
+
+#[test]
+fn a_bundle_with_every_gate_and_trigger() {
+    let st = setup();
+    let image = format!("docker-archive:{}", every_gate_image(st.dir.path()).display());
+    let config = st.dir.path().join("drydock.toml");
+    std::fs::write(&config, "[[content_search]]\nname = \"todo\"\nregex = \"TODO\"\n").unwrap();
+    let bundle = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/policy/every-gate.json");
+    let o = drydock(
+        &[
+            "check",
+            &image,
+            "--db",
+            &st.db,
+            "--config",
+            config.to_str().unwrap(),
+            "--policy",
+            bundle.to_str().unwrap(),
+            "-o",
+            "json",
+            "-q",
+        ],
+        st.dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v = eval_of(&o);
+    assert_eq!(v["final_action"], "STOP");
+    let got = results(&v);
+    let want = vec![
+        r("STOP", "vulnerabilities", "package", "GHSA-dddd-0000-0001+chardet"),
+        r("STOP", "packages", "denylist", "telnetd+0.17-1"),
+        r("WARN", "packages", "required_package", "ca-certificates"),
+        r("WARN", "packages", "verify", "tool+/usr/bin/gone"),
+        r("WARN", "packages", "verify", "tool+/usr/share/doc/tool/changelog"),
+        r("WARN", "licenses", "denylist_exact_match", "AGPL-3.0-only+tool"),
+        r("WARN", "licenses", "denylist_partial_match", "BSD-4-clause+telnetd"),
+        r("STOP", "secret_scans", "content_regex_checks", "github-pat+/app/.env"),
+        r("WARN", "dockerfile", "effective_user", "user:root"),
+        r("STOP", "dockerfile", "exposed_ports", "port:22"),
+        r(
+            "WARN",
+            "dockerfile",
+            "instruction",
+            "RUN+apt-get install -y tool telnetd && edit changelog",
+        ),
+        r("WARN", "files", "content_regex_match", "todo+/srv/notes.txt"),
+        r("WARN", "files", "name_match", "/app/.env"),
+        r("WARN", "files", "suid_or_guid_set", "/usr/bin/tool"),
+        r("WARN", "passwd_file", "denylist_full_entry", "user:app"),
+        r("GO", "passwd_file", "denylist_groupids", "user:games"),
+        r("GO", "passwd_file", "denylist_shells", "user:games"),
+        r("WARN", "passwd_file", "denylist_userids", "user:app"),
+        r("GO", "passwd_file", "denylist_usernames", "user:games"),
+        r("WARN", "distro", "deny", "debian:12"),
+        r("WARN", "metadata", "attribute", "layer_count"),
+        r("WARN", "retrieved_files", "content_not_available", "/etc/shadow"),
+        r("WARN", "retrieved_files", "content_regex", "/etc/passwd"),
+        r("GO", "always", "always", "always"),
+    ];
+    assert_eq!(got, want, "{:#}", v["results"]);
+    // Not fired: fresh database, vulnerability data present, history present, /etc/passwd retrieved.
+    let fired: std::collections::BTreeSet<&str> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rule_id"].as_str().unwrap())
+        .collect();
+    for quiet in ["vuln-stale", "vuln-unavailable", "df-none", "passwd-missing"] {
+        assert!(!fired.contains(quiet), "{quiet} fired");
+    }
+}
