@@ -6,8 +6,9 @@ use crate::limits::Limits;
 use crate::model::{Content, Extracted, FileDigests, FileEntry, FileKind, Hashers, LayerIndex};
 use crate::path::{file_name, join, normalize_entry, parent};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::io::{self, Read};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 /// Decides which files' contents are kept during the pass.
 pub trait Capture: Sync {
@@ -131,13 +132,152 @@ pub fn index_layer(blob: impl Read, id: &LayerId, capture: &dyn Capture, limits:
     Ok(index)
 }
 
+/// Files at most this big are summarised and hashed on helper threads while the reader
+/// goes on decompressing; bigger ones are handled on the reader's thread.
+const JOB_MAX: u64 = 8 << 20;
+/// Bytes of file content handed to helper threads and not yet processed, per layer.
+const IN_FLIGHT_MAX: u64 = 64 << 20;
+
+/// A file handed to a helper thread.
+struct Job {
+    seq: u64,
+    path: String,
+    mode: u32,
+    content: Vec<u8>,
+    extract: bool,
+    digest: bool,
+}
+
+/// What a helper thread made of a [`Job`].
+struct Done {
+    seq: u64,
+    path: String,
+    extracted: Extracted,
+    digests: Option<FileDigests>,
+}
+
+/// Bounds the bytes in flight between the reader and the helpers.
+struct Budget {
+    used: Mutex<u64>,
+    freed: Condvar,
+}
+
+impl Budget {
+    fn take(&self, n: u64) {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        while *used > 0 && *used + n > IN_FLIGHT_MAX {
+            used = self.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        }
+        *used += n;
+    }
+    fn give(&self, n: u64) {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        *used = used.saturating_sub(n);
+        self.freed.notify_all();
+    }
+}
+
+/// Helper threads per layer: one per core (the reader mostly waits on decompression, and
+/// the work per file is the heavier side), at most four.
+fn helper_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4)
+}
+
+fn process(job: Job, capture: &dyn Capture) -> Done {
+    let extracted = if job.extract {
+        capture.extract(&job.path, job.mode, &job.content)
+    } else {
+        Extracted::new()
+    };
+    Done {
+        seq: job.seq,
+        digests: job.digest.then(|| FileDigests::of(&job.content)),
+        path: job.path,
+        extracted,
+    }
+}
+
 fn walk_tar(
     reader: &mut CountingReader<'_>,
     id: &LayerId,
     capture: &dyn Capture,
     limits: &Limits,
 ) -> Result<LayerIndex> {
+    let budget = Budget {
+        used: Mutex::new(0),
+        freed: Condvar::new(),
+    };
+    let (job_tx, job_rx) = mpsc::channel::<Job>();
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::channel::<Done>();
+    std::thread::scope(|scope| {
+        for _ in 0..helper_threads() {
+            let (job_rx, done_tx, budget) = (&job_rx, done_tx.clone(), &budget);
+            scope.spawn(move || loop {
+                let job = match job_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok(job) = job else { return };
+                let size = job.content.len() as u64;
+                let done = process(job, capture);
+                budget.give(size);
+                if done_tx.send(done).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(done_tx);
+        let result = read_entries(reader, id, capture, limits, &budget, &job_tx);
+        drop(job_tx);
+        let (mut index, pending) = result?;
+        // Results of the helpers, for the last version of each path only.
+        for done in done_rx {
+            if pending.get(&done.path) != Some(&done.seq) {
+                continue;
+            }
+            if !done.extracted.is_empty() {
+                index.extracted.insert(done.path.clone(), Arc::new(done.extracted));
+            }
+            if let Some(d) = done.digests {
+                index.digests.insert(done.path, d);
+            }
+        }
+        // Hard links share their target's summaries and digests.
+        let links: Vec<(String, String)> = index
+            .entries
+            .iter()
+            .filter(|(_, e)| e.kind == FileKind::Hardlink)
+            .filter_map(|(p, e)| e.link.clone().map(|t| (p.clone(), t)))
+            .collect();
+        for (path, target) in links {
+            if let Some(found) = index.extracted.get(&target).cloned() {
+                index.extracted.insert(path.clone(), found);
+            }
+            if let Some(d) = index.digests.get(&target).cloned() {
+                index.digests.insert(path, d);
+            }
+        }
+        Ok(index)
+    })
+}
+
+/// Walks the tar entries: metadata, captured files and streamed digests here; files to
+/// summarise or hash go to the helpers. Returns the index and, for each path handed to a
+/// helper, the sequence number of its last version.
+fn read_entries(
+    reader: &mut CountingReader<'_>,
+    id: &LayerId,
+    capture: &dyn Capture,
+    limits: &Limits,
+    budget: &Budget,
+    jobs: &mpsc::Sender<Job>,
+) -> Result<(LayerIndex, HashMap<String, u64>)> {
     let mut index = LayerIndex::default();
+    let mut pending: HashMap<String, u64> = HashMap::new();
     let mut archive = tar::Archive::new(reader);
     let mut captured_total = 0u64;
     let mut count = 0u64;
@@ -225,6 +365,7 @@ fn walk_tar(
         // A path written twice in one layer: the later entry wins, as on extraction.
         index.captured.remove(&path);
         index.digests.remove(&path);
+        pending.remove(&path);
         if kind == FileKind::Regular && capture.wants(&path) {
             if size > limits.max_captured_file {
                 index.warnings.push(format!(
@@ -253,45 +394,69 @@ fn walk_tar(
             }
         }
         index.extracted.remove(&path);
-        if kind == FileKind::Regular && !index.captured.contains_key(&path) && capture.extracts(&path, mode, size) {
-            if size > limits.max_extracted_file {
-                index.warnings.push(format!(
-                    "not analysed {path}: {size} bytes is over the {} byte limit",
-                    limits.max_extracted_file
-                ));
-            } else {
+        let extract =
+            kind == FileKind::Regular && !index.captured.contains_key(&path) && capture.extracts(&path, mode, size);
+        if extract && size > limits.max_extracted_file {
+            index.warnings.push(format!(
+                "not analysed {path}: {size} bytes is over the {} byte limit",
+                limits.max_extracted_file
+            ));
+        }
+        let extract = extract && size <= limits.max_extracted_file;
+        let digest = digests && kind == FileKind::Regular && !index.digests.contains_key(&path);
+        if extract || digest {
+            if size <= JOB_MAX {
+                let mut buf = Vec::with_capacity(size as usize);
+                (&mut entry)
+                    .take(JOB_MAX + 1)
+                    .read_to_end(&mut buf)
+                    .map_err(|e| corrupt_or_limit(id, e, limits))?;
+                budget.take(buf.len() as u64);
+                pending.insert(path.clone(), count);
+                let job = Job {
+                    seq: count,
+                    path: path.clone(),
+                    mode,
+                    content: buf,
+                    extract,
+                    digest,
+                };
+                if let Err(mpsc::SendError(job)) = jobs.send(job) {
+                    // No helper is left (one panicked): do the work here.
+                    budget.give(job.content.len() as u64);
+                    let done = process(job, capture);
+                    if !done.extracted.is_empty() {
+                        index.extracted.insert(path.clone(), Arc::new(done.extracted));
+                    }
+                    if let Some(d) = done.digests {
+                        index.digests.insert(path.clone(), d);
+                    }
+                    pending.remove(&path);
+                }
+            } else if extract {
                 let mut buf = Vec::with_capacity(size.min(16 << 20) as usize);
                 (&mut entry)
                     .take(limits.max_extracted_file + 1)
                     .read_to_end(&mut buf)
                     .map_err(|e| corrupt_or_limit(id, e, limits))?;
-                if digests {
+                if digest {
                     index.digests.insert(path.clone(), FileDigests::of(&buf));
                 }
                 let found = capture.extract(&path, mode, &buf);
                 if !found.is_empty() {
                     index.extracted.insert(path.clone(), Arc::new(found));
                 }
-            }
-        } else if kind == FileKind::Hardlink {
-            if let Some(found) = link.as_ref().and_then(|t| index.extracted.get(t)).cloned() {
-                index.extracted.insert(path.clone(), found);
-            }
-        }
-        if digests && kind == FileKind::Regular && !index.digests.contains_key(&path) {
-            let mut h = Hashers::default();
-            loop {
-                match entry.read(&mut chunk) {
-                    Ok(0) => break,
-                    Ok(n) => h.update(&chunk[..n]),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(corrupt_or_limit(id, e, limits)),
+            } else {
+                let mut h = Hashers::default();
+                loop {
+                    match entry.read(&mut chunk) {
+                        Ok(0) => break,
+                        Ok(n) => h.update(&chunk[..n]),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(corrupt_or_limit(id, e, limits)),
+                    }
                 }
-            }
-            index.digests.insert(path.clone(), h.finish());
-        } else if digests && kind == FileKind::Hardlink {
-            if let Some(d) = link.as_ref().and_then(|t| index.digests.get(t)).cloned() {
-                index.digests.insert(path.clone(), d);
+                index.digests.insert(path.clone(), h.finish());
             }
         }
         index.entries.insert(
@@ -307,7 +472,7 @@ fn walk_tar(
             },
         );
     }
-    Ok(index)
+    Ok((index, pending))
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {

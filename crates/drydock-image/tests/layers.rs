@@ -399,3 +399,50 @@ fn digests_of_every_file_are_computed_in_the_pass() {
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     );
 }
+
+#[test]
+fn a_path_written_twice_in_a_layer_keeps_only_the_last_results() {
+    // Summaries and digests are computed on helper threads: a result for the first
+    // version must not win over the second, whatever order the helpers finish in.
+    let mut layer = LayerBuilder::new();
+    for i in 0..200 {
+        layer = layer.file(&format!("usr/bin/tool{i}"), b"\x7fELF first version", 0o755);
+    }
+    for i in 0..200 {
+        if i % 2 == 0 {
+            layer = layer.file(&format!("usr/bin/tool{i}"), b"#!/bin/sh\n", 0o755);
+        } else {
+            layer = layer.dir(&format!("usr/bin/tool{i}"));
+        }
+    }
+    struct Both;
+    impl Capture for Both {
+        fn wants(&self, _: &str) -> bool {
+            false
+        }
+        fn fingerprint(&self) -> String {
+            "both".into()
+        }
+        fn extracts(&self, p: &str, m: u32, s: u64) -> bool {
+            ElfSizes.extracts(p, m, s)
+        }
+        fn extract(&self, p: &str, m: u32, c: &[u8]) -> drydock_image::Extracted {
+            ElfSizes.extract(p, m, c)
+        }
+        fn digests(&self) -> bool {
+            true
+        }
+    }
+    let l0 = index_layer(&layer.finish()[..], &LayerId::default(), &Both, &Limits::default()).unwrap();
+    let tree = FileTree::squash([&l0], 40);
+    assert_eq!(tree.extracted_by("elf").count(), 0, "no stale summary");
+    let script = drydock_image::FileDigests::of(b"#!/bin/sh\n");
+    for i in 0..200 {
+        let d = tree.digests(&format!("/usr/bin/tool{i}"));
+        if i % 2 == 0 {
+            assert_eq!(d, Some(&script), "tool{i}");
+        } else {
+            assert_eq!(d, None, "tool{i} is a directory now");
+        }
+    }
+}

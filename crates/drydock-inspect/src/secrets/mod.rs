@@ -6,7 +6,7 @@ pub mod rules;
 
 pub use capture::{collect_secrets, LayerSecret, SecretsScope, EXTRACTOR};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -273,9 +273,12 @@ impl SecretScanner {
                 })
             })
             .collect::<Result<_, SecretsError>>()?;
+        // A full DFA: the keyword search runs over every text file, so its speed matters
+        // more than the automaton's size (a few MiB for the built-in keywords).
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)
             .map_err(|e| SecretsError::Prefilter(e.to_string()))?;
         let max_file_size = config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
