@@ -147,12 +147,27 @@ pub struct ChangedFile {
 
 /// Compares each package file that has a recorded MD5 or SHA-256 digest with the digest of
 /// the file in the tree (links followed, so `/bin/ls` finds `/usr/bin/ls` on merged-/usr
-/// systems). Files whose digest was not computed are not judged. Sorted by path, then
-/// package.
+/// systems). Files whose digest was not computed are not judged, nor are language packages
+/// an OS package installed (their metadata file is OS-owned) or files an OS package owns:
+/// the OS package database is the authority there (distributions strip, move or drop
+/// files after a module's RECORD was written).
+/// Sorted by path, then package.
 pub fn verify(tree: &FileTree, sbom: &Sbom) -> Vec<ChangedFile> {
+    let os_owned: BTreeSet<&str> = sbom
+        .packages
+        .iter()
+        .filter(|p| p.package_type.is_os())
+        .flat_map(|p| p.files.iter().map(|f| f.path.as_str()))
+        .collect();
     let mut out = Vec::new();
     for p in &sbom.packages {
+        if !p.package_type.is_os() && p.locations.iter().any(|l| os_owned.contains(l.path.as_str())) {
+            continue;
+        }
         for f in &p.files {
+            if !p.package_type.is_os() && os_owned.contains(f.path.as_str()) {
+                continue;
+            }
             let Some((algo, want)) = f.digest.as_deref().and_then(|d| d.split_once(':')) else {
                 continue;
             };

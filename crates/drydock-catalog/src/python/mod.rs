@@ -250,6 +250,23 @@ fn licenses(expression: Option<&str>, license: Option<&str>, hs: &[(&str, String
 
 /// Files from `RECORD` (`path,sha256=<base64url>,size`) or `installed-files.txt`,
 /// made absolute against the directory holding the metadata directory.
+/// A RECORD digest as `algorithm:hex`. The standard encoding is unpadded URL-safe base64;
+/// Debian's packaged modules write hex instead (told apart by length and alphabet).
+fn record_digest(alg: &str, value: &str) -> Option<String> {
+    let hex_len = match alg {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        "sha1" => 40,
+        "md5" => 32,
+        _ => 0,
+    };
+    if value.len() == hex_len && value.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Some(format!("{alg}:{}", value.to_ascii_lowercase()));
+    }
+    base64url_to_hex(value).map(|hex| format!("{alg}:{hex}"))
+}
+
 fn record_files(meta_path: &str, tree: &FileTree) -> Vec<PackageFile> {
     let meta_dir = if meta_path.ends_with(".egg-info") {
         meta_path
@@ -269,7 +286,7 @@ fn record_files(meta_path: &str, tree: &FileTree) -> Vec<PackageFile> {
             }
             let digest = hash
                 .and_then(|h| h.split_once('='))
-                .and_then(|(alg, b64)| base64url_to_hex(b64).map(|hex| format!("{alg}:{hex}")));
+                .and_then(|(alg, value)| record_digest(alg, value));
             files.push(PackageFile {
                 path: path::resolve_link_target(&path::join(site, "x"), rel),
                 digest,
@@ -380,5 +397,28 @@ mod tests {
             }
             fuzz_entry(&data);
         }
+    }
+}
+
+#[cfg(test)]
+mod record_tests {
+    use super::record_digest;
+
+    #[test]
+    fn record_digests_in_base64_and_in_debians_hex() {
+        let empty = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        assert_eq!(
+            record_digest("sha256", "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU").as_deref(),
+            Some(empty)
+        );
+        assert_eq!(
+            record_digest(
+                "sha256",
+                "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
+            )
+            .as_deref(),
+            Some(empty)
+        );
+        assert_eq!(record_digest("sha256", "not base64!"), None);
     }
 }
