@@ -53,7 +53,11 @@ pub enum Command {
         "  drydock scan docker-archive:image.tar --fail-on high\n",
         "  drydock scan sbom:image.cdx.json -o json=findings.json -o table\n",
         "  drydock scan oci-dir:layout:rich --only-fixed -o sarif=drydock.sarif\n",
-        "  drydock scan dir:/ --vex app.openvex.json --config drydock.toml\n\n",
+        "  drydock scan dir:/ --vex app.openvex.json --config drydock.toml\n",
+        "  drydock scan docker-archive:image.tar --scanners secret,misconfig   (no database needed)\n\n",
+        "SCANNERS (--scanners, default all): vuln (known vulnerabilities), secret (keys and tokens left in\n",
+        "  the layers, always redacted), misconfig (root user, exposed SSH, setuid files, ...). All run in\n",
+        "  one pass over the layers; each kind appears in the table, JSON and SARIF outputs.\n\n",
         "FORMATS (-o FORMAT[=FILE], repeatable; default: table on a terminal, json otherwise):\n",
         "  table            findings as a table (severity-coloured on a terminal)\n",
         "  json             drydock's native JSON (schema versioned in $schema)\n",
@@ -66,7 +70,7 @@ pub enum Command {
         "CPE FALLBACK (--cpe-fallback, or [match] cpe_fallback = true): packages without ecosystem data are\n",
         "  matched by CPE against NVD (less precise); their findings are marked (cpe) / matched_by \"cpe\".\n\n",
         "EXIT STATUS:\n",
-        "  0  the scan ran (and no finding reached --fail-on)\n",
+        "  0  the scan ran (and no finding — vulnerability, secret or misconfiguration — reached --fail-on)\n",
         "  1  error\n",
         "  2  invalid command line\n",
         "  3  a finding at or above the --fail-on severity"
@@ -89,7 +93,10 @@ pub enum Command {
         "  [[secrets.rules]] id, title, severity (CRITICAL|HIGH|MEDIUM|LOW), keywords, regex, entropy, allow, path,\n",
         "    multiline\n",
         "  [[secrets.allow]] id, regex (secret or line), path (regex), rules (ids; empty = all)\n",
-        "  [misconfig] world_writable_exceptions, disabled, max_system_uid"
+        "  [misconfig] world_writable_exceptions, disabled, max_system_uid\n",
+        "  [[content_search]] name, regex, paths (prefixes; default every text file)\n",
+        "  [retrieve] paths = [\"/etc/passwd\"], max_size = 65536   files stored with the analysis\n",
+        "  [files] digests = true   SHA-256 and MD5 of every file (package verification, file digests)"
     ))]
     Inspect(InspectArgs),
     /// Judge an image against a policy bundle: STOP, WARN or GO, and why.
@@ -111,7 +118,7 @@ pub enum Command {
         "  table   final action first, then the triggers grouped by gate\n",
         "  json    the whole evaluation (mapping, every trigger, allowlist matches)\n",
         "  junit   JUnit XML: one test case per rule (for Jenkins and other CI)\n",
-        "  sarif   SARIF 2.1.0: one result per trigger that counts\n\n",
+        "  sarif   SARIF 2.1.0: one result per trigger (allowlisted ones marked suppressed)\n\n",
         "EXIT STATUS:\n",
         "  0  GO, or WARN without --fail-on-warn\n",
         "  1  STOP, or WARN with --fail-on-warn\n",
