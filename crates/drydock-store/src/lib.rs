@@ -1,0 +1,764 @@
+//! Persistence for the drydock service. One API over two backends: an embedded SQLite file
+//! (the default: nothing to install) and PostgreSQL (for `drydock worker` processes on other
+//! machines). Schema migrations are versioned and applied at open. Analyses are queued as
+//! jobs that a worker claims under a lease it renews; a job whose worker died is claimed
+//! again when the lease expires, and its result is stored exactly once (the completion is
+//! conditional on still holding the lease, in the same transaction as the document).
+
+pub mod migrations;
+pub mod postgres;
+pub mod sql;
+pub mod sqlite;
+
+use serde::{Deserialize, Serialize};
+use sql::{one, Backend, Row};
+use std::path::Path;
+use std::sync::Arc;
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open database {url}: {reason}")]
+    Open { url: String, reason: String },
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("the database schema is version {found}, newer than this drydock supports ({supported}); upgrade drydock")]
+    TooNew { found: i64, supported: i64 },
+    #[error("{0} already exists")]
+    Exists(String),
+    #[error("{0} not found")]
+    NotFound(String),
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// A random id: 16 bytes as hex.
+pub fn new_id() -> String {
+    let mut b = [0u8; 16];
+    if getrandom::fill(&mut b).is_err() {
+        // No OS randomness: time and a counter still give unique ids.
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        b[..8].copy_from_slice(&(now() as u64).to_le_bytes());
+        b[8..].copy_from_slice(&n.to_le_bytes());
+    }
+    hex::encode(b)
+}
+
+/// A user as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub name: String,
+    pub account: String,
+    pub role: String,
+    #[serde(skip_serializing)]
+    pub password_hash: String,
+    pub created_at: i64,
+}
+
+/// An image known to the service (by account and manifest digest once analysed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Image {
+    pub id: String,
+    pub account: String,
+    /// Manifest digest, once the analysis resolved it.
+    pub digest: Option<String>,
+    pub registry: String,
+    pub repository: String,
+    /// `queued`, `analyzing`, `analyzed` or `failed`.
+    pub status: String,
+    pub error: Option<String>,
+    pub created_at: i64,
+    pub analyzed_at: Option<i64>,
+    /// Tags currently pointing at it.
+    pub tags: Vec<String>,
+}
+
+/// A claimed analysis job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: String,
+    pub account: String,
+    pub image_id: String,
+    pub tag: String,
+    pub worker: String,
+    pub lease_until: i64,
+    pub attempts: i64,
+}
+
+/// One tag → digest observation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagHistory {
+    pub tag: String,
+    pub digest: String,
+    pub image_id: String,
+    pub first_seen: i64,
+    pub last_seen: i64,
+}
+
+/// A stored policy bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub id: String,
+    pub name: String,
+    pub active: bool,
+    pub bundle: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// An event (analysis finished, tag moved, …) or an audit record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: String,
+    pub kind: String,
+    pub subject: String,
+    pub detail: serde_json::Value,
+    pub created_at: i64,
+}
+
+/// The store: cheap to clone, safe to share between threads.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<dyn Backend>,
+}
+
+const IMAGE_COLUMNS: &str = "id, account, digest, registry, repository, status, error, created_at, analyzed_at";
+
+impl Store {
+    /// Opens `postgres://…` or a SQLite file path (`sqlite:PATH` or a plain path) and
+    /// applies pending migrations.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        let db: Arc<dyn Backend> = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Arc::new(postgres::Postgres::connect(url)?)
+        } else {
+            let path = url.strip_prefix("sqlite:").unwrap_or(url);
+            if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| StoreError::Open {
+                    url: path.into(),
+                    reason: e.to_string(),
+                })?;
+            }
+            Arc::new(sqlite::Sqlite::open(Path::new(path))?)
+        };
+        migrations::migrate(db.as_ref())?;
+        Ok(Store { db })
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn kind(&self) -> &'static str {
+        self.db.kind()
+    }
+
+    fn tx<T>(&self, lock: bool, mut f: impl FnMut(&mut dyn sql::Tx) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut out = None;
+        self.db.transaction(lock, &mut |tx| {
+            out = Some(f(tx)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| StoreError::Database("transaction produced no result".into()))
+    }
+
+    // Accounts and users.
+
+    /// Creates an account (no error when it exists).
+    pub fn ensure_account(&self, name: &str) -> Result<(), StoreError> {
+        self.tx(true, |tx| {
+            if one(tx, "SELECT name FROM accounts WHERE name = $1", &[name.into()])?.is_none() {
+                tx.execute(
+                    "INSERT INTO accounts (name, created_at) VALUES ($1, $2)",
+                    &[name.into(), now().into()],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Account names.
+    pub fn accounts(&self) -> Result<Vec<String>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(tx
+                .query("SELECT name FROM accounts ORDER BY name", &[])?
+                .into_iter()
+                .map(|r| r[0].str())
+                .collect())
+        })
+    }
+
+    /// Adds a user (the account must exist).
+    pub fn add_user(&self, name: &str, account: &str, role: &str, password_hash: &str) -> Result<(), StoreError> {
+        self.tx(true, |tx| {
+            if one(tx, "SELECT name FROM users WHERE name = $1", &[name.into()])?.is_some() {
+                return Err(StoreError::Exists(format!("user {name:?}")));
+            }
+            if one(tx, "SELECT name FROM accounts WHERE name = $1", &[account.into()])?.is_none() {
+                return Err(StoreError::NotFound(format!("account {account:?}")));
+            }
+            tx.execute(
+                "INSERT INTO users (name, account, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    name.into(),
+                    account.into(),
+                    role.into(),
+                    password_hash.into(),
+                    now().into(),
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn user_of(r: &Row) -> User {
+        User {
+            name: r[0].str(),
+            account: r[1].str(),
+            role: r[2].str(),
+            password_hash: r[3].str(),
+            created_at: r[4].int(),
+        }
+    }
+
+    /// A user by name.
+    pub fn user(&self, name: &str) -> Result<Option<User>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(one(
+                tx,
+                "SELECT name, account, role, password_hash, created_at FROM users WHERE name = $1",
+                &[name.into()],
+            )?
+            .map(|r| Self::user_of(&r)))
+        })
+    }
+
+    /// Users, of one account or of all.
+    pub fn users(&self, account: Option<&str>) -> Result<Vec<User>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(tx
+                .query(
+                    "SELECT name, account, role, password_hash, created_at FROM users \
+                     WHERE (CAST($1 AS TEXT) IS NULL OR account = $1) ORDER BY name",
+                    &[account.into()],
+                )?
+                .iter()
+                .map(Self::user_of)
+                .collect())
+        })
+    }
+
+    /// Deletes a user and its API keys.
+    pub fn delete_user(&self, name: &str) -> Result<(), StoreError> {
+        self.tx(true, |tx| {
+            tx.execute("DELETE FROM api_keys WHERE user_name = $1", &[name.into()])?;
+            if tx.execute("DELETE FROM users WHERE name = $1", &[name.into()])? == 0 {
+                return Err(StoreError::NotFound(format!("user {name:?}")));
+            }
+            Ok(())
+        })
+    }
+
+    /// Stores an API key (its id and the hash of its secret).
+    pub fn add_api_key(&self, id: &str, user: &str, secret_hash: &str) -> Result<(), StoreError> {
+        self.tx(true, |tx| {
+            tx.execute(
+                "INSERT INTO api_keys (id, user_name, secret_hash, created_at) VALUES ($1, $2, $3, $4)",
+                &[id.into(), user.into(), secret_hash.into(), now().into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The user and secret hash of a key that is not revoked.
+    pub fn api_key(&self, id: &str) -> Result<Option<(String, String)>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(one(
+                tx,
+                "SELECT user_name, secret_hash FROM api_keys WHERE id = $1 AND revoked = 0",
+                &[id.into()],
+            )?
+            .map(|r| (r[0].str(), r[1].str())))
+        })
+    }
+
+    /// Revokes a key.
+    pub fn revoke_api_key(&self, id: &str) -> Result<(), StoreError> {
+        self.tx(true, |tx| {
+            if tx.execute("UPDATE api_keys SET revoked = 1 WHERE id = $1", &[id.into()])? == 0 {
+                return Err(StoreError::NotFound(format!("API key {id:?}")));
+            }
+            Ok(())
+        })
+    }
+
+    // Images and the analysis queue.
+
+    /// Adds an image by tag (`registry/repository:tag`) and queues its analysis; returns
+    /// the image id. Adding a tag again queues a new analysis (its digest may have moved).
+    pub fn add_image(&self, account: &str, tag: &str, registry: &str, repository: &str) -> Result<String, StoreError> {
+        self.tx(true, |tx| {
+            let image_id = new_id();
+            let t = now();
+            tx.execute(
+                &format!("INSERT INTO images ({IMAGE_COLUMNS}) VALUES ($1, $2, NULL, $3, $4, 'queued', NULL, $5, NULL)"),
+                &[image_id.clone().into(), account.into(), registry.into(), repository.into(), t.into()],
+            )?;
+            tx.execute(
+                "INSERT INTO jobs (id, account, image_id, tag, state, created_at) VALUES ($1, $2, $3, $4, 'queued', $5)",
+                &[new_id().into(), account.into(), image_id.clone().into(), tag.into(), t.into()],
+            )?;
+            Ok(image_id)
+        })
+    }
+
+    fn image_of(tx: &mut dyn sql::Tx, r: &Row) -> Result<Image, StoreError> {
+        let id = r[0].str();
+        let tags = tx
+            .query(
+                "SELECT h.tag FROM tag_history h WHERE h.image_id = $1 AND h.last_seen = \
+                 (SELECT MAX(h2.last_seen) FROM tag_history h2 WHERE h2.account = h.account AND h2.tag = h.tag) \
+                 ORDER BY h.tag",
+                &[id.clone().into()],
+            )?
+            .into_iter()
+            .map(|r| r[0].str())
+            .collect();
+        Ok(Image {
+            id,
+            account: r[1].str(),
+            digest: r[2].text().map(str::to_string),
+            registry: r[3].str(),
+            repository: r[4].str(),
+            status: r[5].str(),
+            error: r[6].text().map(str::to_string),
+            created_at: r[7].int(),
+            analyzed_at: r[8].is_some().then(|| r[8].int()),
+            tags,
+        })
+    }
+
+    /// An image of the account.
+    pub fn image(&self, account: &str, id: &str) -> Result<Option<Image>, StoreError> {
+        self.tx(false, |tx| {
+            match one(
+                tx,
+                &format!("SELECT {IMAGE_COLUMNS} FROM images WHERE account = $1 AND (id = $2 OR digest = $2)"),
+                &[account.into(), id.into()],
+            )? {
+                Some(r) => Ok(Some(Self::image_of(tx, &r)?)),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Images of the account, newest first, `limit` from `offset`; optionally only one
+    /// status or one repository.
+    pub fn images(
+        &self,
+        account: &str,
+        status: Option<&str>,
+        repository: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Image>, StoreError> {
+        self.tx(false, |tx| {
+            let rows = tx.query(
+                &format!(
+                    "SELECT {IMAGE_COLUMNS} FROM images WHERE account = $1 AND (CAST($2 AS TEXT) IS NULL OR status = $2) \
+                     AND (CAST($3 AS TEXT) IS NULL OR repository = $3) ORDER BY created_at DESC, id LIMIT $4 OFFSET $5"
+                ),
+                &[account.into(), status.into(), repository.into(), limit.into(), offset.into()],
+            )?;
+            rows.iter().map(|r| Self::image_of(tx, r)).collect()
+        })
+    }
+
+    /// Deletes an image, its stored analysis and its tag history.
+    pub fn delete_image(&self, account: &str, id: &str) -> Result<(), StoreError> {
+        self.tx(true, |tx| {
+            let Some(r) = one(
+                tx,
+                "SELECT id FROM images WHERE account = $1 AND (id = $2 OR digest = $2)",
+                &[account.into(), id.into()],
+            )?
+            else {
+                return Err(StoreError::NotFound(format!("image {id}")));
+            };
+            let id = r[0].str();
+            tx.execute("DELETE FROM analyses WHERE image_id = $1", &[id.clone().into()])?;
+            tx.execute("DELETE FROM tag_history WHERE image_id = $1", &[id.clone().into()])?;
+            tx.execute("DELETE FROM jobs WHERE image_id = $1", &[id.clone().into()])?;
+            tx.execute("DELETE FROM images WHERE id = $1", &[id.into()])?;
+            Ok(())
+        })
+    }
+
+    /// Claims the oldest queued job, or a running one whose lease expired, for `worker`
+    /// until `now + lease_secs`.
+    pub fn claim_job(&self, worker: &str, lease_secs: i64) -> Result<Option<Job>, StoreError> {
+        let skip = self.db.skip_locked();
+        self.tx(true, |tx| {
+            let t = now();
+            let Some(r) = one(
+                tx,
+                &format!(
+                    "SELECT id FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $1) \
+                     ORDER BY created_at, id LIMIT 1 {skip}"
+                ),
+                &[t.into()],
+            )?
+            else {
+                return Ok(None);
+            };
+            let id = r[0].str();
+            tx.execute(
+                "UPDATE jobs SET state = 'running', worker = $1, lease_until = $2, attempts = attempts + 1 WHERE id = $3",
+                &[worker.into(), (t + lease_secs).into(), id.clone().into()],
+            )?;
+            let r = one(
+                tx,
+                "SELECT id, account, image_id, tag, worker, lease_until, attempts FROM jobs WHERE id = $1",
+                &[id.into()],
+            )?
+            .ok_or_else(|| StoreError::Database("claimed job vanished".into()))?;
+            tx.execute(
+                "UPDATE images SET status = 'analyzing' WHERE id = $1",
+                &[r[2].str().into()],
+            )?;
+            Ok(Some(Job {
+                id: r[0].str(),
+                account: r[1].str(),
+                image_id: r[2].str(),
+                tag: r[3].str(),
+                worker: r[4].str(),
+                lease_until: r[5].int(),
+                attempts: r[6].int(),
+            }))
+        })
+    }
+
+    /// Extends the lease of a job the worker still holds; false when it lost it.
+    pub fn renew_job(&self, job: &Job, lease_secs: i64) -> Result<bool, StoreError> {
+        self.tx(true, |tx| {
+            Ok(tx.execute(
+                "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND worker = $3 AND state = 'running'",
+                &[
+                    (now() + lease_secs).into(),
+                    job.id.clone().into(),
+                    job.worker.clone().into(),
+                ],
+            )? == 1)
+        })
+    }
+
+    /// Stores the analysis of a job the worker still holds, records the tag → digest
+    /// observation and an event, all in one transaction. Returns false (storing nothing)
+    /// when the worker lost the job, so a result is stored exactly once.
+    pub fn complete_job(&self, job: &Job, digest: &str, document: &str) -> Result<bool, StoreError> {
+        self.tx(true, |tx| {
+            let t = now();
+            if tx.execute(
+                "UPDATE jobs SET state = 'done', finished_at = $1 WHERE id = $2 AND worker = $3 AND state = 'running'",
+                &[t.into(), job.id.clone().into(), job.worker.clone().into()],
+            )? != 1
+            {
+                return Ok(false);
+            }
+            tx.execute("DELETE FROM analyses WHERE image_id = $1", &[job.image_id.clone().into()])?;
+            tx.execute(
+                "INSERT INTO analyses (image_id, account, document, job_id, stored_at) VALUES ($1, $2, $3, $4, $5)",
+                &[job.image_id.clone().into(), job.account.clone().into(), document.into(), job.id.clone().into(), t.into()],
+            )?;
+            tx.execute(
+                "UPDATE images SET status = 'analyzed', digest = $1, analyzed_at = $2, error = NULL WHERE id = $3",
+                &[digest.into(), t.into(), job.image_id.clone().into()],
+            )?;
+            let seen = one(
+                tx,
+                "SELECT first_seen FROM tag_history WHERE account = $1 AND tag = $2 AND digest = $3",
+                &[job.account.clone().into(), job.tag.clone().into(), digest.into()],
+            )?;
+            if seen.is_some() {
+                tx.execute(
+                    "UPDATE tag_history SET last_seen = $1, image_id = $2 WHERE account = $3 AND tag = $4 AND digest = $5",
+                    &[t.into(), job.image_id.clone().into(), job.account.clone().into(), job.tag.clone().into(), digest.into()],
+                )?;
+            } else {
+                tx.execute(
+                    "INSERT INTO tag_history (account, tag, digest, image_id, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $5)",
+                    &[job.account.clone().into(), job.tag.clone().into(), digest.into(), job.image_id.clone().into(), t.into()],
+                )?;
+            }
+            add_event(
+                tx,
+                &job.account,
+                "analysis_update",
+                &job.tag,
+                &serde_json::json!({"image_id": job.image_id, "digest": digest, "status": "analyzed", "worker": job.worker}),
+            )?;
+            Ok(true)
+        })
+    }
+
+    /// Marks a job the worker holds as failed (the image too); false when it lost it.
+    pub fn fail_job(&self, job: &Job, error: &str) -> Result<bool, StoreError> {
+        self.tx(true, |tx| {
+            if tx.execute(
+                "UPDATE jobs SET state = 'failed', finished_at = $1, error = $2 WHERE id = $3 AND worker = $4 AND state = 'running'",
+                &[now().into(), error.into(), job.id.clone().into(), job.worker.clone().into()],
+            )? != 1
+            {
+                return Ok(false);
+            }
+            tx.execute(
+                "UPDATE images SET status = 'failed', error = $1 WHERE id = $2",
+                &[error.into(), job.image_id.clone().into()],
+            )?;
+            add_event(
+                tx,
+                &job.account,
+                "analysis_update",
+                &job.tag,
+                &serde_json::json!({"image_id": job.image_id, "status": "failed", "error": error}),
+            )?;
+            Ok(true)
+        })
+    }
+
+    /// Jobs waiting or running.
+    pub fn queue_depth(&self) -> Result<(i64, i64), StoreError> {
+        self.tx(false, |tx| {
+            let q = one(tx, "SELECT COUNT(*) FROM jobs WHERE state = 'queued'", &[])?.map_or(0, |r| r[0].int());
+            let r = one(tx, "SELECT COUNT(*) FROM jobs WHERE state = 'running'", &[])?.map_or(0, |r| r[0].int());
+            Ok((q, r))
+        })
+    }
+
+    /// How many times each job id completed (for tests of exactly-once storage): the
+    /// number of stored analyses for an image.
+    pub fn analyses_stored(&self, image_id: &str) -> Result<i64, StoreError> {
+        self.tx(false, |tx| {
+            Ok(one(
+                tx,
+                "SELECT COUNT(*) FROM analyses WHERE image_id = $1",
+                &[image_id.into()],
+            )?
+            .map_or(0, |r| r[0].int()))
+        })
+    }
+
+    /// The stored analysis document (JSON) of an image and the job that stored it.
+    pub fn analysis(&self, account: &str, image_id: &str) -> Result<Option<(String, String)>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(one(
+                tx,
+                "SELECT document, job_id FROM analyses WHERE account = $1 AND image_id = $2",
+                &[account.into(), image_id.into()],
+            )?
+            .map(|r| (r[0].str(), r[1].str())))
+        })
+    }
+
+    /// Tag → digest history of a tag, oldest first.
+    pub fn tag_history(&self, account: &str, tag: &str) -> Result<Vec<TagHistory>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(tx
+                .query(
+                    "SELECT tag, digest, image_id, first_seen, last_seen FROM tag_history \
+                     WHERE account = $1 AND tag = $2 ORDER BY first_seen, digest",
+                    &[account.into(), tag.into()],
+                )?
+                .into_iter()
+                .map(|r| TagHistory {
+                    tag: r[0].str(),
+                    digest: r[1].str(),
+                    image_id: r[2].str(),
+                    first_seen: r[3].int(),
+                    last_seen: r[4].int(),
+                })
+                .collect())
+        })
+    }
+
+    // Policies.
+
+    /// Adds or replaces a policy bundle (JSON text, validated by the caller).
+    pub fn put_policy(&self, account: &str, id: &str, name: &str, bundle: &str) -> Result<(), StoreError> {
+        self.tx(true, |tx| {
+            let t = now();
+            if tx.execute(
+                "UPDATE policies SET name = $1, bundle = $2, updated_at = $3 WHERE account = $4 AND id = $5",
+                &[name.into(), bundle.into(), t.into(), account.into(), id.into()],
+            )? == 0
+            {
+                let first = one(tx, "SELECT id FROM policies WHERE account = $1", &[account.into()])?.is_none();
+                tx.execute(
+                    "INSERT INTO policies (account, id, name, bundle, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+                    &[account.into(), id.into(), name.into(), bundle.into(), first.into(), t.into()],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    fn policy_of(r: &Row) -> Policy {
+        Policy {
+            id: r[0].str(),
+            name: r[1].str(),
+            active: r[2].int() != 0,
+            bundle: r[3].str(),
+            created_at: r[4].int(),
+            updated_at: r[5].int(),
+        }
+    }
+
+    /// Policies of the account.
+    pub fn policies(&self, account: &str) -> Result<Vec<Policy>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(tx
+                .query(
+                    "SELECT id, name, active, bundle, created_at, updated_at FROM policies WHERE account = $1 ORDER BY id",
+                    &[account.into()],
+                )?
+                .iter()
+                .map(Self::policy_of)
+                .collect())
+        })
+    }
+
+    /// One policy, or the active one when `id` is `None`.
+    pub fn policy(&self, account: &str, id: Option<&str>) -> Result<Option<Policy>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(one(
+                tx,
+                "SELECT id, name, active, bundle, created_at, updated_at FROM policies \
+                 WHERE account = $1 AND ((CAST($2 AS TEXT) IS NULL AND active = 1) OR id = $2)",
+                &[account.into(), id.into()],
+            )?
+            .map(|r| Self::policy_of(&r)))
+        })
+    }
+
+    /// Makes one policy the account's active one.
+    pub fn activate_policy(&self, account: &str, id: &str) -> Result<(), StoreError> {
+        self.tx(true, |tx| {
+            if one(
+                tx,
+                "SELECT id FROM policies WHERE account = $1 AND id = $2",
+                &[account.into(), id.into()],
+            )?
+            .is_none()
+            {
+                return Err(StoreError::NotFound(format!("policy {id:?}")));
+            }
+            tx.execute("UPDATE policies SET active = 0 WHERE account = $1", &[account.into()])?;
+            tx.execute(
+                "UPDATE policies SET active = 1 WHERE account = $1 AND id = $2",
+                &[account.into(), id.into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Deletes a policy.
+    pub fn delete_policy(&self, account: &str, id: &str) -> Result<(), StoreError> {
+        self.tx(true, |tx| {
+            if tx.execute(
+                "DELETE FROM policies WHERE account = $1 AND id = $2",
+                &[account.into(), id.into()],
+            )? == 0
+            {
+                return Err(StoreError::NotFound(format!("policy {id:?}")));
+            }
+            Ok(())
+        })
+    }
+
+    // Events and audit.
+
+    /// Records an event.
+    pub fn add_event(
+        &self,
+        account: &str,
+        kind: &str,
+        subject: &str,
+        detail: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        self.tx(true, |tx| add_event(tx, account, kind, subject, detail))
+    }
+
+    /// Events of the account, newest first.
+    pub fn events(&self, account: &str, limit: i64, offset: i64) -> Result<Vec<Event>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(tx
+                .query(
+                    "SELECT id, kind, subject, detail, created_at FROM events WHERE account = $1 \
+                     ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
+                    &[account.into(), limit.into(), offset.into()],
+                )?
+                .into_iter()
+                .map(|r| Event {
+                    id: r[0].str(),
+                    kind: r[1].str(),
+                    subject: r[2].str(),
+                    detail: serde_json::from_str(&r[3].str()).unwrap_or(serde_json::Value::Null),
+                    created_at: r[4].int(),
+                })
+                .collect())
+        })
+    }
+
+    /// Records a mutating API call: who, what, result, from where.
+    pub fn audit(
+        &self,
+        account: Option<&str>,
+        user: Option<&str>,
+        method: &str,
+        path: &str,
+        status: u16,
+        remote: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.tx(true, |tx| {
+            tx.execute(
+                "INSERT INTO audit (id, account, user_name, method, path, status, remote, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[
+                    new_id().into(),
+                    account.into(),
+                    user.into(),
+                    method.into(),
+                    path.into(),
+                    i64::from(status).into(),
+                    remote.into(),
+                    now().into(),
+                ],
+            )?;
+            Ok(())
+        })
+    }
+}
+
+fn add_event(
+    tx: &mut dyn sql::Tx,
+    account: &str,
+    kind: &str,
+    subject: &str,
+    detail: &serde_json::Value,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO events (id, account, kind, subject, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            new_id().into(),
+            account.into(),
+            kind.into(),
+            subject.into(),
+            detail.to_string().into(),
+            now().into(),
+        ],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! Versioned schema migrations, applied in order at start; each runs once, recorded in
+//! `schema_migrations`. The SQL is portable between SQLite and PostgreSQL (TEXT, BIGINT).
+
+use crate::sql::{Backend, Value};
+use crate::StoreError;
+
+/// (version, statements).
+pub const MIGRATIONS: &[(i64, &[&str])] = &[(
+    1,
+    &[
+        "CREATE TABLE accounts (name TEXT PRIMARY KEY, created_at BIGINT NOT NULL)",
+        "CREATE TABLE users (name TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(name), \
+         role TEXT NOT NULL, password_hash TEXT NOT NULL, created_at BIGINT NOT NULL)",
+        "CREATE TABLE api_keys (id TEXT PRIMARY KEY, user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE, \
+         secret_hash TEXT NOT NULL, created_at BIGINT NOT NULL, revoked BIGINT NOT NULL DEFAULT 0)",
+        "CREATE TABLE images (id TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(name), \
+         digest TEXT, registry TEXT NOT NULL, repository TEXT NOT NULL, status TEXT NOT NULL, \
+         error TEXT, created_at BIGINT NOT NULL, analyzed_at BIGINT)",
+        "CREATE INDEX images_account ON images (account, registry, repository)",
+        "CREATE TABLE tag_history (account TEXT NOT NULL, tag TEXT NOT NULL, digest TEXT NOT NULL, \
+         image_id TEXT NOT NULL, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, \
+         PRIMARY KEY (account, tag, digest))",
+        "CREATE TABLE jobs (id TEXT PRIMARY KEY, account TEXT NOT NULL, image_id TEXT NOT NULL, tag TEXT NOT NULL, \
+         state TEXT NOT NULL, worker TEXT, lease_until BIGINT NOT NULL DEFAULT 0, attempts BIGINT NOT NULL DEFAULT 0, \
+         created_at BIGINT NOT NULL, finished_at BIGINT, error TEXT)",
+        "CREATE INDEX jobs_queue ON jobs (state, created_at)",
+        "CREATE TABLE analyses (image_id TEXT PRIMARY KEY, account TEXT NOT NULL, document TEXT NOT NULL, \
+         job_id TEXT NOT NULL, stored_at BIGINT NOT NULL)",
+        "CREATE TABLE policies (account TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, bundle TEXT NOT NULL, \
+         active BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, \
+         PRIMARY KEY (account, id))",
+        "CREATE TABLE events (id TEXT PRIMARY KEY, account TEXT NOT NULL, kind TEXT NOT NULL, subject TEXT NOT NULL, \
+         detail TEXT NOT NULL, created_at BIGINT NOT NULL)",
+        "CREATE INDEX events_account ON events (account, created_at)",
+        "CREATE TABLE audit (id TEXT PRIMARY KEY, account TEXT, user_name TEXT, method TEXT NOT NULL, \
+         path TEXT NOT NULL, status BIGINT NOT NULL, remote TEXT, created_at BIGINT NOT NULL)",
+    ],
+)];
+
+/// Applies the migrations not applied yet; returns the schema version. A database newer
+/// than this program is refused.
+pub fn migrate(db: &dyn Backend) -> Result<i64, StoreError> {
+    let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+    let mut version = 0;
+    db.transaction(true, &mut |tx| {
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+            &[],
+        )?;
+        let rows = tx.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?;
+        version = rows.first().and_then(|r| r.first()).map_or(0, Value::int);
+        if version > latest {
+            return Err(StoreError::TooNew {
+                found: version,
+                supported: latest,
+            });
+        }
+        let current = version;
+        for (v, statements) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            for s in *statements {
+                tx.execute(s, &[])?;
+            }
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                &[Value::Int(*v), Value::Int(crate::now())],
+            )?;
+            tracing::info!("{} database: schema migration {v} applied", db.kind());
+            version = *v;
+        }
+        Ok(())
+    })?;
+    Ok(version)
+}

@@ -1,0 +1,224 @@
+//! The store on both backends: an SQLite file and a real PostgreSQL (127.0.0.1:5432, trust
+//! auth; `DRYDOCK_TEST_POSTGRES` to point elsewhere), each test on a fresh database.
+
+use drydock_store::{Store, StoreError};
+use std::collections::BTreeSet;
+
+const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A fresh PostgreSQL database, dropped when the guard goes.
+struct PgDb {
+    name: String,
+    url: String,
+}
+
+impl PgDb {
+    fn new() -> PgDb {
+        let admin = std::env::var("DRYDOCK_TEST_POSTGRES").unwrap_or_else(|_| PG_ADMIN.into());
+        let mut c = postgres::Client::connect(&admin, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("PostgreSQL must run for these tests ({admin}): {e}"));
+        let name = format!("drydock_test_{}", drydock_store::new_id());
+        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_string();
+        PgDb {
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let admin = std::env::var("DRYDOCK_TEST_POSTGRES").unwrap_or_else(|_| PG_ADMIN.into());
+        if let Ok(mut c) = postgres::Client::connect(&admin, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+fn on_both(test: impl Fn(&dyn Fn() -> Store)) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data/drydock.sqlite");
+    test(&|| Store::open(path.to_str().unwrap()).unwrap());
+    let pg = PgDb::new();
+    test(&|| Store::open(&pg.url).unwrap());
+}
+
+#[test]
+fn migrations_apply_once_and_users_and_keys_round_trip() {
+    on_both(|open| {
+        let s = open();
+        let again = open();
+        assert_eq!(s.kind(), again.kind());
+        s.ensure_account("admin").unwrap();
+        s.ensure_account("admin").unwrap();
+        s.ensure_account("team-a").unwrap();
+        assert_eq!(s.accounts().unwrap(), ["admin", "team-a"]);
+        s.add_user("alice", "team-a", "read-write", "$argon2id$hash").unwrap();
+        assert!(matches!(
+            s.add_user("alice", "team-a", "read-only", "x"),
+            Err(StoreError::Exists(_))
+        ));
+        assert!(matches!(
+            s.add_user("bob", "nowhere", "read-only", "x"),
+            Err(StoreError::NotFound(_))
+        ));
+        let alice = again.user("alice").unwrap().unwrap();
+        assert_eq!((alice.account.as_str(), alice.role.as_str()), ("team-a", "read-write"));
+        s.add_api_key("k1", "alice", "secret-hash").unwrap();
+        assert_eq!(s.api_key("k1").unwrap(), Some(("alice".into(), "secret-hash".into())));
+        s.revoke_api_key("k1").unwrap();
+        assert_eq!(s.api_key("k1").unwrap(), None);
+        s.delete_user("alice").unwrap();
+        assert!(s.user("alice").unwrap().is_none());
+    });
+}
+
+#[test]
+fn a_job_is_analysed_once_and_a_dead_workers_job_is_claimed_again() {
+    on_both(|open| {
+        let s = open();
+        s.ensure_account("a").unwrap();
+        let image = s
+            .add_image("a", "127.0.0.1:5000/fx/app:1", "127.0.0.1:5000", "fx/app")
+            .unwrap();
+        assert_eq!(s.queue_depth().unwrap(), (1, 0));
+        assert_eq!(s.image("a", &image).unwrap().unwrap().status, "queued");
+        assert!(s.image("b", &image).unwrap().is_none(), "accounts are isolated");
+
+        // Worker A claims with a lease that is already over: as if it died mid-analysis.
+        let a = s.claim_job("worker-a", -1).unwrap().unwrap();
+        assert_eq!(a.attempts, 1);
+        let b = open()
+            .claim_job("worker-b", 300)
+            .unwrap()
+            .expect("the expired job is claimed again");
+        assert_eq!((b.id.as_str(), b.attempts), (a.id.as_str(), 2));
+        assert!(
+            s.claim_job("worker-c", 300).unwrap().is_none(),
+            "a held lease is respected"
+        );
+        assert!(!s.renew_job(&a, 300).unwrap(), "A lost the job");
+        assert!(s.renew_job(&b, 300).unwrap());
+
+        assert!(s.complete_job(&b, "sha256:aaa", "{\"by\":\"b\"}").unwrap());
+        assert!(
+            !s.complete_job(&a, "sha256:aaa", "{\"by\":\"a\"}").unwrap(),
+            "stored exactly once"
+        );
+        assert!(!s.complete_job(&b, "sha256:aaa", "{\"by\":\"b2\"}").unwrap());
+        assert_eq!(s.analyses_stored(&image).unwrap(), 1);
+        let (doc, job) = s.analysis("a", &image).unwrap().unwrap();
+        assert_eq!((doc.as_str(), job.as_str()), ("{\"by\":\"b\"}", b.id.as_str()));
+        let img = s.image("a", "sha256:aaa").unwrap().expect("found by digest");
+        assert_eq!(
+            (img.status.as_str(), img.tags.clone()),
+            ("analyzed", vec!["127.0.0.1:5000/fx/app:1".to_string()])
+        );
+        assert_eq!(s.queue_depth().unwrap(), (0, 0));
+
+        // The tag moves: a second analysis records the new digest in the history.
+        let image2 = s
+            .add_image("a", "127.0.0.1:5000/fx/app:1", "127.0.0.1:5000", "fx/app")
+            .unwrap();
+        let j = s.claim_job("worker-a", 300).unwrap().unwrap();
+        assert!(s.complete_job(&j, "sha256:bbb", "{}").unwrap());
+        let h = s.tag_history("a", "127.0.0.1:5000/fx/app:1").unwrap();
+        let digests: Vec<&str> = h.iter().map(|t| t.digest.as_str()).collect();
+        assert_eq!(digests, ["sha256:aaa", "sha256:bbb"]);
+        assert_eq!(
+            s.image("a", &image2).unwrap().unwrap().tags,
+            ["127.0.0.1:5000/fx/app:1"]
+        );
+        let events = s.events("a", 10, 0).unwrap();
+        assert_eq!(events.len(), 2);
+        assert!(events.iter().all(|e| e.kind == "analysis_update"));
+
+        let listed = s.images("a", Some("analyzed"), None, 10, 0).unwrap();
+        assert_eq!(listed.len(), 2);
+        s.delete_image("a", &image).unwrap();
+        assert!(s.analysis("a", &image).unwrap().is_none());
+        assert_eq!(s.images("a", None, None, 10, 0).unwrap().len(), 1);
+
+        // A failure is recorded once, by the holder.
+        let image3 = s
+            .add_image("a", "127.0.0.1:5000/fx/broken:1", "127.0.0.1:5000", "fx/broken")
+            .unwrap();
+        let j = s.claim_job("worker-a", 300).unwrap().unwrap();
+        assert!(s.fail_job(&j, "manifest unknown").unwrap());
+        let img = s.image("a", &image3).unwrap().unwrap();
+        assert_eq!(
+            (img.status.as_str(), img.error.as_deref()),
+            ("failed", Some("manifest unknown"))
+        );
+    });
+}
+
+#[test]
+fn concurrent_workers_never_claim_the_same_job() {
+    on_both(|open| {
+        let s = open();
+        s.ensure_account("a").unwrap();
+        for i in 0..40 {
+            s.add_image("a", &format!("r/x:{i}"), "r", "x").unwrap();
+        }
+        let claimed: Vec<Vec<String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4)
+                .map(|w| {
+                    let store = open();
+                    scope.spawn(move || {
+                        let mut mine = Vec::new();
+                        while let Some(j) = store.claim_job(&format!("w{w}"), 300).unwrap() {
+                            assert!(store.complete_job(&j, &format!("sha256:{}", j.id), "{}").unwrap());
+                            mine.push(j.id);
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let all: Vec<&String> = claimed.iter().flatten().collect();
+        let unique: BTreeSet<&String> = all.iter().copied().collect();
+        assert_eq!(all.len(), 40);
+        assert_eq!(unique.len(), 40, "no job claimed twice");
+    });
+}
+
+#[test]
+fn policies_one_active_per_account() {
+    on_both(|open| {
+        let s = open();
+        s.ensure_account("a").unwrap();
+        s.put_policy("a", "p1", "first", "{}").unwrap();
+        s.put_policy("a", "p2", "second", "{}").unwrap();
+        assert_eq!(
+            s.policy("a", None).unwrap().unwrap().id,
+            "p1",
+            "the first policy is active"
+        );
+        s.activate_policy("a", "p2").unwrap();
+        let active: Vec<String> = s
+            .policies("a")
+            .unwrap()
+            .into_iter()
+            .filter(|p| p.active)
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(active, ["p2"]);
+        s.put_policy("a", "p2", "renamed", "{\"id\":\"p2\"}").unwrap();
+        assert_eq!(s.policy("a", Some("p2")).unwrap().unwrap().name, "renamed");
+        assert!(matches!(s.activate_policy("a", "nope"), Err(StoreError::NotFound(_))));
+        s.delete_policy("a", "p1").unwrap();
+        assert_eq!(s.policies("a").unwrap().len(), 1);
+        s.audit(
+            Some("a"),
+            Some("alice"),
+            "DELETE",
+            "/v1/policies/p1",
+            200,
+            Some("127.0.0.1"),
+        )
+        .unwrap();
+    });
+}
