@@ -127,6 +127,77 @@ pub enum Command {
     Check(CheckArgs),
     /// Validate policy bundles and describe the gates they can use.
     Policy(PolicyArgs),
+    /// Run the service: REST API, analysis workers (and, later, watchers) in one process.
+    #[command(after_help = concat!(
+        "EXAMPLES:\n",
+        "  drydock serve                                         SQLite in the data directory, one worker\n",
+        "  DRYDOCK_ADMIN_PASSWORD=… drydock serve --listen 0.0.0.0:8228 --db vulndb.sqlite\n",
+        "  drydock serve --database postgres://drydock@db:5432/drydock --workers 0   (workers run elsewhere)\n\n",
+        "SETTINGS: flags, else DRYDOCK_* environment variables (named on each flag), else defaults.\n",
+        "The first start creates the user admin (password from DRYDOCK_ADMIN_PASSWORD, or printed once).\n",
+        "Every route but /health and /ready needs HTTP basic auth or an API key (POST /v1/apikeys);\n",
+        "the API is described at /v1/openapi.json."
+    ))]
+    Serve(ServeArgs),
+    /// Run analysis workers only, sharing a PostgreSQL database with `drydock serve`.
+    Worker(WorkerArgs),
+}
+
+/// Settings shared by `serve` and `worker`.
+#[derive(Args, Debug)]
+pub struct ServiceArgs {
+    /// `postgres://…` or a SQLite file (default: drydock.sqlite in --data-dir).
+    #[arg(long, env = "DRYDOCK_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
+    /// Where the SQLite database and the layer cache live.
+    #[arg(long, env = "DRYDOCK_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Vulnerability database the workers match against.
+    #[arg(long, env = "DRYDOCK_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Registries (host[:port]) that may be spoken to over plain HTTP (loopback always may).
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
+    /// Analysis configuration (TOML: [secrets], [misconfig], [[content_search]], [retrieve], [files]).
+    #[arg(long, env = "DRYDOCK_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Seconds a worker holds a job before another may take it over (renewed while it works).
+    #[arg(long, env = "DRYDOCK_LEASE_SECONDS", default_value = "60", value_name = "SECONDS")]
+    pub lease_seconds: u64,
+    /// Seconds between polls of an empty queue.
+    #[arg(long, env = "DRYDOCK_POLL_SECONDS", default_value = "1", value_name = "SECONDS")]
+    pub poll_seconds: u64,
+}
+
+/// Arguments of `drydock serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    /// Address to listen on.
+    #[arg(long, env = "DRYDOCK_LISTEN", default_value = "127.0.0.1:8228", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// Analysis workers in this process (0: separate `drydock worker` processes do the work).
+    #[arg(long, env = "DRYDOCK_WORKERS", default_value = "1", value_name = "N")]
+    pub workers: usize,
+    /// Password of the first admin user (only used when no user exists).
+    #[arg(
+        long,
+        env = "DRYDOCK_ADMIN_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD"
+    )]
+    pub admin_password: Option<String>,
+}
+
+/// Arguments of `drydock worker`.
+#[derive(Args, Debug)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    /// Worker threads in this process.
+    #[arg(long, env = "DRYDOCK_WORKERS", default_value = "1", value_name = "N")]
+    pub workers: usize,
 }
 
 /// Arguments of `drydock check`.

@@ -13,6 +13,7 @@ mod progress;
 mod report;
 mod sbom_cmd;
 mod scan_cmd;
+mod serve_cmd;
 mod vuln_output;
 
 use clap::Parser;
@@ -28,6 +29,8 @@ fn main() -> ExitCode {
         cli::Command::Inspect(args) => inspect_cmd::run(args, &cli),
         cli::Command::Check(args) => check_cmd::run(args, &cli),
         cli::Command::Policy(args) => policy_cmd::run(args),
+        cli::Command::Serve(args) => serve_cmd::serve(args),
+        cli::Command::Worker(args) => serve_cmd::worker(args),
     };
     match result {
         Ok(code) => code,

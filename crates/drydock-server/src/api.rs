@@ -1,0 +1,1012 @@
+//! The REST API (`/v1`), shaped after Anchore's. Every route is declared once in
+//! [`ROUTES`] with the permission it needs: the router, the authorisation middleware, the
+//! OpenAPI document and the route × role tests all read that table.
+
+use crate::auth::{self, Perm, Role};
+use crate::metrics::Metrics;
+use axum::extract::{ConnectInfo, MatchedPath, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put, MethodRouter};
+use axum::{Json, Router};
+use drydock_analysis::Analysis;
+use drydock_policy::{EvalContext, EvalOptions, ImageTarget};
+use drydock_store::{Store, StoreError};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Largest request body.
+pub const MAX_BODY: usize = 8 << 20;
+/// Largest page.
+pub const MAX_PAGE: i64 = 500;
+
+/// One route: method, path (axum syntax), permission, summary.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub perm: Perm,
+    pub summary: &'static str,
+}
+
+const fn r(method: &'static str, path: &'static str, perm: Perm, summary: &'static str) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        perm,
+        summary,
+    }
+}
+
+/// Every route.
+pub const ROUTES: &[RouteSpec] = &[
+    r("GET", "/health", Perm::Public, "Liveness: the process answers."),
+    r("GET", "/ready", Perm::Public, "Readiness: the database answers."),
+    r("GET", "/metrics", Perm::Authenticated, "Prometheus metrics."),
+    r(
+        "GET",
+        "/v1/openapi.json",
+        Perm::Authenticated,
+        "This API, as OpenAPI 3.0.",
+    ),
+    r(
+        "GET",
+        "/v1/system/status",
+        Perm::Authenticated,
+        "Service status: database, queue, version.",
+    ),
+    r(
+        "POST",
+        "/v1/images",
+        Perm::ImageWrite,
+        "Add an image by tag (queues its analysis).",
+    ),
+    r(
+        "GET",
+        "/v1/images",
+        Perm::ImageRead,
+        "List images (status, repository, limit, offset).",
+    ),
+    r(
+        "GET",
+        "/v1/images/{id}",
+        Perm::ImageRead,
+        "One image by id or manifest digest.",
+    ),
+    r(
+        "DELETE",
+        "/v1/images/{id}",
+        Perm::ImageWrite,
+        "Delete an image and its stored analysis.",
+    ),
+    r(
+        "GET",
+        "/v1/images/{id}/sbom",
+        Perm::ImageRead,
+        "The SBOM (format=native|cyclonedx|spdx).",
+    ),
+    r(
+        "GET",
+        "/v1/images/{id}/vuln/{kind}",
+        Perm::ImageRead,
+        "Vulnerabilities: os, non-os or all.",
+    ),
+    r(
+        "GET",
+        "/v1/images/{id}/content/{kind}",
+        Perm::ImageRead,
+        "Packages of one type (os, python, npm, java, gem, go, rust, php, dotnet, binary) or files.",
+    ),
+    r(
+        "GET",
+        "/v1/images/{id}/check",
+        Perm::ImageRead,
+        "Policy evaluation (policy=ID, else the active bundle; tag=).",
+    ),
+    r(
+        "GET",
+        "/v1/images/{id}/secrets",
+        Perm::ImageRead,
+        "Secrets found (redacted).",
+    ),
+    r(
+        "GET",
+        "/v1/images/{id}/misconfig",
+        Perm::ImageRead,
+        "Misconfigurations found.",
+    ),
+    r("GET", "/v1/history", Perm::ImageRead, "Tag → digest history (tag=)."),
+    r(
+        "POST",
+        "/v1/policies",
+        Perm::PolicyWrite,
+        "Add a policy bundle (validated).",
+    ),
+    r("GET", "/v1/policies", Perm::PolicyRead, "List policy bundles."),
+    r("GET", "/v1/policies/{id}", Perm::PolicyRead, "One policy bundle."),
+    r(
+        "PUT",
+        "/v1/policies/{id}",
+        Perm::PolicyWrite,
+        "Replace a policy bundle.",
+    ),
+    r(
+        "DELETE",
+        "/v1/policies/{id}",
+        Perm::PolicyWrite,
+        "Delete a policy bundle.",
+    ),
+    r(
+        "POST",
+        "/v1/policies/{id}/activate",
+        Perm::PolicyWrite,
+        "Make a bundle the account's active one.",
+    ),
+    r(
+        "GET",
+        "/v1/events",
+        Perm::EventRead,
+        "Events, newest first (limit, offset).",
+    ),
+    r(
+        "POST",
+        "/v1/users",
+        Perm::UserAdmin,
+        "Add a user (name, password, role; account for admins).",
+    ),
+    r("GET", "/v1/users", Perm::UserAdmin, "List users."),
+    r("DELETE", "/v1/users/{name}", Perm::UserAdmin, "Delete a user."),
+    r(
+        "POST",
+        "/v1/apikeys",
+        Perm::Authenticated,
+        "Create an API key for yourself (shown once).",
+    ),
+    r(
+        "DELETE",
+        "/v1/apikeys/{id}",
+        Perm::Authenticated,
+        "Revoke one of your API keys (any key for user admins).",
+    ),
+    r("POST", "/v1/accounts", Perm::SystemAdmin, "Add an account."),
+    r("GET", "/v1/accounts", Perm::SystemAdmin, "List accounts."),
+];
+
+/// Shared by the handlers.
+pub struct AppState {
+    pub store: Store,
+    pub limiter: auth::LoginLimiter,
+    pub metrics: Arc<Metrics>,
+}
+
+type S = Arc<AppState>;
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: String,
+    pub account: String,
+    pub role: Role,
+    /// The account the call acts on (admins may name another with `x-drydock-account`).
+    pub acting_account: String,
+}
+
+/// An API error: status, message and optional hint, as JSON.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+    hint: Option<String>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+            hint: None,
+        }
+    }
+    fn hint(mut self, h: impl Into<String>) -> Self {
+        self.hint = Some(h.into());
+        self
+    }
+    fn bad(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+    fn not_found(what: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, format!("{} not found", what.into()))
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(w) => ApiError::not_found(w),
+            StoreError::Exists(w) => ApiError::new(StatusCode::CONFLICT, format!("{w} already exists")),
+            other => {
+                tracing::error!("store: {other}");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal storage error")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": self.message });
+        if let Some(h) = self.hint {
+            body["hint"] = h.into();
+        }
+        let mut resp = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Basic realm=\"drydock\""),
+            );
+        }
+        resp
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+/// Runs blocking store work off the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "worker task failed"))?
+}
+
+fn handler(spec: &RouteSpec) -> MethodRouter<S> {
+    match (spec.method, spec.path) {
+        ("GET", "/health") => get(health),
+        ("GET", "/ready") => get(ready),
+        ("GET", "/metrics") => get(metrics),
+        ("GET", "/v1/openapi.json") => get(openapi),
+        ("GET", "/v1/system/status") => get(system_status),
+        ("POST", "/v1/images") => post(image_add),
+        ("GET", "/v1/images") => get(image_list),
+        ("GET", "/v1/images/{id}") => get(image_get),
+        ("DELETE", "/v1/images/{id}") => delete(image_delete),
+        ("GET", "/v1/images/{id}/sbom") => get(image_sbom),
+        ("GET", "/v1/images/{id}/vuln/{kind}") => get(image_vuln),
+        ("GET", "/v1/images/{id}/content/{kind}") => get(image_content),
+        ("GET", "/v1/images/{id}/check") => get(image_check),
+        ("GET", "/v1/images/{id}/secrets") => get(image_secrets),
+        ("GET", "/v1/images/{id}/misconfig") => get(image_misconfig),
+        ("GET", "/v1/history") => get(history),
+        ("POST", "/v1/policies") => post(policy_add),
+        ("GET", "/v1/policies") => get(policy_list),
+        ("GET", "/v1/policies/{id}") => get(policy_get),
+        ("PUT", "/v1/policies/{id}") => put(policy_put),
+        ("DELETE", "/v1/policies/{id}") => delete(policy_delete),
+        ("POST", "/v1/policies/{id}/activate") => post(policy_activate),
+        ("GET", "/v1/events") => get(events),
+        ("POST", "/v1/users") => post(user_add),
+        ("GET", "/v1/users") => get(user_list),
+        ("DELETE", "/v1/users/{name}") => delete(user_delete),
+        ("POST", "/v1/apikeys") => post(apikey_create),
+        ("DELETE", "/v1/apikeys/{id}") => delete(apikey_revoke),
+        ("POST", "/v1/accounts") => post(account_add),
+        ("GET", "/v1/accounts") => get(account_list),
+        (m, p) => unreachable!("route {m} {p} has no handler"),
+    }
+}
+
+/// The whole application.
+pub fn router(state: S) -> Router {
+    let mut app: Router<S> = Router::new();
+    for spec in ROUTES {
+        app = app.route(spec.path, handler(spec));
+    }
+    app.route_layer(middleware::from_fn_with_state(state.clone(), authorize))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+fn spec_of(method: &Method, path: &str) -> Option<&'static RouteSpec> {
+    ROUTES.iter().find(|r| r.path == path && r.method == method.as_str())
+}
+
+/// Authenticates, authorises by role, counts and audits every call.
+async fn authorize(State(state): State<S>, matched: MatchedPath, mut req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let route = matched.as_str().to_string();
+    let remote = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let Some(spec) = spec_of(&method, &route) else {
+        return ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed").into_response();
+    };
+    let mut principal = None;
+    let response = if spec.perm == Perm::Public {
+        next.run(req).await
+    } else {
+        match authenticate(&state, req.headers()).await {
+            Err(e) => e.into_response(),
+            Ok(p) if !permitted(&p, spec.perm) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!("role {} may not {} {}", p.role.as_str(), method, route),
+            )
+            .into_response(),
+            Ok(p) => {
+                principal = Some(p.clone());
+                req.extensions_mut().insert(p);
+                next.run(req).await
+            }
+        }
+    };
+    let status = response.status().as_u16();
+    state.metrics.http(&method, &route, status);
+    if method != Method::GET {
+        let store = state.store.clone();
+        let path = route.clone();
+        tokio::task::spawn_blocking(move || {
+            let (account, user) = principal
+                .as_ref()
+                .map(|p| (Some(p.acting_account.clone()), Some(p.user.clone())))
+                .unwrap_or((None, None));
+            if let Err(e) = store.audit(
+                account.as_deref(),
+                user.as_deref(),
+                method.as_str(),
+                &path,
+                status,
+                remote.as_deref(),
+            ) {
+                tracing::warn!("audit record lost: {e}");
+            }
+        });
+    }
+    response
+}
+
+fn permitted(p: &Principal, perm: Perm) -> bool {
+    match perm {
+        Perm::Public | Perm::Authenticated => true,
+        other => p.role.allows(other),
+    }
+}
+
+async fn authenticate(state: &S, headers: &HeaderMap) -> Result<Principal, ApiError> {
+    let unauthorized = || {
+        ApiError::new(StatusCode::UNAUTHORIZED, "authentication required")
+            .hint("use HTTP basic auth (user:password) or an API key as `Authorization: Bearer ddk_…`")
+    };
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(unauthorized)?
+        .to_string();
+    let account_header = headers
+        .get("x-drydock-account")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let state = state.clone();
+    blocking(move || {
+        let user_name = if let Some(key) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) {
+            let (id, secret) = auth::parse_api_key(key.trim()).ok_or_else(unauthorized)?;
+            match state.store.api_key(id)? {
+                Some((user, hash)) if hash == auth::hash_key_secret(secret) => user,
+                _ => return Err(unauthorized()),
+            }
+        } else {
+            let (user, password) = auth::parse_basic(&value).ok_or_else(unauthorized)?;
+            if !state.limiter.allowed(&user) {
+                return Err(ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too many failed logins; wait a minute",
+                ));
+            }
+            match state.store.user(&user)? {
+                Some(u) if auth::verify_password(&password, &u.password_hash) => {
+                    state.limiter.succeeded(&user);
+                    user
+                }
+                _ => {
+                    state.limiter.failed(&user);
+                    return Err(unauthorized());
+                }
+            }
+        };
+        let u = state.store.user(&user_name)?.ok_or_else(unauthorized)?;
+        let role = Role::parse(&u.role).ok_or_else(unauthorized)?;
+        let acting_account = match account_header {
+            Some(a) if role == Role::Admin => a,
+            _ => u.account.clone(),
+        };
+        Ok(Principal {
+            user: u.name,
+            account: u.account,
+            role,
+            acting_account,
+        })
+    })
+    .await
+}
+
+// Handlers.
+
+async fn health() -> Response {
+    Json(json!({"status": "ok"})).into_response()
+}
+
+async fn ready(State(s): State<S>) -> Response {
+    let store = s.store.clone();
+    match blocking(move || Ok(store.queue_depth()?)).await {
+        Ok(_) => Json(json!({"status": "ready"})).into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "database unavailable"})),
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics(State(s): State<S>) -> ApiResult {
+    let store = s.store.clone();
+    let (queued, running) = blocking(move || Ok(store.queue_depth()?)).await?;
+    let text = s.metrics.render(queued, running);
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
+}
+
+async fn openapi() -> Response {
+    Json(crate::openapi::document()).into_response()
+}
+
+async fn system_status(State(s): State<S>) -> ApiResult {
+    let store = s.store.clone();
+    let (queued, running) = blocking(move || Ok(store.queue_depth()?)).await?;
+    Ok(Json(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "database": s.store.kind(),
+        "queue": {"queued": queued, "running": running},
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct AddImage {
+    tag: String,
+}
+
+/// A registry reference as the service accepts it: no scheme but `registry:`, no local
+/// paths, no whitespace.
+fn registry_tag(tag: &str) -> Result<String, ApiError> {
+    let t = tag.trim().trim_start_matches("registry:");
+    let bad = t.is_empty()
+        || t.len() > 512
+        || t.contains(char::is_whitespace)
+        || t.starts_with('/')
+        || t.starts_with('.')
+        || t.contains("..")
+        || t.contains("://")
+        || ["docker-archive:", "oci-archive:", "oci-dir:", "dir:", "sbom:", "file:"]
+            .iter()
+            .any(|s| t.starts_with(s));
+    if bad {
+        return Err(ApiError::bad(format!("{tag:?} is not a registry reference"))
+            .hint("give an image in a registry, e.g. registry.example.com/team/app:1.0"));
+    }
+    Ok(t.to_string())
+}
+
+async fn image_add(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Json(body): Json<AddImage>,
+) -> ApiResult {
+    let tag = registry_tag(&body.tag)?;
+    let target = ImageTarget::parse(&tag);
+    let full = if tag.contains('@') {
+        tag.clone()
+    } else {
+        target.full_tag()
+    };
+    let store = s.store.clone();
+    let image = blocking(move || {
+        store.ensure_account(&p.acting_account)?;
+        let id = store.add_image(&p.acting_account, &full, &target.registry, &target.repository)?;
+        Ok(store.image(&p.acting_account, &id)?)
+    })
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(image)).into_response())
+}
+
+#[derive(Deserialize)]
+struct Page {
+    limit: Option<i64>,
+    offset: Option<i64>,
+    status: Option<String>,
+    repository: Option<String>,
+}
+
+fn page(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), ApiError> {
+    let limit = limit.unwrap_or(100);
+    let offset = offset.unwrap_or(0);
+    if !(1..=MAX_PAGE).contains(&limit) || offset < 0 {
+        return Err(ApiError::bad(format!("limit must be 1..={MAX_PAGE} and offset ≥ 0")));
+    }
+    Ok((limit, offset))
+}
+
+async fn image_list(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Query(q): Query<Page>,
+) -> ApiResult {
+    let (limit, offset) = page(q.limit, q.offset)?;
+    let store = s.store.clone();
+    let images = blocking(move || {
+        Ok(store.images(
+            &p.acting_account,
+            q.status.as_deref(),
+            q.repository.as_deref(),
+            limit,
+            offset,
+        )?)
+    })
+    .await?;
+    Ok(Json(json!({"images": images, "limit": limit, "offset": offset})).into_response())
+}
+
+async fn image_get(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let store = s.store.clone();
+    let image = blocking(move || Ok(store.image(&p.acting_account, &id)?)).await?;
+    image
+        .map(|i| Json(i).into_response())
+        .ok_or_else(|| ApiError::not_found("image"))
+}
+
+async fn image_delete(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let store = s.store.clone();
+    blocking(move || Ok(store.delete_image(&p.acting_account, &id)?)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The stored analysis of an image of the caller's account.
+async fn load_analysis(s: &S, p: &Principal, id: String) -> Result<(drydock_store::Image, Analysis), ApiError> {
+    let store = s.store.clone();
+    let account = p.acting_account.clone();
+    blocking(move || {
+        let image = store
+            .image(&account, &id)?
+            .ok_or_else(|| ApiError::not_found("image"))?;
+        let Some((doc, _)) = store.analysis(&account, &image.id)? else {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!("image {} is {}, not analysed yet", image.id, image.status),
+            )
+            .hint("wait for the analysis (GET /v1/images/{id} shows its status)"));
+        };
+        let analysis: Analysis = serde_json::from_str(&doc).map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("stored analysis unreadable: {e}"),
+            )
+        })?;
+        Ok((image, analysis))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct SbomQuery {
+    format: Option<String>,
+}
+
+async fn image_sbom(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    Query(q): Query<SbomQuery>,
+) -> ApiResult {
+    let (_, a) = load_analysis(&s, &p, id).await?;
+    let doc = match q.format.as_deref().unwrap_or("native") {
+        "native" | "json" => serde_json::to_value(&a.sbom).unwrap_or(Value::Null),
+        "cyclonedx" | "cyclonedx-json" => drydock_sbom::formats::cyclonedx::to_cyclonedx_json(&a.sbom),
+        "spdx" | "spdx-json" => drydock_sbom::formats::spdx::to_spdx_json(&a.sbom),
+        other => {
+            return Err(ApiError::bad(format!(
+                "unknown SBOM format {other:?}; use native, cyclonedx or spdx"
+            )))
+        }
+    };
+    Ok(Json(doc).into_response())
+}
+
+async fn image_vuln(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path((id, kind)): Path<(String, String)>,
+) -> ApiResult {
+    let keep: fn(&drydock_match::Finding) -> bool = match kind.as_str() {
+        "os" => |f| f.package.package_type.is_os(),
+        "non-os" => |f| !f.package.package_type.is_os(),
+        "all" => |_| true,
+        other => {
+            return Err(ApiError::bad(format!(
+                "unknown vulnerability type {other:?}; use os, non-os or all"
+            )))
+        }
+    };
+    let (image, a) = load_analysis(&s, &p, id).await?;
+    let Some(report) = &a.vulnerabilities else {
+        return Ok(Json(json!({"image": image.id, "digest": image.digest, "vulnerabilities": [], "note": "no vulnerability database was available when the image was analysed"})).into_response());
+    };
+    let list: Vec<&drydock_match::Finding> = report.findings.iter().filter(|f| keep(f)).collect();
+    Ok(Json(json!({"image": image.id, "digest": image.digest, "vulnerability_type": kind, "vulnerabilities": list, "database": a.database})).into_response())
+}
+
+async fn image_content(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path((id, kind)): Path<(String, String)>,
+) -> ApiResult {
+    use drydock_sbom::PackageType as T;
+    let (image, a) = load_analysis(&s, &p, id).await?;
+    if kind == "files" {
+        let files: Vec<_> = a.files.iter().collect();
+        return Ok(Json(json!({"image": image.id, "content_type": kind, "content": files})).into_response());
+    }
+    let want: Vec<T> = match kind.as_str() {
+        "os" => vec![T::Deb, T::Rpm, T::Apk],
+        "python" => vec![T::Python],
+        "npm" => vec![T::Npm],
+        "java" => vec![T::JavaArchive],
+        "gem" => vec![T::Gem],
+        "go" => vec![T::GoModule],
+        "rust" => vec![T::RustCrate],
+        "php" => vec![T::Php],
+        "dotnet" | "nuget" => vec![T::Dotnet],
+        "binary" => vec![T::Binary],
+        "all" => vec![],
+        other => {
+            return Err(ApiError::bad(format!(
+                "unknown content type {other:?}; use os, python, npm, java, gem, go, rust, php, dotnet, binary, files or all"
+            )))
+        }
+    };
+    let packages: Vec<_> = a
+        .sbom
+        .packages
+        .iter()
+        .filter(|pk| want.is_empty() || want.contains(&pk.package_type))
+        .collect();
+    Ok(Json(json!({"image": image.id, "content_type": kind, "content": packages})).into_response())
+}
+
+#[derive(Deserialize)]
+struct CheckQuery {
+    policy: Option<String>,
+    tag: Option<String>,
+}
+
+async fn image_check(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    Query(q): Query<CheckQuery>,
+) -> ApiResult {
+    let (image, a) = load_analysis(&s, &p, id).await?;
+    let store = s.store.clone();
+    let account = p.acting_account.clone();
+    let policy_id = q.policy.clone();
+    let stored = blocking(move || Ok(store.policy(&account, policy_id.as_deref())?)).await?;
+    let bundle = match (&stored, &q.policy) {
+        (Some(pol), _) => drydock_policy::parse_bundle(pol.bundle.as_bytes(), &pol.id)
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
+        (None, Some(id)) => return Err(ApiError::not_found(format!("policy {id:?}"))),
+        (None, None) => drydock_policy::default_bundle(),
+    };
+    let tag = q
+        .tag
+        .clone()
+        .or_else(|| image.tags.first().cloned())
+        .unwrap_or_default();
+    let mut target = ImageTarget::parse(&tag);
+    target.digest = image.digest.clone().unwrap_or_default();
+    target.image_id = a.image().source.config_digest.clone().unwrap_or_default();
+    let ctx = EvalContext {
+        now_unix: drydock_analysis::now_unix(),
+        tag: Some(tag.clone()),
+    };
+    let eval = drydock_policy::evaluate(&bundle, &a, &target, &ctx, &EvalOptions::default()).map_err(|e| {
+        let status = match e {
+            drydock_policy::PolicyError::Unmapped { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        ApiError::new(status, e.to_string())
+    })?;
+    Ok(
+        Json(json!({"image": image.id, "tag": tag, "policy": stored.map(|p| p.id), "evaluation": eval}))
+            .into_response(),
+    )
+}
+
+async fn image_secrets(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let (image, a) = load_analysis(&s, &p, id).await?;
+    Ok(Json(json!({"image": image.id, "secrets": a.secrets.unwrap_or_default()})).into_response())
+}
+
+async fn image_misconfig(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let (image, a) = load_analysis(&s, &p, id).await?;
+    Ok(Json(json!({"image": image.id, "misconfigurations": a.misconfigurations.unwrap_or_default()})).into_response())
+}
+
+async fn history(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let tag = q
+        .get("tag")
+        .cloned()
+        .ok_or_else(|| ApiError::bad("give tag=registry/repository:tag"))?;
+    let full = ImageTarget::parse(&registry_tag(&tag)?).full_tag();
+    let store = s.store.clone();
+    let h = blocking(move || Ok(store.tag_history(&p.acting_account, &full)?)).await?;
+    Ok(Json(json!({"tag": tag, "history": h})).into_response())
+}
+
+/// Parses and validates a bundle body; returns its id, name and canonical JSON.
+fn checked_bundle(body: &[u8]) -> Result<(String, String, String), ApiError> {
+    let bundle = drydock_policy::parse_bundle(body, "request body").map_err(|e| ApiError::bad(e.to_string()))?;
+    let issues = drydock_policy::validate(&bundle);
+    if !issues.is_empty() {
+        return Err(ApiError {
+            status: StatusCode::BAD_REQUEST,
+            message: format!(
+                "the bundle is invalid: {}",
+                issues.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("; ")
+            ),
+            hint: Some("`drydock policy validate FILE` lists the same problems".into()),
+        });
+    }
+    let text = serde_json::to_string(&bundle).map_err(|e| ApiError::bad(e.to_string()))?;
+    Ok((bundle.id.clone(), bundle.name.clone(), text))
+}
+
+async fn policy_add(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    body: axum::body::Bytes,
+) -> ApiResult {
+    let (id, name, text) = checked_bundle(&body)?;
+    let store = s.store.clone();
+    let policy = blocking(move || {
+        store.ensure_account(&p.acting_account)?;
+        if store.policy(&p.acting_account, Some(&id))?.is_some() {
+            return Err(ApiError::new(StatusCode::CONFLICT, format!("policy {id:?} exists"))
+                .hint("use PUT /v1/policies/{id} to replace it"));
+        }
+        store.put_policy(&p.acting_account, &id, &name, &text)?;
+        Ok(store.policy(&p.acting_account, Some(&id))?)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(policy)).into_response())
+}
+
+async fn policy_list(State(s): State<S>, axum::Extension(p): axum::Extension<Principal>) -> ApiResult {
+    let store = s.store.clone();
+    let list = blocking(move || Ok(store.policies(&p.acting_account)?)).await?;
+    let brief: Vec<Value> = list
+        .iter()
+        .map(|p| json!({"id": p.id, "name": p.name, "active": p.active, "created_at": p.created_at, "updated_at": p.updated_at}))
+        .collect();
+    Ok(Json(json!({"policies": brief})).into_response())
+}
+
+async fn policy_get(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let store = s.store.clone();
+    let pol = blocking(move || Ok(store.policy(&p.acting_account, Some(&id))?)).await?;
+    let pol = pol.ok_or_else(|| ApiError::not_found("policy"))?;
+    let bundle: Value = serde_json::from_str(&pol.bundle).unwrap_or(Value::Null);
+    Ok(Json(json!({"id": pol.id, "name": pol.name, "active": pol.active, "bundle": bundle})).into_response())
+}
+
+async fn policy_put(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult {
+    let (bundle_id, name, text) = checked_bundle(&body)?;
+    if bundle_id != id {
+        return Err(ApiError::bad(format!("the bundle's id {bundle_id:?} is not {id:?}")));
+    }
+    let store = s.store.clone();
+    blocking(move || {
+        store.ensure_account(&p.acting_account)?;
+        Ok(store.put_policy(&p.acting_account, &id, &name, &text)?)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn policy_delete(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let store = s.store.clone();
+    blocking(move || Ok(store.delete_policy(&p.acting_account, &id)?)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn policy_activate(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let store = s.store.clone();
+    blocking(move || Ok(store.activate_policy(&p.acting_account, &id)?)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn events(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Query(q): Query<Page>,
+) -> ApiResult {
+    let (limit, offset) = page(q.limit, q.offset)?;
+    let store = s.store.clone();
+    let list = blocking(move || Ok(store.events(&p.acting_account, limit, offset)?)).await?;
+    Ok(Json(json!({"events": list, "limit": limit, "offset": offset})).into_response())
+}
+
+#[derive(Deserialize)]
+struct AddUser {
+    name: String,
+    password: String,
+    role: String,
+    account: Option<String>,
+}
+
+async fn user_add(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Json(u): Json<AddUser>,
+) -> ApiResult {
+    let role = Role::parse(&u.role).ok_or_else(|| {
+        ApiError::bad(format!(
+            "unknown role {:?}; roles: {}",
+            u.role,
+            auth::ROLES.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    if role == Role::Admin && p.role != Role::Admin {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "only admins create admins"));
+    }
+    if u.name.trim().is_empty() || u.name.len() > 128 || u.password.len() < 8 {
+        return Err(ApiError::bad(
+            "a user needs a name and a password of at least 8 characters",
+        ));
+    }
+    let account = match (&u.account, p.role) {
+        (Some(a), Role::Admin) => a.clone(),
+        _ => p.acting_account.clone(),
+    };
+    let hash = auth::hash_password(&u.password).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    let store = s.store.clone();
+    let name = u.name.clone();
+    blocking(move || {
+        store.ensure_account(&account)?;
+        Ok(store.add_user(&name, &account, role.as_str(), &hash)?)
+    })
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"name": u.name, "role": role.as_str()})),
+    )
+        .into_response())
+}
+
+async fn user_list(State(s): State<S>, axum::Extension(p): axum::Extension<Principal>) -> ApiResult {
+    let store = s.store.clone();
+    let scope = (p.role != Role::Admin).then(|| p.acting_account.clone());
+    let users = blocking(move || Ok(store.users(scope.as_deref())?)).await?;
+    Ok(Json(json!({"users": users})).into_response())
+}
+
+async fn user_delete(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(name): Path<String>,
+) -> ApiResult {
+    let store = s.store.clone();
+    blocking(move || {
+        let u = store.user(&name)?.ok_or_else(|| ApiError::not_found("user"))?;
+        if p.role != Role::Admin && u.account != p.acting_account {
+            return Err(ApiError::not_found("user"));
+        }
+        if u.name == p.user {
+            return Err(ApiError::bad("you cannot delete yourself"));
+        }
+        Ok(store.delete_user(&name)?)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn apikey_create(State(s): State<S>, axum::Extension(p): axum::Extension<Principal>) -> ApiResult {
+    let id = drydock_store::new_id()[..16].to_string();
+    let secret = auth::random_secret(32);
+    let hash = auth::hash_key_secret(&secret);
+    let store = s.store.clone();
+    let (kid, user) = (id.clone(), p.user.clone());
+    blocking(move || Ok(store.add_api_key(&kid, &user, &hash)?)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "key": format!("ddk_{id}_{secret}"), "note": "the key is shown once; store it now"})),
+    )
+        .into_response())
+}
+
+async fn apikey_revoke(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let store = s.store.clone();
+    blocking(move || {
+        let (owner, _) = store.api_key(&id)?.ok_or_else(|| ApiError::not_found("API key"))?;
+        let may = owner == p.user || p.role.allows(Perm::UserAdmin);
+        if !may {
+            return Err(ApiError::not_found("API key"));
+        }
+        Ok(store.revoke_api_key(&id)?)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+struct AddAccount {
+    name: String,
+}
+
+async fn account_add(State(s): State<S>, Json(a): Json<AddAccount>) -> ApiResult {
+    if a.name.trim().is_empty()
+        || a.name.len() > 64
+        || !a.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return Err(ApiError::bad("account names are 1-64 letters, digits, '-', '_' or '.'"));
+    }
+    let store = s.store.clone();
+    let name = a.name.clone();
+    blocking(move || Ok(store.ensure_account(&name)?)).await?;
+    Ok((StatusCode::CREATED, Json(json!({"name": a.name}))).into_response())
+}
+
+async fn account_list(State(s): State<S>) -> ApiResult {
+    let store = s.store.clone();
+    let list = blocking(move || Ok(store.accounts()?)).await?;
+    Ok(Json(json!({"accounts": list})).into_response())
+}

@@ -1,0 +1,175 @@
+//! Analysis workers: claim a queued job under a lease, keep renewing it while the image is
+//! pulled and analysed (one pass over the layers, the layer cache shared by all jobs of
+//! this worker), match against the vulnerability database, and store the analysis — which
+//! the store accepts only while the lease is still held, so each result lands once.
+
+use drydock_analysis::{AnalysisConfig, Analyzer, DbStatus, Scanners};
+use drydock_image::{open, read_layers, LayerCache, NoProgress, OpenOptions, ReadOptions, RegistryOptions, SourceSpec};
+use drydock_inspect::secrets::SecretsScope;
+use drydock_sbom::Scope;
+use drydock_store::{Job, Store};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How a worker runs.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Name recorded on the jobs it holds.
+    pub id: String,
+    /// Lease length; renewed every third of it.
+    pub lease: Duration,
+    /// Pause between polls of an empty queue.
+    pub poll: Duration,
+    /// Vulnerability database; without one, analyses carry no vulnerabilities.
+    pub vulndb: Option<PathBuf>,
+    /// Layer cache directory.
+    pub cache_dir: Option<PathBuf>,
+    /// Registries that may be spoken to over plain HTTP (loopback always may).
+    pub insecure_registries: Vec<String>,
+    /// Analysis settings (secrets, content search, retrieved files…).
+    pub analysis: AnalysisConfig,
+}
+
+/// What one job produced.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Stored (true) or dropped because the lease was lost (false).
+    Analysed {
+        digest: String,
+        stored: bool,
+        seconds: f64,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+/// Runs jobs until `stop` is set; `on_done` sees every outcome (metrics).
+pub fn run(store: Store, cfg: WorkerConfig, stop: Arc<AtomicBool>, on_done: &(dyn Fn(&Outcome) + Sync)) {
+    tracing::info!("worker {} started", cfg.id);
+    while !stop.load(Ordering::Relaxed) {
+        match work_once(&store, &cfg) {
+            Ok(Some(outcome)) => on_done(&outcome),
+            Ok(None) => sleep_unless(&stop, cfg.poll),
+            Err(e) => {
+                tracing::warn!("worker {}: {e}", cfg.id);
+                sleep_unless(&stop, cfg.poll);
+            }
+        }
+    }
+    tracing::info!("worker {} stopped", cfg.id);
+}
+
+fn sleep_unless(stop: &AtomicBool, d: Duration) {
+    let end = Instant::now() + d;
+    while Instant::now() < end && !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(50).min(d));
+    }
+}
+
+/// Claims and runs one job; `None` when the queue is empty.
+pub fn work_once(store: &Store, cfg: &WorkerConfig) -> Result<Option<Outcome>, drydock_store::StoreError> {
+    let lease = cfg.lease.as_secs().max(3) as i64;
+    let Some(job) = store.claim_job(&cfg.id, lease)? else {
+        return Ok(None);
+    };
+    tracing::info!("worker {}: analysing {} (attempt {})", cfg.id, job.tag, job.attempts);
+    let started = Instant::now();
+    let done = Arc::new(AtomicBool::new(false));
+    let renewer = {
+        let (store, job, done) = (store.clone(), job.clone(), done.clone());
+        let every = Duration::from_secs((lease / 3).max(1) as u64);
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                sleep_unless(&done, every);
+                if done.load(Ordering::Relaxed) {
+                    break;
+                }
+                match store.renew_job(&job, lease) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!("worker {}: lost the lease on {}", job.worker, job.tag);
+                        break;
+                    }
+                    Err(e) => tracing::warn!("worker {}: cannot renew the lease: {e}", job.worker),
+                }
+            }
+        })
+    };
+    let result = analyse(&job, cfg);
+    done.store(true, Ordering::Relaxed);
+    let _ = renewer.join();
+    Ok(Some(match result {
+        Ok((digest, document)) => {
+            let stored = store.complete_job(&job, &digest, &document)?;
+            if !stored {
+                tracing::warn!(
+                    "worker {}: {} was claimed by another worker; result dropped",
+                    cfg.id,
+                    job.tag
+                );
+            }
+            Outcome::Analysed {
+                digest,
+                stored,
+                seconds: started.elapsed().as_secs_f64(),
+            }
+        }
+        Err(error) => {
+            store.fail_job(&job, &error)?;
+            Outcome::Failed { error }
+        }
+    }))
+}
+
+/// Pulls and analyses the job's image; returns its manifest digest and the analysis JSON.
+fn analyse(job: &Job, cfg: &WorkerConfig) -> Result<(String, String), String> {
+    // Only registry references: a service must never read its own files for a caller.
+    let source = format!("registry:{}", job.tag.trim_start_matches("registry:"));
+    let spec = SourceSpec::parse(&source).map_err(|e| e.to_string())?;
+    let opts = OpenOptions {
+        platform: None,
+        registry: RegistryOptions {
+            insecure: cfg.insecure_registries.clone(),
+            ..Default::default()
+        },
+        limits: Default::default(),
+    };
+    let opened = open(&spec, &source, &opts).map_err(|e| e.to_string())?;
+    let analyzer = Analyzer::new(
+        Scanners::default(),
+        Scope::Squashed,
+        SecretsScope::Squashed,
+        &cfg.analysis,
+    )
+    .map_err(|e| e.to_string())?;
+    let read = read_layers(
+        &opened,
+        &ReadOptions {
+            capture: analyzer.capture(),
+            limits: opts.limits.clone(),
+            cache: cfg.cache_dir.clone().map(LayerCache::new),
+            threads: 2,
+            progress: &NoProgress,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let mut analysis = analyzer.analyze(opened.meta(), &read.layers, opts.limits.max_symlink_hops);
+    if let Some(path) = cfg.vulndb.as_ref().filter(|p| p.exists()) {
+        let db = drydock_vulndb::Db::open(path).map_err(|e| e.to_string())?;
+        let status = DbStatus::of(&db, &path.display().to_string(), None);
+        analysis
+            .match_vulnerabilities(&db, &Default::default(), status)
+            .map_err(|e| e.to_string())?;
+    }
+    let digest = opened
+        .meta()
+        .source
+        .manifest_digest
+        .clone()
+        .ok_or_else(|| "the registry gave no manifest digest".to_string())?;
+    let document = serde_json::to_string(&analysis).map_err(|e| e.to_string())?;
+    Ok((digest, document))
+}
