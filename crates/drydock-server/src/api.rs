@@ -174,6 +174,97 @@ pub const ROUTES: &[RouteSpec] = &[
     ),
     r("POST", "/v1/accounts", Perm::SystemAdmin, "Add an account."),
     r("GET", "/v1/accounts", Perm::SystemAdmin, "List accounts."),
+    r(
+        "POST",
+        "/v1/subscriptions",
+        Perm::ImageWrite,
+        "Subscribe to tag_update, vuln_update, policy_eval or analysis_update of a tag.",
+    ),
+    r("GET", "/v1/subscriptions", Perm::ImageRead, "List subscriptions."),
+    r(
+        "DELETE",
+        "/v1/subscriptions/{id}",
+        Perm::ImageWrite,
+        "Delete a subscription.",
+    ),
+    r(
+        "POST",
+        "/v1/webhooks",
+        Perm::UserAdmin,
+        "Add a webhook endpoint (its signing secret is returned once).",
+    ),
+    r(
+        "GET",
+        "/v1/webhooks",
+        Perm::UserAdmin,
+        "List webhook endpoints (without secrets).",
+    ),
+    r(
+        "DELETE",
+        "/v1/webhooks/{id}",
+        Perm::UserAdmin,
+        "Delete a webhook endpoint.",
+    ),
+    r(
+        "GET",
+        "/v1/notifications",
+        Perm::EventRead,
+        "The notification delivery log, newest first.",
+    ),
+    r(
+        "GET",
+        "/v1/feeds",
+        Perm::Authenticated,
+        "Vulnerability database status.",
+    ),
+    r(
+        "POST",
+        "/v1/feeds/update",
+        Perm::SystemAdmin,
+        "Re-match stored analyses now if the database changed.",
+    ),
+    r(
+        "GET",
+        "/v1/feeds/db",
+        Perm::Authenticated,
+        "The vulnerability database file, for `drydock db update --from-url`.",
+    ),
+    r(
+        "POST",
+        "/v1/registries",
+        Perm::UserAdmin,
+        "Store credentials for a registry (encrypted at rest; never returned).",
+    ),
+    r(
+        "GET",
+        "/v1/registries",
+        Perm::ImageRead,
+        "List registries with stored credentials (no passwords).",
+    ),
+    r(
+        "DELETE",
+        "/v1/registries/{registry}",
+        Perm::UserAdmin,
+        "Delete a registry's credentials.",
+    ),
+    r(
+        "GET",
+        "/v1/query/vulnerability",
+        Perm::ImageRead,
+        "Images affected by a vulnerability (id=CVE-… or GHSA-…).",
+    ),
+    r(
+        "GET",
+        "/v1/query/package",
+        Perm::ImageRead,
+        "Images containing a package (name=, optional version=, type=).",
+    ),
+    r(
+        "GET",
+        "/v1/diff",
+        Perm::ImageRead,
+        "Packages and files added, removed or changed between two images (from=, to=).",
+    ),
 ];
 
 /// Shared by the handlers.
@@ -181,6 +272,10 @@ pub struct AppState {
     pub store: Store,
     pub limiter: auth::LoginLimiter,
     pub metrics: Arc<Metrics>,
+    /// The watchers' settings (vulnerability database, registries), for the feeds routes.
+    pub watch: crate::watch::WatchConfig,
+    /// Seals registry passwords.
+    pub sealer: Arc<crate::seal::Sealer>,
 }
 
 type S = Arc<AppState>;
@@ -294,6 +389,22 @@ fn handler(spec: &RouteSpec) -> MethodRouter<S> {
         ("DELETE", "/v1/apikeys/{id}") => delete(apikey_revoke),
         ("POST", "/v1/accounts") => post(account_add),
         ("GET", "/v1/accounts") => get(account_list),
+        ("POST", "/v1/subscriptions") => post(subscription_add),
+        ("GET", "/v1/subscriptions") => get(subscription_list),
+        ("DELETE", "/v1/subscriptions/{id}") => delete(subscription_delete),
+        ("POST", "/v1/webhooks") => post(webhook_add),
+        ("GET", "/v1/webhooks") => get(webhook_list),
+        ("DELETE", "/v1/webhooks/{id}") => delete(webhook_delete),
+        ("GET", "/v1/notifications") => get(notification_log),
+        ("GET", "/v1/feeds") => get(feeds),
+        ("POST", "/v1/feeds/update") => post(feeds_update),
+        ("GET", "/v1/feeds/db") => get(feeds_db),
+        ("POST", "/v1/registries") => post(registry_add),
+        ("GET", "/v1/registries") => get(registry_list),
+        ("DELETE", "/v1/registries/{registry}") => delete(registry_delete),
+        ("GET", "/v1/query/vulnerability") => get(query_vulnerability),
+        ("GET", "/v1/query/package") => get(query_package),
+        ("GET", "/v1/diff") => get(diff),
         (m, p) => unreachable!("route {m} {p} has no handler"),
     }
 }
@@ -1009,4 +1120,315 @@ async fn account_list(State(s): State<S>) -> ApiResult {
     let store = s.store.clone();
     let list = blocking(move || Ok(store.accounts()?)).await?;
     Ok(Json(json!({"accounts": list})).into_response())
+}
+
+#[derive(Deserialize)]
+struct AddSubscription {
+    kind: String,
+    tag: String,
+}
+
+async fn subscription_add(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Json(b): Json<AddSubscription>,
+) -> ApiResult {
+    if !drydock_store::SUBSCRIPTION_KINDS.contains(&b.kind.as_str()) {
+        return Err(ApiError::bad(format!(
+            "unknown subscription kind {:?}; kinds: {}",
+            b.kind,
+            drydock_store::SUBSCRIPTION_KINDS.join(", ")
+        )));
+    }
+    let tag = registry_tag(&b.tag)?;
+    let full = ImageTarget::parse(&tag).full_tag();
+    let store = s.store.clone();
+    let sub = blocking(move || {
+        store.ensure_account(&p.acting_account)?;
+        Ok(store.add_subscription(&p.acting_account, &b.kind, &full)?)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(sub)).into_response())
+}
+
+async fn subscription_list(State(s): State<S>, axum::Extension(p): axum::Extension<Principal>) -> ApiResult {
+    let store = s.store.clone();
+    let list = blocking(move || Ok(store.subscriptions(Some(&p.acting_account), None)?)).await?;
+    Ok(Json(json!({"subscriptions": list})).into_response())
+}
+
+async fn subscription_delete(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let store = s.store.clone();
+    blocking(move || Ok(store.delete_subscription(&p.acting_account, &id)?)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+struct AddWebhook {
+    url: String,
+}
+
+async fn webhook_add(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Json(b): Json<AddWebhook>,
+) -> ApiResult {
+    let ok = (b.url.starts_with("http://") || b.url.starts_with("https://"))
+        && b.url.len() < 2048
+        && !b.url.contains(char::is_whitespace);
+    if !ok {
+        return Err(ApiError::bad(format!("{:?} is not an http(s) URL", b.url)));
+    }
+    let secret = auth::random_secret(32);
+    let store = s.store.clone();
+    let (url, sec) = (b.url.clone(), secret.clone());
+    let hook = blocking(move || {
+        store.ensure_account(&p.acting_account)?;
+        Ok(store.add_webhook(&p.acting_account, &url, &sec)?)
+    })
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": hook.id, "url": hook.url, "secret": secret,
+            "note": format!("deliveries carry {}: sha256=<hex HMAC-SHA256 of the body with this secret>; the secret is shown once", crate::notify::SIGNATURE_HEADER)})),
+    )
+        .into_response())
+}
+
+async fn webhook_list(State(s): State<S>, axum::Extension(p): axum::Extension<Principal>) -> ApiResult {
+    let store = s.store.clone();
+    let list = blocking(move || Ok(store.webhooks(&p.acting_account)?)).await?;
+    Ok(Json(json!({"webhooks": list})).into_response())
+}
+
+async fn webhook_delete(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let store = s.store.clone();
+    blocking(move || Ok(store.delete_webhook(&p.acting_account, &id)?)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn notification_log(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Query(q): Query<Page>,
+) -> ApiResult {
+    let (limit, offset) = page(q.limit, q.offset)?;
+    let store = s.store.clone();
+    let list = blocking(move || Ok(store.deliveries(&p.acting_account, limit, offset)?)).await?;
+    Ok(Json(json!({"deliveries": list, "limit": limit, "offset": offset})).into_response())
+}
+
+async fn feeds(State(s): State<S>) -> ApiResult {
+    let Some(path) = s.watch.vulndb.clone().filter(|p| p.exists()) else {
+        return Ok(
+            Json(json!({"database": null, "note": "no vulnerability database configured (--db)"})).into_response(),
+        );
+    };
+    let status = blocking(move || {
+        let db = drydock_vulndb::Db::open(&path)
+            .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+        Ok(drydock_analysis::DbStatus::of(&db, &path.display().to_string(), None))
+    })
+    .await?;
+    Ok(Json(json!({"database": status})).into_response())
+}
+
+async fn feeds_update(State(s): State<S>) -> ApiResult {
+    let (store, cfg) = (s.store.clone(), s.watch.clone());
+    blocking(move || {
+        crate::watch::judge(&store, &cfg).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))
+    })
+    .await?;
+    Ok(Json(json!({"status": "re-evaluated"})).into_response())
+}
+
+async fn feeds_db(State(s): State<S>) -> ApiResult {
+    let Some(path) = s.watch.vulndb.clone().filter(|p| p.exists()) else {
+        return Err(ApiError::not_found("vulnerability database"));
+    };
+    let bytes = tokio::fs::read(&path).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot read the database: {e}"),
+        )
+    })?;
+    Ok(([(header::CONTENT_TYPE, "application/vnd.sqlite3")], bytes).into_response())
+}
+
+#[derive(Deserialize)]
+struct AddRegistry {
+    registry: String,
+    username: String,
+    password: String,
+    #[serde(default)]
+    insecure: bool,
+}
+
+async fn registry_add(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Json(b): Json<AddRegistry>,
+) -> ApiResult {
+    let host = b.registry.trim().trim_end_matches('/').to_string();
+    if host.is_empty() || host.contains('/') || host.contains(char::is_whitespace) || b.username.is_empty() {
+        return Err(ApiError::bad("give registry (host[:port]), username and password"));
+    }
+    let sealed = s
+        .sealer
+        .seal(&b.password)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    let store = s.store.clone();
+    let (h, u, insecure) = (host.clone(), b.username.clone(), b.insecure);
+    blocking(move || {
+        store.ensure_account(&p.acting_account)?;
+        Ok(store.put_registry(&p.acting_account, &h, &u, &sealed, insecure)?)
+    })
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"registry": host, "username": b.username, "insecure": b.insecure})),
+    )
+        .into_response())
+}
+
+async fn registry_list(State(s): State<S>, axum::Extension(p): axum::Extension<Principal>) -> ApiResult {
+    let store = s.store.clone();
+    let list = blocking(move || Ok(store.registries(&p.acting_account)?)).await?;
+    Ok(Json(json!({"registries": list})).into_response())
+}
+
+async fn registry_delete(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(registry): Path<String>,
+) -> ApiResult {
+    let store = s.store.clone();
+    blocking(move || Ok(store.delete_registry(&p.acting_account, &registry)?)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn query_vulnerability(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let id = q
+        .get("id")
+        .cloned()
+        .filter(|i| !i.is_empty())
+        .ok_or_else(|| ApiError::bad("give id=CVE-… or GHSA-…"))?;
+    let store = s.store.clone();
+    let wanted = id.clone();
+    let hits = blocking(move || {
+        Ok(store.images_by(&p.acting_account, &|doc| {
+            doc["vulnerabilities"]["findings"]
+                .as_array()
+                .map(|fs| {
+                    fs.iter()
+                        .filter(|f| {
+                            f["id"] == wanted.as_str()
+                                || f["aliases"].as_array().is_some_and(|a| a.iter().any(|x| x == wanted.as_str()))
+                        })
+                        .map(|f| json!({"package": f["package"]["name"], "version": f["package"]["version"], "type": f["package"]["type"], "severity": f["severity"], "fixed_versions": f["fixed_versions"]}))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })?)
+    })
+    .await?;
+    Ok(Json(json!({"vulnerability": id, "images": hits})).into_response())
+}
+
+async fn query_package(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let name = q
+        .get("name")
+        .cloned()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::bad("give name= (and optionally version=, type=)"))?;
+    let (version, kind) = (q.get("version").cloned(), q.get("type").cloned());
+    let store = s.store.clone();
+    let n = name.clone();
+    let hits = blocking(move || {
+        Ok(store.images_by(&p.acting_account, &|doc| {
+            doc["sbom"]["packages"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .filter(|pk| {
+                            pk["name"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(&n))
+                                && version.as_deref().is_none_or(|v| pk["version"] == v)
+                                && kind.as_deref().is_none_or(|t| pk["type"] == t)
+                        })
+                        .map(|pk| json!({"package": pk["name"], "version": pk["version"], "type": pk["type"], "locations": pk["locations"]}))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })?)
+    })
+    .await?;
+    Ok(Json(json!({"package": name, "images": hits})).into_response())
+}
+
+async fn diff(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let (Some(from), Some(to)) = (q.get("from").cloned(), q.get("to").cloned()) else {
+        return Err(ApiError::bad("give from= and to= (image ids or digests)"));
+    };
+    let (_, a) = load_analysis(&s, &p, from.clone()).await?;
+    let (_, b) = load_analysis(&s, &p, to.clone()).await?;
+    use std::collections::BTreeMap;
+    let pk = |x: &Analysis| -> BTreeMap<(String, String), String> {
+        x.sbom
+            .packages
+            .iter()
+            .map(|p| ((p.package_type.as_str().to_string(), p.name.clone()), p.version.clone()))
+            .collect()
+    };
+    let (pa, pb) = (pk(&a), pk(&b));
+    let (mut added_p, mut removed_p, mut changed_p) = (Vec::new(), Vec::new(), Vec::new());
+    for (k, v) in &pb {
+        match pa.get(k) {
+            None => added_p.push(json!({"type": k.0, "name": k.1, "version": v})),
+            Some(old) if old != v => changed_p.push(json!({"type": k.0, "name": k.1, "from": old, "to": v})),
+            _ => {}
+        }
+    }
+    for (k, v) in &pa {
+        if !pb.contains_key(k) {
+            removed_p.push(json!({"type": k.0, "name": k.1, "version": v}));
+        }
+    }
+    let packages = json!({"added": added_p, "removed": removed_p, "changed": changed_p});
+    let fl = |x: &Analysis| -> BTreeMap<String, (u32, u64, Option<String>)> {
+        x.files
+            .iter()
+            .map(|f| (f.path.clone(), (f.mode, f.size, f.sha256.clone())))
+            .collect()
+    };
+    let (fa, fb) = (fl(&a), fl(&b));
+    let added: Vec<&String> = fb.keys().filter(|k| !fa.contains_key(*k)).collect();
+    let removed: Vec<&String> = fa.keys().filter(|k| !fb.contains_key(*k)).collect();
+    let changed: Vec<&String> = fb
+        .iter()
+        .filter(|(k, v)| fa.get(*k).is_some_and(|o| o != *v))
+        .map(|(k, _)| k)
+        .collect();
+    Ok(Json(json!({"from": from, "to": to, "packages": packages,
+        "files": {"added": added, "removed": removed, "changed": changed}}))
+    .into_response())
 }

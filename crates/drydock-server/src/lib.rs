@@ -5,7 +5,10 @@
 pub mod api;
 pub mod auth;
 pub mod metrics;
+pub mod notify;
 pub mod openapi;
+pub mod seal;
+pub mod watch;
 pub mod worker;
 
 use api::AppState;
@@ -37,6 +40,14 @@ pub struct ServerConfig {
     pub worker: worker::WorkerConfig,
     /// Password of the first admin; random (printed once) when absent.
     pub admin_password: Option<String>,
+    /// Time between watcher passes (watched tags, database changes).
+    pub watch_interval: Duration,
+    /// First retry delay of a failed notification (doubles per attempt).
+    pub notify_backoff: Duration,
+    /// Seals stored registry passwords (shared with the workers).
+    pub sealer: Arc<seal::Sealer>,
+    /// Tag history, events, deliveries and audit records older than this are pruned.
+    pub retention: Option<Duration>,
 }
 
 /// Creates the `admin` account and user on first start; returns the generated password
@@ -75,10 +86,27 @@ pub fn serve(cfg: ServerConfig) -> Result<(), ServerError> {
             worker::run(store, wc, stop, &|o| record(&metrics, o));
         }));
     }
+    let watch_cfg = watch::WatchConfig {
+        interval: cfg.watch_interval,
+        vulndb: cfg.worker.vulndb.clone(),
+        insecure_registries: cfg.worker.insecure_registries.clone(),
+    };
+    {
+        let (store, stop, wc) = (store.clone(), stop.clone(), watch_cfg.clone());
+        let retention = cfg.retention;
+        threads.push(std::thread::spawn(move || watch::run(store, wc, stop, retention)));
+    }
+    {
+        let notifier: Arc<dyn notify::Notifier> = Arc::new(notify::WebhookNotifier::new().map_err(ServerError::Other)?);
+        let (store, stop, backoff) = (store.clone(), stop.clone(), cfg.notify_backoff);
+        threads.push(std::thread::spawn(move || notify::run(store, notifier, stop, backoff)));
+    }
     let state = Arc::new(AppState {
         store: store.clone(),
         limiter: auth::LoginLimiter::new(10, Duration::from_secs(60)),
         metrics,
+        watch: watch_cfg,
+        sealer: cfg.sealer.clone(),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

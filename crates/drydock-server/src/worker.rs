@@ -30,6 +30,8 @@ pub struct WorkerConfig {
     pub insecure_registries: Vec<String>,
     /// Analysis settings (secrets, content search, retrieved files…).
     pub analysis: AnalysisConfig,
+    /// Opens the registry passwords accounts stored.
+    pub sealer: Option<Arc<crate::seal::Sealer>>,
 }
 
 /// What one job produced.
@@ -98,7 +100,8 @@ pub fn work_once(store: &Store, cfg: &WorkerConfig) -> Result<Option<Outcome>, d
             }
         })
     };
-    let result = analyse(&job, cfg);
+    let creds = credentials(store, &job, cfg);
+    let result = analyse(&job, cfg, creds);
     done.store(true, Ordering::Relaxed);
     let _ = renewer.join();
     Ok(Some(match result {
@@ -125,15 +128,47 @@ pub fn work_once(store: &Store, cfg: &WorkerConfig) -> Result<Option<Outcome>, d
 }
 
 /// Pulls and analyses the job's image; returns its manifest digest and the analysis JSON.
-fn analyse(job: &Job, cfg: &WorkerConfig) -> Result<(String, String), String> {
+/// The stored credentials (and plain-HTTP permission) for the job's registry.
+fn credentials(store: &Store, job: &Job, cfg: &WorkerConfig) -> Option<(String, String, bool)> {
+    let host = drydock_policy::ImageTarget::parse(&job.tag).registry;
+    let reg = store
+        .registries(&job.account)
+        .ok()?
+        .into_iter()
+        .find(|r| r.registry == host)?;
+    let password = match cfg.sealer.as_ref().map(|s| s.open(&reg.sealed_password)) {
+        Some(Ok(p)) => p,
+        Some(Err(e)) => {
+            tracing::warn!("credentials for {host}: {e}");
+            return None;
+        }
+        None => return None,
+    };
+    Some((reg.username, password, reg.insecure))
+}
+
+fn analyse(job: &Job, cfg: &WorkerConfig, creds: Option<(String, String, bool)>) -> Result<(String, String), String> {
     // Only registry references: a service must never read its own files for a caller.
     let source = format!("registry:{}", job.tag.trim_start_matches("registry:"));
     let spec = SourceSpec::parse(&source).map_err(|e| e.to_string())?;
     let opts = OpenOptions {
         platform: None,
-        registry: RegistryOptions {
-            insecure: cfg.insecure_registries.clone(),
-            ..Default::default()
+        registry: {
+            let mut insecure = cfg.insecure_registries.clone();
+            let (mut username, mut password) = (None, None);
+            if let Some((u, p, plain)) = creds {
+                if plain {
+                    insecure.push(drydock_policy::ImageTarget::parse(&job.tag).registry);
+                }
+                username = Some(u);
+                password = Some(p);
+            }
+            RegistryOptions {
+                insecure,
+                username,
+                password,
+                ..Default::default()
+            }
         },
         limits: Default::default(),
     };

@@ -493,13 +493,9 @@ impl Store {
                     &[job.account.clone().into(), job.tag.clone().into(), digest.into(), job.image_id.clone().into(), t.into()],
                 )?;
             }
-            add_event(
-                tx,
-                &job.account,
-                "analysis_update",
-                &job.tag,
-                &serde_json::json!({"image_id": job.image_id, "digest": digest, "status": "analyzed", "worker": job.worker}),
-            )?;
+            let detail = serde_json::json!({"image_id": job.image_id, "digest": digest, "status": "analyzed", "worker": job.worker});
+            add_event(tx, &job.account, "analysis_update", &job.tag, &detail)?;
+            queue_notifications(tx, "analysis_update", &job.tag, &detail, false)?;
             Ok(true)
         })
     }
@@ -518,13 +514,9 @@ impl Store {
                 "UPDATE images SET status = 'failed', error = $1 WHERE id = $2",
                 &[error.into(), job.image_id.clone().into()],
             )?;
-            add_event(
-                tx,
-                &job.account,
-                "analysis_update",
-                &job.tag,
-                &serde_json::json!({"image_id": job.image_id, "status": "failed", "error": error}),
-            )?;
+            let detail = serde_json::json!({"image_id": job.image_id, "status": "failed", "error": error});
+            add_event(tx, &job.account, "analysis_update", &job.tag, &detail)?;
+            queue_notifications(tx, "analysis_update", &job.tag, &detail, false)?;
             Ok(true)
         })
     }
@@ -740,6 +732,591 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// A subscription: notify the account about one kind of change to one tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    pub id: String,
+    pub account: String,
+    /// `tag_update`, `vuln_update`, `policy_eval` or `analysis_update`.
+    pub kind: String,
+    pub tag: String,
+    pub created_at: i64,
+}
+
+/// A webhook endpoint of an account (its signing secret is never returned by the API).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Webhook {
+    pub id: String,
+    pub account: String,
+    pub url: String,
+    #[serde(skip_serializing)]
+    pub secret: String,
+    pub created_at: i64,
+}
+
+/// One notification to one webhook, with its delivery state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub id: String,
+    pub account: String,
+    pub webhook_id: String,
+    pub kind: String,
+    pub subject: String,
+    pub payload: String,
+    /// `pending`, `delivered` or `failed`.
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub delivered_at: Option<i64>,
+}
+
+/// The subscription kinds.
+pub const SUBSCRIPTION_KINDS: &[&str] = &["tag_update", "vuln_update", "policy_eval", "analysis_update"];
+
+const DELIVERY_COLUMNS: &str = "id, account, webhook_id, kind, subject, payload, state, attempts, next_attempt_at, \
+                                last_status, last_error, created_at, delivered_at";
+
+fn delivery_of(r: &Row) -> Delivery {
+    Delivery {
+        id: r[0].str(),
+        account: r[1].str(),
+        webhook_id: r[2].str(),
+        kind: r[3].str(),
+        subject: r[4].str(),
+        payload: r[5].str(),
+        state: r[6].str(),
+        attempts: r[7].int(),
+        next_attempt_at: r[8].int(),
+        last_status: r[9].is_some().then(|| r[9].int()),
+        last_error: r[10].text().map(str::to_string),
+        created_at: r[11].int(),
+        delivered_at: r[12].is_some().then(|| r[12].int()),
+    }
+}
+
+impl Store {
+    /// Subscribes the account to a kind of change of a tag.
+    pub fn add_subscription(&self, account: &str, kind: &str, tag: &str) -> Result<Subscription, StoreError> {
+        self.tx(true, |tx| {
+            if one(
+                tx,
+                "SELECT id FROM subscriptions WHERE account = $1 AND kind = $2 AND tag = $3",
+                &[account.into(), kind.into(), tag.into()],
+            )?
+            .is_some()
+            {
+                return Err(StoreError::Exists(format!("subscription {kind} for {tag}")));
+            }
+            let s = Subscription {
+                id: new_id(),
+                account: account.into(),
+                kind: kind.into(),
+                tag: tag.into(),
+                created_at: now(),
+            };
+            tx.execute(
+                "INSERT INTO subscriptions (id, account, kind, tag, created_at) VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    s.id.clone().into(),
+                    account.into(),
+                    kind.into(),
+                    tag.into(),
+                    s.created_at.into(),
+                ],
+            )?;
+            Ok(s)
+        })
+    }
+
+    /// Subscriptions of the account; `None` lists every account's (for the watchers).
+    pub fn subscriptions(&self, account: Option<&str>, kind: Option<&str>) -> Result<Vec<Subscription>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(tx
+                .query(
+                    "SELECT id, account, kind, tag, created_at FROM subscriptions \
+                     WHERE (CAST($1 AS TEXT) IS NULL OR account = $1) AND (CAST($2 AS TEXT) IS NULL OR kind = $2) \
+                     ORDER BY account, tag, kind",
+                    &[account.into(), kind.into()],
+                )?
+                .into_iter()
+                .map(|r| Subscription {
+                    id: r[0].str(),
+                    account: r[1].str(),
+                    kind: r[2].str(),
+                    tag: r[3].str(),
+                    created_at: r[4].int(),
+                })
+                .collect())
+        })
+    }
+
+    /// Deletes a subscription of the account.
+    pub fn delete_subscription(&self, account: &str, id: &str) -> Result<(), StoreError> {
+        self.tx(true, |tx| {
+            if tx.execute(
+                "DELETE FROM subscriptions WHERE account = $1 AND id = $2",
+                &[account.into(), id.into()],
+            )? == 0
+            {
+                return Err(StoreError::NotFound(format!("subscription {id:?}")));
+            }
+            Ok(())
+        })
+    }
+
+    /// Adds a webhook endpoint; `secret` signs its deliveries.
+    pub fn add_webhook(&self, account: &str, url: &str, secret: &str) -> Result<Webhook, StoreError> {
+        self.tx(true, |tx| {
+            let w = Webhook {
+                id: new_id(),
+                account: account.into(),
+                url: url.into(),
+                secret: secret.into(),
+                created_at: now(),
+            };
+            tx.execute(
+                "INSERT INTO webhooks (id, account, url, secret, created_at) VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    w.id.clone().into(),
+                    account.into(),
+                    url.into(),
+                    secret.into(),
+                    w.created_at.into(),
+                ],
+            )?;
+            Ok(w)
+        })
+    }
+
+    /// Webhooks of an account (or one by id when `id` is given).
+    pub fn webhooks(&self, account: &str) -> Result<Vec<Webhook>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(tx
+                .query(
+                    "SELECT id, account, url, secret, created_at FROM webhooks WHERE account = $1 ORDER BY created_at, id",
+                    &[account.into()],
+                )?
+                .into_iter()
+                .map(|r| Webhook {
+                    id: r[0].str(),
+                    account: r[1].str(),
+                    url: r[2].str(),
+                    secret: r[3].str(),
+                    created_at: r[4].int(),
+                })
+                .collect())
+        })
+    }
+
+    /// Deletes a webhook of the account.
+    pub fn delete_webhook(&self, account: &str, id: &str) -> Result<(), StoreError> {
+        self.tx(true, |tx| {
+            if tx.execute(
+                "DELETE FROM webhooks WHERE account = $1 AND id = $2",
+                &[account.into(), id.into()],
+            )? == 0
+            {
+                return Err(StoreError::NotFound(format!("webhook {id:?}")));
+            }
+            Ok(())
+        })
+    }
+
+    /// Records an event and, for every account subscribed to `kind` on `tag`, queues a
+    /// delivery of `payload` to each of its webhooks. Returns the deliveries queued.
+    pub fn notify(&self, kind: &str, tag: &str, payload: &serde_json::Value) -> Result<usize, StoreError> {
+        self.tx(true, |tx| queue_notifications(tx, kind, tag, payload, true))
+    }
+
+    /// Pending deliveries due now, oldest first, with their webhook.
+    pub fn due_deliveries(&self, limit: i64) -> Result<Vec<(Delivery, Webhook)>, StoreError> {
+        self.tx(false, |tx| {
+            let rows = tx.query(
+                &format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 \
+                     ORDER BY next_attempt_at, id LIMIT $2"
+                ),
+                &[now().into(), limit.into()],
+            )?;
+            let mut out = Vec::new();
+            for r in rows {
+                let d = delivery_of(&r);
+                if let Some(w) = one(
+                    tx,
+                    "SELECT id, account, url, secret, created_at FROM webhooks WHERE id = $1",
+                    &[d.webhook_id.clone().into()],
+                )? {
+                    out.push((
+                        d,
+                        Webhook {
+                            id: w[0].str(),
+                            account: w[1].str(),
+                            url: w[2].str(),
+                            secret: w[3].str(),
+                            created_at: w[4].int(),
+                        },
+                    ));
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Records a delivery attempt: delivered, retried at `retry_at`, or failed for good.
+    pub fn delivery_attempted(
+        &self,
+        id: &str,
+        status: Option<u16>,
+        error: Option<&str>,
+        retry_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.tx(true, |tx| {
+            let ok = error.is_none();
+            let state = if ok {
+                "delivered"
+            } else if retry_at.is_some() {
+                "pending"
+            } else {
+                "failed"
+            };
+            tx.execute(
+                "UPDATE deliveries SET state = $1, attempts = attempts + 1, last_status = $2, last_error = $3, \
+                 next_attempt_at = $4, delivered_at = $5 WHERE id = $6",
+                &[
+                    state.into(),
+                    status.map(i64::from).into(),
+                    error.into(),
+                    retry_at.unwrap_or(0).into(),
+                    ok.then(now).into(),
+                    id.into(),
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The delivery log of an account, newest first.
+    pub fn deliveries(&self, account: &str, limit: i64, offset: i64) -> Result<Vec<Delivery>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(tx
+                .query(
+                    &format!(
+                        "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE account = $1 \
+                         ORDER BY created_at DESC, id LIMIT $2 OFFSET $3"
+                    ),
+                    &[account.into(), limit.into(), offset.into()],
+                )?
+                .iter()
+                .map(delivery_of)
+                .collect())
+        })
+    }
+
+    /// The last known vulnerability ids (JSON array) and final action of an image.
+    pub fn image_state(&self, image_id: &str) -> Result<Option<(String, String)>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(one(
+                tx,
+                "SELECT vulnerabilities, final_action FROM image_state WHERE image_id = $1",
+                &[image_id.into()],
+            )?
+            .map(|r| (r[0].str(), r[1].str())))
+        })
+    }
+
+    /// Stores the state an image was judged in, and optionally a re-matched analysis.
+    pub fn set_image_state(
+        &self,
+        image_id: &str,
+        vulnerabilities: &str,
+        final_action: &str,
+        document: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.tx(true, |tx| {
+            let t = now();
+            tx.execute("DELETE FROM image_state WHERE image_id = $1", &[image_id.into()])?;
+            tx.execute(
+                "INSERT INTO image_state (image_id, vulnerabilities, final_action, updated_at) VALUES ($1, $2, $3, $4)",
+                &[image_id.into(), vulnerabilities.into(), final_action.into(), t.into()],
+            )?;
+            if let Some(doc) = document {
+                tx.execute(
+                    "UPDATE analyses SET document = $1, stored_at = $2 WHERE image_id = $3",
+                    &[doc.into(), t.into(), image_id.into()],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Stored analyses after `after` (image id order), at most `limit`: (image id,
+    /// account, document). Walk all of them page by page.
+    pub fn analyses_page(&self, after: &str, limit: i64) -> Result<Vec<(String, String, String)>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(tx
+                .query(
+                    "SELECT image_id, account, document FROM analyses WHERE image_id > $1 ORDER BY image_id LIMIT $2",
+                    &[after.into(), limit.into()],
+                )?
+                .into_iter()
+                .map(|r| (r[0].str(), r[1].str(), r[2].str()))
+                .collect())
+        })
+    }
+
+    /// Stored analyses that have no recorded judgement yet: (image id, account, document).
+    pub fn analyses_without_state(&self, limit: i64) -> Result<Vec<(String, String, String)>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(tx
+                .query(
+                    "SELECT a.image_id, a.account, a.document FROM analyses a \
+                     WHERE NOT EXISTS (SELECT 1 FROM image_state s WHERE s.image_id = a.image_id) \
+                     ORDER BY a.image_id LIMIT $1",
+                    &[limit.into()],
+                )?
+                .into_iter()
+                .map(|r| (r[0].str(), r[1].str(), r[2].str()))
+                .collect())
+        })
+    }
+
+    /// A service setting.
+    pub fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(one(tx, "SELECT value FROM settings WHERE name = $1", &[name.into()])?.map(|r| r[0].str()))
+        })
+    }
+
+    /// Sets a service setting.
+    pub fn set_setting(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        self.tx(true, |tx| {
+            tx.execute("DELETE FROM settings WHERE name = $1", &[name.into()])?;
+            tx.execute(
+                "INSERT INTO settings (name, value) VALUES ($1, $2)",
+                &[name.into(), value.into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The image ids and current tags that point at each image id (latest digest per tag).
+    pub fn current_tags(&self, image_id: &str) -> Result<Vec<String>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(tx
+                .query(
+                    "SELECT h.tag FROM tag_history h WHERE h.image_id = $1 AND h.last_seen = \
+                     (SELECT MAX(h2.last_seen) FROM tag_history h2 WHERE h2.account = h.account AND h2.tag = h.tag) \
+                     ORDER BY h.tag",
+                    &[image_id.into()],
+                )?
+                .into_iter()
+                .map(|r| r[0].str())
+                .collect())
+        })
+    }
+
+    /// The digest a tag pointed at last, for the account.
+    pub fn latest_digest(&self, account: &str, tag: &str) -> Result<Option<String>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(one(
+                tx,
+                "SELECT digest FROM tag_history WHERE account = $1 AND tag = $2 ORDER BY last_seen DESC, first_seen DESC LIMIT 1",
+                &[account.into(), tag.into()],
+            )?
+            .map(|r| r[0].str()))
+        })
+    }
+
+    /// True when an analysis of the tag is queued or running for the account.
+    pub fn analysis_pending(&self, account: &str, tag: &str) -> Result<bool, StoreError> {
+        self.tx(false, |tx| {
+            Ok(one(
+                tx,
+                "SELECT id FROM jobs WHERE account = $1 AND tag = $2 AND state IN ('queued', 'running') LIMIT 1",
+                &[account.into(), tag.into()],
+            )?
+            .is_some())
+        })
+    }
+}
+
+/// Registry credentials as stored: the password sealed (encrypted) by the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryCredential {
+    pub registry: String,
+    pub username: String,
+    #[serde(skip_serializing)]
+    pub sealed_password: String,
+    pub insecure: bool,
+    pub created_at: i64,
+}
+
+impl Store {
+    /// Adds or replaces the credentials of a registry for the account.
+    pub fn put_registry(
+        &self,
+        account: &str,
+        registry: &str,
+        username: &str,
+        sealed: &str,
+        insecure: bool,
+    ) -> Result<(), StoreError> {
+        self.tx(true, |tx| {
+            tx.execute(
+                "DELETE FROM registries WHERE account = $1 AND registry = $2",
+                &[account.into(), registry.into()],
+            )?;
+            tx.execute(
+                "INSERT INTO registries (account, registry, username, sealed_password, insecure, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    account.into(),
+                    registry.into(),
+                    username.into(),
+                    sealed.into(),
+                    insecure.into(),
+                    now().into(),
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The account's registries (passwords stay sealed).
+    pub fn registries(&self, account: &str) -> Result<Vec<RegistryCredential>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(tx
+                .query(
+                    "SELECT registry, username, sealed_password, insecure, created_at FROM registries \
+                     WHERE account = $1 ORDER BY registry",
+                    &[account.into()],
+                )?
+                .into_iter()
+                .map(|r| RegistryCredential {
+                    registry: r[0].str(),
+                    username: r[1].str(),
+                    sealed_password: r[2].str(),
+                    insecure: r[3].int() != 0,
+                    created_at: r[4].int(),
+                })
+                .collect())
+        })
+    }
+
+    /// Deletes a registry's credentials.
+    pub fn delete_registry(&self, account: &str, registry: &str) -> Result<(), StoreError> {
+        self.tx(true, |tx| {
+            if tx.execute(
+                "DELETE FROM registries WHERE account = $1 AND registry = $2",
+                &[account.into(), registry.into()],
+            )? == 0
+            {
+                return Err(StoreError::NotFound(format!("registry {registry:?}")));
+            }
+            Ok(())
+        })
+    }
+
+    /// Walks the account's stored analyses (as JSON) and collects what `matches` finds in
+    /// each, tagged with the image id and digest (for queries by vulnerability or package).
+    pub fn images_by(
+        &self,
+        account: &str,
+        matches: &dyn Fn(&serde_json::Value) -> Vec<serde_json::Value>,
+    ) -> Result<Vec<serde_json::Value>, StoreError> {
+        let mut out = Vec::new();
+        let mut after = String::new();
+        loop {
+            let page = self.tx(false, |tx| {
+                tx.query(
+                    "SELECT image_id, document FROM analyses WHERE account = $1 AND image_id > $2 ORDER BY image_id LIMIT 50",
+                    &[account.into(), after.clone().into()],
+                )
+            })?;
+            let Some(last) = page.last() else { break };
+            after = last[0].str();
+            for r in page {
+                if let Ok(doc) = serde_json::from_str::<serde_json::Value>(&r[1].str()) {
+                    for mut hit in matches(&doc) {
+                        hit["image_id"] = r[0].str().into();
+                        hit["digest"] = doc["sbom"]["image"]["source"]["manifest_digest"].clone();
+                        out.push(hit);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Drops tag history entries last seen before `before` (and the events older than it).
+    pub fn prune_history(&self, before: i64) -> Result<u64, StoreError> {
+        self.tx(true, |tx| {
+            let n = tx.execute("DELETE FROM tag_history WHERE last_seen < $1", &[before.into()])?;
+            tx.execute("DELETE FROM events WHERE created_at < $1", &[before.into()])?;
+            tx.execute(
+                "DELETE FROM deliveries WHERE created_at < $1 AND state <> 'pending'",
+                &[before.into()],
+            )?;
+            tx.execute("DELETE FROM audit WHERE created_at < $1", &[before.into()])?;
+            Ok(n)
+        })
+    }
+}
+
+/// For every account subscribed to `kind` on `tag`: an event (when `events`) and one
+/// pending delivery per webhook of the account. Returns the deliveries queued.
+fn queue_notifications(
+    tx: &mut dyn sql::Tx,
+    kind: &str,
+    tag: &str,
+    payload: &serde_json::Value,
+    events: bool,
+) -> Result<usize, StoreError> {
+    let accounts: Vec<String> = tx
+        .query(
+            "SELECT account FROM subscriptions WHERE kind = $1 AND tag = $2 ORDER BY account",
+            &[kind.into(), tag.into()],
+        )?
+        .into_iter()
+        .map(|r| r[0].str())
+        .collect();
+    let t = now();
+    let mut n = 0;
+    for account in accounts {
+        if events {
+            add_event(tx, &account, kind, tag, payload)?;
+        }
+        let hooks = tx.query("SELECT id FROM webhooks WHERE account = $1", &[account.clone().into()])?;
+        for h in hooks {
+            let id = new_id();
+            let mut body = payload.clone();
+            body["notification_id"] = id.clone().into();
+            body["kind"] = kind.into();
+            body["tag"] = tag.into();
+            body["account"] = account.clone().into();
+            body["created_at"] = t.into();
+            tx.execute(
+                "INSERT INTO deliveries (id, account, webhook_id, kind, subject, payload, state, attempts, \
+                 next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+                &[
+                    id.into(),
+                    account.clone().into(),
+                    h[0].str().into(),
+                    kind.into(),
+                    tag.into(),
+                    body.to_string().into(),
+                    t.into(),
+                ],
+            )?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 fn add_event(

@@ -5,9 +5,10 @@ use crate::sql::{Backend, Value};
 use crate::StoreError;
 
 /// (version, statements).
-pub const MIGRATIONS: &[(i64, &[&str])] = &[(
-    1,
-    &[
+pub const MIGRATIONS: &[(i64, &[&str])] = &[
+    (
+        1,
+        &[
         "CREATE TABLE accounts (name TEXT PRIMARY KEY, created_at BIGINT NOT NULL)",
         "CREATE TABLE users (name TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(name), \
          role TEXT NOT NULL, password_hash TEXT NOT NULL, created_at BIGINT NOT NULL)",
@@ -34,8 +35,34 @@ pub const MIGRATIONS: &[(i64, &[&str])] = &[(
         "CREATE INDEX events_account ON events (account, created_at)",
         "CREATE TABLE audit (id TEXT PRIMARY KEY, account TEXT, user_name TEXT, method TEXT NOT NULL, \
          path TEXT NOT NULL, status BIGINT NOT NULL, remote TEXT, created_at BIGINT NOT NULL)",
-    ],
-)];
+        ],
+    ),
+    (
+        2,
+        &[
+            "CREATE TABLE subscriptions (id TEXT PRIMARY KEY, account TEXT NOT NULL, kind TEXT NOT NULL, tag TEXT NOT NULL, \
+             created_at BIGINT NOT NULL, UNIQUE (account, kind, tag))",
+            "CREATE TABLE webhooks (id TEXT PRIMARY KEY, account TEXT NOT NULL, url TEXT NOT NULL, secret TEXT NOT NULL, \
+             created_at BIGINT NOT NULL)",
+            "CREATE TABLE deliveries (id TEXT PRIMARY KEY, account TEXT NOT NULL, webhook_id TEXT NOT NULL, kind TEXT NOT NULL, \
+             subject TEXT NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL, attempts BIGINT NOT NULL DEFAULT 0, \
+             next_attempt_at BIGINT NOT NULL, last_status BIGINT, last_error TEXT, created_at BIGINT NOT NULL, \
+             delivered_at BIGINT)",
+            "CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at)",
+            "CREATE TABLE image_state (image_id TEXT PRIMARY KEY, vulnerabilities TEXT NOT NULL, final_action TEXT NOT NULL, \
+             updated_at BIGINT NOT NULL)",
+            "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ],
+    ),
+    (
+        3,
+        &[
+            "CREATE TABLE registries (account TEXT NOT NULL, registry TEXT NOT NULL, username TEXT NOT NULL, \
+             sealed_password TEXT NOT NULL, insecure BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL, \
+             PRIMARY KEY (account, registry))",
+        ],
+    ),
+];
 
 /// Applies the migrations not applied yet; returns the schema version. A database newer
 /// than this program is refused.

@@ -125,7 +125,17 @@ pub enum Command {
         "  2  error (bad bundle, unreadable image, unmapped image, invalid command line)"
     ))]
     Check(CheckArgs),
-    /// Validate policy bundles and describe the gates they can use.
+    /// Validate policy bundles and describe the gates; manage the bundles of the service.
+    #[command(after_help = concat!(
+        "EXAMPLES:\n",
+        "  drydock policy validate bundle.yaml                  (local: no service needed)\n",
+        "  drydock policy describe vulnerabilities\n",
+        "  drydock policy show-default > bundle.json\n",
+        "  drydock policy add bundle.json                       (the service: see `drydock policy add --help`)\n",
+        "  drydock policy activate prod\n",
+        "  drydock policy update prod bundle.json\n",
+        "  drydock policy list -o json"
+    ))]
     Policy(PolicyArgs),
     /// Run the service: REST API, analysis workers (and, later, watchers) in one process.
     #[command(after_help = concat!(
@@ -141,6 +151,70 @@ pub enum Command {
     Serve(ServeArgs),
     /// Run analysis workers only, sharing a PostgreSQL database with `drydock serve`.
     Worker(WorkerArgs),
+    /// Images in the drydock service: add them for analysis, list them, read findings and checks.
+    #[command(after_help = client_help(concat!(
+        "EXAMPLES:\n",
+        "  export DRYDOCK_URL=http://drydock.internal:8228 DRYDOCK_USER=alice DRYDOCK_PASSWORD=…\n",
+        "  drydock image add registry.example.com/team/app:1.0 --wait\n",
+        "  drydock image list --status analyzed --repository team/app\n",
+        "  drydock image get sha256:4f1c…                        (an image id or its manifest digest)\n",
+        "  drydock image vuln ID os\n",
+        "  drydock image content ID python\n",
+        "  drydock image check ID --policy prod --fail-on-warn    (exits like `drydock check`)\n",
+        "  drydock image sbom ID --format cyclonedx > app.cdx.json\n",
+        "  drydock image history registry.example.com/team/app:1.0\n",
+        "  DRYDOCK_API_KEY=ddk_… drydock image list -o json"
+    ), concat!(
+        "  0  done; `image check`: GO, or WARN without --fail-on-warn\n",
+        "  1  the service refused or failed (its error and hint are printed), `add --wait` saw the\n",
+        "     analysis fail or time out; `image check`: STOP, or WARN with --fail-on-warn\n",
+        "  2  invalid command line or missing credentials; `image check`: any error"
+    )))]
+    Image(ImageArgs),
+    /// Users of the drydock service: add one with a role, list, delete.
+    #[command(after_help = client_help(concat!(
+        "EXAMPLES:\n",
+        "  DRYDOCK_NEW_PASSWORD=… drydock user add bob --role read-only\n",
+        "  drydock user add carol --role account-admin --account team-a     (admins only: another account)\n",
+        "  drydock user list\n",
+        "  drydock user delete bob\n\n",
+        "ROLES: admin (everything, every account), account-admin (everything in its account, users and keys\n",
+        "  included), read-write (images, events; reads policies), read-only (reads images, policies, events),\n",
+        "  policy-editor (writes policies; reads images and events), image-analyzer (adds and reads images).\n\n",
+        "The new user's password comes from DRYDOCK_NEW_PASSWORD, or is asked twice on a terminal; it is never\n",
+        "a command-line argument."
+    ), CLIENT_EXIT))]
+    User(UserArgs),
+    /// API keys for the drydock service: create one for yourself (shown once), revoke one.
+    #[command(after_help = client_help(concat!(
+        "EXAMPLES:\n",
+        "  export DRYDOCK_API_KEY=$(drydock apikey create)     (the key on stdout, the note on stderr)\n",
+        "  drydock apikey revoke 3f9c2a1b0d4e5f60\n\n",
+        "A key acts as the user who created it, with that user's role. Revoke your own keys (user admins: any)."
+    ), CLIENT_EXIT))]
+    Apikey(ApikeyArgs),
+    /// Events of the drydock service (analyses finished, tags moved), newest first.
+    #[command(after_help = client_help(concat!(
+        "EXAMPLES:\n",
+        "  drydock event list --limit 20\n",
+        "  drydock event list -o json"
+    ), CLIENT_EXIT))]
+    Event(EventArgs),
+    /// The drydock service's status: version, database, analysis queue.
+    #[command(after_help = client_help(concat!(
+        "EXAMPLES:\n",
+        "  drydock system status\n",
+        "  DRYDOCK_URL=https://drydock.example drydock system status -o json"
+    ), CLIENT_EXIT))]
+    System(SystemArgs),
+    /// Accounts of the drydock service (admins only): add, list.
+    #[command(after_help = client_help(concat!(
+        "EXAMPLES:\n",
+        "  drydock account add team-a\n",
+        "  drydock account list\n",
+        "  drydock image list --as-account team-a              (admins act on another account)"
+    ), CLIENT_EXIT))]
+    Account(AccountArgs),
 }
 
 /// Settings shared by `serve` and `worker`.
@@ -188,6 +262,13 @@ pub struct ServeArgs {
         value_name = "PASSWORD"
     )]
     pub admin_password: Option<String>,
+    /// Seconds between watcher passes: watched tags polled for new digests, stored analyses
+    /// re-matched after a database change.
+    #[arg(long, env = "DRYDOCK_WATCH_SECONDS", default_value = "300", value_name = "SECONDS")]
+    pub watch_seconds: u64,
+    /// Days of tag history, events, notification deliveries and audit records to keep (default: all).
+    #[arg(long, env = "DRYDOCK_RETENTION_DAYS", value_name = "DAYS")]
+    pub retention_days: Option<u64>,
 }
 
 /// Arguments of `drydock worker`.
@@ -264,6 +345,59 @@ pub enum PolicyCommand {
     },
     /// Print the built-in default bundle (JSON), a starting point for your own.
     ShowDefault,
+    /// Add a bundle to the service (JSON or YAML; the service validates it). Not yet active.
+    #[command(after_help = client_help(
+        "EXAMPLES:\n  drydock policy add bundle.json\n  drydock policy add bundle.yaml && drydock policy activate prod",
+        CLIENT_EXIT
+    ))]
+    Add {
+        /// Bundle file: .json is sent as JSON, anything else as YAML.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// List the service's bundles; the active one is what image checks use.
+    #[command(after_help = client_help("EXAMPLES:\n  drydock policy list", CLIENT_EXIT))]
+    List {
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Show one of the service's bundles (the whole bundle with -o json).
+    #[command(after_help = client_help("EXAMPLES:\n  drydock policy get prod -o json > prod.json", CLIENT_EXIT))]
+    Get {
+        /// The bundle's id.
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Make a bundle the one image checks of your account use.
+    #[command(after_help = client_help("EXAMPLES:\n  drydock policy activate prod", CLIENT_EXIT))]
+    Activate {
+        /// The bundle's id.
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Delete a bundle from the service.
+    #[command(after_help = client_help("EXAMPLES:\n  drydock policy delete old-rules", CLIENT_EXIT))]
+    Delete {
+        /// The bundle's id.
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Replace a bundle in the service (the file's bundle id must be ID).
+    #[command(after_help = client_help("EXAMPLES:\n  drydock policy update prod bundle.yaml", CLIENT_EXIT))]
+    Update {
+        /// The bundle's id.
+        id: String,
+        /// Bundle file: .json is sent as JSON, anything else as YAML.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 /// Which files secrets are reported for.
@@ -454,4 +588,299 @@ pub enum DbCommand {
 /// Parses `--scanners`.
 fn parse_scanners(s: &str) -> Result<drydock_analysis::Scanners, String> {
     drydock_analysis::Scanners::parse(s).map_err(|e| e.to_string())
+}
+
+// The client of the drydock service.
+
+/// How client commands print the service's answers: readable tables, or the JSON as is.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientOutput {
+    Table,
+    Json,
+}
+
+/// Where the service is and how client commands log in (passwords only from the environment).
+#[derive(Args, Debug, Clone)]
+pub struct ClientArgs {
+    /// URL of the drydock service.
+    #[arg(
+        long,
+        env = "DRYDOCK_URL",
+        default_value = "http://127.0.0.1:8228",
+        global = true,
+        value_name = "URL"
+    )]
+    pub url: String,
+    /// User to log in as (else $DRYDOCK_API_KEY, else $DRYDOCK_USER); the password comes from $DRYDOCK_PASSWORD,
+    /// or is asked on a terminal.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Act on this account instead of your own (admins only).
+    #[arg(long, env = "DRYDOCK_ACCOUNT", global = true, value_name = "ACCOUNT")]
+    pub as_account: Option<String>,
+    /// table (default) or json (the service's answer as is).
+    #[arg(
+        short,
+        long = "output",
+        value_enum,
+        default_value = "table",
+        global = true,
+        value_name = "FORMAT"
+    )]
+    pub output: ClientOutput,
+}
+
+/// The exit statuses of the client commands.
+const CLIENT_EXIT: &str = "  0  done\n  1  the service refused or failed (its error and hint are printed)\n  2  invalid command line or missing credentials";
+
+/// The --help epilogue of a client command: its examples, how to connect, its exit statuses.
+fn client_help(examples: &str, exit: &str) -> String {
+    format!(
+        "{examples}\n\n\
+         CONNECTING:\n  \
+         --url, else DRYDOCK_URL, else http://127.0.0.1:8228 (where `drydock serve` listens by default).\n  \
+         Log in with --user NAME (password from DRYDOCK_PASSWORD, or asked on a terminal), else with\n  \
+         DRYDOCK_API_KEY (see `drydock apikey create`), else as DRYDOCK_USER with DRYDOCK_PASSWORD.\n  \
+         Passwords are never command-line arguments. Admins act on another account with --as-account\n  \
+         (or DRYDOCK_ACCOUNT).\n\n\
+         OUTPUT: -o table (default) or -o json (the service's JSON answer as is).\n\n\
+         EXIT STATUS:\n{exit}"
+    )
+}
+
+/// Arguments of `drydock image`.
+#[derive(Args, Debug)]
+pub struct ImageArgs {
+    #[command(subcommand)]
+    pub command: ImageCommand,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// SBOM formats the service writes.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SbomFormatArg {
+    /// drydock's own JSON (a package table without -o json).
+    Native,
+    /// CycloneDX 1.6 JSON.
+    Cyclonedx,
+    /// SPDX 2.3 JSON.
+    Spdx,
+}
+
+/// `drydock image` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ImageCommand {
+    /// Add an image by tag: the service queues its analysis (with --wait, until it is done).
+    Add {
+        /// An image in a registry, e.g. registry.example.com/team/app:1.0.
+        tag: String,
+        /// Wait until the analysis is done (analyzed: exit 0; failed or timed out: exit 1).
+        #[arg(long)]
+        wait: bool,
+        /// Seconds --wait waits.
+        #[arg(long, default_value = "600", value_name = "SECS")]
+        timeout: u64,
+    },
+    /// List images, newest first.
+    List {
+        /// Only images in this state.
+        #[arg(long, value_parser = ["queued", "analyzing", "analyzed", "failed"])]
+        status: Option<String>,
+        /// Only images of this repository (e.g. team/app).
+        #[arg(long, value_name = "REPOSITORY")]
+        repository: Option<String>,
+        /// At most this many (1-500; default 100).
+        #[arg(long, value_name = "N")]
+        limit: Option<u32>,
+        /// Skip this many.
+        #[arg(long, value_name = "N")]
+        offset: Option<u32>,
+    },
+    /// Show one image: status, tags, digest, times, and the error of a failed analysis.
+    Get {
+        /// Image id, or its manifest digest (sha256:…).
+        #[arg(value_name = "ID|DIGEST")]
+        id: String,
+    },
+    /// Delete an image and its stored analysis.
+    Delete {
+        /// Image id or manifest digest.
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Vulnerabilities found: of OS packages, of the others, or all.
+    Vuln {
+        /// Image id or manifest digest.
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Which packages.
+        #[arg(default_value = "all", value_parser = ["os", "non-os", "all"])]
+        kind: String,
+    },
+    /// Packages of one type, or the files of the image.
+    Content {
+        /// Image id or manifest digest.
+        #[arg(value_name = "ID")]
+        id: String,
+        /// What to list.
+        #[arg(value_name = "TYPE", value_parser = [
+            "os", "python", "npm", "java", "gem", "go", "rust", "php", "dotnet", "binary", "files", "all"
+        ])]
+        kind: String,
+    },
+    /// Judge the image against a policy bundle of the service: STOP, WARN or GO, and why.
+    Check {
+        /// Image id or manifest digest.
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Bundle id (default: the account's active bundle, else the built-in default).
+        #[arg(long, value_name = "ID")]
+        policy: Option<String>,
+        /// The tag mappings see (registry/repository:tag; default: the image's first tag).
+        #[arg(long, value_name = "TAG")]
+        tag: Option<String>,
+        /// Exit 1 on WARN too.
+        #[arg(long)]
+        fail_on_warn: bool,
+    },
+    /// The digests a tag pointed at, oldest first.
+    History {
+        /// registry/repository:tag
+        tag: String,
+    },
+    /// The image's SBOM: a package table, or the document (-o json, or --format cyclonedx|spdx).
+    Sbom {
+        /// Image id or manifest digest.
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Document format.
+        #[arg(long, value_enum, default_value = "native")]
+        format: SbomFormatArg,
+    },
+    /// Secrets left in the image (always redacted).
+    Secrets {
+        /// Image id or manifest digest.
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Misconfigurations found (root user, exposed SSH, setuid files, …).
+    Misconfig {
+        /// Image id or manifest digest.
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+}
+
+/// Arguments of `drydock user`.
+#[derive(Args, Debug)]
+pub struct UserArgs {
+    #[command(subcommand)]
+    pub command: UserCommand,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `drydock user` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a user (password from DRYDOCK_NEW_PASSWORD, or asked on a terminal).
+    Add {
+        /// The user's name.
+        name: String,
+        /// admin, account-admin, read-write, read-only, policy-editor or image-analyzer.
+        #[arg(long, value_parser = crate::client::parse_role)]
+        role: String,
+        /// The user's account (admins only; default: yours).
+        #[arg(long, value_name = "ACCOUNT")]
+        account: Option<String>,
+    },
+    /// List users (of your account; admins: all).
+    List,
+    /// Delete a user.
+    Delete {
+        /// The user's name.
+        name: String,
+    },
+}
+
+/// Arguments of `drydock apikey`.
+#[derive(Args, Debug)]
+pub struct ApikeyArgs {
+    #[command(subcommand)]
+    pub command: ApikeyCommand,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `drydock apikey` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ApikeyCommand {
+    /// Create an API key for yourself: printed once on stdout (use it as DRYDOCK_API_KEY).
+    Create,
+    /// Revoke an API key.
+    Revoke {
+        /// The key's id (the part after ddk_, before the next _).
+        id: String,
+    },
+}
+
+/// Arguments of `drydock event`.
+#[derive(Args, Debug)]
+pub struct EventArgs {
+    #[command(subcommand)]
+    pub command: EventCommand,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `drydock event` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum EventCommand {
+    /// List events, newest first.
+    List {
+        /// At most this many (1-500; default 100).
+        #[arg(long, value_name = "N")]
+        limit: Option<u32>,
+        /// Skip this many.
+        #[arg(long, value_name = "N")]
+        offset: Option<u32>,
+    },
+}
+
+/// Arguments of `drydock system`.
+#[derive(Args, Debug)]
+pub struct SystemArgs {
+    #[command(subcommand)]
+    pub command: SystemCommand,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `drydock system` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum SystemCommand {
+    /// Version, database kind and analysis queue of the service.
+    Status,
+}
+
+/// Arguments of `drydock account`.
+#[derive(Args, Debug)]
+pub struct AccountArgs {
+    #[command(subcommand)]
+    pub command: AccountCommand,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `drydock account` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum AccountCommand {
+    /// Add an account.
+    Add {
+        /// Letters, digits, '-', '_' or '.' (at most 64).
+        name: String,
+    },
+    /// List accounts.
+    List,
 }

@@ -3,6 +3,8 @@
 mod analysis_run;
 mod check_cmd;
 mod cli;
+mod client;
+mod client_cmd;
 mod db_cmd;
 mod findings_output;
 mod inspect_cmd;
@@ -31,6 +33,12 @@ fn main() -> ExitCode {
         cli::Command::Policy(args) => policy_cmd::run(args),
         cli::Command::Serve(args) => serve_cmd::serve(args),
         cli::Command::Worker(args) => serve_cmd::worker(args),
+        cli::Command::Image(args) => client_cmd::image(args),
+        cli::Command::User(args) => client_cmd::user(args),
+        cli::Command::Apikey(args) => client_cmd::apikey(args),
+        cli::Command::Event(args) => client_cmd::event(args),
+        cli::Command::System(args) => client_cmd::system(args),
+        cli::Command::Account(args) => client_cmd::account(args),
     };
     match result {
         Ok(code) => code,

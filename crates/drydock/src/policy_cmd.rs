@@ -1,4 +1,5 @@
-//! `drydock policy`: validate bundles, describe the gates, show the default bundle.
+//! `drydock policy`: validate bundles, describe the gates, show the default bundle (the
+//! subcommands that talk to the service are in [`crate::client_cmd`]).
 
 use crate::cli::{PolicyArgs, PolicyCommand};
 use anyhow::{bail, Context, Result};
@@ -84,6 +85,7 @@ pub fn run(args: &PolicyArgs) -> Result<ExitCode> {
             print!("{DEFAULT_BUNDLE}");
             Ok(ExitCode::SUCCESS)
         }
+        remote => crate::client_cmd::policy(remote),
     }
 }
 

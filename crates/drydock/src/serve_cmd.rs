@@ -33,7 +33,17 @@ fn worker_config(s: &ServiceArgs, data: &std::path::Path) -> Result<WorkerConfig
         cache_dir: Some(data.join("cache")),
         insecure_registries: s.insecure_registry.clone(),
         analysis: load_config(s.config.as_deref())?,
+        sealer: Some(sealer(data)?),
     })
+}
+
+/// The key sealing registry passwords: `DRYDOCK_SECRET_KEY`, else a key file in the data
+/// directory.
+fn sealer(data: &std::path::Path) -> Result<std::sync::Arc<drydock_server::seal::Sealer>> {
+    let env = std::env::var("DRYDOCK_SECRET_KEY").ok();
+    drydock_server::seal::Sealer::load(env.as_deref(), data)
+        .map(std::sync::Arc::new)
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn database(s: &ServiceArgs, data: &std::path::Path) -> String {
@@ -52,6 +62,12 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
         workers: args.workers,
         worker: worker_config(&args.service, &data)?,
         admin_password: args.admin_password.clone(),
+        watch_interval: Duration::from_secs(args.watch_seconds.max(1)),
+        notify_backoff: Duration::from_secs(2),
+        sealer: sealer(&data)?,
+        retention: args
+            .retention_days
+            .map(|d| Duration::from_secs(d.saturating_mul(86400))),
     };
     drydock_server::serve(cfg)?;
     Ok(ExitCode::SUCCESS)

@@ -1,245 +1,18 @@
 //! `drydock serve` and `drydock worker` end to end: real processes, a real `docker-registry`
 //! on loopback, images pushed here, SQLite and PostgreSQL. Every route × every role.
 
+mod common;
+
+use common::server::*;
 use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
-use reqwest::blocking::Client;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-const ADMIN_PASSWORD: &str = "admin-password-1";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A `docker-registry` of our own on a free loopback port.
-struct Registry {
-    child: Child,
-    addr: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Registry {
-    fn start() -> Registry {
-        let dir = tempfile::tempdir().unwrap();
-        for _ in 0..5 {
-            let addr = format!("127.0.0.1:{}", free_port());
-            let config = format!(
-                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n  secret: test\n",
-                dir.path().join("data").display()
-            );
-            std::fs::write(dir.path().join("config.yml"), config).unwrap();
-            let mut child = Command::new("docker-registry")
-                .arg("serve")
-                .arg(dir.path().join("config.yml"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("docker-registry is installed (apt-get install docker-registry)");
-            let deadline = Instant::now() + Duration::from_secs(15);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                if reqwest::blocking::get(format!("http://{addr}/v2/")).is_ok_and(|r| r.status().is_success()) {
-                    return Registry { child, addr, _dir: dir };
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("docker-registry did not start");
-    }
-
-    /// Pushes an image as `repo:tag` (monolithic blob uploads, then the manifest).
-    fn push(&self, repo: &str, tag: &str, img: &ImageBuilder) {
-        let c = Client::new();
-        for (digest, bytes) in img.blobs() {
-            let r = c
-                .post(format!("http://{}/v2/{repo}/blobs/uploads/", self.addr))
-                .send()
-                .unwrap();
-            assert_eq!(r.status(), 202, "start upload");
-            let loc = r.headers()["location"].to_str().unwrap().to_string();
-            let url = if loc.starts_with("http") {
-                loc
-            } else {
-                format!("http://{}{loc}", self.addr)
-            };
-            let sep = if url.contains('?') { '&' } else { '?' };
-            let r = c
-                .put(format!("{url}{sep}digest={digest}"))
-                .header("content-type", "application/octet-stream")
-                .body(bytes)
-                .send()
-                .unwrap();
-            assert_eq!(r.status(), 201, "upload {digest}");
-        }
-        let r = c
-            .put(format!("http://{}/v2/{repo}/manifests/{tag}", self.addr))
-            .header("content-type", "application/vnd.oci.image.manifest.v1+json")
-            .body(img.manifest_json())
-            .send()
-            .unwrap();
-        assert_eq!(r.status(), 201, "push manifest");
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A small Debian-like image: os-release, a dpkg package, a planted secret; `marker`
-/// makes digests differ.
-fn image(marker: &str) -> ImageBuilder {
-    let token = format!("ghp_{}", "Qw3Er5Ty7".repeat(4));
-    let layer = LayerBuilder::new()
-        .file(
-            "etc/os-release",
-            b"ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n",
-            0o644,
-        )
-        .file("etc/passwd", b"root:x:0:0:root:/root:/bin/bash\n", 0o644)
-        .file(
-            "var/lib/dpkg/status",
-            b"Package: tool\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0-1\n\n",
-            0o644,
-        )
-        .file("app/.env", format!("GITHUB_TOKEN={token}\n").as_bytes(), 0o600)
-        .file("app/marker", marker.as_bytes(), 0o644);
-    ImageBuilder::new().layer(layer.finish(), Storage::Gzip, "/bin/sh -c #(nop) ADD file:x in / ")
-}
-
-/// A drydock process (serve or worker), killed on drop.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn drydock(args: &[&str], home: &Path) -> Proc {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(home.join("drydock.log"))
-        .unwrap();
-    Proc(
-        Command::new(env!("CARGO_BIN_EXE_drydock"))
-            .args(args)
-            .env("HOME", home)
-            .env("DRYDOCK_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("DRYDOCK_LOG", "info")
-            .env_remove("DRYDOCK_DB")
-            .env_remove("DRYDOCK_CONFIG")
-            .env_remove("DRYDOCK_DATABASE")
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("drydock runs"),
-    )
-}
-
-/// A running server and a client for it.
-struct Api {
-    base: String,
-    client: Client,
-}
-
-impl Api {
-    fn wait(base: String) -> Api {
-        let client = Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if client
-                .get(format!("{base}/ready"))
-                .send()
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return Api { base, client };
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("drydock serve did not become ready at {base}");
-    }
-
-    fn call(&self, method: &str, path: &str, auth: Option<(&str, &str)>, body: Option<Value>) -> (u16, Value) {
-        let url = format!("{}{path}", self.base);
-        let mut req = match method {
-            "GET" => self.client.get(url),
-            "POST" => self.client.post(url),
-            "PUT" => self.client.put(url),
-            "DELETE" => self.client.delete(url),
-            m => panic!("method {m}"),
-        };
-        match auth {
-            Some(("bearer", key)) => req = req.bearer_auth(key),
-            Some((u, p)) => req = req.basic_auth(u, Some(p)),
-            None => {}
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let r = req.send().expect("request");
-        let status = r.status().as_u16();
-        let text = r.text().unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
-    fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        self.call(method, path, Some(("admin", ADMIN_PASSWORD)), body)
-    }
-
-    /// Waits until the image is analysed (or failed); returns it.
-    fn analysed(&self, id: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            let (s, v) = self.admin("GET", &format!("/v1/images/{id}"), None);
-            assert_eq!(s, 200, "{v}");
-            match v["status"].as_str() {
-                Some("analyzed") => return v,
-                Some("failed") => panic!("analysis failed: {v}"),
-                _ if Instant::now() > deadline => panic!("analysis did not finish: {v}"),
-                _ => std::thread::sleep(Duration::from_millis(200)),
-            }
-        }
-    }
-}
-
-fn serve(home: &Path, database: Option<&str>, workers: usize) -> (Proc, Api) {
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let data = home.join("data");
-    let workers = workers.to_string();
-    let mut args = vec![
-        "serve",
-        "--listen",
-        &listen,
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--workers",
-        &workers,
-        "--lease-seconds",
-        "3",
-    ];
-    if let Some(db) = database {
-        args.extend(["--database", db]);
-    }
-    let p = drydock(&args, home);
-    (p, Api::wait(format!("http://{listen}")))
-}
 
 #[test]
 fn sqlite_service_end_to_end() {
@@ -330,6 +103,32 @@ fn sqlite_service_end_to_end() {
         3,
         "one analysis_update per analysis"
     );
+    let (s, d) = api.admin("GET", &format!("/v1/diff?from={id1}&to={id3}"), None);
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["files"]["changed"], json!(["/app/marker"]), "{d}");
+    assert_eq!(d["packages"]["changed"], json!([]));
+    let (_, q) = api.admin("GET", "/v1/query/package?name=tool&version=1.0-1", None);
+    assert_eq!(q["images"].as_array().unwrap().len(), 3, "{q}");
+    let (s, q) = api.admin("GET", "/v1/query/vulnerability?id=CVE-2099-0001", None);
+    assert_eq!((s, q["images"].as_array().map(Vec::len)), (200, Some(0)));
+    // Registry credentials: sealed at rest, never returned.
+    let (s, r) = api.admin(
+        "POST",
+        "/v1/registries",
+        Some(json!({"registry": "registry.example:5000", "username": "ci", "password": "pw-secret-123"})),
+    );
+    assert_eq!(s, 201, "{r}");
+    let (_, regs) = api.admin("GET", "/v1/registries", None);
+    assert_eq!(regs["registries"][0]["username"], "ci");
+    assert!(!r.to_string().contains("pw-secret-123") && !regs.to_string().contains("pw-secret-123"));
+    let db_bytes = std::fs::read(home.path().join("data/drydock.sqlite")).unwrap();
+    let wal = std::fs::read(home.path().join("data/drydock.sqlite-wal")).unwrap_or_default();
+    for bytes in [&db_bytes, &wal] {
+        assert!(
+            !bytes.windows(13).any(|w| w == b"pw-secret-123"),
+            "password stored in clear"
+        );
+    }
     let (_, m) = api.admin("GET", "/metrics", None);
     let m = m.as_str().unwrap().to_string();
     assert!(m.contains("drydock_analyses_total{result=\"stored\"} 3"), "{m}");
@@ -384,35 +183,6 @@ fn stalling_proxy(target: String, stall: Arc<AtomicBool>) -> String {
         }
     });
     addr
-}
-
-/// A fresh PostgreSQL database (127.0.0.1:5432, trust auth), dropped afterwards.
-struct PgDb {
-    name: String,
-    url: String,
-}
-
-impl PgDb {
-    fn new() -> PgDb {
-        let admin = "postgres://postgres@127.0.0.1:5432/postgres";
-        let mut c = postgres::Client::connect(admin, postgres::NoTls).expect("PostgreSQL runs on 127.0.0.1:5432");
-        let name = format!("drydock_svc_{}", std::process::id());
-        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .unwrap();
-        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        PgDb {
-            url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
-            name,
-        }
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        if let Ok(mut c) = postgres::Client::connect("postgres://postgres@127.0.0.1:5432/postgres", postgres::NoTls) {
-            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-        }
-    }
 }
 
 #[test]
@@ -568,4 +338,264 @@ fn every_route_and_every_role() {
             .0,
         429
     );
+}
+
+/// A notification received by the test's webhook endpoint.
+#[derive(Debug, Clone)]
+struct Received {
+    headers: std::collections::HashMap<String, String>,
+    body: Vec<u8>,
+}
+
+/// An HTTP endpoint that records every POST and answers 200.
+fn webhook_receiver() -> (String, Arc<std::sync::Mutex<Vec<Received>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let got = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = got.clone();
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut data = Vec::new();
+            let mut buf = [0u8; 8192];
+            let (head_end, len) = loop {
+                let n = match conn.read(&mut buf) {
+                    Ok(0) | Err(_) => break (None, 0),
+                    Ok(n) => n,
+                };
+                data.extend_from_slice(&buf[..n]);
+                if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&data[..i]).to_lowercase();
+                    let len = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    break (Some(i + 4), len);
+                }
+            };
+            let Some(start) = head_end else { continue };
+            while data.len() < start + len {
+                match conn.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => data.extend_from_slice(&buf[..n]),
+                }
+            }
+            let head = String::from_utf8_lossy(&data[..start]).to_string();
+            let headers = head
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+                .collect();
+            let body = data[start..(start + len).min(data.len())].to_vec();
+            let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            sink.lock().unwrap().push(Received { headers, body });
+        }
+    });
+    (url, got)
+}
+
+/// HMAC-SHA256 (RFC 2104), written out here so the test does not trust the server's code.
+fn hmac_sha256(key: &[u8], msg: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut k = [0u8; 64];
+    k[..key.len()].copy_from_slice(key);
+    let inner: Vec<u8> = k.iter().map(|b| b ^ 0x36).chain(msg.iter().copied()).collect();
+    let inner = Sha256::digest(&inner);
+    let outer: Vec<u8> = k.iter().map(|b| b ^ 0x5c).chain(inner.iter().copied()).collect();
+    hex::encode(Sha256::digest(&outer))
+}
+
+/// An image with chardet 3.0.4, which the second database says is vulnerable.
+fn python_image(marker: &str) -> ImageBuilder {
+    let layer = LayerBuilder::new()
+        .file("usr/lib/os-release", common_os_release(), 0o644)
+        .symlink("etc/os-release", "../usr/lib/os-release")
+        .file(
+            "opt/venv/lib/python3.11/site-packages/chardet-3.0.4.dist-info/METADATA",
+            b"Metadata-Version: 2.1\nName: chardet\nVersion: 3.0.4\n",
+            0o644,
+        )
+        .file("app/marker", marker.as_bytes(), 0o644);
+    ImageBuilder::new().layer(layer.finish(), Storage::Gzip, "/bin/sh -c #(nop) ADD file:y in / ")
+}
+
+fn common_os_release() -> &'static [u8] {
+    b"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n"
+}
+
+fn build_db(home: &Path, out: &Path, extra: Option<&Path>) {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vulndata");
+    let mut args = vec![
+        "db".to_string(),
+        "build".into(),
+        "--from".into(),
+        fixtures.display().to_string(),
+    ];
+    if let Some(e) = extra {
+        args.extend(["--from".into(), e.display().to_string()]);
+    }
+    args.extend(["--out".into(), out.display().to_string(), "-q".into()]);
+    let o = Command::new(env!("CARGO_BIN_EXE_drydock"))
+        .args(&args)
+        .env("HOME", home)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "db build: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Waits until the receiver holds a notification of `kind` matching `pred`.
+fn wait_for(got: &Arc<std::sync::Mutex<Vec<Received>>>, kind: &str, pred: impl Fn(&Value) -> bool) -> Received {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let found = got
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|r| {
+                r.headers.get("x-drydock-event").map(String::as_str) == Some(kind)
+                    && serde_json::from_slice::<Value>(&r.body).is_ok_and(|v| pred(&v))
+            })
+            .cloned();
+        if let Some(r) = found {
+            return r;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {kind} notification: {:?}",
+            got.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn watched_tags_and_database_updates_notify_subscribers() {
+    let mut reg = Some(Registry::start());
+    let addr = reg.as_ref().unwrap().addr.clone();
+    reg.as_ref().unwrap().push("fx/py", "1", &python_image("first"));
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("vulndb.sqlite");
+    build_db(home.path(), &db, None);
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let data = home.path().join("data");
+    let _server = drydock(
+        &[
+            "serve",
+            "--listen",
+            &listen,
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--workers",
+            "1",
+            "--db",
+            db.to_str().unwrap(),
+            "--watch-seconds",
+            "1",
+            "--lease-seconds",
+            "3",
+        ],
+        home.path(),
+    );
+    let api = Api::wait(format!("http://{listen}"));
+    let (hook_url, got) = webhook_receiver();
+    let (s, hook) = api.admin("POST", "/v1/webhooks", Some(json!({"url": hook_url})));
+    assert_eq!(s, 201, "{hook}");
+    let secret = hook["secret"].as_str().unwrap().to_string();
+    let (_, hooks) = api.admin("GET", "/v1/webhooks", None);
+    assert!(
+        !hooks.to_string().contains(&secret),
+        "the secret is never returned again"
+    );
+    let tag = format!("{addr}/fx/py:1");
+    for kind in ["analysis_update", "tag_update", "vuln_update", "policy_eval"] {
+        let (s, v) = api.admin("POST", "/v1/subscriptions", Some(json!({"kind": kind, "tag": tag})));
+        assert_eq!(s, 201, "{v}");
+    }
+
+    // The watcher finds the tag and analyses it.
+    let first = wait_for(&got, "analysis_update", |_| true);
+    let expected = format!("sha256={}", hmac_sha256(secret.as_bytes(), &first.body));
+    assert_eq!(
+        first.headers.get("x-drydock-signature"),
+        Some(&expected),
+        "valid signature"
+    );
+    let v: Value = serde_json::from_slice(&first.body).unwrap();
+    let digest1 = v["digest"].as_str().unwrap().to_string();
+    assert_eq!(v["tag"], tag.as_str());
+
+    // A new digest under the watched tag: tag_update, a new analysis, a history entry.
+    reg.as_ref().unwrap().push("fx/py", "1", &python_image("second"));
+    let moved = wait_for(&got, "tag_update", |v| v["old_digest"] == digest1.as_str());
+    let mv: Value = serde_json::from_slice(&moved.body).unwrap();
+    let digest2 = mv["new_digest"].as_str().unwrap().to_string();
+    assert_ne!(digest1, digest2);
+    wait_for(&got, "analysis_update", |v| v["digest"] == digest2.as_str());
+    let (_, h) = api.admin("GET", &format!("/v1/history?tag={tag}"), None);
+    assert_eq!(h["history"].as_array().unwrap().len(), 2, "{h}");
+    let (_, list) = api.admin("GET", "/v1/images?status=analyzed", None);
+    let image2 = list["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["digest"] == digest2.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Let the judge record how the image stands (WARN: runs as root, no vulnerabilities).
+    std::thread::sleep(Duration::from_secs(3));
+    let (_, check) = api.admin("GET", &format!("/v1/images/{image2}/check"), None);
+    assert_eq!(check["evaluation"]["final_action"], "WARN", "{check}");
+
+    // The registry goes away; the database gains an advisory for chardet 3.0.4.
+    reg.take();
+    std::thread::sleep(Duration::from_millis(1100));
+    let extra = home.path().join("extra");
+    let (osv, kev) = common_extra_feeds(&extra);
+    let _ = kev;
+    build_db(home.path(), &db, Some(&osv));
+    let vu = wait_for(&got, "vuln_update", |v| v["digest"] == digest2.as_str());
+    let vv: Value = serde_json::from_slice(&vu.body).unwrap();
+    assert_eq!(vv["added"], json!(["GHSA-dddd-0000-0001+chardet"]), "{vv}");
+    let pe = wait_for(&got, "policy_eval", |v| v["digest"] == digest2.as_str());
+    let pv: Value = serde_json::from_slice(&pe.body).unwrap();
+    assert_eq!(
+        (pv["previous_action"].as_str(), pv["final_action"].as_str()),
+        (Some("WARN"), Some("STOP"))
+    );
+    let sig = format!("sha256={}", hmac_sha256(secret.as_bytes(), &pe.body));
+    assert_eq!(pe.headers.get("x-drydock-signature"), Some(&sig));
+    // Without re-pulling (the registry is gone), the stored analysis now has the finding.
+    let (_, vuln) = api.admin("GET", &format!("/v1/images/{image2}/vuln/non-os"), None);
+    assert_eq!(vuln["vulnerabilities"][0]["id"], "GHSA-dddd-0000-0001", "{vuln}");
+    let (_, log) = api.admin("GET", "/v1/notifications", None);
+    let states: Vec<&str> = log["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["state"].as_str().unwrap())
+        .collect();
+    assert!(states.len() >= 5 && states.iter().all(|s| *s == "delivered"), "{log}");
+}
+
+/// The OSV record the scan tests use for chardet (critical, fixed in 4.0.0).
+fn common_extra_feeds(dir: &Path) -> (PathBuf, PathBuf) {
+    let osv = dir.join("own-osv");
+    std::fs::create_dir_all(&osv).unwrap();
+    let rec = json!({
+        "schema_version": "1.6.0", "id": "GHSA-dddd-0000-0001", "modified": "2024-03-01T00:00:00Z",
+        "published": "2024-02-01T00:00:00Z", "aliases": ["CVE-2099-0001"], "summary": "chardet test vulnerability",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "chardet"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "4.0.0"}]}]}],
+        "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+    });
+    std::fs::write(
+        osv.join("GHSA-dddd-0000-0001.json"),
+        serde_json::to_vec_pretty(&rec).unwrap(),
+    )
+    .unwrap();
+    (osv, dir.join("kev"))
 }

@@ -2,6 +2,8 @@
 //! (tests/fixtures/vulndata) plus records made here, and an image built in code.
 #![allow(dead_code)]
 
+pub mod server;
+
 use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,258 @@
+//! Continuous re-evaluation. The tag watcher polls watched tags (`tag_update`
+//! subscriptions) for new digests and queues their analysis; the judge keeps, per analysed
+//! image, the vulnerabilities and policy result it was last seen with, re-matches every
+//! stored SBOM when the vulnerability database changes (no re-pull), re-evaluates the
+//! active policy, and notifies `vuln_update` / `policy_eval` subscribers of differences.
+
+use drydock_analysis::{Analysis, DbStatus};
+use drydock_image::{open, OpenOptions, RegistryOptions, SourceSpec};
+use drydock_policy::{EvalContext, EvalOptions, ImageTarget, Unmapped};
+use drydock_store::Store;
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Setting that records the build time of the database the stored analyses were matched with.
+const DB_SETTING: &str = "vulndb_built_at_unix";
+
+/// What the watchers need.
+#[derive(Debug, Clone)]
+pub struct WatchConfig {
+    /// Time between passes.
+    pub interval: Duration,
+    pub vulndb: Option<PathBuf>,
+    pub insecure_registries: Vec<String>,
+}
+
+/// Runs the tag watcher and the judge (and prunes history older than `retention`) until
+/// `stop`.
+pub fn run(store: Store, cfg: WatchConfig, stop: Arc<AtomicBool>, retention: Option<Duration>) {
+    while !stop.load(Ordering::Relaxed) {
+        let started = Instant::now();
+        if let Some(r) = retention {
+            if let Err(e) = store.prune_history(drydock_store::now() - r.as_secs() as i64) {
+                tracing::warn!("retention: {e}");
+            }
+        }
+        if let Err(e) = watch_tags(&store, &cfg) {
+            tracing::warn!("tag watcher: {e}");
+        }
+        if let Err(e) = judge(&store, &cfg) {
+            tracing::warn!("re-evaluation: {e}");
+        }
+        while started.elapsed() < cfg.interval && !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// The manifest digest a tag points at now (one manifest request; no layers).
+fn resolve(tag: &str, cfg: &WatchConfig) -> Result<String, String> {
+    let source = format!("registry:{tag}");
+    let spec = SourceSpec::parse(&source).map_err(|e| e.to_string())?;
+    let opts = OpenOptions {
+        registry: RegistryOptions {
+            insecure: cfg.insecure_registries.clone(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let opened = open(&spec, &source, &opts).map_err(|e| e.to_string())?;
+    opened
+        .meta()
+        .source
+        .manifest_digest
+        .clone()
+        .ok_or_else(|| "no manifest digest".to_string())
+}
+
+/// One pass of the tag watcher.
+pub fn watch_tags(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
+    let subs = store
+        .subscriptions(None, Some("tag_update"))
+        .map_err(|e| e.to_string())?;
+    for s in subs {
+        let digest = match resolve(&s.tag, cfg) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::info!("tag watcher: {}: {e}", s.tag);
+                continue;
+            }
+        };
+        let last = store.latest_digest(&s.account, &s.tag).map_err(|e| e.to_string())?;
+        if last.as_deref() == Some(digest.as_str())
+            || store.analysis_pending(&s.account, &s.tag).map_err(|e| e.to_string())?
+        {
+            continue;
+        }
+        let target = ImageTarget::parse(&s.tag);
+        let image_id = store
+            .add_image(&s.account, &s.tag, &target.registry, &target.repository)
+            .map_err(|e| e.to_string())?;
+        tracing::info!("tag watcher: {} moved to {digest}; analysis queued", s.tag);
+        store
+            .notify(
+                "tag_update",
+                &s.tag,
+                &json!({"old_digest": last, "new_digest": digest, "image_id": image_id}),
+            )
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The vulnerability ids of an analysis, sorted.
+fn vuln_ids(a: &Analysis) -> BTreeSet<String> {
+    a.vulnerabilities
+        .iter()
+        .flat_map(|r| &r.findings)
+        .map(|f| format!("{}+{}", f.id, f.package.name))
+        .collect()
+}
+
+/// The final action of the account's active policy (or the default bundle) for the image.
+fn final_action(store: &Store, account: &str, a: &Analysis, tag: &str) -> String {
+    let bundle = store
+        .policy(account, None)
+        .ok()
+        .flatten()
+        .and_then(|p| drydock_policy::parse_bundle(p.bundle.as_bytes(), &p.id).ok())
+        .unwrap_or_else(drydock_policy::default_bundle);
+    let mut target = ImageTarget::parse(tag);
+    target.digest = a.image().source.manifest_digest.clone().unwrap_or_default();
+    let ctx = EvalContext {
+        now_unix: drydock_analysis::now_unix(),
+        tag: Some(tag.to_string()),
+    };
+    let opts = EvalOptions { unmapped: Unmapped::Go };
+    drydock_policy::evaluate(&bundle, a, &target, &ctx, &opts)
+        .map(|e| e.final_action.as_str().to_string())
+        .unwrap_or_else(|e| format!("ERROR: {e}"))
+}
+
+/// One pass of the judge: baselines for new analyses; after a database change, re-match
+/// and re-evaluate every stored analysis and notify the differences.
+pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
+    let err = |e: drydock_store::StoreError| e.to_string();
+    // Baselines: record how new analyses were judged, without notifying.
+    loop {
+        let batch = store.analyses_without_state(100).map_err(err)?;
+        if batch.is_empty() {
+            break;
+        }
+        for (image_id, account, doc) in batch {
+            let a: Analysis = match serde_json::from_str(&doc) {
+                Ok(a) => a,
+                Err(e) => {
+                    store
+                        .set_image_state(&image_id, "[]", &format!("ERROR: {e}"), None)
+                        .map_err(err)?;
+                    continue;
+                }
+            };
+            let tag = store
+                .current_tags(&image_id)
+                .map_err(err)?
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            let ids: Vec<String> = vuln_ids(&a).into_iter().collect();
+            let action = final_action(store, &account, &a, &tag);
+            store
+                .set_image_state(
+                    &image_id,
+                    &serde_json::to_string(&ids).unwrap_or_default(),
+                    &action,
+                    None,
+                )
+                .map_err(err)?;
+        }
+    }
+    let Some(path) = cfg.vulndb.as_ref().filter(|p| p.exists()) else {
+        return Ok(());
+    };
+    let db = drydock_vulndb::Db::open(path).map_err(|e| e.to_string())?;
+    let built = db.meta("built_at_unix").ok().flatten().unwrap_or_default();
+    let seen = store.setting(DB_SETTING).map_err(err)?;
+    if seen.as_deref() == Some(built.as_str()) {
+        return Ok(());
+    }
+    if seen.is_none() {
+        // First sight of this database: the analyses were matched against it.
+        return store.set_setting(DB_SETTING, &built).map_err(err);
+    }
+    tracing::info!("vulnerability database changed (built {built}): re-matching stored analyses");
+    let status = DbStatus::of(&db, &path.display().to_string(), None);
+    let mut after = String::new();
+    let (mut rematched, mut notified) = (0, 0);
+    loop {
+        let page = store.analyses_page(&after, 50).map_err(err)?;
+        let Some(last) = page.last() else { break };
+        after = last.0.clone();
+        for (image_id, account, doc) in page {
+            let Ok(mut a) = serde_json::from_str::<Analysis>(&doc) else {
+                continue;
+            };
+            let before: BTreeSet<String> = store
+                .image_state(&image_id)
+                .map_err(err)?
+                .and_then(|(v, _)| serde_json::from_str::<Vec<String>>(&v).ok())
+                .map(|v| v.into_iter().collect())
+                .unwrap_or_default();
+            let previous_action = store
+                .image_state(&image_id)
+                .map_err(err)?
+                .map(|(_, a)| a)
+                .unwrap_or_default();
+            if a.match_vulnerabilities(&db, &Default::default(), status.clone())
+                .is_err()
+            {
+                continue;
+            }
+            rematched += 1;
+            let now_ids = vuln_ids(&a);
+            let tags = store.current_tags(&image_id).map_err(err)?;
+            let tag = tags.first().cloned().unwrap_or_default();
+            let action = final_action(store, &account, &a, &tag);
+            let digest = a.image().source.manifest_digest.clone();
+            let added: Vec<&String> = now_ids.difference(&before).collect();
+            let removed: Vec<&String> = before.difference(&now_ids).collect();
+            for t in &tags {
+                if !added.is_empty() || !removed.is_empty() {
+                    notified += store
+                        .notify(
+                            "vuln_update",
+                            t,
+                            &json!({"image_id": image_id, "digest": digest, "added": added, "removed": removed}),
+                        )
+                        .map_err(err)?;
+                }
+                if action != previous_action {
+                    notified += store
+                        .notify(
+                            "policy_eval",
+                            t,
+                            &json!({"image_id": image_id, "digest": digest, "previous_action": previous_action, "final_action": action}),
+                        )
+                        .map_err(err)?;
+                }
+            }
+            let ids: Vec<&String> = now_ids.iter().collect();
+            let doc = serde_json::to_string(&a).map_err(|e| e.to_string())?;
+            store
+                .set_image_state(
+                    &image_id,
+                    &serde_json::to_string(&ids).unwrap_or_default(),
+                    &action,
+                    Some(&doc),
+                )
+                .map_err(err)?;
+        }
+    }
+    store.set_setting(DB_SETTING, &built).map_err(err)?;
+    tracing::info!("re-matched {rematched} analyses; {notified} notifications queued");
+    Ok(())
+}

@@ -1,0 +1,639 @@
+//! The client commands (`drydock image`, `policy add`…, `user`, `apikey`, `event`, `system`,
+//! `account`) against a real `drydock serve` child process, configured as users would: with
+//! DRYDOCK_URL, DRYDOCK_USER / DRYDOCK_PASSWORD or DRYDOCK_API_KEY.
+
+use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+use reqwest::blocking::Client;
+use serde_json::{json, Value};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ADMIN_PASSWORD: &str = "admin-password-1";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A `drydock serve` on a free loopback port with its data in a temporary directory;
+/// killed on drop.
+struct Server {
+    child: Child,
+    url: String,
+    home: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(workers: usize) -> Server {
+        let home = tempfile::tempdir().unwrap();
+        let listen = format!("127.0.0.1:{}", free_port());
+        let log = std::fs::File::create(home.path().join("serve.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_drydock"))
+            .args(["serve", "--listen", &listen, "--workers", &workers.to_string()])
+            .arg("--data-dir")
+            .arg(home.path().join("data"))
+            .env("HOME", home.path())
+            .env("DRYDOCK_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env_remove("DRYDOCK_DB")
+            .env_remove("DRYDOCK_CONFIG")
+            .env_remove("DRYDOCK_DATABASE")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("drydock runs");
+        let url = format!("http://{listen}");
+        let server = Server { child, url, home };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if reqwest::blocking::get(format!("{}/ready", server.url)).is_ok_and(|r| r.status().is_success()) {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("drydock serve did not become ready: {}", server.log());
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.home.path().join("serve.log")).unwrap_or_default()
+    }
+
+    /// A file in the server's temporary directory.
+    fn file(&self, name: &str, content: &str) -> PathBuf {
+        let p = self.home.path().join(name);
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    /// Runs a client command as `user` with `password`.
+    fn as_user(&self, user: &str, password: &str, args: &[&str]) -> Run {
+        client(
+            &[
+                ("DRYDOCK_URL", &self.url),
+                ("DRYDOCK_USER", user),
+                ("DRYDOCK_PASSWORD", password),
+            ],
+            args,
+        )
+    }
+
+    /// Runs a client command as the admin.
+    fn admin(&self, args: &[&str]) -> Run {
+        self.as_user("admin", ADMIN_PASSWORD, args)
+    }
+
+    /// Runs a client command with an API key.
+    fn with_key(&self, key: &str, args: &[&str]) -> Run {
+        client(&[("DRYDOCK_URL", &self.url), ("DRYDOCK_API_KEY", key)], args)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What a client command did.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Asserts the exit status; returns self.
+    #[track_caller]
+    fn code(self, code: i32) -> Run {
+        assert_eq!(self.code, code, "exit status of a client command: {self:#?}");
+        self
+    }
+
+    /// Standard output parsed as JSON.
+    #[track_caller]
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {self:#?}"))
+    }
+}
+
+/// Runs `drydock ARGS` with exactly these DRYDOCK_* variables and no terminal on stdin.
+fn client(env: &[(&str, &str)], args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_drydock"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("DRYDOCK_") {
+            cmd.env_remove(k);
+        }
+    }
+    let out = cmd
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .expect("drydock runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A valid bundle: only the root user warns.
+fn bundle(id: &str, name: &str) -> String {
+    json!({
+        "id": id, "name": name, "version": "2",
+        "rule_sets": [{"id": "rs", "rules": [{"id": "root", "gate": "dockerfile", "trigger": "effective_user",
+            "action": "WARN", "params": [{"name": "users", "value": "root"}, {"name": "type", "value": "denylist"}]}]}],
+        "mappings": [{"id": "all", "registry": "*", "repository": "*", "image": {"type": "tag", "value": "*"},
+            "rule_set_ids": ["rs"]}]
+    })
+    .to_string()
+}
+
+/// The same bundle as YAML.
+fn yaml_bundle(id: &str, name: &str) -> String {
+    format!(
+        "id: {id}\nname: {name}\nversion: \"2\"\nrule_sets:\n  - id: rs\n    rules:\n      - id: root\n        gate: dockerfile\n        trigger: effective_user\n        action: WARN\n        params:\n          - name: users\n            value: root\n          - name: type\n            value: denylist\nmappings:\n  - id: all\n    registry: \"*\"\n    repository: \"*\"\n    image: {{type: tag, value: \"*\"}}\n    rule_set_ids: [rs]\n"
+    )
+}
+
+#[test]
+fn policy_commands_manage_bundles() {
+    let s = Server::start(0);
+    let json_file = s.file("bundle.json", &bundle("warn-root", "root only"));
+    let json_path = json_file.to_str().unwrap();
+
+    let r = s.admin(&["policy", "add", json_path]).code(0);
+    assert!(
+        r.stdout.contains("added policy \"warn-root\" (active)"),
+        "the first is active: {r:#?}"
+    );
+    let r = s.admin(&["policy", "add", json_path]).code(1);
+    assert!(r.stderr.contains("exists"), "{r:#?}");
+    assert!(r.stderr.contains("hint:"), "the server's hint is shown: {r:#?}");
+
+    let r = s.admin(&["policy", "list"]).code(0);
+    assert!(r.stdout.starts_with("ID"), "{r:#?}");
+    assert!(
+        r.stdout.contains("warn-root") && r.stdout.contains("root only"),
+        "{r:#?}"
+    );
+    s.admin(&["policy", "activate", "warn-root"]).code(0);
+    let list = s.admin(&["policy", "list", "-o", "json"]).code(0).json();
+    assert_eq!(list["policies"][0]["id"], "warn-root");
+    assert_eq!(list["policies"][0]["active"], true);
+
+    let r = s.admin(&["policy", "get", "warn-root"]).code(0);
+    assert!(r.stdout.contains("Active:") && r.stdout.contains("yes"), "{r:#?}");
+    assert!(r.stdout.contains("1 (1 rules): rs"), "{r:#?}");
+    let got = s.admin(&["policy", "get", "warn-root", "-o", "json"]).code(0).json();
+    assert_eq!(got["bundle"]["id"], "warn-root");
+
+    // YAML goes as YAML; update replaces.
+    let yaml = s.file("bundle.yaml", &yaml_bundle("from-yaml", "first"));
+    let r = s.admin(&["policy", "add", yaml.to_str().unwrap()]).code(0);
+    assert!(r.stdout.contains("added policy \"from-yaml\"\n"), "{r:#?}");
+    assert!(r.stderr.contains("drydock policy activate from-yaml"), "{r:#?}");
+    let yaml = s.file("bundle.yaml", &yaml_bundle("from-yaml", "second"));
+    s.admin(&["policy", "update", "from-yaml", yaml.to_str().unwrap()])
+        .code(0);
+    let got = s.admin(&["policy", "get", "from-yaml", "-o", "json"]).code(0).json();
+    assert_eq!(got["name"], "second");
+    let r = s
+        .admin(&["policy", "update", "warn-root", yaml.to_str().unwrap()])
+        .code(1);
+    assert!(r.stderr.contains("is not \"warn-root\""), "{r:#?}");
+
+    // An invalid bundle: the server's reason and hint.
+    let bad = s.file(
+        "bad.json",
+        &json!({"id": "bad", "rule_sets": [{"id": "x", "rules": [{"gate": "nope", "trigger": "t", "action": "STOP"}]}], "mappings": []}).to_string(),
+    );
+    let r = s.admin(&["policy", "add", bad.to_str().unwrap()]).code(1);
+    assert!(r.stderr.contains("unknown gate \"nope\""), "{r:#?}");
+    assert!(r.stderr.contains("hint: `drydock policy validate FILE`"), "{r:#?}");
+    let r = s.admin(&["policy", "add", "/nonexistent/bundle.json"]).code(1);
+    assert!(r.stderr.contains("cannot read policy bundle"), "{r:#?}");
+
+    s.admin(&["policy", "delete", "from-yaml"]).code(0);
+    let r = s.admin(&["policy", "get", "from-yaml"]).code(1);
+    assert!(r.stderr.contains("not found"), "{r:#?}");
+    let r = s.admin(&["policy", "delete", "from-yaml", "-o", "json"]).code(1);
+    assert!(r.stdout.is_empty(), "{r:#?}");
+
+    // The local subcommands need no service.
+    let r = client(&[], &["policy", "validate", json_path]).code(0);
+    assert!(r.stdout.contains("valid"), "{r:#?}");
+}
+
+#[test]
+fn users_roles_and_api_keys() {
+    let s = Server::start(0);
+    let with_new = |password: &str, args: &[&str]| {
+        client(
+            &[
+                ("DRYDOCK_URL", &s.url),
+                ("DRYDOCK_USER", "admin"),
+                ("DRYDOCK_PASSWORD", ADMIN_PASSWORD),
+                ("DRYDOCK_NEW_PASSWORD", password),
+            ],
+            args,
+        )
+    };
+    let r = with_new("bob-password-1", &["user", "add", "bob", "--role", "read-only"]).code(0);
+    assert!(r.stdout.contains("added user \"bob\" with role read-only"), "{r:#?}");
+    let r = with_new("bob-password-1", &["user", "add", "eve", "--role", "root"]).code(2);
+    assert!(r.stderr.contains("policy-editor"), "the roles are listed: {r:#?}");
+    let r = with_new("short", &["user", "add", "eve", "--role", "read-only"]).code(1);
+    assert!(r.stderr.contains("at least 8 characters"), "{r:#?}");
+    let r = s.admin(&["user", "add", "eve", "--role", "read-only"]).code(2);
+    assert!(
+        r.stderr.contains("DRYDOCK_NEW_PASSWORD"),
+        "no terminal to ask on: {r:#?}"
+    );
+
+    let r = s.admin(&["user", "list"]).code(0);
+    assert!(r.stdout.contains("bob") && r.stdout.contains("read-only"), "{r:#?}");
+    let users = s.admin(&["user", "list", "-o", "json"]).code(0).json();
+    assert_eq!(users["users"].as_array().unwrap().len(), 2, "{users}");
+
+    // A read-only user may read but not write policies; the message names the role.
+    let policy = s.file("bundle.json", &bundle("warn-root", "root only"));
+    let r = s
+        .as_user("bob", "bob-password-1", &["policy", "add", policy.to_str().unwrap()])
+        .code(1);
+    assert!(
+        r.stderr.contains("forbidden") && r.stderr.contains("read-only"),
+        "{r:#?}"
+    );
+    assert!(r.stderr.contains("hint:"), "{r:#?}");
+    s.as_user("bob", "bob-password-1", &["policy", "list"]).code(0);
+    // --user wins over DRYDOCK_USER.
+    let r = client(
+        &[
+            ("DRYDOCK_URL", &s.url),
+            ("DRYDOCK_USER", "admin"),
+            ("DRYDOCK_PASSWORD", "bob-password-1"),
+        ],
+        &["account", "list", "--user", "bob"],
+    )
+    .code(1);
+    assert!(r.stderr.contains("read-only"), "{r:#?}");
+
+    // An API key for bob: printed once on stdout, acts as bob.
+    let r = s.as_user("bob", "bob-password-1", &["apikey", "create"]).code(0);
+    let key = r.stdout.trim().to_string();
+    assert!(key.starts_with("ddk_") && !key.contains('\n'), "{r:#?}");
+    assert!(r.stderr.contains("shown once"), "{r:#?}");
+    let key_id = key.trim_start_matches("ddk_").split('_').next().unwrap().to_string();
+    let list = s.with_key(&key, &["image", "list", "-o", "json"]).code(0).json();
+    assert_eq!(list["images"], json!([]));
+    let r = s.with_key(&key, &["user", "list"]).code(1);
+    assert!(r.stderr.contains("role read-only may not"), "{r:#?}");
+    let r = s.with_key(&key, &["system", "status"]).code(0);
+    assert!(r.stdout.contains("Version:"), "{r:#?}");
+
+    let r = s
+        .as_user("bob", "bob-password-1", &["apikey", "revoke", &key_id])
+        .code(0);
+    assert!(r.stdout.contains(&format!("revoked API key {key_id}")), "{r:#?}");
+    let r = s.with_key(&key, &["image", "list"]).code(1);
+    assert!(r.stderr.contains("API key"), "{r:#?}");
+    assert!(r.stderr.contains("DRYDOCK_API_KEY"), "{r:#?}");
+
+    s.admin(&["user", "delete", "bob"]).code(0);
+    let r = s.as_user("bob", "bob-password-1", &["image", "list"]).code(1);
+    assert!(r.stderr.contains("refused the login of user \"bob\""), "{r:#?}");
+    let r = s.admin(&["user", "delete", "admin"]).code(1);
+    assert!(r.stderr.contains("cannot delete yourself"), "{r:#?}");
+
+    // Accounts (admins only).
+    s.admin(&["account", "add", "team-a"]).code(0);
+    let accounts = s.admin(&["account", "list", "-o", "json"]).code(0).json();
+    assert!(
+        accounts["accounts"].as_array().unwrap().contains(&json!("team-a")),
+        "{accounts}"
+    );
+    let r = s.admin(&["account", "list"]).code(0);
+    assert!(r.stdout.starts_with("ACCOUNT") && r.stdout.contains("team-a"), "{r:#?}");
+    let r = s.admin(&["account", "add", "bad name"]).code(1);
+    assert!(r.stderr.contains("account names are"), "{r:#?}");
+}
+
+#[test]
+fn image_commands_on_a_queued_image() {
+    // No workers: added images stay queued.
+    let s = Server::start(0);
+    let added = s
+        .admin(&["image", "add", "127.0.0.1:1/none:1", "-o", "json"])
+        .code(0)
+        .json();
+    assert_eq!(added["status"], "queued");
+    let id = added["id"].as_str().unwrap().to_string();
+    let r = s.admin(&["image", "add", "127.0.0.1:1/none:2"]).code(0);
+    assert!(r.stdout.contains("Status:") && r.stdout.contains("queued"), "{r:#?}");
+    assert!(r.stderr.contains("drydock image get"), "{r:#?}");
+
+    let r = s.admin(&["image", "list"]).code(0);
+    assert!(r.stdout.starts_with("ID"), "{r:#?}");
+    assert!(
+        r.stdout.contains(&id) && r.stdout.contains("127.0.0.1:1/none"),
+        "{r:#?}"
+    );
+    let list = s
+        .admin(&["image", "list", "--status", "queued", "--limit", "1", "-o", "json"])
+        .code(0)
+        .json();
+    assert_eq!(list["images"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list["limit"], 1);
+    let r = s.admin(&["image", "list", "--status", "analyzed"]).code(0);
+    assert_eq!(r.stdout.trim(), "No images.");
+    s.admin(&["image", "list", "--status", "done"]).code(2);
+    let r = s.admin(&["image", "list", "--limit", "501"]).code(1);
+    assert!(r.stderr.contains("limit must be"), "{r:#?}");
+
+    let r = s.admin(&["image", "get", &id]).code(0);
+    assert!(r.stdout.contains("ID:") && r.stdout.contains(&id), "{r:#?}");
+    assert!(
+        r.stdout.contains("Registry:") && r.stdout.contains("127.0.0.1:1"),
+        "{r:#?}"
+    );
+    let got = s.admin(&["image", "get", &id, "-o", "json"]).code(0).json();
+    assert_eq!(got["id"], id.as_str());
+
+    // Not analysed yet: the server says so, with its hint.
+    let r = s.admin(&["image", "vuln", &id, "os"]).code(1);
+    assert!(r.stderr.contains("not analysed yet"), "{r:#?}");
+    assert!(r.stderr.contains("hint: wait for the analysis"), "{r:#?}");
+    let r = s.admin(&["image", "check", &id]).code(2);
+    assert!(
+        r.stderr.contains("not analysed yet"),
+        "`image check` errors are 2: {r:#?}"
+    );
+    s.admin(&["image", "content", &id, "nonsense"]).code(2);
+    s.admin(&["image", "vuln", &id, "some"]).code(2);
+
+    // --wait gives up after --timeout.
+    let r = s
+        .admin(&["image", "add", "127.0.0.1:1/none:3", "--wait", "--timeout", "1"])
+        .code(1);
+    assert!(r.stderr.contains("is still queued after 1 s"), "{r:#?}");
+
+    // Local paths are refused by the service.
+    let r = s.admin(&["image", "add", "docker-archive:/tmp/x.tar"]).code(1);
+    assert!(r.stderr.contains("not a registry reference"), "{r:#?}");
+    assert!(r.stderr.contains("hint: give an image in a registry"), "{r:#?}");
+
+    let r = s.admin(&["image", "history", "127.0.0.1:1/none:1"]).code(0);
+    assert!(r.stdout.contains("No history"), "{r:#?}");
+    let h = s
+        .admin(&["image", "history", "127.0.0.1:1/none:1", "-o", "json"])
+        .code(0)
+        .json();
+    assert_eq!(h["history"], json!([]));
+
+    let r = s.admin(&["image", "delete", &id]).code(0);
+    assert!(r.stdout.contains("deleted image"), "{r:#?}");
+    let r = s.admin(&["image", "get", &id]).code(1);
+    assert!(r.stderr.contains("not found"), "{r:#?}");
+
+    let r = s.admin(&["system", "status"]).code(0);
+    assert!(r.stdout.contains("Queued:") && r.stdout.contains("sqlite"), "{r:#?}");
+    let status = s.admin(&["system", "status", "-o", "json"]).code(0).json();
+    assert_eq!(status["queue"]["queued"], 2, "{status}");
+    s.admin(&["event", "list", "--limit", "5"]).code(0);
+    let events = s.admin(&["event", "list", "-o", "json"]).code(0).json();
+    assert!(events["events"].is_array(), "{events}");
+}
+
+#[test]
+fn errors_name_the_fix() {
+    let s = Server::start(0);
+    let r = s.as_user("admin", "wrong-password", &["image", "list"]).code(1);
+    assert!(
+        r.stderr.contains("refused the login of user \"admin\": wrong password"),
+        "{r:#?}"
+    );
+    assert!(r.stderr.contains("DRYDOCK_PASSWORD"), "{r:#?}");
+
+    // Nothing listens there.
+    let nowhere = format!("http://127.0.0.1:{}", free_port());
+    let r = client(
+        &[
+            ("DRYDOCK_URL", &nowhere),
+            ("DRYDOCK_USER", "admin"),
+            ("DRYDOCK_PASSWORD", ADMIN_PASSWORD),
+        ],
+        &["system", "status"],
+    )
+    .code(1);
+    assert!(
+        r.stderr
+            .contains(&format!("cannot reach the drydock service at {nowhere}")),
+        "{r:#?}"
+    );
+    assert!(r.stderr.contains("DRYDOCK_URL"), "{r:#?}");
+    let r = client(
+        &[("DRYDOCK_USER", "admin"), ("DRYDOCK_PASSWORD", ADMIN_PASSWORD)],
+        &["image", "list", "--url", &nowhere],
+    )
+    .code(1);
+    assert!(r.stderr.contains("--url or DRYDOCK_URL"), "{r:#?}");
+
+    // Usage errors: exit 2.
+    let r = client(&[("DRYDOCK_URL", &s.url)], &["image", "list"]).code(2);
+    assert!(
+        r.stderr.contains("no credentials") && r.stderr.contains("DRYDOCK_API_KEY"),
+        "{r:#?}"
+    );
+    let r = client(
+        &[("DRYDOCK_URL", &s.url), ("DRYDOCK_USER", "admin")],
+        &["image", "list"],
+    )
+    .code(2);
+    assert!(r.stderr.contains("DRYDOCK_PASSWORD"), "{r:#?}");
+    let r = client(
+        &[("DRYDOCK_URL", &s.url), ("DRYDOCK_API_KEY", "hunter2")],
+        &["image", "list"],
+    )
+    .code(2);
+    assert!(r.stderr.contains("ddk_"), "{r:#?}");
+    assert!(!r.stderr.contains("hunter2"), "the key is not echoed: {r:#?}");
+    let r = s.admin(&["image", "list", "--url", "localhost:8228"]).code(2);
+    assert!(r.stderr.contains("http"), "{r:#?}");
+    s.admin(&["image", "list", "-o", "yaml"]).code(2);
+    s.admin(&["image"]).code(2);
+    assert!(
+        !s.admin(&["image", "list"]).stderr.contains(ADMIN_PASSWORD),
+        "the password is never printed"
+    );
+}
+
+// An analysed image, through a real registry.
+
+/// A `docker-registry` on a free loopback port.
+struct Registry {
+    child: Child,
+    addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Registry {
+    fn start() -> Registry {
+        let dir = tempfile::tempdir().unwrap();
+        for _ in 0..5 {
+            let addr = format!("127.0.0.1:{}", free_port());
+            let config = format!(
+                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n  secret: test\n",
+                dir.path().join("data").display()
+            );
+            std::fs::write(dir.path().join("config.yml"), config).unwrap();
+            let mut child = Command::new("docker-registry")
+                .arg("serve")
+                .arg(dir.path().join("config.yml"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("docker-registry is installed (apt-get install docker-registry)");
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                if reqwest::blocking::get(format!("http://{addr}/v2/")).is_ok_and(|r| r.status().is_success()) {
+                    return Registry { child, addr, _dir: dir };
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("docker-registry did not start");
+    }
+
+    /// Pushes an image as `repo:tag`.
+    fn push(&self, repo: &str, tag: &str, img: &ImageBuilder) {
+        let c = Client::new();
+        for (digest, bytes) in img.blobs() {
+            let r = c
+                .post(format!("http://{}/v2/{repo}/blobs/uploads/", self.addr))
+                .send()
+                .unwrap();
+            assert_eq!(r.status(), 202, "start upload");
+            let loc = r.headers()["location"].to_str().unwrap().to_string();
+            let url = if loc.starts_with("http") {
+                loc
+            } else {
+                format!("http://{}{loc}", self.addr)
+            };
+            let sep = if url.contains('?') { '&' } else { '?' };
+            let r = c
+                .put(format!("{url}{sep}digest={digest}"))
+                .header("content-type", "application/octet-stream")
+                .body(bytes)
+                .send()
+                .unwrap();
+            assert_eq!(r.status(), 201, "upload {digest}");
+        }
+        let r = c
+            .put(format!("http://{}/v2/{repo}/manifests/{tag}", self.addr))
+            .header("content-type", "application/vnd.oci.image.manifest.v1+json")
+            .body(img.manifest_json())
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 201, "push manifest");
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A small Debian-like image running as root, with one dpkg package and a planted secret.
+fn image() -> ImageBuilder {
+    let token = format!("ghp_{}", "Qw3Er5Ty7".repeat(4));
+    let layer = LayerBuilder::new()
+        .file(
+            "etc/os-release",
+            b"ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n",
+            0o644,
+        )
+        .file("etc/passwd", b"root:x:0:0:root:/root:/bin/bash\n", 0o644)
+        .file(
+            "var/lib/dpkg/status",
+            b"Package: tool\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0-1\n\n",
+            0o644,
+        )
+        .file("app/.env", format!("GITHUB_TOKEN={token}\n").as_bytes(), 0o600);
+    ImageBuilder::new().layer(layer.finish(), Storage::Gzip, "/bin/sh -c #(nop) ADD file:x in / ")
+}
+
+fn contains_all(text: &str, parts: &[&str]) -> bool {
+    parts.iter().all(|p| text.contains(p))
+}
+
+#[test]
+fn analysed_image_through_the_client() {
+    let reg = Registry::start();
+    reg.push("fx/app", "1", &image());
+    let s = Server::start(1);
+    let tag = format!("{}/fx/app:1", reg.addr);
+
+    let r = s.admin(&["image", "add", &tag, "--wait", "--timeout", "120"]).code(0);
+    assert!(
+        contains_all(&r.stdout, &["Status:", "analyzed", "sha256:"]),
+        "{r:#?}\n{}",
+        s.log()
+    );
+    let r = s.admin(&["image", "get", "no-such-image"]).code(1);
+    assert!(r.stderr.contains("image not found"), "{r:#?}");
+    let list = s.admin(&["image", "list", "-o", "json"]).code(0).json();
+    let id = list["images"][0]["id"].as_str().unwrap().to_string();
+    let digest = list["images"][0]["digest"].as_str().unwrap().to_string();
+    let r = s.admin(&["image", "get", &digest]).code(0);
+    assert!(r.stdout.contains(&id), "found by digest: {r:#?}");
+
+    let r = s.admin(&["image", "secrets", &id]).code(0);
+    assert!(r.stdout.starts_with("SEVERITY"), "{r:#?}");
+    assert!(contains_all(&r.stdout, &["github-pat", "/app/.env:1"]), "{r:#?}");
+    assert!(!r.stdout.contains("Qw3Er5Ty7Qw3"), "redacted: {r:#?}");
+    let r = s.admin(&["image", "content", &id, "os"]).code(0);
+    assert!(contains_all(&r.stdout, &["NAME", "tool", "1.0-1", "deb"]), "{r:#?}");
+    let r = s.admin(&["image", "content", &id, "files"]).code(0);
+    assert!(
+        r.stdout.contains("/etc/passwd") || r.stdout.contains("/app/.env"),
+        "{r:#?}"
+    );
+    let r = s.admin(&["image", "vuln", &id]).code(0);
+    assert!(r.stdout.contains("no vulnerability database"), "{r:#?}");
+    let r = s.admin(&["image", "sbom", &id]).code(0);
+    assert!(contains_all(&r.stdout, &["NAME", "tool"]), "{r:#?}");
+    let cdx = s.admin(&["image", "sbom", &id, "--format", "cyclonedx"]).code(0).json();
+    assert_eq!(cdx["bomFormat"], "CycloneDX");
+    s.admin(&["image", "misconfig", &id]).code(0);
+    let r = s.admin(&["image", "history", &tag]).code(0);
+    assert!(r.stdout.contains(&digest), "{r:#?}");
+
+    // The built-in default stops secrets: exit 1, final action first.
+    let r = s.admin(&["image", "check", &id]).code(1);
+    assert!(r.stdout.starts_with("Image:"), "{r:#?}");
+    assert!(r.stdout.contains("Final action: STOP"), "{r:#?}");
+    assert!(r.stdout.contains("ACTION"), "triggers follow: {r:#?}");
+    let check = s.admin(&["image", "check", &id, "-o", "json"]).code(1).json();
+    assert_eq!(check["evaluation"]["final_action"], "STOP");
+
+    // A bundle that only warns on root: exit 0, or 1 with --fail-on-warn.
+    let policy = s.file("bundle.json", &bundle("warn-root", "root only"));
+    s.admin(&["policy", "add", policy.to_str().unwrap()]).code(0);
+    let r = s.admin(&["image", "check", &id, "--policy", "warn-root"]).code(0);
+    assert!(r.stdout.contains("Final action: WARN"), "{r:#?}");
+    s.admin(&["image", "check", &id, "--policy", "warn-root", "--fail-on-warn"])
+        .code(1);
+    let r = s.admin(&["image", "check", &id, "--policy", "missing"]).code(2);
+    assert!(r.stderr.contains("not found"), "{r:#?}");
+}

@@ -1,0 +1,275 @@
+//! A running `drydock serve` for tests: a real `docker-registry` on loopback, images pushed
+//! over its HTTP API, drydock processes killed on drop, a JSON client, fresh PostgreSQL
+//! databases.
+#![allow(dead_code)]
+
+use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+use reqwest::blocking::Client;
+use serde_json::Value;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A `docker-registry` of our own on a free loopback port.
+pub struct Registry {
+    child: Child,
+    pub addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Registry {
+    pub fn start() -> Registry {
+        let dir = tempfile::tempdir().unwrap();
+        for _ in 0..5 {
+            let addr = format!("127.0.0.1:{}", free_port());
+            let config = format!(
+                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n  secret: test\n",
+                dir.path().join("data").display()
+            );
+            std::fs::write(dir.path().join("config.yml"), config).unwrap();
+            let mut child = Command::new("docker-registry")
+                .arg("serve")
+                .arg(dir.path().join("config.yml"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("docker-registry is installed (apt-get install docker-registry)");
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                if reqwest::blocking::get(format!("http://{addr}/v2/")).is_ok_and(|r| r.status().is_success()) {
+                    return Registry { child, addr, _dir: dir };
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("docker-registry did not start");
+    }
+
+    /// Pushes an image as `repo:tag` (monolithic blob uploads, then the manifest).
+    pub fn push(&self, repo: &str, tag: &str, img: &ImageBuilder) {
+        let c = Client::new();
+        for (digest, bytes) in img.blobs() {
+            let r = c
+                .post(format!("http://{}/v2/{repo}/blobs/uploads/", self.addr))
+                .send()
+                .unwrap();
+            assert_eq!(r.status(), 202, "start upload");
+            let loc = r.headers()["location"].to_str().unwrap().to_string();
+            let url = if loc.starts_with("http") {
+                loc
+            } else {
+                format!("http://{}{loc}", self.addr)
+            };
+            let sep = if url.contains('?') { '&' } else { '?' };
+            let r = c
+                .put(format!("{url}{sep}digest={digest}"))
+                .header("content-type", "application/octet-stream")
+                .body(bytes)
+                .send()
+                .unwrap();
+            assert_eq!(r.status(), 201, "upload {digest}");
+        }
+        let r = c
+            .put(format!("http://{}/v2/{repo}/manifests/{tag}", self.addr))
+            .header("content-type", "application/vnd.oci.image.manifest.v1+json")
+            .body(img.manifest_json())
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 201, "push manifest");
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A small Debian-like image: os-release, a dpkg package, a planted secret; `marker`
+/// makes digests differ.
+pub fn image(marker: &str) -> ImageBuilder {
+    let token = format!("ghp_{}", "Qw3Er5Ty7".repeat(4));
+    let layer = LayerBuilder::new()
+        .file(
+            "etc/os-release",
+            b"ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n",
+            0o644,
+        )
+        .file("etc/passwd", b"root:x:0:0:root:/root:/bin/bash\n", 0o644)
+        .file(
+            "var/lib/dpkg/status",
+            b"Package: tool\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0-1\n\n",
+            0o644,
+        )
+        .file("app/.env", format!("GITHUB_TOKEN={token}\n").as_bytes(), 0o600)
+        .file("app/marker", marker.as_bytes(), 0o644);
+    ImageBuilder::new().layer(layer.finish(), Storage::Gzip, "/bin/sh -c #(nop) ADD file:x in / ")
+}
+
+/// A drydock process (serve or worker), killed on drop.
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn drydock(args: &[&str], home: &Path) -> Proc {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(home.join("drydock.log"))
+        .unwrap();
+    Proc(
+        Command::new(env!("CARGO_BIN_EXE_drydock"))
+            .args(args)
+            .env("HOME", home)
+            .env("DRYDOCK_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("DRYDOCK_LOG", "info")
+            .env_remove("DRYDOCK_DB")
+            .env_remove("DRYDOCK_CONFIG")
+            .env_remove("DRYDOCK_DATABASE")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("drydock runs"),
+    )
+}
+
+/// A running server and a client for it.
+pub struct Api {
+    pub base: String,
+    pub client: Client,
+}
+
+impl Api {
+    pub fn wait(base: String) -> Api {
+        let client = Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if client
+                .get(format!("{base}/ready"))
+                .send()
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Api { base, client };
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("drydock serve did not become ready at {base}");
+    }
+
+    pub fn call(&self, method: &str, path: &str, auth: Option<(&str, &str)>, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let mut req = match method {
+            "GET" => self.client.get(url),
+            "POST" => self.client.post(url),
+            "PUT" => self.client.put(url),
+            "DELETE" => self.client.delete(url),
+            m => panic!("method {m}"),
+        };
+        match auth {
+            Some(("bearer", key)) => req = req.bearer_auth(key),
+            Some((u, p)) => req = req.basic_auth(u, Some(p)),
+            None => {}
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().expect("request");
+        let status = r.status().as_u16();
+        let text = r.text().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        self.call(method, path, Some(("admin", ADMIN_PASSWORD)), body)
+    }
+
+    /// Waits until the image is analysed (or failed); returns it.
+    pub fn analysed(&self, id: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let (s, v) = self.admin("GET", &format!("/v1/images/{id}"), None);
+            assert_eq!(s, 200, "{v}");
+            match v["status"].as_str() {
+                Some("analyzed") => return v,
+                Some("failed") => panic!("analysis failed: {v}"),
+                _ if Instant::now() > deadline => panic!("analysis did not finish: {v}"),
+                _ => std::thread::sleep(Duration::from_millis(200)),
+            }
+        }
+    }
+}
+
+pub fn serve(home: &Path, database: Option<&str>, workers: usize) -> (Proc, Api) {
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let data = home.join("data");
+    let workers = workers.to_string();
+    let mut args = vec![
+        "serve",
+        "--listen",
+        &listen,
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--workers",
+        &workers,
+        "--lease-seconds",
+        "3",
+    ];
+    if let Some(db) = database {
+        args.extend(["--database", db]);
+    }
+    let p = drydock(&args, home);
+    (p, Api::wait(format!("http://{listen}")))
+}
+
+/// A fresh PostgreSQL database (127.0.0.1:5432, trust auth), dropped afterwards.
+pub struct PgDb {
+    name: String,
+    pub url: String,
+}
+
+impl PgDb {
+    pub fn new() -> PgDb {
+        let admin = "postgres://postgres@127.0.0.1:5432/postgres";
+        let mut c = postgres::Client::connect(admin, postgres::NoTls).expect("PostgreSQL runs on 127.0.0.1:5432");
+        let name = format!("drydock_svc_{}", std::process::id());
+        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .unwrap();
+        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        PgDb {
+            url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect("postgres://postgres@127.0.0.1:5432/postgres", postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+/// The base URL of a running server.
+pub fn api_base(api: &Api) -> String {
+    api.base.clone()
+}

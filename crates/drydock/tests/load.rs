@@ -1,0 +1,138 @@
+//! Load figures for the service (ignored by default; `scripts/load.sh` runs it in release
+//! mode): N images analysed through a real registry — analyses per minute with 1 and with
+//! 4 workers on PostgreSQL, and with the SQLite default — then concurrent clients on the
+//! list and get routes: requests per second and latency percentiles.
+//!
+//! `LOAD_IMAGES` (default 1000) and `LOAD_CLIENTS` (default 16) tune it.
+
+mod common;
+
+use common::server::*;
+use reqwest::blocking::Client;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Adds every tag and waits until all are analysed; returns analyses per minute.
+fn analyse_all(api: &Api, tags: &[String]) -> f64 {
+    let start = Instant::now();
+    for t in tags {
+        let (s, v) = api.admin("POST", "/v1/images", Some(json!({ "tag": t })));
+        assert_eq!(s, 202, "{v}");
+    }
+    loop {
+        let (_, st) = api.admin("GET", "/v1/system/status", None);
+        if st["queue"]["queued"] == 0 && st["queue"]["running"] == 0 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(3600), "analyses did not finish");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    tags.len() as f64 / start.elapsed().as_secs_f64() * 60.0
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[test]
+#[ignore = "load figures: run scripts/load.sh"]
+fn load() {
+    let n = env("LOAD_IMAGES", 1000);
+    let clients = env("LOAD_CLIENTS", 16);
+    let reg = Registry::start();
+    let base = image("load");
+    for i in 0..n {
+        let _ = &base;
+        reg.push("load/app", &format!("t{i}"), &image(&format!("image {i}")));
+    }
+    let tags: Vec<String> = (0..n).map(|i| format!("{}/load/app:t{i}", reg.addr)).collect();
+    println!("pushed {n} images");
+
+    // PostgreSQL: serve without workers, then 1 and 4 worker processes.
+    for workers in [1usize, 4] {
+        let pg = PgDb::new();
+        let home = tempfile::tempdir().unwrap();
+        let (_server, api) = serve(home.path(), Some(&pg.url), 0);
+        let h = home.path().join("w");
+        std::fs::create_dir_all(&h).unwrap();
+        let w = workers.to_string();
+        let _w = drydock(
+            &[
+                "worker",
+                "--database",
+                &pg.url,
+                "--data-dir",
+                h.to_str().unwrap(),
+                "--workers",
+                &w,
+            ],
+            &h,
+        );
+        let sample = &tags[..n.min(200)];
+        let rate = analyse_all(&api, sample);
+        println!(
+            "postgres, {workers} worker(s): {rate:.0} analyses/min ({} images)",
+            sample.len()
+        );
+    }
+
+    // SQLite default: one process, one worker, all images; then the read load.
+    let home = tempfile::tempdir().unwrap();
+    let (_server, api) = serve(home.path(), None, 1);
+    let rate = analyse_all(&api, &tags);
+    println!("sqlite, 1 worker: {rate:.0} analyses/min ({n} images)");
+    let (s, k) = api.admin("POST", "/v1/apikeys", None);
+    assert_eq!(s, 201);
+    let key = k["key"].as_str().unwrap().to_string();
+    let (_, list) = api.admin("GET", "/v1/images?limit=500", None);
+    let ids: Vec<String> = list["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    for (name, route) in [("list", "list"), ("get", "get")] {
+        let duration = Duration::from_secs(10);
+        let started = Instant::now();
+        let lat: Vec<f64> = std::thread::scope(|scope| {
+            let hs: Vec<_> = (0..clients)
+                .map(|c| {
+                    let (key, ids, base) = (key.clone(), ids.clone(), api_base(&api));
+                    scope.spawn(move || {
+                        let client = Client::builder().pool_max_idle_per_host(1).build().unwrap();
+                        let mut lat = Vec::new();
+                        let mut i = c;
+                        while started.elapsed() < duration {
+                            let url = if route == "list" {
+                                format!("{base}/v1/images?limit=100&offset={}", (i * 100) % n.max(1))
+                            } else {
+                                format!("{base}/v1/images/{}", ids[i % ids.len()])
+                            };
+                            let t = Instant::now();
+                            let r = client.get(url).bearer_auth(&key).send().unwrap();
+                            assert!(r.status().is_success());
+                            let _ = r.bytes();
+                            lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                            i += clients;
+                        }
+                        lat
+                    })
+                })
+                .collect();
+            hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        });
+        let mut sorted = lat.clone();
+        sorted.sort_by(f64::total_cmp);
+        println!(
+            "{name}: {clients} clients, {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms ({} requests, {n} images stored)",
+            lat.len() as f64 / started.elapsed().as_secs_f64(),
+            percentile(&sorted, 0.5),
+            percentile(&sorted, 0.99),
+            lat.len()
+        );
+    }
+}
