@@ -562,8 +562,20 @@ async fn ready(State(s): State<S>) -> Response {
 
 async fn metrics(State(s): State<S>) -> ApiResult {
     let store = s.store.clone();
-    let (queued, running) = blocking(move || Ok(store.queue_depth()?)).await?;
-    let text = s.metrics.render(queued, running);
+    let vulndb = s.watch.vulndb.clone();
+    let (queued, running, severities, age) = blocking(move || {
+        let (q, r) = store.queue_depth()?;
+        let sev = store.severity_totals()?;
+        let age = vulndb
+            .filter(|p| p.exists())
+            .and_then(|p| drydock_vulndb::Db::open(&p).ok())
+            .and_then(|db| db.meta("built_at_unix").ok().flatten())
+            .and_then(|b| b.parse::<u64>().ok())
+            .map(|b| drydock_analysis::now_unix().saturating_sub(b));
+        Ok((q, r, sev, age))
+    })
+    .await?;
+    let text = s.metrics.render(queued, running, &severities, age);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 
@@ -1254,13 +1266,32 @@ async fn feeds_db(State(s): State<S>) -> ApiResult {
     let Some(path) = s.watch.vulndb.clone().filter(|p| p.exists()) else {
         return Err(ApiError::not_found("vulnerability database"));
     };
-    let bytes = tokio::fs::read(&path).await.map_err(|e| {
+    let export = s
+        .watch
+        .export_path
+        .clone()
+        .ok_or_else(|| ApiError::not_found("export location"))?;
+    // Export again when the database is newer than the last export.
+    let file = blocking(move || {
+        let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        if modified(&export) < modified(&path) || !export.exists() {
+            drydock_vulndb::export(&path, &export).map_err(|e| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("cannot export the database: {e}"),
+                )
+            })?;
+        }
+        Ok(export)
+    })
+    .await?;
+    let bytes = tokio::fs::read(&file).await.map_err(|e| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            format!("cannot read the database: {e}"),
+            format!("cannot read the export: {e}"),
         )
     })?;
-    Ok(([(header::CONTENT_TYPE, "application/vnd.sqlite3")], bytes).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
 }
 
 #[derive(Deserialize)]

@@ -90,6 +90,12 @@ pub fn serve(cfg: ServerConfig) -> Result<(), ServerError> {
         interval: cfg.watch_interval,
         vulndb: cfg.worker.vulndb.clone(),
         insecure_registries: cfg.worker.insecure_registries.clone(),
+        export_path: cfg
+            .worker
+            .cache_dir
+            .as_ref()
+            .and_then(|c| c.parent())
+            .map(|d| d.join("vulndb.export")),
     };
     {
         let (store, stop, wc) = (store.clone(), stop.clone(), watch_cfg.clone());

@@ -47,9 +47,32 @@ impl Metrics {
         }
     }
 
-    /// The exposition text.
-    pub fn render(&self, queued: i64, running: i64) -> String {
+    /// The exposition text: this process's counters plus the fleet-wide figures read
+    /// from the store (queue depth, findings by severity) and the database age.
+    pub fn render(
+        &self,
+        queued: i64,
+        running: i64,
+        severities: &BTreeMap<String, i64>,
+        db_age_seconds: Option<u64>,
+    ) -> String {
         let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP drydock_vulnerabilities Findings by severity across all analysed images."
+        );
+        let _ = writeln!(out, "# TYPE drydock_vulnerabilities gauge");
+        for (sev, n) in severities {
+            let _ = writeln!(out, "drydock_vulnerabilities{{severity=\"{sev}\"}} {n}");
+        }
+        if let Some(age) = db_age_seconds {
+            let _ = writeln!(
+                out,
+                "# HELP drydock_vulndb_age_seconds Age of the vulnerability database."
+            );
+            let _ = writeln!(out, "# TYPE drydock_vulndb_age_seconds gauge");
+            let _ = writeln!(out, "drydock_vulndb_age_seconds {age}");
+        }
         let _ = writeln!(
             out,
             "# HELP drydock_http_requests_total HTTP requests by route and status."

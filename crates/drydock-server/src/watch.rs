@@ -25,6 +25,8 @@ pub struct WatchConfig {
     pub interval: Duration,
     pub vulndb: Option<PathBuf>,
     pub insecure_registries: Vec<String>,
+    /// Where the exported database served at `/v1/feeds/db` is kept.
+    pub export_path: Option<PathBuf>,
 }
 
 /// Runs the tag watcher and the judge (and prunes history older than `retention`) until
@@ -113,6 +115,15 @@ fn vuln_ids(a: &Analysis) -> BTreeSet<String> {
         .collect()
 }
 
+/// Finding counts by severity, as a JSON object.
+fn severities(a: &Analysis) -> String {
+    let mut m = std::collections::BTreeMap::<String, i64>::new();
+    for f in a.vulnerabilities.iter().flat_map(|r| &r.findings) {
+        *m.entry(f.severity.as_str().to_lowercase()).or_default() += 1;
+    }
+    serde_json::to_string(&m).unwrap_or_else(|_| "{}".into())
+}
+
 /// The final action of the account's active policy (or the default bundle) for the image.
 fn final_action(store: &Store, account: &str, a: &Analysis, tag: &str) -> String {
     let bundle = store
@@ -148,7 +159,7 @@ pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
                 Ok(a) => a,
                 Err(e) => {
                     store
-                        .set_image_state(&image_id, "[]", &format!("ERROR: {e}"), None)
+                        .set_image_state(&image_id, "[]", &format!("ERROR: {e}"), "{}", None)
                         .map_err(err)?;
                     continue;
                 }
@@ -166,6 +177,7 @@ pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
                     &image_id,
                     &serde_json::to_string(&ids).unwrap_or_default(),
                     &action,
+                    &severities(&a),
                     None,
                 )
                 .map_err(err)?;
@@ -247,6 +259,7 @@ pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
                     &image_id,
                     &serde_json::to_string(&ids).unwrap_or_default(),
                     &action,
+                    &severities(&a),
                     Some(&doc),
                 )
                 .map_err(err)?;

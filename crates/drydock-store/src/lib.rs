@@ -1029,20 +1029,30 @@ impl Store {
         })
     }
 
-    /// Stores the state an image was judged in, and optionally a re-matched analysis.
+    /// Stores the state an image was judged in (vulnerability ids as a JSON array, final
+    /// action, finding counts by severity as a JSON object), and optionally a re-matched
+    /// analysis.
     pub fn set_image_state(
         &self,
         image_id: &str,
         vulnerabilities: &str,
         final_action: &str,
+        severities: &str,
         document: Option<&str>,
     ) -> Result<(), StoreError> {
         self.tx(true, |tx| {
             let t = now();
             tx.execute("DELETE FROM image_state WHERE image_id = $1", &[image_id.into()])?;
             tx.execute(
-                "INSERT INTO image_state (image_id, vulnerabilities, final_action, updated_at) VALUES ($1, $2, $3, $4)",
-                &[image_id.into(), vulnerabilities.into(), final_action.into(), t.into()],
+                "INSERT INTO image_state (image_id, vulnerabilities, final_action, updated_at, severities) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    image_id.into(),
+                    vulnerabilities.into(),
+                    final_action.into(),
+                    t.into(),
+                    severities.into(),
+                ],
             )?;
             if let Some(doc) = document {
                 tx.execute(
@@ -1051,6 +1061,21 @@ impl Store {
                 )?;
             }
             Ok(())
+        })
+    }
+
+    /// Findings by severity summed over every judged image (for metrics).
+    pub fn severity_totals(&self) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
+        self.tx(false, |tx| {
+            let mut out = std::collections::BTreeMap::new();
+            for r in tx.query("SELECT severities FROM image_state", &[])? {
+                if let Ok(m) = serde_json::from_str::<std::collections::BTreeMap<String, i64>>(&r[0].str()) {
+                    for (k, v) in m {
+                        *out.entry(k).or_insert(0) += v;
+                    }
+                }
+            }
+            Ok(out)
         })
     }
 

@@ -62,6 +62,10 @@ pub const MIGRATIONS: &[(i64, &[&str])] = &[
              PRIMARY KEY (account, registry))",
         ],
     ),
+    (
+        4,
+        &["ALTER TABLE image_state ADD COLUMN severities TEXT NOT NULL DEFAULT '{}'"],
+    ),
 ];
 
 /// Applies the migrations not applied yet; returns the schema version. A database newer

@@ -563,6 +563,11 @@ pub enum DbCommand {
         /// Where downloads are kept between runs (default: $XDG_CACHE_HOME/drydock/feeds).
         #[arg(long, value_name = "DIR")]
         cache_dir: Option<PathBuf>,
+        /// Instead of the feeds, download the database a drydock service exports
+        /// (`https://drydock.internal/v1/feeds/db`), authenticated by DRYDOCK_API_KEY or
+        /// DRYDOCK_USER and DRYDOCK_PASSWORD, and import it atomically.
+        #[arg(long, value_name = "URL")]
+        from_url: Option<String>,
     },
     /// Show the database's age, sources and counts.
     Status {

@@ -6,7 +6,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use drydock_vulndb::{BuildOptions, BuildReport, Progress, RemoteSource, SourceSpec, UpdateConfig};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Deserialize;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -179,7 +179,14 @@ pub fn run(args: &DbArgs, cli: &Cli) -> Result<ExitCode> {
             print_build(&r);
             Ok(ExitCode::SUCCESS)
         }
-        DbCommand::Update { cache_dir: given } => {
+        DbCommand::Update {
+            from_url: Some(url), ..
+        } => {
+            update_from_url(url, &path)?;
+            eprintln!("imported the database served at {url} into {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        DbCommand::Update { cache_dir: given, .. } => {
             let sources = if config.sources.is_empty() {
                 let branches: Vec<&str> = config.alpine_branches.iter().map(String::as_str).collect();
                 UpdateConfig::public_sources(&branches)
@@ -288,4 +295,45 @@ fn print_build(r: &BuildReport) {
         r.file_size,
         r.elapsed.as_secs_f64()
     );
+}
+
+/// Downloads a service's exported database (at most 4 GiB) next to `db_path`, then
+/// imports it atomically (checksum and database verified; a bad download changes nothing).
+fn update_from_url(url: &str, db_path: &Path) -> Result<()> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        bail!("{url} is not an http(s) URL\nhint: e.g. https://drydock.internal:8228/v1/feeds/db");
+    }
+    let client = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(3600))
+        .build()
+        .context("cannot make an HTTP client")?;
+    let mut req = client.get(url);
+    if let Ok(key) = std::env::var("DRYDOCK_API_KEY") {
+        req = req.bearer_auth(key);
+    } else if let Ok(user) = std::env::var("DRYDOCK_USER") {
+        req = req.basic_auth(user, std::env::var("DRYDOCK_PASSWORD").ok());
+    }
+    let mut resp = req.send().with_context(|| format!("cannot download {url}"))?;
+    if !resp.status().is_success() {
+        bail!(
+            "{url} answered {}\nhint: set DRYDOCK_API_KEY (or DRYDOCK_USER and DRYDOCK_PASSWORD) for the service",
+            resp.status()
+        );
+    }
+    let dir = db_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".drydock-download-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    let n = std::io::copy(&mut (&mut resp).take(4 << 30), tmp.as_file_mut())
+        .with_context(|| format!("download of {url} broke off"))?;
+    if n >= 4 << 30 {
+        bail!("{url} sent more than 4 GiB");
+    }
+    drydock_vulndb::import(tmp.path(), db_path).map_err(|e| anyhow!("{url}: {e}"))?;
+    Ok(())
 }

@@ -571,6 +571,53 @@ fn watched_tags_and_database_updates_notify_subscribers() {
     // Without re-pulling (the registry is gone), the stored analysis now has the finding.
     let (_, vuln) = api.admin("GET", &format!("/v1/images/{image2}/vuln/non-os"), None);
     assert_eq!(vuln["vulnerabilities"][0]["id"], "GHSA-dddd-0000-0001", "{vuln}");
+    let (_, m) = api.admin("GET", "/metrics", None);
+    let m = m.as_str().unwrap().to_string();
+    assert!(
+        m.contains("drydock_vulnerabilities{severity=\"critical\"} 2"),
+        "both stored images: {m}"
+    );
+    assert!(m.contains("drydock_vulndb_age_seconds "), "{m}");
+    // An air-gapped drydock takes the service's database.
+    let (_, k) = api.admin("POST", "/v1/apikeys", None);
+    let copy = home.path().join("copy/vulndb.sqlite");
+    let o = Command::new(env!("CARGO_BIN_EXE_drydock"))
+        .args([
+            "db",
+            "update",
+            "--from-url",
+            &format!("{}/v1/feeds/db", api.base),
+            "--db",
+            copy.to_str().unwrap(),
+        ])
+        .env("HOME", home.path())
+        .env("DRYDOCK_API_KEY", k["key"].as_str().unwrap())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let status = |db: &Path| -> Value {
+        let o = Command::new(env!("CARGO_BIN_EXE_drydock"))
+            .args(["db", "status", "-o", "json", "--db", db.to_str().unwrap()])
+            .env("HOME", home.path())
+            .output()
+            .unwrap();
+        serde_json::from_slice(&o.stdout).unwrap_or(Value::Null)
+    };
+    assert_eq!(status(&copy)["built_at"], status(&db)["built_at"], "the same database");
+    let o = Command::new(env!("CARGO_BIN_EXE_drydock"))
+        .args([
+            "db",
+            "update",
+            "--from-url",
+            &format!("{}/v1/feeds/db", api.base),
+            "--db",
+            copy.to_str().unwrap(),
+        ])
+        .env("HOME", home.path())
+        .env_remove("DRYDOCK_API_KEY")
+        .output()
+        .unwrap();
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("401"));
     let (_, log) = api.admin("GET", "/v1/notifications", None);
     let states: Vec<&str> = log["deliveries"]
         .as_array()
