@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 /// Setting that records the build time of the database the stored analyses were matched with.
 const DB_SETTING: &str = "vulndb_built_at_unix";
+/// Setting that records the policy epoch the stored judgements were made under.
+const POLICY_SEEN: &str = "policy_epoch_judged";
 
 /// What the watchers need.
 #[derive(Debug, Clone)]
@@ -183,21 +185,35 @@ pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
                 .map_err(err)?;
         }
     }
-    let Some(path) = cfg.vulndb.as_ref().filter(|p| p.exists()) else {
-        return Ok(());
-    };
-    let db = drydock_vulndb::Db::open(path).map_err(|e| e.to_string())?;
-    let built = db.meta("built_at_unix").ok().flatten().unwrap_or_default();
-    let seen = store.setting(DB_SETTING).map_err(err)?;
-    if seen.as_deref() == Some(built.as_str()) {
+    // A changed database: re-match. A changed policy: re-evaluate only.
+    let mut changed_db = None;
+    if let Some(path) = cfg.vulndb.as_ref().filter(|p| p.exists()) {
+        let db = drydock_vulndb::Db::open(path).map_err(|e| e.to_string())?;
+        let built = db.meta("built_at_unix").ok().flatten().unwrap_or_default();
+        match store.setting(DB_SETTING).map_err(err)? {
+            // First sight of this database: the analyses were matched against it.
+            None => store.set_setting(DB_SETTING, &built).map_err(err)?,
+            Some(seen) if seen != built => {
+                let status = DbStatus::of(&db, &path.display().to_string(), None);
+                changed_db = Some((db, status, built));
+            }
+            Some(_) => {}
+        }
+    }
+    let epoch = store
+        .setting(drydock_store::POLICY_EPOCH)
+        .map_err(err)?
+        .unwrap_or_default();
+    let seen_epoch = store.setting(POLICY_SEEN).map_err(err)?.unwrap_or_default();
+    if changed_db.is_none() && epoch == seen_epoch {
         return Ok(());
     }
-    if seen.is_none() {
-        // First sight of this database: the analyses were matched against it.
-        return store.set_setting(DB_SETTING, &built).map_err(err);
+    match &changed_db {
+        Some((_, _, built)) => {
+            tracing::info!("vulnerability database changed (built {built}): re-matching stored analyses")
+        }
+        None => tracing::info!("policies changed: re-evaluating stored analyses"),
     }
-    tracing::info!("vulnerability database changed (built {built}): re-matching stored analyses");
-    let status = DbStatus::of(&db, &path.display().to_string(), None);
     let mut after = String::new();
     let (mut rematched, mut notified) = (0, 0);
     loop {
@@ -219,12 +235,14 @@ pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
                 .map_err(err)?
                 .map(|(_, a)| a)
                 .unwrap_or_default();
-            if a.match_vulnerabilities(&db, &Default::default(), status.clone())
-                .is_err()
-            {
-                continue;
+            if let Some((db, status, _)) = &changed_db {
+                if a.match_vulnerabilities(db, &Default::default(), status.clone())
+                    .is_err()
+                {
+                    continue;
+                }
+                rematched += 1;
             }
-            rematched += 1;
             let now_ids = vuln_ids(&a);
             let tags = store.current_tags(&image_id).map_err(err)?;
             let tag = tags.first().cloned().unwrap_or_default();
@@ -253,19 +271,25 @@ pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
                 }
             }
             let ids: Vec<&String> = now_ids.iter().collect();
-            let doc = serde_json::to_string(&a).map_err(|e| e.to_string())?;
+            let doc = match changed_db {
+                Some(_) => Some(serde_json::to_string(&a).map_err(|e| e.to_string())?),
+                None => None,
+            };
             store
                 .set_image_state(
                     &image_id,
                     &serde_json::to_string(&ids).unwrap_or_default(),
                     &action,
                     &severities(&a),
-                    Some(&doc),
+                    doc.as_deref(),
                 )
                 .map_err(err)?;
         }
     }
-    store.set_setting(DB_SETTING, &built).map_err(err)?;
+    if let Some((_, _, built)) = &changed_db {
+        store.set_setting(DB_SETTING, built).map_err(err)?;
+    }
+    store.set_setting(POLICY_SEEN, &epoch).map_err(err)?;
     tracing::info!("re-matched {rematched} analyses; {notified} notifications queued");
     Ok(())
 }

@@ -593,7 +593,7 @@ impl Store {
                     &[account.into(), id.into(), name.into(), bundle.into(), first.into(), t.into()],
                 )?;
             }
-            Ok(())
+            bump_policy_epoch(tx)
         })
     }
 
@@ -652,7 +652,7 @@ impl Store {
                 "UPDATE policies SET active = 1 WHERE account = $1 AND id = $2",
                 &[account.into(), id.into()],
             )?;
-            Ok(())
+            bump_policy_epoch(tx)
         })
     }
 
@@ -666,7 +666,7 @@ impl Store {
             {
                 return Err(StoreError::NotFound(format!("policy {id:?}")));
             }
-            Ok(())
+            bump_policy_epoch(tx)
         })
     }
 
@@ -773,6 +773,19 @@ pub struct Delivery {
     pub last_error: Option<String>,
     pub created_at: i64,
     pub delivered_at: Option<i64>,
+}
+
+/// Setting bumped whenever a policy is added, replaced, activated or deleted, so the
+/// watchers know to re-evaluate stored analyses.
+pub const POLICY_EPOCH: &str = "policy_epoch";
+
+fn bump_policy_epoch(tx: &mut dyn sql::Tx) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM settings WHERE name = $1", &[POLICY_EPOCH.into()])?;
+    tx.execute(
+        "INSERT INTO settings (name, value) VALUES ($1, $2)",
+        &[POLICY_EPOCH.into(), new_id().into()],
+    )?;
+    Ok(())
 }
 
 /// The subscription kinds.

@@ -66,6 +66,15 @@ pub const MIGRATIONS: &[(i64, &[&str])] = &[
         4,
         &["ALTER TABLE image_state ADD COLUMN severities TEXT NOT NULL DEFAULT '{}'"],
     ),
+    (
+        5,
+        &[
+            "CREATE INDEX tag_history_image ON tag_history (image_id, last_seen)",
+            "CREATE INDEX tag_history_tag ON tag_history (account, tag, last_seen)",
+            "CREATE INDEX images_created ON images (account, created_at)",
+            "CREATE INDEX jobs_tag ON jobs (account, tag, state)",
+        ],
+    ),
 ];
 
 /// Applies the migrations not applied yet; returns the schema version. A database newer

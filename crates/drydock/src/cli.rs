@@ -215,6 +215,83 @@ pub enum Command {
         "  drydock image list --as-account team-a              (admins act on another account)"
     ), CLIENT_EXIT))]
     Account(AccountArgs),
+    /// Subscriptions: which changes to which tags notify your account (events and webhooks).
+    #[command(after_help = client_help(concat!(
+        "EXAMPLES:\n",
+        "  drydock subscription add tag_update registry.example.com/team/app:1.0\n",
+        "  drydock subscription add vuln_update registry.example.com/team/app:1.0\n",
+        "  drydock subscription list\n",
+        "  drydock subscription delete 0f3a9c…\n\n",
+        "KINDS:\n",
+        "  tag_update       the tag points at a new digest (subscribing makes the service poll the tag\n",
+        "                   and analyse each new digest)\n",
+        "  vuln_update      the vulnerabilities of the tag's image changed after a database update\n",
+        "  policy_eval      the tag's final action (STOP, WARN, GO) changed on re-evaluation\n",
+        "  analysis_update  an analysis of the tag finished or failed\n\n",
+        "Notifications go to every webhook of the account (see `drydock webhook --help`)."
+    ), CLIENT_EXIT))]
+    Subscription(SubscriptionArgs),
+    /// Webhook endpoints of your account: signed HTTP POSTs for subscribed changes (user admins).
+    #[command(after_help = client_help(concat!(
+        "EXAMPLES:\n",
+        "  drydock webhook add https://ci.example.com/hooks/drydock\n",
+        "  drydock webhook add https://ci.example.com/hooks/drydock -o json | jq -r .secret\n",
+        "  drydock webhook list\n",
+        "  drydock webhook delete 7b2e…\n\n",
+        "SIGNATURES: `webhook add` prints the endpoint's signing secret once; it is never shown again. Each\n",
+        "  delivery carries X-Drydock-Signature: sha256=<hex HMAC-SHA256 of the request body, keyed with the\n",
+        "  secret>; recompute it and compare in constant time before trusting a delivery. Failed deliveries are\n",
+        "  retried; `drydock notification list` shows the delivery log."
+    ), CLIENT_EXIT))]
+    Webhook(WebhookArgs),
+    /// The notification delivery log of your account, newest first.
+    #[command(after_help = client_help(concat!(
+        "EXAMPLES:\n",
+        "  drydock notification list\n",
+        "  drydock notification list --limit 20 --offset 20\n",
+        "  drydock notification list -o json          (with each delivery's payload)\n\n",
+        "STATES: pending (queued, or waiting for a retry), delivered, failed (gave up after the retries)."
+    ), CLIENT_EXIT))]
+    Notification(NotificationArgs),
+    /// Registry credentials the service uses to pull images (stored encrypted; never shown).
+    #[command(after_help = client_help(concat!(
+        "EXAMPLES:\n",
+        "  DRYDOCK_REGISTRY_PASSWORD=… drydock registry add registry.example.com --username ci-bot\n",
+        "  drydock registry add 10.0.0.5:5000 --username ci-bot --insecure      (asks for the password)\n",
+        "  drydock registry list\n",
+        "  drydock registry delete registry.example.com\n\n",
+        "The password comes from DRYDOCK_REGISTRY_PASSWORD, or is asked on a terminal (not echoed); it is\n",
+        "never a command-line argument and is never printed. Adding a registry again replaces its credentials."
+    ), CLIENT_EXIT))]
+    Registry(RegistryArgs),
+    /// Compare two analysed images: packages and files added, removed or changed.
+    #[command(after_help = client_help(concat!(
+        "EXAMPLES:\n",
+        "  drydock diff 5c1e… 9a7d…                         (image ids)\n",
+        "  drydock diff sha256:4f1c… sha256:b2d0…           (manifest digests)\n",
+        "  drydock diff OLD NEW -o json\n\n",
+        "The counts come first, then the packages (added, removed, changed version), then the paths of the\n",
+        "files added, removed or changed (mode, size or content). Both images must be analysed."
+    ), CLIENT_EXIT))]
+    Diff(DiffArgs),
+    /// Find the analysed images affected by a vulnerability, or containing a package.
+    #[command(after_help = client_help(concat!(
+        "EXAMPLES:\n",
+        "  drydock query vulnerability CVE-2024-3094\n",
+        "  drydock query vulnerability GHSA-jfh8-c2jp-5v3q -o json\n",
+        "  drydock query package openssl\n",
+        "  drydock query package log4j-core --version 2.14.1 --type java-archive"
+    ), CLIENT_EXIT))]
+    Query(QueryArgs),
+    /// The vulnerability database of the service: age, schema, sources.
+    #[command(after_help = client_help(concat!(
+        "EXAMPLES:\n",
+        "  drydock feeds status\n",
+        "  drydock feeds status -o json\n\n",
+        "A service started without a vulnerability database (--db) says so (exit 0): its analyses list\n",
+        "packages, secrets and misconfigurations but no vulnerabilities."
+    ), CLIENT_EXIT))]
+    Feeds(FeedsArgs),
 }
 
 /// Settings shared by `serve` and `worker`.
@@ -888,4 +965,176 @@ pub enum AccountCommand {
     },
     /// List accounts.
     List,
+}
+
+/// Arguments of `drydock subscription`.
+#[derive(Args, Debug)]
+pub struct SubscriptionArgs {
+    #[command(subcommand)]
+    pub command: SubscriptionCommand,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `drydock subscription` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum SubscriptionCommand {
+    /// Subscribe your account to one kind of change of a tag.
+    Add {
+        /// tag_update, vuln_update, policy_eval or analysis_update (the service checks it).
+        kind: String,
+        /// registry/repository:tag, e.g. registry.example.com/team/app:1.0.
+        tag: String,
+    },
+    /// List your account's subscriptions.
+    List,
+    /// Delete a subscription.
+    Delete {
+        /// The subscription's id (see `drydock subscription list`).
+        id: String,
+    },
+}
+
+/// Arguments of `drydock webhook`.
+#[derive(Args, Debug)]
+pub struct WebhookArgs {
+    #[command(subcommand)]
+    pub command: WebhookCommand,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `drydock webhook` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum WebhookCommand {
+    /// Add an endpoint: prints its id and its signing secret (shown once).
+    Add {
+        /// http(s) URL the service POSTs notifications to.
+        // Its own id: `url` is the service's (--url).
+        #[arg(id = "endpoint", value_name = "URL")]
+        url: String,
+    },
+    /// List your account's endpoints (never their secrets).
+    List,
+    /// Delete an endpoint.
+    Delete {
+        /// The endpoint's id (see `drydock webhook list`).
+        id: String,
+    },
+}
+
+/// Arguments of `drydock notification`.
+#[derive(Args, Debug)]
+pub struct NotificationArgs {
+    #[command(subcommand)]
+    pub command: NotificationCommand,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `drydock notification` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum NotificationCommand {
+    /// List deliveries, newest first: state, kind, tag, attempts, last HTTP status or error.
+    List {
+        /// At most this many (1-500; default 100).
+        #[arg(long, value_name = "N")]
+        limit: Option<u32>,
+        /// Skip this many.
+        #[arg(long, value_name = "N")]
+        offset: Option<u32>,
+    },
+}
+
+/// Arguments of `drydock registry`.
+#[derive(Args, Debug)]
+pub struct RegistryArgs {
+    #[command(subcommand)]
+    pub command: RegistryCommand,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `drydock registry` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum RegistryCommand {
+    /// Store (or replace) the credentials of a registry (password from DRYDOCK_REGISTRY_PASSWORD, or asked).
+    Add {
+        /// The registry's host[:port], e.g. registry.example.com or 10.0.0.5:5000.
+        #[arg(value_name = "HOST")]
+        host: String,
+        /// User name at the registry.
+        #[arg(long, value_name = "NAME")]
+        username: String,
+        /// The registry speaks plain HTTP.
+        #[arg(long)]
+        insecure: bool,
+    },
+    /// List the registries with stored credentials (no passwords).
+    List,
+    /// Delete a registry's credentials.
+    Delete {
+        /// The registry's host[:port].
+        #[arg(value_name = "HOST")]
+        host: String,
+    },
+}
+
+/// Arguments of `drydock diff`.
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The older image: id or manifest digest.
+    #[arg(value_name = "FROM")]
+    pub from: String,
+    /// The newer image: id or manifest digest.
+    #[arg(value_name = "TO")]
+    pub to: String,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// Arguments of `drydock query`.
+#[derive(Args, Debug)]
+pub struct QueryArgs {
+    #[command(subcommand)]
+    pub command: QueryCommand,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `drydock query` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum QueryCommand {
+    /// Analysed images with findings of a vulnerability (by id or alias).
+    Vulnerability {
+        /// CVE-…, GHSA-… or another advisory id.
+        id: String,
+    },
+    /// Analysed images containing a package (name matched without regard to case).
+    Package {
+        /// The package's name.
+        name: String,
+        /// Only this exact version.
+        #[arg(long, value_name = "VERSION")]
+        version: Option<String>,
+        /// Only this package type (deb, apk, rpm, python, npm, java-archive, go-module, …).
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<String>,
+    },
+}
+
+/// Arguments of `drydock feeds`.
+#[derive(Args, Debug)]
+pub struct FeedsArgs {
+    #[command(subcommand)]
+    pub command: FeedsCommand,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `drydock feeds` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum FeedsCommand {
+    /// The service's vulnerability database: path, schema, build time and age, sources.
+    Status,
 }

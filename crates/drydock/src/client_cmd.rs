@@ -1,10 +1,13 @@
 //! The client commands of the drydock service: `drydock image`, the remote `drydock policy`
-//! subcommands, `user`, `apikey`, `event`, `system` and `account`. Each is one or a few
-//! calls to `/v1`, printed as a table (default) or as the server's JSON (`-o json`).
+//! subcommands, `user`, `apikey`, `event`, `system`, `account`, `subscription`, `webhook`,
+//! `notification`, `registry`, `diff`, `query` and `feeds`. Each is one or a few calls to
+//! `/v1`, printed as a table (default) or as the server's JSON (`-o json`).
 
 use crate::cli::{
-    AccountArgs, AccountCommand, ApikeyArgs, ApikeyCommand, EventArgs, EventCommand, ImageArgs, ImageCommand,
-    PolicyCommand, SbomFormatArg, SystemArgs, SystemCommand, UserArgs, UserCommand,
+    AccountArgs, AccountCommand, ApikeyArgs, ApikeyCommand, DiffArgs, EventArgs, EventCommand, FeedsArgs, FeedsCommand,
+    ImageArgs, ImageCommand, NotificationArgs, NotificationCommand, PolicyCommand, QueryArgs, QueryCommand,
+    RegistryArgs, RegistryCommand, SbomFormatArg, SubscriptionArgs, SubscriptionCommand, SystemArgs, SystemCommand,
+    UserArgs, UserCommand, WebhookArgs, WebhookCommand,
 };
 use crate::client::{
     emit, fields_text, finish, list, print_json, print_table, read_secret, show, string, table_text, text, time, Body,
@@ -819,4 +822,472 @@ fn user_add(c: &Client, name: &str, role: &str, account: Option<&str>) -> Result
     let v = c.post(&["users"], Some(Body::json(&body)))?;
     let place = account.map(|a| format!(" in account {a:?}")).unwrap_or_default();
     done(c, &format!("added user {name:?} with role {role}{place}"), v)
+}
+
+// Subscriptions, webhooks and the delivery log.
+
+/// Runs `drydock subscription …`.
+pub fn subscription(args: &SubscriptionArgs) -> anyhow::Result<ExitCode> {
+    let result = Client::new(&args.client).and_then(|c| match &args.command {
+        SubscriptionCommand::Add { kind, tag } => {
+            // The service checks the kind, so its message lists the kinds it knows.
+            let v = c.post(&["subscriptions"], Some(Body::json(&json!({"kind": kind, "tag": tag}))))?;
+            done(
+                &c,
+                &format!(
+                    "subscribed to {} of {} (subscription {})",
+                    text(&v, "kind"),
+                    text(&v, "tag"),
+                    text(&v, "id")
+                ),
+                v,
+            )
+        }
+        SubscriptionCommand::List => {
+            let v = c.get(&["subscriptions"], &[])?;
+            if c.json() {
+                return print_json(&v).map(|_| ExitCode::SUCCESS);
+            }
+            let rows: Vec<Vec<String>> = list(&v, "subscriptions")
+                .iter()
+                .map(|s| vec![text(s, "id"), text(s, "kind"), text(s, "tag"), time(s, "created_at")])
+                .collect();
+            print_table(&["ID", "KIND", "TAG", "CREATED"], &rows, "No subscriptions.")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        SubscriptionCommand::Delete { id } => {
+            c.delete(&["subscriptions", id])?;
+            done(
+                &c,
+                &format!("deleted subscription {id}"),
+                json!({"id": id, "deleted": true}),
+            )
+        }
+    });
+    Ok(finish(result, 1))
+}
+
+/// Runs `drydock webhook …`. `add` prints the signing secret, which the service shows once.
+pub fn webhook(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
+    let result = Client::new(&args.client).and_then(|c| match &args.command {
+        WebhookCommand::Add { url } => {
+            let v = c.post(&["webhooks"], Some(Body::json(&json!({ "url": url }))))?;
+            if c.json() {
+                return print_json(&v).map(|_| ExitCode::SUCCESS);
+            }
+            let secret =
+                string(&v, "secret").ok_or_else(|| ClientError::failed("the service's answer holds no secret"))?;
+            let id = text(&v, "id");
+            emit(&fields_text(&[
+                ("ID", id.clone()),
+                ("URL", text(&v, "url")),
+                ("Secret", secret.to_string()),
+            ]))?;
+            eprintln!(
+                "The secret is shown once: store it now. Deliveries carry X-Drydock-Signature: sha256=<hex \
+                 HMAC-SHA256 of the body, keyed with the secret>; check it before trusting a delivery. Remove the \
+                 endpoint with `drydock webhook delete {id}`."
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        WebhookCommand::List => {
+            let v = c.get(&["webhooks"], &[])?;
+            if c.json() {
+                return print_json(&v).map(|_| ExitCode::SUCCESS);
+            }
+            let rows: Vec<Vec<String>> = list(&v, "webhooks")
+                .iter()
+                .map(|w| vec![text(w, "id"), time(w, "created_at"), text(w, "url")])
+                .collect();
+            print_table(&["ID", "CREATED", "URL"], &rows, "No webhooks.")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        WebhookCommand::Delete { id } => {
+            c.delete(&["webhooks", id])?;
+            done(&c, &format!("deleted webhook {id}"), json!({"id": id, "deleted": true}))
+        }
+    });
+    Ok(finish(result, 1))
+}
+
+/// Runs `drydock notification …`.
+pub fn notification(args: &NotificationArgs) -> anyhow::Result<ExitCode> {
+    let result = Client::new(&args.client).and_then(|c| match &args.command {
+        NotificationCommand::List { limit, offset } => {
+            let mut q = Vec::new();
+            if let Some(l) = limit {
+                q.push(("limit", l.to_string()));
+            }
+            if let Some(o) = offset {
+                q.push(("offset", o.to_string()));
+            }
+            let v = c.get(&["notifications"], &q)?;
+            if c.json() {
+                return print_json(&v).map(|_| ExitCode::SUCCESS);
+            }
+            let rows: Vec<Vec<String>> = list(&v, "deliveries")
+                .iter()
+                .map(|d| {
+                    vec![
+                        time(d, "created_at"),
+                        text(d, "state"),
+                        text(d, "kind"),
+                        text(d, "subject"),
+                        text(d, "attempts"),
+                        text(d, "last_status"),
+                        clip(&text(d, "last_error"), 80),
+                    ]
+                })
+                .collect();
+            print_table(
+                &["TIME", "STATE", "KIND", "TAG", "ATTEMPTS", "LAST STATUS", "LAST ERROR"],
+                &rows,
+                "No notifications.",
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+    });
+    Ok(finish(result, 1))
+}
+
+// Registry credentials.
+
+/// The variable `registry add` reads the registry password from.
+const REGISTRY_PASSWORD_ENV: &str = "DRYDOCK_REGISTRY_PASSWORD";
+
+/// Checks a registry given as `host[:port]` (no scheme, no path).
+fn registry_host(raw: &str) -> Result<&str> {
+    let host = raw.trim().trim_end_matches('/');
+    if host.is_empty() || host.contains("://") || host.contains('/') || host.contains(char::is_whitespace) {
+        return Err(ClientError::usage(format!("{raw:?} is not a registry host"))
+            .hint("give the registry as host[:port], e.g. registry.example.com or 10.0.0.5:5000"));
+    }
+    Ok(host)
+}
+
+/// Runs `drydock registry …`. The password is never an argument and never printed.
+pub fn registry(args: &RegistryArgs) -> anyhow::Result<ExitCode> {
+    let result = Client::new(&args.client).and_then(|c| match &args.command {
+        RegistryCommand::Add {
+            host,
+            username,
+            insecure,
+        } => {
+            let host = registry_host(host)?;
+            let password = match std::env::var(REGISTRY_PASSWORD_ENV) {
+                Ok(p) => p,
+                Err(_) => read_secret(&format!("Password of {username} at {host}: "), REGISTRY_PASSWORD_ENV)?,
+            };
+            if password.is_empty() {
+                return Err(ClientError::usage("the registry password is empty")
+                    .hint(format!("set {REGISTRY_PASSWORD_ENV}, or type the password when asked")));
+            }
+            let body = json!({"registry": host, "username": username, "password": password, "insecure": insecure});
+            let v = c.post(&["registries"], Some(Body::json(&body)))?;
+            let plain = if *insecure { " (plain HTTP)" } else { "" };
+            done(
+                &c,
+                &format!("stored the credentials of {username:?} for registry {host}{plain}"),
+                v,
+            )
+        }
+        RegistryCommand::List => {
+            let v = c.get(&["registries"], &[])?;
+            if c.json() {
+                return print_json(&v).map(|_| ExitCode::SUCCESS);
+            }
+            let rows: Vec<Vec<String>> = list(&v, "registries")
+                .iter()
+                .map(|r| {
+                    vec![
+                        text(r, "registry"),
+                        text(r, "username"),
+                        text(r, "insecure"),
+                        time(r, "created_at"),
+                    ]
+                })
+                .collect();
+            print_table(
+                &["REGISTRY", "USERNAME", "INSECURE", "ADDED"],
+                &rows,
+                "No registry credentials.",
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        RegistryCommand::Delete { host } => {
+            let host = registry_host(host)?;
+            c.delete(&["registries", host])?;
+            done(
+                &c,
+                &format!("deleted the credentials of registry {host}"),
+                json!({"registry": host, "deleted": true}),
+            )
+        }
+    });
+    Ok(finish(result, 1))
+}
+
+// Diff, queries and feeds.
+
+/// Runs `drydock diff FROM TO`.
+pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
+    let result = Client::new(&args.client).and_then(|c| {
+        let (from, to) = (args.from.as_str(), args.to.as_str());
+        let v = c
+            .get(&["diff"], &[("from", from.to_string()), ("to", to.to_string())])
+            .map_err(|e| diff_error(&c, e, from, to))?;
+        if c.json() {
+            return print_json(&v).map(|_| ExitCode::SUCCESS);
+        }
+        emit(&diff_text(&v))?;
+        Ok(ExitCode::SUCCESS)
+    });
+    Ok(finish(result, 1))
+}
+
+/// The service answers an unknown image with a bare "image not found": say which.
+fn diff_error(c: &Client, e: ClientError, from: &str, to: &str) -> ClientError {
+    if e.message != "image not found" {
+        return e;
+    }
+    let missing = |id: &str| {
+        c.get(&["images", id], &[])
+            .is_err_and(|e| e.message == "image not found")
+    };
+    let what = match (missing(from), missing(to)) {
+        (true, true) if from == to => format!("no image {from:?}"),
+        (true, true) => format!("no image {from:?} and no image {to:?}"),
+        (true, false) => format!("no image {from:?} (FROM)"),
+        (false, true) => format!("no image {to:?} (TO)"),
+        (false, false) => return e,
+    };
+    ClientError::failed(format!("cannot compare: {what} in the service"))
+        .hint("give image ids or manifest digests (sha256:…); `drydock image list` shows both")
+}
+
+/// A diff as text: the counts, then packages and files added, removed and changed.
+fn diff_text(v: &Value) -> String {
+    let packages = v.get("packages").unwrap_or(&Value::Null);
+    let files = v.get("files").unwrap_or(&Value::Null);
+    let counts = |x: &Value| {
+        format!(
+            "{} added, {} removed, {} changed",
+            list(x, "added").len(),
+            list(x, "removed").len(),
+            list(x, "changed").len()
+        )
+    };
+    let mut out = fields_text(&[
+        ("From", text(v, "from")),
+        ("To", text(v, "to")),
+        ("Packages", counts(packages)),
+        ("Files", counts(files)),
+    ]);
+    let mut section = |title: &str, n: usize, body: String| {
+        if n > 0 {
+            out.push_str(&format!("\n{title} ({n})\n"));
+            for line in body.lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+    };
+    for (key, title) in [("added", "Packages added"), ("removed", "Packages removed")] {
+        let items = list(packages, key);
+        let rows: Vec<Vec<String>> = items
+            .iter()
+            .map(|p| vec![text(p, "name"), text(p, "version"), text(p, "type")])
+            .collect();
+        section(title, rows.len(), table_text(&["NAME", "VERSION", "TYPE"], &rows));
+    }
+    let rows: Vec<Vec<String>> = list(packages, "changed")
+        .iter()
+        .map(|p| vec![text(p, "name"), text(p, "from"), text(p, "to"), text(p, "type")])
+        .collect();
+    section(
+        "Packages changed",
+        rows.len(),
+        table_text(&["NAME", "FROM", "TO", "TYPE"], &rows),
+    );
+    for (key, title) in [
+        ("added", "Files added"),
+        ("removed", "Files removed"),
+        ("changed", "Files changed"),
+    ] {
+        let items = list(files, key);
+        let body: String = items.iter().map(|f| format!("{}\n", show(f))).collect();
+        section(title, items.len(), body);
+    }
+    out
+}
+
+/// Runs `drydock query …`.
+pub fn query(args: &QueryArgs) -> anyhow::Result<ExitCode> {
+    let result = Client::new(&args.client).and_then(|c| match &args.command {
+        QueryCommand::Vulnerability { id } => {
+            let v = c.get(&["query", "vulnerability"], &[("id", id.clone())])?;
+            if c.json() {
+                return print_json(&v).map(|_| ExitCode::SUCCESS);
+            }
+            let mut hits: Vec<&Value> = list(&v, "images").iter().collect();
+            hits.sort_by_cached_key(|h| {
+                (
+                    severity_rank(&text(h, "severity")),
+                    text(h, "image_id"),
+                    text(h, "package"),
+                    text(h, "version"),
+                )
+            });
+            let rows: Vec<Vec<String>> = hits
+                .iter()
+                .map(|h| {
+                    vec![
+                        text(h, "image_id"),
+                        text(h, "digest"),
+                        text(h, "package"),
+                        text(h, "version"),
+                        text(h, "type"),
+                        text(h, "severity").to_uppercase(),
+                        text(h, "fixed_versions"),
+                    ]
+                })
+                .collect();
+            print_table(
+                &["IMAGE", "DIGEST", "PACKAGE", "VERSION", "TYPE", "SEVERITY", "FIXED IN"],
+                &rows,
+                &format!("No analysed image is affected by {id}."),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        QueryCommand::Package { name, version, kind } => {
+            let mut q = vec![("name", name.clone())];
+            if let Some(v) = version {
+                q.push(("version", v.clone()));
+            }
+            if let Some(t) = kind {
+                q.push(("type", t.clone()));
+            }
+            let v = c.get(&["query", "package"], &q)?;
+            if c.json() {
+                return print_json(&v).map(|_| ExitCode::SUCCESS);
+            }
+            let rows: Vec<Vec<String>> = list(&v, "images")
+                .iter()
+                .map(|h| {
+                    let location = list(h, "locations")
+                        .first()
+                        .map(|l| text(l, "path"))
+                        .unwrap_or_else(|| "-".into());
+                    vec![
+                        text(h, "image_id"),
+                        text(h, "digest"),
+                        text(h, "package"),
+                        text(h, "version"),
+                        text(h, "type"),
+                        location,
+                    ]
+                })
+                .collect();
+            let mut wanted = name.clone();
+            if let Some(v) = version {
+                wanted.push_str(&format!(" {v}"));
+            }
+            if let Some(t) = kind {
+                wanted.push_str(&format!(" ({t})"));
+            }
+            print_table(
+                &["IMAGE", "DIGEST", "PACKAGE", "VERSION", "TYPE", "LOCATION"],
+                &rows,
+                &format!("No analysed image contains {wanted}."),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+    });
+    Ok(finish(result, 1))
+}
+
+/// Runs `drydock feeds …`.
+pub fn feeds(args: &FeedsArgs) -> anyhow::Result<ExitCode> {
+    let result = Client::new(&args.client).and_then(|c| match &args.command {
+        FeedsCommand::Status => {
+            let v = c.get(&["feeds"], &[])?;
+            if c.json() {
+                return print_json(&v).map(|_| ExitCode::SUCCESS);
+            }
+            let db = match v.get("database").filter(|d| d.is_object()) {
+                Some(db) => db,
+                None => {
+                    let note = string(&v, "note").unwrap_or("the service reports none");
+                    emit(&format!("No vulnerability database: {note}.\n"))?;
+                    eprintln!(
+                        "Analyses list packages, secrets and misconfigurations but no vulnerabilities; start \
+                         `drydock serve --db PATH` with a database from `drydock db update` or `drydock db build`."
+                    );
+                    return Ok(ExitCode::SUCCESS);
+                }
+            };
+            let built = match db.get("builtAtUnix").and_then(Value::as_u64).filter(|b| *b > 0) {
+                Some(_) => {
+                    let age = db.get("ageSeconds").and_then(Value::as_u64).unwrap_or(0);
+                    format!("{} ({} ago)", text(db, "builtAt"), age_text(age))
+                }
+                None => "-".into(),
+            };
+            let stale = db.get("stale").and_then(Value::as_bool) == Some(true);
+            let mut out = fields_text(&[
+                ("Database", text(db, "path")),
+                ("Schema", text(db, "schemaVersion")),
+                ("Built", built),
+                ("Stale", text(db, "stale")),
+            ]);
+            let rows: Vec<Vec<String>> = list(db, "sources")
+                .iter()
+                .map(|s| {
+                    vec![
+                        text(s, "name"),
+                        text(s, "kind"),
+                        text(s, "records"),
+                        text(s, "enrichment"),
+                        text(s, "skipped"),
+                        text(s, "newest"),
+                        text(s, "location"),
+                    ]
+                })
+                .collect();
+            if rows.is_empty() {
+                out.push_str("\nNo sources recorded.\n");
+            } else {
+                out.push('\n');
+                out.push_str(&table_text(
+                    &[
+                        "SOURCE",
+                        "KIND",
+                        "RECORDS",
+                        "ENRICHMENT",
+                        "SKIPPED",
+                        "NEWEST",
+                        "LOCATION",
+                    ],
+                    &rows,
+                ));
+            }
+            emit(&out)?;
+            if stale {
+                eprintln!(
+                    "warning: the service's vulnerability database is stale; update it on the service's host \
+                     (`drydock db update`): stored analyses are re-matched when it changes."
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    });
+    Ok(finish(result, 1))
+}
+
+/// A duration in seconds, roughly: minutes, hours or days.
+fn age_text(seconds: u64) -> String {
+    match seconds {
+        s if s < 3600 => format!("{} minutes", s / 60),
+        s if s < 2 * 86400 => format!("{} hours", s / 3600),
+        s => format!("{} days", s / 86400),
+    }
 }

@@ -39,6 +39,13 @@ fn main() -> ExitCode {
         cli::Command::Event(args) => client_cmd::event(args),
         cli::Command::System(args) => client_cmd::system(args),
         cli::Command::Account(args) => client_cmd::account(args),
+        cli::Command::Subscription(args) => client_cmd::subscription(args),
+        cli::Command::Webhook(args) => client_cmd::webhook(args),
+        cli::Command::Notification(args) => client_cmd::notification(args),
+        cli::Command::Registry(args) => client_cmd::registry(args),
+        cli::Command::Diff(args) => client_cmd::diff(args),
+        cli::Command::Query(args) => client_cmd::query(args),
+        cli::Command::Feeds(args) => client_cmd::feeds(args),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,6 @@
 //! The client commands (`drydock image`, `policy add`…, `user`, `apikey`, `event`, `system`,
-//! `account`) against a real `drydock serve` child process, configured as users would: with
+//! `account`, `subscription`, `webhook`, `notification`, `registry`, `diff`, `query`,
+//! `feeds`) against a real `drydock serve` child process, configured as users would: with
 //! DRYDOCK_URL, DRYDOCK_USER / DRYDOCK_PASSWORD or DRYDOCK_API_KEY.
 
 use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
@@ -26,6 +27,11 @@ struct Server {
 
 impl Server {
     fn start(workers: usize) -> Server {
+        Server::start_with(workers, &[])
+    }
+
+    /// The same, with more `drydock serve` arguments.
+    fn start_with(workers: usize, extra: &[&str]) -> Server {
         let home = tempfile::tempdir().unwrap();
         let listen = format!("127.0.0.1:{}", free_port());
         let log = std::fs::File::create(home.path().join("serve.log")).unwrap();
@@ -33,6 +39,7 @@ impl Server {
             .args(["serve", "--listen", &listen, "--workers", &workers.to_string()])
             .arg("--data-dir")
             .arg(home.path().join("data"))
+            .args(extra)
             .env("HOME", home.path())
             .env("DRYDOCK_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env_remove("DRYDOCK_DB")
@@ -636,4 +643,395 @@ fn analysed_image_through_the_client() {
         .code(1);
     let r = s.admin(&["image", "check", &id, "--policy", "missing"]).code(2);
     assert!(r.stderr.contains("not found"), "{r:#?}");
+}
+
+// Subscriptions, webhooks, notifications, registries, queries, diff, feeds.
+
+#[test]
+fn subscriptions_webhooks_and_notifications() {
+    let s = Server::start(0);
+
+    // Subscriptions: add, list, delete; the service checks the kind.
+    let r = s
+        .admin(&["subscription", "add", "analysis_update", "127.0.0.1:1/fx/app:1"])
+        .code(0);
+    assert!(
+        r.stdout
+            .contains("subscribed to analysis_update of 127.0.0.1:1/fx/app:1 (subscription "),
+        "{r:#?}"
+    );
+    let added = s
+        .admin(&[
+            "subscription",
+            "add",
+            "policy_eval",
+            "127.0.0.1:1/fx/app:1",
+            "-o",
+            "json",
+        ])
+        .code(0)
+        .json();
+    let sub_id = added["id"].as_str().unwrap().to_string();
+    assert_eq!(added["kind"], "policy_eval");
+    let r = s
+        .admin(&["subscription", "add", "tag_moved", "127.0.0.1:1/fx/app:1"])
+        .code(1);
+    assert!(
+        r.stderr.contains("unknown subscription kind \"tag_moved\"") && r.stderr.contains("vuln_update"),
+        "the server's message, with the kinds: {r:#?}"
+    );
+    let r = s
+        .admin(&["subscription", "add", "tag_update", "docker-archive:/tmp/x.tar"])
+        .code(1);
+    assert!(r.stderr.contains("not a registry reference"), "{r:#?}");
+    s.admin(&["subscription", "add", "tag_update"]).code(2);
+
+    let r = s.admin(&["subscription", "list"]).code(0);
+    assert!(r.stdout.starts_with("ID"), "{r:#?}");
+    assert!(
+        contains_all(
+            &r.stdout,
+            &[&sub_id, "policy_eval", "analysis_update", "127.0.0.1:1/fx/app:1"]
+        ),
+        "{r:#?}"
+    );
+    let list = s.admin(&["subscription", "list", "-o", "json"]).code(0).json();
+    assert_eq!(list["subscriptions"].as_array().unwrap().len(), 2, "{list}");
+    let r = s.admin(&["subscription", "delete", &sub_id]).code(0);
+    assert!(r.stdout.contains(&format!("deleted subscription {sub_id}")), "{r:#?}");
+    let r = s.admin(&["subscription", "delete", &sub_id]).code(1);
+    assert!(r.stderr.contains("not found"), "{r:#?}");
+    let list = s.admin(&["subscription", "list", "-o", "json"]).code(0).json();
+    assert_eq!(list["subscriptions"].as_array().unwrap().len(), 1, "{list}");
+
+    // Webhooks: the secret is printed once, with how deliveries are signed.
+    let r = s.admin(&["webhook", "add", "http://127.0.0.1:9/hook"]).code(0);
+    let field = |name: &str| {
+        r.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}:")))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| panic!("no {name} line: {r:#?}"))
+    };
+    let (hook_id, secret) = (field("ID"), field("Secret"));
+    assert!(secret.len() >= 16, "{r:#?}");
+    assert!(r.stdout.contains("http://127.0.0.1:9/hook"), "{r:#?}");
+    assert!(
+        r.stderr.contains("X-Drydock-Signature: sha256=") && r.stderr.contains("HMAC-SHA256"),
+        "{r:#?}"
+    );
+    assert!(r.stderr.contains("shown once"), "{r:#?}");
+    let second = s
+        .admin(&["webhook", "add", "https://ci.example.com/hooks/drydock", "-o", "json"])
+        .code(0)
+        .json();
+    let second_secret = second["secret"].as_str().unwrap().to_string();
+    let r = s.admin(&["webhook", "add", "ftp://ci.example.com/x"]).code(1);
+    assert!(r.stderr.contains("is not an http(s) URL"), "{r:#?}");
+
+    let r = s.admin(&["webhook", "list"]).code(0);
+    assert!(r.stdout.starts_with("ID"), "{r:#?}");
+    assert!(
+        contains_all(
+            &r.stdout,
+            &[
+                &hook_id,
+                "http://127.0.0.1:9/hook",
+                "https://ci.example.com/hooks/drydock"
+            ]
+        ),
+        "{r:#?}"
+    );
+    let json_list = s.admin(&["webhook", "list", "-o", "json"]).code(0);
+    for out in [&r.stdout, &r.stderr, &json_list.stdout, &json_list.stderr] {
+        assert!(
+            !out.contains(&secret) && !out.contains(&second_secret),
+            "secrets are never listed: {r:#?} {json_list:#?}"
+        );
+    }
+    assert_eq!(json_list.json()["webhooks"].as_array().unwrap().len(), 2);
+
+    // The delivery log: empty (nothing happened to the subscribed tag).
+    let r = s.admin(&["notification", "list"]).code(0);
+    assert_eq!(r.stdout.trim(), "No notifications.", "{r:#?}");
+    let log = s
+        .admin(&["notification", "list", "--limit", "10", "--offset", "0", "-o", "json"])
+        .code(0)
+        .json();
+    assert_eq!(log["deliveries"], json!([]), "{log}");
+    assert_eq!(log["limit"], 10, "{log}");
+    let r = s.admin(&["notification", "list", "--limit", "501"]).code(1);
+    assert!(r.stderr.contains("limit must be"), "{r:#?}");
+    s.admin(&["notification", "list", "--limit", "many"]).code(2);
+
+    let r = s.admin(&["webhook", "delete", &hook_id]).code(0);
+    assert!(r.stdout.contains(&format!("deleted webhook {hook_id}")), "{r:#?}");
+    let r = s.admin(&["webhook", "list"]).code(0);
+    assert!(!r.stdout.contains(&hook_id), "{r:#?}");
+    s.admin(&["webhook", "delete", &hook_id]).code(1);
+}
+
+#[test]
+fn registry_credentials_are_never_shown() {
+    let s = Server::start(0);
+    const SECRET: &str = "reg-pass-Zq81xW";
+    let with_password = |args: &[&str]| {
+        client(
+            &[
+                ("DRYDOCK_URL", &s.url),
+                ("DRYDOCK_USER", "admin"),
+                ("DRYDOCK_PASSWORD", ADMIN_PASSWORD),
+                ("DRYDOCK_REGISTRY_PASSWORD", SECRET),
+            ],
+            args,
+        )
+    };
+    let mut runs = Vec::new();
+
+    let r = with_password(&["registry", "add", "registry.example.com", "--username", "ci-bot"]).code(0);
+    assert!(
+        r.stdout
+            .contains("stored the credentials of \"ci-bot\" for registry registry.example.com"),
+        "{r:#?}"
+    );
+    runs.push(r);
+    let r = with_password(&[
+        "registry",
+        "add",
+        "10.0.0.5:5000",
+        "--username",
+        "puller",
+        "--insecure",
+        "-o",
+        "json",
+    ])
+    .code(0);
+    let added = r.json();
+    assert_eq!(added["registry"], "10.0.0.5:5000");
+    assert_eq!(added["insecure"], true);
+    runs.push(r);
+
+    // The password is never an argument, and without a terminal it must come from the environment.
+    with_password(&["registry", "add", "h.example", "--username", "u", "--password", SECRET]).code(2);
+    let r = s.admin(&["registry", "add", "h.example", "--username", "u"]).code(2);
+    assert!(r.stderr.contains("DRYDOCK_REGISTRY_PASSWORD"), "{r:#?}");
+    let r = with_password(&["registry", "add", "https://h.example", "--username", "u"]).code(2);
+    assert!(r.stderr.contains("host[:port]"), "{r:#?}");
+    s.admin(&["registry", "add", "h.example"]).code(2);
+
+    let r = s.admin(&["registry", "list"]).code(0);
+    assert!(r.stdout.starts_with("REGISTRY"), "{r:#?}");
+    assert!(
+        contains_all(
+            &r.stdout,
+            &["registry.example.com", "ci-bot", "10.0.0.5:5000", "puller", "yes"]
+        ),
+        "{r:#?}"
+    );
+    runs.push(r);
+    let r = s.admin(&["registry", "list", "-o", "json"]).code(0);
+    assert_eq!(r.json()["registries"].as_array().unwrap().len(), 2, "{r:#?}");
+    runs.push(r);
+
+    let r = s.admin(&["registry", "delete", "registry.example.com"]).code(0);
+    assert!(
+        r.stdout
+            .contains("deleted the credentials of registry registry.example.com"),
+        "{r:#?}"
+    );
+    runs.push(r);
+    let r = s.admin(&["registry", "delete", "registry.example.com"]).code(1);
+    assert!(r.stderr.contains("not found"), "{r:#?}");
+    runs.push(r);
+    let r = s.admin(&["registry", "list", "-o", "json"]).code(0);
+    assert_eq!(r.json()["registries"][0]["registry"], "10.0.0.5:5000", "{r:#?}");
+    runs.push(r);
+    s.admin(&["registry", "delete", "10.0.0.5:5000"]).code(0);
+    let r = s.admin(&["registry", "list"]).code(0);
+    assert_eq!(r.stdout.trim(), "No registry credentials.", "{r:#?}");
+    runs.push(r);
+
+    for r in &runs {
+        assert!(
+            !r.stdout.contains(SECRET) && !r.stderr.contains(SECRET),
+            "the registry password is never printed: {r:#?}"
+        );
+    }
+    assert!(!s.log().contains(SECRET), "nor logged by the service");
+}
+
+#[test]
+fn queries_diff_and_feeds_without_analyses() {
+    let s = Server::start(0);
+
+    let r = s.admin(&["query", "package", "openssl"]).code(0);
+    assert_eq!(r.stdout.trim(), "No analysed image contains openssl.", "{r:#?}");
+    let r = s
+        .admin(&["query", "package", "openssl", "--version", "3.0.13-1", "--type", "deb"])
+        .code(0);
+    assert_eq!(
+        r.stdout.trim(),
+        "No analysed image contains openssl 3.0.13-1 (deb).",
+        "{r:#?}"
+    );
+    let q = s.admin(&["query", "package", "openssl", "-o", "json"]).code(0).json();
+    assert_eq!(q["package"], "openssl");
+    assert_eq!(q["images"], json!([]));
+    let r = s.admin(&["query", "vulnerability", "CVE-2024-3094"]).code(0);
+    assert_eq!(
+        r.stdout.trim(),
+        "No analysed image is affected by CVE-2024-3094.",
+        "{r:#?}"
+    );
+    let q = s
+        .admin(&["query", "vulnerability", "GHSA-jfh8-c2jp-5v3q", "-o", "json"])
+        .code(0)
+        .json();
+    assert_eq!(q["images"], json!([]));
+    s.admin(&["query", "vulnerability"]).code(2);
+    s.admin(&["query", "image", "x"]).code(2);
+
+    // Unknown images: which one is missing, and how to find the right ids.
+    let r = s.admin(&["diff", "no-such-a", "no-such-b"]).code(1);
+    assert!(
+        r.stderr
+            .contains("cannot compare: no image \"no-such-a\" and no image \"no-such-b\" in the service"),
+        "{r:#?}"
+    );
+    assert!(
+        r.stderr.contains("hint:") && r.stderr.contains("drydock image list"),
+        "{r:#?}"
+    );
+    assert!(r.stdout.is_empty(), "{r:#?}");
+    let queued = s
+        .admin(&["image", "add", "127.0.0.1:1/none:1", "-o", "json"])
+        .code(0)
+        .json();
+    let id = queued["id"].as_str().unwrap().to_string();
+    let r = s.admin(&["diff", "no-such-a", &id]).code(1);
+    assert!(r.stderr.contains("no image \"no-such-a\" (FROM)"), "{r:#?}");
+    let r = s.admin(&["diff", &id, &id, "-o", "json"]).code(1);
+    assert!(r.stderr.contains("not analysed yet"), "{r:#?}");
+    assert!(r.stdout.is_empty(), "{r:#?}");
+    s.admin(&["diff", &id]).code(2);
+
+    // No vulnerability database: said plainly, exit 0.
+    let r = s.admin(&["feeds", "status"]).code(0);
+    assert!(
+        r.stdout
+            .starts_with("No vulnerability database: no vulnerability database configured (--db)"),
+        "{r:#?}"
+    );
+    assert!(r.stderr.contains("drydock serve --db"), "{r:#?}");
+    let f = s.admin(&["feeds", "status", "-o", "json"]).code(0).json();
+    assert!(f["database"].is_null(), "{f}");
+}
+
+/// The image of [`image`] moved on: the package upgraded, the secret gone, a file added.
+fn next_image() -> ImageBuilder {
+    let layer = LayerBuilder::new()
+        .file(
+            "etc/os-release",
+            b"ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n",
+            0o644,
+        )
+        .file("etc/passwd", b"root:x:0:0:root:/root:/bin/bash\n", 0o644)
+        .file(
+            "var/lib/dpkg/status",
+            b"Package: tool\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.1-1\n\nPackage: extra\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.0-1\n\n",
+            0o644,
+        )
+        .file("app/new.txt", b"new\n", 0o644);
+    ImageBuilder::new().layer(layer.finish(), Storage::Gzip, "/bin/sh -c #(nop) ADD file:y in / ")
+}
+
+#[test]
+fn diff_and_package_query_of_analysed_images() {
+    let reg = Registry::start();
+    reg.push("fx/app", "1", &image());
+    reg.push("fx/app", "2", &next_image());
+    let s = Server::start(1);
+    let mut ids = Vec::new();
+    for t in ["1", "2"] {
+        let tag = format!("{}/fx/app:{t}", reg.addr);
+        let v = s
+            .admin(&["image", "add", &tag, "--wait", "--timeout", "120", "-o", "json"])
+            .code(0)
+            .json();
+        ids.push(v["id"].as_str().unwrap().to_string());
+    }
+
+    let r = s.admin(&["diff", &ids[0], &ids[1]]).code(0);
+    let out = &r.stdout;
+    assert!(out.starts_with("From:"), "{r:#?}");
+    assert!(
+        out.contains("Packages: 1 added, 0 removed, 1 changed"),
+        "counts first: {r:#?}"
+    );
+    assert!(out.contains("Files:") && out.contains("1 added, 1 removed"), "{r:#?}");
+    assert!(
+        out.find("Packages added (1)") < out.find("Packages changed (1)")
+            && out.find("Packages changed (1)") < out.find("Files added (1)"),
+        "packages, then files: {r:#?}"
+    );
+    assert!(
+        contains_all(out, &["extra", "2.0-1", "1.0-1", "1.1-1", "/app/new.txt", "/app/.env"]),
+        "{r:#?}"
+    );
+    let d = s.admin(&["diff", &ids[0], &ids[1], "-o", "json"]).code(0).json();
+    assert_eq!(d["packages"]["changed"][0]["name"], "tool", "{d}");
+
+    let r = s.admin(&["query", "package", "TOOL"]).code(0);
+    assert!(r.stdout.starts_with("IMAGE"), "{r:#?}");
+    assert!(
+        contains_all(&r.stdout, &[&ids[0], &ids[1], "1.0-1", "1.1-1", "deb"]),
+        "{r:#?}"
+    );
+    let q = s
+        .admin(&["query", "package", "tool", "--version", "1.1-1", "-o", "json"])
+        .code(0)
+        .json();
+    assert_eq!(q["images"].as_array().unwrap().len(), 1, "{q}");
+    assert_eq!(q["images"][0]["image_id"], ids[1].as_str(), "{q}");
+}
+
+#[test]
+fn feeds_status_with_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("vulndb.sqlite");
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vulndata");
+    client(
+        &[("HOME", dir.path().to_str().unwrap())],
+        &[
+            "db",
+            "build",
+            "--from",
+            fixtures.to_str().unwrap(),
+            "--out",
+            db.to_str().unwrap(),
+        ],
+    )
+    .code(0);
+    let s = Server::start_with(0, &["--db", db.to_str().unwrap()]);
+
+    let r = s.admin(&["feeds", "status"]).code(0);
+    assert!(r.stdout.starts_with("Database:"), "{r:#?}");
+    assert!(
+        contains_all(
+            &r.stdout,
+            &[
+                "vulndb.sqlite",
+                "Schema:",
+                "Built:",
+                "ago)",
+                "Stale:    no",
+                "SOURCE",
+                "osv"
+            ]
+        ),
+        "{r:#?}"
+    );
+    let f = s.admin(&["feeds", "status", "-o", "json"]).code(0).json();
+    assert_eq!(f["database"]["stale"], false, "{f}");
+    assert_eq!(f["database"]["sources"][0]["name"], "osv", "{f}");
 }

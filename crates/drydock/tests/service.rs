@@ -578,6 +578,14 @@ fn watched_tags_and_database_updates_notify_subscribers() {
         "both stored images: {m}"
     );
     assert!(m.contains("drydock_vulndb_age_seconds "), "{m}");
+    // A new active policy: stored analyses are re-evaluated (no re-match) and notified.
+    let lenient = json!({"id": "lenient", "version": "2",
+        "rule_sets": [{"id": "rs", "rules": [{"id": "ok", "gate": "always", "trigger": "always", "action": "GO"}]}],
+        "mappings": [{"id": "all", "registry": "*", "repository": "*", "image": {"type": "tag", "value": "*"}, "rule_set_ids": ["rs"]}]});
+    assert_eq!(api.admin("POST", "/v1/policies", Some(lenient)).0, 201);
+    let pe = wait_for(&got, "policy_eval", |v| v["final_action"] == "GO");
+    let pv: Value = serde_json::from_slice(&pe.body).unwrap();
+    assert_eq!(pv["previous_action"], "STOP");
     // An air-gapped drydock takes the service's database.
     let (_, k) = api.admin("POST", "/v1/apikeys", None);
     let copy = home.path().join("copy/vulndb.sqlite");
