@@ -143,7 +143,9 @@ pub enum Command {
         "  drydock serve                                         SQLite in the data directory, one worker\n",
         "  DRYDOCK_ADMIN_PASSWORD=… drydock serve --listen 0.0.0.0:8228 --db vulndb.sqlite\n",
         "  drydock serve --database postgres://drydock@db:5432/drydock --workers 0   (workers run elsewhere)\n\n",
-        "SETTINGS: flags, else DRYDOCK_* environment variables (named on each flag), else defaults.\n",
+        "SETTINGS: a flag, else its DRYDOCK_* environment variable (named on each flag), else the [server]\n",
+        "table of the --config file (listen, database, data_dir, db, workers, insecure_registries,\n",
+        "lease_seconds, poll_seconds, watch_seconds, retention_days), else the default.\n",
         "The first start creates the user admin (password from DRYDOCK_ADMIN_PASSWORD, or printed once).\n",
         "Every route but /health and /ready needs HTTP basic auth or an API key (POST /v1/apikeys);\n",
         "the API is described at /v1/openapi.json."
@@ -312,12 +314,12 @@ pub struct ServiceArgs {
     /// Analysis configuration (TOML: [secrets], [misconfig], [[content_search]], [retrieve], [files]).
     #[arg(long, env = "DRYDOCK_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Seconds a worker holds a job before another may take it over (renewed while it works).
-    #[arg(long, env = "DRYDOCK_LEASE_SECONDS", default_value = "60", value_name = "SECONDS")]
-    pub lease_seconds: u64,
-    /// Seconds between polls of an empty queue.
-    #[arg(long, env = "DRYDOCK_POLL_SECONDS", default_value = "1", value_name = "SECONDS")]
-    pub poll_seconds: u64,
+    /// Seconds a worker holds a job before another may take it over (renewed while it works; default 60).
+    #[arg(long, env = "DRYDOCK_LEASE_SECONDS", value_name = "SECONDS")]
+    pub lease_seconds: Option<u64>,
+    /// Seconds between polls of an empty queue (default 1).
+    #[arg(long, env = "DRYDOCK_POLL_SECONDS", value_name = "SECONDS")]
+    pub poll_seconds: Option<u64>,
 }
 
 /// Arguments of `drydock serve`.
@@ -325,12 +327,12 @@ pub struct ServiceArgs {
 pub struct ServeArgs {
     #[command(flatten)]
     pub service: ServiceArgs,
-    /// Address to listen on.
-    #[arg(long, env = "DRYDOCK_LISTEN", default_value = "127.0.0.1:8228", value_name = "ADDR")]
-    pub listen: std::net::SocketAddr,
-    /// Analysis workers in this process (0: separate `drydock worker` processes do the work).
-    #[arg(long, env = "DRYDOCK_WORKERS", default_value = "1", value_name = "N")]
-    pub workers: usize,
+    /// Address to listen on (default 127.0.0.1:8228).
+    #[arg(long, env = "DRYDOCK_LISTEN", value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Analysis workers in this process (default 1; 0: separate `drydock worker` processes do the work).
+    #[arg(long, env = "DRYDOCK_WORKERS", value_name = "N")]
+    pub workers: Option<usize>,
     /// Password of the first admin user (only used when no user exists).
     #[arg(
         long,
@@ -340,9 +342,9 @@ pub struct ServeArgs {
     )]
     pub admin_password: Option<String>,
     /// Seconds between watcher passes: watched tags polled for new digests, stored analyses
-    /// re-matched after a database change.
-    #[arg(long, env = "DRYDOCK_WATCH_SECONDS", default_value = "300", value_name = "SECONDS")]
-    pub watch_seconds: u64,
+    /// re-matched after a database change (default 300).
+    #[arg(long, env = "DRYDOCK_WATCH_SECONDS", value_name = "SECONDS")]
+    pub watch_seconds: Option<u64>,
     /// Days of tag history, events, notification deliveries and audit records to keep (default: all).
     #[arg(long, env = "DRYDOCK_RETENTION_DAYS", value_name = "DAYS")]
     pub retention_days: Option<u64>,
@@ -353,9 +355,9 @@ pub struct ServeArgs {
 pub struct WorkerArgs {
     #[command(flatten)]
     pub service: ServiceArgs,
-    /// Worker threads in this process.
-    #[arg(long, env = "DRYDOCK_WORKERS", default_value = "1", value_name = "N")]
-    pub workers: usize,
+    /// Worker threads in this process (default 1).
+    #[arg(long, env = "DRYDOCK_WORKERS", value_name = "N")]
+    pub workers: Option<usize>,
 }
 
 /// Arguments of `drydock check`.

@@ -1,72 +1,119 @@
-//! `drydock serve` and `drydock worker`: the service's settings from flags and `DRYDOCK_*`
-//! variables, then [`drydock_server`].
+//! `drydock serve` and `drydock worker`: the service's settings — a flag, else its
+//! `DRYDOCK_*` variable (clap reads both), else the `[server]` table of the configuration
+//! file, else the default — then [`drydock_server`].
 
 use crate::analysis_run::load_config;
 use crate::cli::{ServeArgs, ServiceArgs, WorkerArgs};
-use anyhow::{Context, Result};
+use crate::db_cmd::read_config_text;
+use anyhow::{anyhow, Context, Result};
 use drydock_server::worker::WorkerConfig;
 use drydock_server::ServerConfig;
-use std::path::PathBuf;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// `--data-dir`, else `$XDG_DATA_HOME/drydock/server` (`~/.local/share/drydock/server`).
-fn data_dir(s: &ServiceArgs) -> Result<PathBuf> {
-    if let Some(d) = &s.data_dir {
-        return Ok(d.clone());
-    }
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .context("no --data-dir and no HOME\nhint: pass --data-dir DIR or set DRYDOCK_DATA_DIR")?;
-    Ok(base.join("drydock/server"))
+/// The `[server]` table of the configuration file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerFile {
+    listen: Option<SocketAddr>,
+    database: Option<String>,
+    data_dir: Option<PathBuf>,
+    db: Option<PathBuf>,
+    workers: Option<usize>,
+    #[serde(default)]
+    insecure_registries: Vec<String>,
+    lease_seconds: Option<u64>,
+    poll_seconds: Option<u64>,
+    watch_seconds: Option<u64>,
+    retention_days: Option<u64>,
 }
 
-fn worker_config(s: &ServiceArgs, data: &std::path::Path) -> Result<WorkerConfig> {
+#[derive(Debug, Default, Deserialize)]
+struct ConfigFile {
+    #[serde(default)]
+    server: ServerFile,
+}
+
+/// The resolved settings shared by `serve` and `worker`.
+struct Settings {
+    file: ServerFile,
+    data: PathBuf,
+    database: String,
+}
+
+fn settings(s: &ServiceArgs) -> Result<Settings> {
+    let file = match &s.config {
+        Some(path) => {
+            let text = read_config_text(path)?;
+            toml::from_str::<ConfigFile>(&text)
+                .map_err(|e| anyhow!("configuration {}: {e}", path.display()))?
+                .server
+        }
+        None => ServerFile::default(),
+    };
+    let data = match s.data_dir.clone().or_else(|| file.data_dir.clone()) {
+        Some(d) => d,
+        None => std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+            .context("no --data-dir and no HOME\nhint: pass --data-dir DIR or set DRYDOCK_DATA_DIR")?
+            .join("drydock/server"),
+    };
+    std::fs::create_dir_all(&data).with_context(|| format!("cannot create the data directory {}", data.display()))?;
+    let database = s
+        .database
+        .clone()
+        .or_else(|| file.database.clone())
+        .unwrap_or_else(|| data.join("drydock.sqlite").display().to_string());
+    Ok(Settings { file, data, database })
+}
+
+fn worker_config(s: &ServiceArgs, st: &Settings) -> Result<WorkerConfig> {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".into());
+    let mut insecure = s.insecure_registry.clone();
+    insecure.extend(st.file.insecure_registries.iter().cloned());
     Ok(WorkerConfig {
         id: format!("{host}-{}", std::process::id()),
-        lease: Duration::from_secs(s.lease_seconds.max(3)),
-        poll: Duration::from_secs(s.poll_seconds.max(1)),
-        vulndb: s.db.clone(),
-        cache_dir: Some(data.join("cache")),
-        insecure_registries: s.insecure_registry.clone(),
+        lease: Duration::from_secs(s.lease_seconds.or(st.file.lease_seconds).unwrap_or(60).max(3)),
+        poll: Duration::from_secs(s.poll_seconds.or(st.file.poll_seconds).unwrap_or(1).max(1)),
+        vulndb: s.db.clone().or_else(|| st.file.db.clone()),
+        cache_dir: Some(st.data.join("cache")),
+        insecure_registries: insecure,
         analysis: load_config(s.config.as_deref())?,
-        sealer: Some(sealer(data)?),
+        sealer: Some(sealer(&st.data)?),
     })
 }
 
 /// The key sealing registry passwords: `DRYDOCK_SECRET_KEY`, else a key file in the data
 /// directory.
-fn sealer(data: &std::path::Path) -> Result<std::sync::Arc<drydock_server::seal::Sealer>> {
+fn sealer(data: &Path) -> Result<Arc<drydock_server::seal::Sealer>> {
     let env = std::env::var("DRYDOCK_SECRET_KEY").ok();
     drydock_server::seal::Sealer::load(env.as_deref(), data)
-        .map(std::sync::Arc::new)
-        .map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-fn database(s: &ServiceArgs, data: &std::path::Path) -> String {
-    s.database
-        .clone()
-        .unwrap_or_else(|| data.join("drydock.sqlite").display().to_string())
+        .map(Arc::new)
+        .map_err(|e| anyhow!("{e}"))
 }
 
 /// Runs `drydock serve`.
 pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
-    let data = data_dir(&args.service)?;
-    std::fs::create_dir_all(&data).with_context(|| format!("cannot create the data directory {}", data.display()))?;
+    let st = settings(&args.service)?;
+    let default_listen: SocketAddr = ([127, 0, 0, 1], 8228).into();
     let cfg = ServerConfig {
-        listen: args.listen,
-        database: database(&args.service, &data),
-        workers: args.workers,
-        worker: worker_config(&args.service, &data)?,
+        listen: args.listen.or(st.file.listen).unwrap_or(default_listen),
+        database: st.database.clone(),
+        workers: args.workers.or(st.file.workers).unwrap_or(1),
+        worker: worker_config(&args.service, &st)?,
         admin_password: args.admin_password.clone(),
-        watch_interval: Duration::from_secs(args.watch_seconds.max(1)),
+        watch_interval: Duration::from_secs(args.watch_seconds.or(st.file.watch_seconds).unwrap_or(300).max(1)),
         notify_backoff: Duration::from_secs(2),
-        sealer: sealer(&data)?,
+        sealer: sealer(&st.data)?,
         retention: args
             .retention_days
+            .or(st.file.retention_days)
             .map(|d| Duration::from_secs(d.saturating_mul(86400))),
     };
     drydock_server::serve(cfg)?;
@@ -75,9 +122,8 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
 
 /// Runs `drydock worker`.
 pub fn worker(args: &WorkerArgs) -> Result<ExitCode> {
-    let data = data_dir(&args.service)?;
-    std::fs::create_dir_all(&data).with_context(|| format!("cannot create the data directory {}", data.display()))?;
-    let db = database(&args.service, &data);
-    drydock_server::run_workers(&db, args.workers, worker_config(&args.service, &data)?)?;
+    let st = settings(&args.service)?;
+    let count = args.workers.or(st.file.workers).unwrap_or(1);
+    drydock_server::run_workers(&st.database, count, worker_config(&args.service, &st)?)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -654,3 +654,62 @@ fn common_extra_feeds(dir: &Path) -> (PathBuf, PathBuf) {
     .unwrap();
     (osv, dir.join("kev"))
 }
+
+#[test]
+fn settings_come_from_flags_then_environment_then_the_config_file() {
+    let home = tempfile::tempdir().unwrap();
+    let (a, b, c) = (free_port(), free_port(), free_port());
+    let config = home.path().join("drydock.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:{a}\"\nworkers = 0\ndata_dir = \"{}\"\nwatch_seconds = 5\n\n[secrets]\ndisable = []\n",
+            home.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let cfg = config.to_str().unwrap();
+    {
+        let _s = drydock(&["serve", "--config", cfg], home.path());
+        let api = Api::wait(format!("http://127.0.0.1:{a}"));
+        assert_eq!(
+            api.admin("GET", "/v1/system/status", None).0,
+            200,
+            "the file's listen address"
+        );
+    }
+    assert!(home.path().join("data/drydock.sqlite").exists(), "the file's data_dir");
+    {
+        let _s = drydock(
+            &["serve", "--config", cfg, "--listen", &format!("127.0.0.1:{b}")],
+            home.path(),
+        );
+        Api::wait(format!("http://127.0.0.1:{b}"));
+    }
+    {
+        let log = std::fs::File::create(home.path().join("env.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_drydock"))
+            .args(["serve", "--config", cfg])
+            .env("HOME", home.path())
+            .env("DRYDOCK_LISTEN", format!("127.0.0.1:{c}"))
+            .env("DRYDOCK_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let _s = Proc(child);
+        Api::wait(format!("http://127.0.0.1:{c}"));
+    }
+    std::fs::write(&config, "[server]\nlisten_address = \"127.0.0.1:1\"\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_drydock"))
+        .args(["serve", "--config", cfg])
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("listen_address"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
