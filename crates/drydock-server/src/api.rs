@@ -276,6 +276,8 @@ pub struct AppState {
     pub watch: crate::watch::WatchConfig,
     /// Seals registry passwords.
     pub sealer: Arc<crate::seal::Sealer>,
+    /// Webhooks may call internal addresses.
+    pub allow_internal_webhooks: bool,
 }
 
 type S = Arc<AppState>;
@@ -1189,12 +1191,11 @@ async fn webhook_add(
     axum::Extension(p): axum::Extension<Principal>,
     Json(b): Json<AddWebhook>,
 ) -> ApiResult {
-    let ok = (b.url.starts_with("http://") || b.url.starts_with("https://"))
-        && b.url.len() < 2048
-        && !b.url.contains(char::is_whitespace);
-    if !ok {
-        return Err(ApiError::bad(format!("{:?} is not an http(s) URL", b.url)));
+    if b.url.len() > 2048 || b.url.contains(char::is_whitespace) {
+        return Err(ApiError::bad("the webhook URL is too long or contains spaces"));
     }
+    let (url, allow) = (b.url.clone(), s.allow_internal_webhooks);
+    blocking(move || crate::notify::check_destination(&url, allow, false).map_err(ApiError::bad)).await?;
     let secret = auth::random_secret(32);
     let store = s.store.clone();
     let (url, sec) = (b.url.clone(), secret.clone());

@@ -48,6 +48,8 @@ pub struct ServerConfig {
     pub sealer: Arc<seal::Sealer>,
     /// Tag history, events, deliveries and audit records older than this are pruned.
     pub retention: Option<Duration>,
+    /// Let webhooks call loopback, private and link-local addresses.
+    pub allow_internal_webhooks: bool,
 }
 
 /// Creates the `admin` account and user on first start; returns the generated password
@@ -103,7 +105,8 @@ pub fn serve(cfg: ServerConfig) -> Result<(), ServerError> {
         threads.push(std::thread::spawn(move || watch::run(store, wc, stop, retention)));
     }
     {
-        let notifier: Arc<dyn notify::Notifier> = Arc::new(notify::WebhookNotifier::new().map_err(ServerError::Other)?);
+        let notifier: Arc<dyn notify::Notifier> =
+            Arc::new(notify::WebhookNotifier::new(cfg.allow_internal_webhooks).map_err(ServerError::Other)?);
         let (store, stop, backoff) = (store.clone(), stop.clone(), cfg.notify_backoff);
         threads.push(std::thread::spawn(move || notify::run(store, notifier, stop, backoff)));
     }
@@ -113,6 +116,7 @@ pub fn serve(cfg: ServerConfig) -> Result<(), ServerError> {
         metrics,
         watch: watch_cfg,
         sealer: cfg.sealer.clone(),
+        allow_internal_webhooks: cfg.allow_internal_webhooks,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

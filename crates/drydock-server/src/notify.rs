@@ -28,25 +28,86 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// True for addresses a webhook must not reach unless allowed: loopback, private,
+/// link-local, unique-local, shared (CGNAT) and unspecified ones.
+pub fn is_internal(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+        }
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || v6.to_ipv4_mapped().is_some_and(|v4| is_internal(v4.into()))
+        }
+    }
+}
+
+/// Refuses a webhook URL whose host is, or (with `resolve`) resolves to, an internal
+/// address — so users cannot make the server call into its own network — unless
+/// `allow_internal`. Without `resolve` only literal addresses and `localhost` are judged
+/// (a name may resolve only where the server runs).
+pub fn check_destination(url: &str, allow_internal: bool, resolve: bool) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!("{url:?} is not an http(s) URL"));
+    }
+    if allow_internal {
+        return Ok(());
+    }
+    let host = parsed.host_str().ok_or_else(|| format!("{url:?} has no host"))?;
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<std::net::IpAddr> = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => vec![ip],
+        Err(_) if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") => {
+            vec![std::net::Ipv4Addr::LOCALHOST.into()]
+        }
+        Err(_) if !resolve => Vec::new(),
+        Err(_) => std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+            .map_err(|e| format!("cannot resolve {host}: {e}"))?
+            .map(|a| a.ip())
+            .collect(),
+    };
+    match addrs.iter().find(|ip| is_internal(**ip)) {
+        Some(ip) => Err(format!(
+            "{host} is an internal address ({ip}); webhooks may only call public addresses unless the server runs with --allow-internal-webhooks"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// POSTs the payload as JSON with the signature, event and delivery headers.
 pub struct WebhookNotifier {
     client: reqwest::blocking::Client,
+    allow_internal: bool,
 }
 
 impl WebhookNotifier {
-    /// A notifier with a 10-second timeout per attempt.
-    pub fn new() -> Result<Self, String> {
+    /// A notifier with a 10-second timeout per attempt, that does not follow redirects and
+    /// (unless `allow_internal`) refuses internal destinations.
+    pub fn new(allow_internal: bool) -> Result<Self, String> {
         reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map(|client| WebhookNotifier { client })
+            .map(|client| WebhookNotifier { client, allow_internal })
             .map_err(|e| e.to_string())
     }
 }
 
 impl Notifier for WebhookNotifier {
     fn deliver(&self, d: &Delivery, w: &Webhook) -> Result<u16, (Option<u16>, String)> {
+        check_destination(&w.url, self.allow_internal, true).map_err(|e| (None, e))?;
         let body = d.payload.as_bytes().to_vec();
         let r = self
             .client
@@ -103,7 +164,34 @@ pub fn run(store: Store, notifier: Arc<dyn Notifier>, stop: Arc<AtomicBool>, bas
 
 #[cfg(test)]
 mod tests {
-    use super::signature;
+    use super::{check_destination, signature};
+
+    #[test]
+    fn internal_destinations_are_refused_unless_allowed() {
+        for url in [
+            "http://127.0.0.1:8080/x",
+            "http://10.1.2.3/",
+            "http://192.168.0.1/",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]/",
+            "http://[fd00::1]/",
+            "http://100.64.0.1/",
+            "http://localhost/",
+        ] {
+            assert!(check_destination(url, false, true).is_err(), "{url}");
+            assert!(
+                check_destination(url, false, false).is_err(),
+                "{url}: literal addresses need no lookup"
+            );
+            assert!(check_destination(url, true, true).is_ok(), "{url}");
+        }
+        assert!(check_destination("http://93.184.216.34/hook", false, true).is_ok());
+        assert!(
+            check_destination("https://hooks.example.invalid/x", false, false).is_ok(),
+            "names are judged at delivery"
+        );
+        assert!(check_destination("ftp://93.184.216.34/", true, true).is_err());
+    }
 
     #[test]
     fn signature_is_hmac_sha256_of_the_body() {

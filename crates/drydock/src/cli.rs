@@ -145,7 +145,7 @@ pub enum Command {
         "  drydock serve --database postgres://drydock@db:5432/drydock --workers 0   (workers run elsewhere)\n\n",
         "SETTINGS: a flag, else its DRYDOCK_* environment variable (named on each flag), else the [server]\n",
         "table of the --config file (listen, database, data_dir, db, workers, insecure_registries,\n",
-        "lease_seconds, poll_seconds, watch_seconds, retention_days), else the default.\n",
+        "lease_seconds, poll_seconds, watch_seconds, retention_days, allow_internal_webhooks), else the default.\n",
         "The first start creates the user admin (password from DRYDOCK_ADMIN_PASSWORD, or printed once).\n",
         "Every route but /health and /ready needs HTTP basic auth or an API key (POST /v1/apikeys);\n",
         "the API is described at /v1/openapi.json."
@@ -348,6 +348,10 @@ pub struct ServeArgs {
     /// Days of tag history, events, notification deliveries and audit records to keep (default: all).
     #[arg(long, env = "DRYDOCK_RETENTION_DAYS", value_name = "DAYS")]
     pub retention_days: Option<u64>,
+    /// Let webhooks call loopback, private and link-local addresses (refused by default so
+    /// users cannot make the server reach into its own network).
+    #[arg(long, env = "DRYDOCK_ALLOW_INTERNAL_WEBHOOKS")]
+    pub allow_internal_webhooks: bool,
 }
 
 /// Arguments of `drydock worker`.

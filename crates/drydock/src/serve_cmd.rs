@@ -30,6 +30,7 @@ struct ServerFile {
     poll_seconds: Option<u64>,
     watch_seconds: Option<u64>,
     retention_days: Option<u64>,
+    allow_internal_webhooks: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -115,6 +116,7 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
             .retention_days
             .or(st.file.retention_days)
             .map(|d| Duration::from_secs(d.saturating_mul(86400))),
+        allow_internal_webhooks: args.allow_internal_webhooks || st.file.allow_internal_webhooks.unwrap_or(false),
     };
     drydock_server::serve(cfg)?;
     Ok(ExitCode::SUCCESS)

@@ -649,7 +649,7 @@ fn analysed_image_through_the_client() {
 
 #[test]
 fn subscriptions_webhooks_and_notifications() {
-    let s = Server::start(0);
+    let s = Server::start_with(0, &["--allow-internal-webhooks"]);
 
     // Subscriptions: add, list, delete; the service checks the kind.
     let r = s

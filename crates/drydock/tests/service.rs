@@ -118,6 +118,13 @@ fn sqlite_service_end_to_end() {
         Some(json!({"registry": "registry.example:5000", "username": "ci", "password": "pw-secret-123"})),
     );
     assert_eq!(s, 201, "{r}");
+    let (s, w) = api.admin(
+        "POST",
+        "/v1/webhooks",
+        Some(json!({"url": "http://169.254.169.254/latest/meta-data"})),
+    );
+    assert_eq!(s, 400, "internal webhook destinations are refused: {w}");
+    assert!(w["error"].as_str().unwrap().contains("internal address"), "{w}");
     let (_, regs) = api.admin("GET", "/v1/registries", None);
     assert_eq!(regs["registries"][0]["username"], "ci");
     assert!(!r.to_string().contains("pw-secret-123") && !regs.to_string().contains("pw-secret-123"));
@@ -495,6 +502,7 @@ fn watched_tags_and_database_updates_notify_subscribers() {
             "1",
             "--lease-seconds",
             "3",
+            "--allow-internal-webhooks",
         ],
         home.path(),
     );
