@@ -257,13 +257,19 @@ pub const ROUTES: &[RouteSpec] = &[
         "GET",
         "/v1/query/package",
         Perm::ImageRead,
-        "Images containing a package (name=, optional version=, type=).",
+        "Images containing a package (name=; optional version=, type=, min_version= <= v < max_version=).",
     ),
     r(
         "GET",
         "/v1/diff",
         Perm::ImageRead,
         "Packages and files added, removed or changed between two images (from=, to=).",
+    ),
+    r(
+        "GET",
+        "/v1/audit",
+        Perm::UserAdmin,
+        "The audit log: every mutating call (who, what, when, from where, result).",
     ),
 ];
 
@@ -407,6 +413,7 @@ fn handler(spec: &RouteSpec) -> MethodRouter<S> {
         ("GET", "/v1/query/vulnerability") => get(query_vulnerability),
         ("GET", "/v1/query/package") => get(query_package),
         ("GET", "/v1/diff") => get(diff),
+        ("GET", "/v1/audit") => get(audit_log),
         (m, p) => unreachable!("route {m} {p} has no handler"),
     }
 }
@@ -687,7 +694,11 @@ async fn image_get(
     Path(id): Path<String>,
 ) -> ApiResult {
     let store = s.store.clone();
-    let image = blocking(move || Ok(store.image(&p.acting_account, &id)?)).await?;
+    let image = blocking(move || {
+        let id = resolve_image(&store, &p.acting_account, &id)?;
+        Ok(store.image(&p.acting_account, &id)?)
+    })
+    .await?;
     image
         .map(|i| Json(i).into_response())
         .ok_or_else(|| ApiError::not_found("image"))
@@ -703,11 +714,25 @@ async fn image_delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// An image id from an id, a manifest digest or a tag (`registry/repository:tag`, URL-encoded
+/// in paths): a tag names the image its latest analysis found.
+fn resolve_image(store: &Store, account: &str, key: &str) -> Result<String, ApiError> {
+    let looks_like_tag = key.contains(':') && !key.starts_with("sha256:") || key.contains('/');
+    if !looks_like_tag {
+        return Ok(key.to_string());
+    }
+    let full = ImageTarget::parse(&registry_tag(key)?).full_tag();
+    store
+        .image_by_tag(account, &full)?
+        .ok_or_else(|| ApiError::not_found(format!("an analysed image tagged {full}")))
+}
+
 /// The stored analysis of an image of the caller's account.
 async fn load_analysis(s: &S, p: &Principal, id: String) -> Result<(drydock_store::Image, Analysis), ApiError> {
     let store = s.store.clone();
     let account = p.acting_account.clone();
     blocking(move || {
+        let id = resolve_image(&store, &account, &id)?;
         let image = store
             .image(&account, &id)?
             .ok_or_else(|| ApiError::not_found("image"))?;
@@ -1390,8 +1415,19 @@ async fn query_package(
         .filter(|n| !n.is_empty())
         .ok_or_else(|| ApiError::bad("give name= (and optionally version=, type=)"))?;
     let (version, kind) = (q.get("version").cloned(), q.get("type").cloned());
+    let (min, max) = (q.get("min_version").cloned(), q.get("max_version").cloned());
     let store = s.store.clone();
     let n = name.clone();
+    // Version bounds compare with the package type's own rules (dpkg, rpm, PEP 440, …).
+    let in_range = move |pk: &Value| -> bool {
+        let Some(v) = pk["version"].as_str() else { return false };
+        let scheme = serde_json::from_value::<drydock_sbom::PackageType>(pk["type"].clone())
+            .map(drydock_policy::gates::packages::scheme_of)
+            .unwrap_or(drydock_version::Scheme::Generic);
+        let cmp = |a: &str, b: &str| drydock_version::compare(scheme, a, b).ok();
+        min.as_deref().is_none_or(|m| cmp(v, m).is_some_and(|o| o.is_ge()))
+            && max.as_deref().is_none_or(|m| cmp(v, m).is_some_and(|o| o.is_lt()))
+    };
     let hits = blocking(move || {
         Ok(store.images_by(&p.acting_account, &|doc| {
             doc["sbom"]["packages"]
@@ -1402,6 +1438,7 @@ async fn query_package(
                             pk["name"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(&n))
                                 && version.as_deref().is_none_or(|v| pk["version"] == v)
                                 && kind.as_deref().is_none_or(|t| pk["type"] == t)
+                                && in_range(pk)
                         })
                         .map(|pk| json!({"package": pk["name"], "version": pk["version"], "type": pk["type"], "locations": pk["locations"]}))
                         .collect()
@@ -1463,4 +1500,16 @@ async fn diff(
     Ok(Json(json!({"from": from, "to": to, "packages": packages,
         "files": {"added": added, "removed": removed, "changed": changed}}))
     .into_response())
+}
+
+async fn audit_log(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Query(q): Query<Page>,
+) -> ApiResult {
+    let (limit, offset) = page(q.limit, q.offset)?;
+    let store = s.store.clone();
+    let scope = (p.role != Role::Admin).then(|| p.acting_account.clone());
+    let list = blocking(move || Ok(store.audit_log(scope.as_deref(), limit, offset)?)).await?;
+    Ok(Json(json!({"audit": list, "limit": limit, "offset": offset})).into_response())
 }

@@ -1291,6 +1291,42 @@ impl Store {
         Ok(out)
     }
 
+    /// The audit log of an account (all accounts for `None`), newest first: (id, account,
+    /// user, method, route, status, remote address, time).
+    pub fn audit_log(
+        &self,
+        account: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<serde_json::Value>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(tx
+                .query(
+                    "SELECT id, account, user_name, method, path, status, remote, created_at FROM audit \
+                     WHERE (CAST($1 AS TEXT) IS NULL OR account = $1) ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
+                    &[account.into(), limit.into(), offset.into()],
+                )?
+                .into_iter()
+                .map(|r| {
+                    serde_json::json!({"id": r[0].str(), "account": r[1].text(), "user": r[2].text(), "method": r[3].str(),
+                        "route": r[4].str(), "status": r[5].int(), "remote": r[6].text(), "created_at": r[7].int()})
+                })
+                .collect())
+        })
+    }
+
+    /// The image a tag points at now for the account (the latest analysed digest), if any.
+    pub fn image_by_tag(&self, account: &str, tag: &str) -> Result<Option<String>, StoreError> {
+        self.tx(false, |tx| {
+            Ok(one(
+                tx,
+                "SELECT image_id FROM tag_history WHERE account = $1 AND tag = $2 ORDER BY last_seen DESC, first_seen DESC LIMIT 1",
+                &[account.into(), tag.into()],
+            )?
+            .map(|r| r[0].str()))
+        })
+    }
+
     /// Drops tag history entries last seen before `before` (and the events older than it).
     pub fn prune_history(&self, before: i64) -> Result<u64, StoreError> {
         self.tx(true, |tx| {

@@ -787,20 +787,20 @@ pub enum ImageCommand {
     },
     /// Show one image: status, tags, digest, times, and the error of a failed analysis.
     Get {
-        /// Image id, or its manifest digest (sha256:…).
-        #[arg(value_name = "ID|DIGEST")]
+        /// Image id, manifest digest (sha256:…) or tag (registry/repository:tag: the image its latest analysis found).
+        #[arg(value_name = "IMAGE")]
         id: String,
     },
     /// Delete an image and its stored analysis.
     Delete {
-        /// Image id or manifest digest.
-        #[arg(value_name = "ID")]
+        /// Image id, manifest digest (sha256:…) or tag (registry/repository:tag: the image its latest analysis found).
+        #[arg(value_name = "IMAGE")]
         id: String,
     },
     /// Vulnerabilities found: of OS packages, of the others, or all.
     Vuln {
-        /// Image id or manifest digest.
-        #[arg(value_name = "ID")]
+        /// Image id, manifest digest (sha256:…) or tag (registry/repository:tag: the image its latest analysis found).
+        #[arg(value_name = "IMAGE")]
         id: String,
         /// Which packages.
         #[arg(default_value = "all", value_parser = ["os", "non-os", "all"])]
@@ -808,8 +808,8 @@ pub enum ImageCommand {
     },
     /// Packages of one type, or the files of the image.
     Content {
-        /// Image id or manifest digest.
-        #[arg(value_name = "ID")]
+        /// Image id, manifest digest (sha256:…) or tag (registry/repository:tag: the image its latest analysis found).
+        #[arg(value_name = "IMAGE")]
         id: String,
         /// What to list.
         #[arg(value_name = "TYPE", value_parser = [
@@ -819,8 +819,8 @@ pub enum ImageCommand {
     },
     /// Judge the image against a policy bundle of the service: STOP, WARN or GO, and why.
     Check {
-        /// Image id or manifest digest.
-        #[arg(value_name = "ID")]
+        /// Image id, manifest digest (sha256:…) or tag (registry/repository:tag: the image its latest analysis found).
+        #[arg(value_name = "IMAGE")]
         id: String,
         /// Bundle id (default: the account's active bundle, else the built-in default).
         #[arg(long, value_name = "ID")]
@@ -839,8 +839,8 @@ pub enum ImageCommand {
     },
     /// The image's SBOM: a package table, or the document (-o json, or --format cyclonedx|spdx).
     Sbom {
-        /// Image id or manifest digest.
-        #[arg(value_name = "ID")]
+        /// Image id, manifest digest (sha256:…) or tag (registry/repository:tag: the image its latest analysis found).
+        #[arg(value_name = "IMAGE")]
         id: String,
         /// Document format.
         #[arg(long, value_enum, default_value = "native")]
@@ -848,14 +848,14 @@ pub enum ImageCommand {
     },
     /// Secrets left in the image (always redacted).
     Secrets {
-        /// Image id or manifest digest.
-        #[arg(value_name = "ID")]
+        /// Image id, manifest digest (sha256:…) or tag (registry/repository:tag: the image its latest analysis found).
+        #[arg(value_name = "IMAGE")]
         id: String,
     },
     /// Misconfigurations found (root user, exposed SSH, setuid files, …).
     Misconfig {
-        /// Image id or manifest digest.
-        #[arg(value_name = "ID")]
+        /// Image id, manifest digest (sha256:…) or tag (registry/repository:tag: the image its latest analysis found).
+        #[arg(value_name = "IMAGE")]
         id: String,
     },
 }

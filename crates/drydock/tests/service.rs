@@ -109,6 +109,44 @@ fn sqlite_service_end_to_end() {
     assert_eq!(d["packages"]["changed"], json!([]));
     let (_, q) = api.admin("GET", "/v1/query/package?name=tool&version=1.0-1", None);
     assert_eq!(q["images"].as_array().unwrap().len(), 3, "{q}");
+    let (_, q) = api.admin(
+        "GET",
+        "/v1/query/package?name=tool&min_version=1.0-0&max_version=1.0-2",
+        None,
+    );
+    assert_eq!(
+        q["images"].as_array().unwrap().len(),
+        3,
+        "dpkg order: 1.0-0 <= 1.0-1 < 1.0-2: {q}"
+    );
+    let (_, q) = api.admin(
+        "GET",
+        "/v1/query/package?name=tool&min_version=1.0-1~rc1&max_version=1.0-1",
+        None,
+    );
+    assert_eq!(
+        q["images"].as_array().unwrap().len(),
+        0,
+        "the upper bound is exclusive: {q}"
+    );
+    // A tag names the image its latest analysis found.
+    let encoded = format!("{}/fx/app:1", reg.addr).replace('/', "%2F").replace(':', "%3A");
+    let (s, by_tag) = api.admin("GET", &format!("/v1/images/{encoded}"), None);
+    assert_eq!((s, &by_tag["id"]), (200, &img3["id"]), "{by_tag}");
+    let (s, _) = api.admin("GET", &format!("/v1/images/{encoded}/vuln/all"), None);
+    assert_eq!(s, 200);
+    let (_, audit) = api.admin("GET", "/v1/audit", None);
+    let routes: Vec<&str> = audit["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["route"].as_str().unwrap())
+        .collect();
+    assert!(
+        routes.contains(&"/v1/images") && routes.contains(&"/v1/policies"),
+        "{audit}"
+    );
+    assert_eq!(audit["audit"][0]["user"], "admin");
     let (s, q) = api.admin("GET", "/v1/query/vulnerability?id=CVE-2099-0001", None);
     assert_eq!((s, q["images"].as_array().map(Vec::len)), (200, Some(0)));
     // Registry credentials: sealed at rest, never returned.
@@ -478,6 +516,18 @@ fn wait_for(got: &Arc<std::sync::Mutex<Vec<Received>>>, kind: &str, pred: impl F
 
 #[test]
 fn watched_tags_and_database_updates_notify_subscribers() {
+    watch_flow(None);
+}
+
+#[test]
+fn the_same_flow_on_postgresql() {
+    let pg = PgDb::new();
+    watch_flow(Some(&pg.url));
+}
+
+/// Watched tags, signed webhooks, a database update and a policy change, on SQLite (no
+/// `database`) or PostgreSQL.
+fn watch_flow(database: Option<&str>) {
     let mut reg = Some(Registry::start());
     let addr = reg.as_ref().unwrap().addr.clone();
     reg.as_ref().unwrap().push("fx/py", "1", &python_image("first"));
@@ -487,25 +537,26 @@ fn watched_tags_and_database_updates_notify_subscribers() {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let data = home.path().join("data");
-    let _server = drydock(
-        &[
-            "serve",
-            "--listen",
-            &listen,
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--workers",
-            "1",
-            "--db",
-            db.to_str().unwrap(),
-            "--watch-seconds",
-            "1",
-            "--lease-seconds",
-            "3",
-            "--allow-internal-webhooks",
-        ],
-        home.path(),
-    );
+    let mut args = vec![
+        "serve",
+        "--listen",
+        &listen,
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--workers",
+        "1",
+        "--db",
+        db.to_str().unwrap(),
+        "--watch-seconds",
+        "1",
+        "--lease-seconds",
+        "3",
+        "--allow-internal-webhooks",
+    ];
+    if let Some(url) = database {
+        args.extend(["--database", url]);
+    }
+    let _server = drydock(&args, home.path());
     let api = Api::wait(format!("http://{listen}"));
     let (hook_url, got) = webhook_receiver();
     let (s, hook) = api.admin("POST", "/v1/webhooks", Some(json!({"url": hook_url})));

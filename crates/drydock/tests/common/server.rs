@@ -250,7 +250,9 @@ impl PgDb {
     pub fn new() -> PgDb {
         let admin = "postgres://postgres@127.0.0.1:5432/postgres";
         let mut c = postgres::Client::connect(admin, postgres::NoTls).expect("PostgreSQL runs on 127.0.0.1:5432");
-        let name = format!("drydock_svc_{}", std::process::id());
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("drydock_svc_{}_{n}", std::process::id());
         c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .unwrap();
         c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
