@@ -11,7 +11,7 @@ pub mod sql;
 pub mod sqlite;
 
 use serde::{Deserialize, Serialize};
-use sql::{one, Backend, Row};
+use sql::{one, Backend, Row, Value};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -1327,10 +1327,34 @@ impl Store {
         })
     }
 
-    /// Drops tag history entries last seen before `before` (and the events older than it).
+    /// Retention: drops what happened before `before` — superseded tag history (a tag's
+    /// current digest is always kept), the images no tag points at any more together with
+    /// their analyses, failed analyses, events, finished deliveries and audit records.
+    /// Returns the images removed.
     pub fn prune_history(&self, before: i64) -> Result<u64, StoreError> {
         self.tx(true, |tx| {
-            let n = tx.execute("DELETE FROM tag_history WHERE last_seen < $1", &[before.into()])?;
+            tx.execute(
+                "DELETE FROM tag_history WHERE last_seen < $1 AND EXISTS (SELECT 1 FROM tag_history n \
+                 WHERE n.account = tag_history.account AND n.tag = tag_history.tag AND n.last_seen > tag_history.last_seen)",
+                &[before.into()],
+            )?;
+            let doomed: Vec<Value> = tx
+                .query(
+                    "SELECT id FROM images WHERE created_at < $1 AND status IN ('analyzed', 'failed') \
+                     AND NOT EXISTS (SELECT 1 FROM tag_history h WHERE h.image_id = images.id)",
+                    &[before.into()],
+                )?
+                .into_iter()
+                .map(|r| r[0].clone())
+                .collect();
+            for id in &doomed {
+                for table in ["analyses", "image_state"] {
+                    tx.execute(&format!("DELETE FROM {table} WHERE image_id = $1"), std::slice::from_ref(id))?;
+                }
+                tx.execute("DELETE FROM jobs WHERE image_id = $1 AND state IN ('done', 'failed')", std::slice::from_ref(id))?;
+                tx.execute("DELETE FROM images WHERE id = $1", std::slice::from_ref(id))?;
+            }
+            let n = doomed.len() as u64;
             tx.execute("DELETE FROM events WHERE created_at < $1", &[before.into()])?;
             tx.execute(
                 "DELETE FROM deliveries WHERE created_at < $1 AND state <> 'pending'",

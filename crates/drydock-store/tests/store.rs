@@ -222,3 +222,35 @@ fn policies_one_active_per_account() {
         .unwrap();
     });
 }
+
+#[test]
+fn retention_drops_superseded_images_and_keeps_current_ones() {
+    on_both(|open| {
+        let s = open();
+        s.ensure_account("a").unwrap();
+        let old = s.add_image("a", "r/app:1", "r", "app").unwrap();
+        let j = s.claim_job("w", 60).unwrap().unwrap();
+        assert!(s.complete_job(&j, "sha256:old", "{}").unwrap());
+        let other = s.add_image("a", "r/other:1", "r", "other").unwrap();
+        let j = s.claim_job("w", 60).unwrap().unwrap();
+        assert!(s.complete_job(&j, "sha256:other", "{}").unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let new = s.add_image("a", "r/app:1", "r", "app").unwrap();
+        let j = s.claim_job("w", 60).unwrap().unwrap();
+        assert!(s.complete_job(&j, "sha256:new", "{}").unwrap());
+        let removed = s.prune_history(drydock_store::now() + 10).unwrap();
+        assert_eq!(removed, 1, "only the superseded image");
+        assert!(s.image("a", &old).unwrap().is_none());
+        assert!(s.analysis("a", &old).unwrap().is_none());
+        assert!(
+            s.analysis("a", &new).unwrap().is_some(),
+            "the tag's current image stays"
+        );
+        assert!(
+            s.analysis("a", &other).unwrap().is_some(),
+            "an old but current image stays"
+        );
+        let h = s.tag_history("a", "r/app:1").unwrap();
+        assert_eq!(h.iter().map(|e| e.digest.as_str()).collect::<Vec<_>>(), ["sha256:new"]);
+    });
+}

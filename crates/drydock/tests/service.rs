@@ -772,3 +772,35 @@ fn settings_come_from_flags_then_environment_then_the_config_file() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn stored_registry_credentials_are_used_by_workers() {
+    let reg = Registry::start_with_auth("ci", "s3cret-pass");
+    reg.push("fx/private", "1", &image("private"));
+    let home = tempfile::tempdir().unwrap();
+    let (_server, api) = serve(home.path(), None, 1);
+    let tag = format!("{}/fx/private:1", reg.addr);
+    let wait = |id: &str| -> Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let (_, v) = api.admin("GET", &format!("/v1/images/{id}"), None);
+            if v["status"] == "analyzed" || v["status"] == "failed" {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "{v}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let (_, v) = api.admin("POST", "/v1/images", Some(json!({ "tag": tag })));
+    let refused = wait(v["id"].as_str().unwrap());
+    assert_eq!(refused["status"], "failed", "no credentials: {refused}");
+    let (s, _) = api.admin(
+        "POST",
+        "/v1/registries",
+        Some(json!({"registry": reg.addr, "username": "ci", "password": "s3cret-pass"})),
+    );
+    assert_eq!(s, 201);
+    let (_, v) = api.admin("POST", "/v1/images", Some(json!({ "tag": tag })));
+    let done = wait(v["id"].as_str().unwrap());
+    assert_eq!(done["status"], "analyzed", "with the stored credentials: {done}");
+}

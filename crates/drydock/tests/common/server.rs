@@ -21,16 +21,40 @@ pub fn free_port() -> u16 {
 pub struct Registry {
     child: Child,
     pub addr: String,
+    auth: Option<(String, String)>,
     _dir: tempfile::TempDir,
 }
 
 impl Registry {
     pub fn start() -> Registry {
+        Self::start_with(None)
+    }
+
+    /// A registry that demands HTTP basic auth (htpasswd) for `user`/`password`.
+    pub fn start_with_auth(user: &str, password: &str) -> Registry {
+        Self::start_with(Some((user, password)))
+    }
+
+    fn start_with(auth: Option<(&str, &str)>) -> Registry {
         let dir = tempfile::tempdir().unwrap();
+        let auth_section = match auth {
+            Some((user, password)) => {
+                let out = Command::new("htpasswd")
+                    .args(["-Bbn", user, password])
+                    .output()
+                    .expect("htpasswd is installed (apt-get install apache2-utils)");
+                std::fs::write(dir.path().join("htpasswd"), &out.stdout).unwrap();
+                format!(
+                    "auth:\n  htpasswd:\n    realm: test\n    path: {}\n",
+                    dir.path().join("htpasswd").display()
+                )
+            }
+            None => String::new(),
+        };
         for _ in 0..5 {
             let addr = format!("127.0.0.1:{}", free_port());
             let config = format!(
-                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n  secret: test\n",
+                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n  secret: test\n{auth_section}",
                 dir.path().join("data").display()
             );
             std::fs::write(dir.path().join("config.yml"), config).unwrap();
@@ -46,8 +70,16 @@ impl Registry {
                 if let Ok(Some(_)) = child.try_wait() {
                     break;
                 }
-                if reqwest::blocking::get(format!("http://{addr}/v2/")).is_ok_and(|r| r.status().is_success()) {
-                    return Registry { child, addr, _dir: dir };
+                if reqwest::blocking::get(format!("http://{addr}/v2/"))
+                    .is_ok_and(|r| r.status().is_success() || r.status() == 401)
+                {
+                    let auth = auth.map(|(u, p)| (u.to_string(), p.to_string()));
+                    return Registry {
+                        child,
+                        addr,
+                        auth,
+                        _dir: dir,
+                    };
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
@@ -60,9 +92,12 @@ impl Registry {
     /// Pushes an image as `repo:tag` (monolithic blob uploads, then the manifest).
     pub fn push(&self, repo: &str, tag: &str, img: &ImageBuilder) {
         let c = Client::new();
+        let auth = |r: reqwest::blocking::RequestBuilder| match &self.auth {
+            Some((u, p)) => r.basic_auth(u, Some(p)),
+            None => r,
+        };
         for (digest, bytes) in img.blobs() {
-            let r = c
-                .post(format!("http://{}/v2/{repo}/blobs/uploads/", self.addr))
+            let r = auth(c.post(format!("http://{}/v2/{repo}/blobs/uploads/", self.addr)))
                 .send()
                 .unwrap();
             assert_eq!(r.status(), 202, "start upload");
@@ -73,16 +108,14 @@ impl Registry {
                 format!("http://{}{loc}", self.addr)
             };
             let sep = if url.contains('?') { '&' } else { '?' };
-            let r = c
-                .put(format!("{url}{sep}digest={digest}"))
+            let r = auth(c.put(format!("{url}{sep}digest={digest}")))
                 .header("content-type", "application/octet-stream")
                 .body(bytes)
                 .send()
                 .unwrap();
             assert_eq!(r.status(), 201, "upload {digest}");
         }
-        let r = c
-            .put(format!("http://{}/v2/{repo}/manifests/{tag}", self.addr))
+        let r = auth(c.put(format!("http://{}/v2/{repo}/manifests/{tag}", self.addr)))
             .header("content-type", "application/vnd.oci.image.manifest.v1+json")
             .body(img.manifest_json())
             .send()
