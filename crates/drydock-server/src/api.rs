@@ -69,7 +69,7 @@ pub const ROUTES: &[RouteSpec] = &[
         "GET",
         "/v1/images",
         Perm::ImageRead,
-        "List images (status, repository, limit, offset).",
+        "List images (status, registry, repository, tag, limit, offset).",
     ),
     r(
         "GET",
@@ -656,7 +656,9 @@ struct Page {
     limit: Option<i64>,
     offset: Option<i64>,
     status: Option<String>,
+    registry: Option<String>,
     repository: Option<String>,
+    tag: Option<String>,
 }
 
 fn page(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), ApiError> {
@@ -674,15 +676,19 @@ async fn image_list(
     Query(q): Query<Page>,
 ) -> ApiResult {
     let (limit, offset) = page(q.limit, q.offset)?;
+    let tag = match q.tag.as_deref() {
+        Some(t) => Some(ImageTarget::parse(&registry_tag(t)?).full_tag()),
+        None => None,
+    };
     let store = s.store.clone();
     let images = blocking(move || {
-        Ok(store.images(
-            &p.acting_account,
-            q.status.as_deref(),
-            q.repository.as_deref(),
-            limit,
-            offset,
-        )?)
+        let filter = drydock_store::ImageFilter {
+            status: q.status.as_deref(),
+            registry: q.registry.as_deref(),
+            repository: q.repository.as_deref(),
+            tag: tag.as_deref(),
+        };
+        Ok(store.images(&p.acting_account, &filter, limit, offset)?)
     })
     .await?;
     Ok(Json(json!({"images": images, "limit": limit, "offset": offset})).into_response())

@@ -80,6 +80,17 @@ pub struct Image {
     pub tags: Vec<String>,
 }
 
+/// Which images [`Store::images`] lists (every field optional).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImageFilter<'a> {
+    /// `queued`, `analyzing`, `analyzed` or `failed`.
+    pub status: Option<&'a str>,
+    pub registry: Option<&'a str>,
+    pub repository: Option<&'a str>,
+    /// A full `registry/repository:tag` the image was added or seen under.
+    pub tag: Option<&'a str>,
+}
+
 /// A claimed analysis job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Job {
@@ -355,13 +366,11 @@ impl Store {
         })
     }
 
-    /// Images of the account, newest first, `limit` from `offset`; optionally only one
-    /// status or one repository.
+    /// Images of the account matching the filter, newest first, `limit` from `offset`.
     pub fn images(
         &self,
         account: &str,
-        status: Option<&str>,
-        repository: Option<&str>,
+        f: &ImageFilter<'_>,
         limit: i64,
         offset: i64,
     ) -> Result<Vec<Image>, StoreError> {
@@ -369,9 +378,20 @@ impl Store {
             let rows = tx.query(
                 &format!(
                     "SELECT {IMAGE_COLUMNS} FROM images WHERE account = $1 AND (CAST($2 AS TEXT) IS NULL OR status = $2) \
-                     AND (CAST($3 AS TEXT) IS NULL OR repository = $3) ORDER BY created_at DESC, id LIMIT $4 OFFSET $5"
+                     AND (CAST($3 AS TEXT) IS NULL OR registry = $3) AND (CAST($4 AS TEXT) IS NULL OR repository = $4) \
+                     AND (CAST($5 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM tag_history h WHERE h.image_id = images.id AND h.tag = $5) \
+                          OR EXISTS (SELECT 1 FROM jobs j WHERE j.image_id = images.id AND j.tag = $5)) \
+                     ORDER BY created_at DESC, id LIMIT $6 OFFSET $7"
                 ),
-                &[account.into(), status.into(), repository.into(), limit.into(), offset.into()],
+                &[
+                    account.into(),
+                    f.status.into(),
+                    f.registry.into(),
+                    f.repository.into(),
+                    f.tag.into(),
+                    limit.into(),
+                    offset.into(),
+                ],
             )?;
             rows.iter().map(|r| Self::image_of(tx, r)).collect()
         })

@@ -1,7 +1,7 @@
 //! The store on both backends: an SQLite file and a real PostgreSQL (127.0.0.1:5432, trust
 //! auth; `DRYDOCK_TEST_POSTGRES` to point elsewhere), each test on a fresh database.
 
-use drydock_store::{Store, StoreError};
+use drydock_store::{ImageFilter, Store, StoreError};
 use std::collections::BTreeSet;
 
 const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -134,11 +134,21 @@ fn a_job_is_analysed_once_and_a_dead_workers_job_is_claimed_again() {
         assert_eq!(events.len(), 2);
         assert!(events.iter().all(|e| e.kind == "analysis_update"));
 
-        let listed = s.images("a", Some("analyzed"), None, 10, 0).unwrap();
+        let listed = s
+            .images(
+                "a",
+                &ImageFilter {
+                    status: Some("analyzed"),
+                    ..Default::default()
+                },
+                10,
+                0,
+            )
+            .unwrap();
         assert_eq!(listed.len(), 2);
         s.delete_image("a", &image).unwrap();
         assert!(s.analysis("a", &image).unwrap().is_none());
-        assert_eq!(s.images("a", None, None, 10, 0).unwrap().len(), 1);
+        assert_eq!(s.images("a", &ImageFilter::default(), 10, 0).unwrap().len(), 1);
 
         // A failure is recorded once, by the holder.
         let image3 = s

@@ -775,9 +775,15 @@ pub enum ImageCommand {
         /// Only images in this state.
         #[arg(long, value_parser = ["queued", "analyzing", "analyzed", "failed"])]
         status: Option<String>,
+        /// Only images from this registry (host[:port]).
+        #[arg(long, value_name = "REGISTRY")]
+        registry: Option<String>,
         /// Only images of this repository (e.g. team/app).
         #[arg(long, value_name = "REPOSITORY")]
         repository: Option<String>,
+        /// Only images added or seen under this tag (registry/repository:tag).
+        #[arg(long, value_name = "TAG")]
+        tag: Option<String>,
         /// At most this many (1-500; default 100).
         #[arg(long, value_name = "N")]
         limit: Option<u32>,

@@ -228,13 +228,21 @@ fn run_image(c: &Client, command: &ImageCommand) -> Result<ExitCode> {
         ImageCommand::Add { tag, wait, timeout } => image_add(c, tag, *wait, *timeout),
         ImageCommand::List {
             status,
+            registry,
             repository,
+            tag,
             limit,
             offset,
         } => {
             let mut q = Vec::new();
             if let Some(s) = status {
                 q.push(("status", s.clone()));
+            }
+            if let Some(r) = registry {
+                q.push(("registry", r.clone()));
+            }
+            if let Some(t) = tag {
+                q.push(("tag", t.clone()));
             }
             if let Some(r) = repository {
                 q.push(("repository", r.clone()));

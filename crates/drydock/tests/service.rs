@@ -135,6 +135,14 @@ fn sqlite_service_end_to_end() {
     assert_eq!((s, &by_tag["id"]), (200, &img3["id"]), "{by_tag}");
     let (s, _) = api.admin("GET", &format!("/v1/images/{encoded}/vuln/all"), None);
     assert_eq!(s, 200);
+    let (_, by) = api.admin("GET", &format!("/v1/images?tag={encoded}&registry={}", reg.addr), None);
+    assert_eq!(
+        by["images"].as_array().unwrap().len(),
+        2,
+        "both analyses of fx/app:1: {by}"
+    );
+    let (_, by) = api.admin("GET", "/v1/images?registry=elsewhere.example", None);
+    assert_eq!(by["images"].as_array().unwrap().len(), 0);
     let (_, audit) = api.admin("GET", "/v1/audit", None);
     let routes: Vec<&str> = audit["audit"]
         .as_array()
