@@ -661,6 +661,17 @@ struct Page {
     tag: Option<String>,
 }
 
+/// One page of a list the store returns whole (lists that stay small: policies, users…),
+/// as `{key: [...], limit, offset, total}`.
+fn paged<T: serde::Serialize>(key: &str, items: Vec<T>, q: &Page) -> ApiResult {
+    let (limit, offset) = page(q.limit, q.offset)?;
+    let total = items.len();
+    let slice: Vec<T> = items.into_iter().skip(offset as usize).take(limit as usize).collect();
+    let mut body = json!({ "limit": limit, "offset": offset, "total": total });
+    body[key] = serde_json::to_value(slice).unwrap_or(Value::Null);
+    Ok(Json(body).into_response())
+}
+
 fn page(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), ApiError> {
     let limit = limit.unwrap_or(100);
     let offset = offset.unwrap_or(0);
@@ -965,14 +976,18 @@ async fn policy_add(
     Ok((StatusCode::CREATED, Json(policy)).into_response())
 }
 
-async fn policy_list(State(s): State<S>, axum::Extension(p): axum::Extension<Principal>) -> ApiResult {
+async fn policy_list(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Query(q): Query<Page>,
+) -> ApiResult {
     let store = s.store.clone();
     let list = blocking(move || Ok(store.policies(&p.acting_account)?)).await?;
     let brief: Vec<Value> = list
         .iter()
         .map(|p| json!({"id": p.id, "name": p.name, "active": p.active, "created_at": p.created_at, "updated_at": p.updated_at}))
         .collect();
-    Ok(Json(json!({"policies": brief})).into_response())
+    paged("policies", brief, &q)
 }
 
 async fn policy_get(
@@ -1084,11 +1099,15 @@ async fn user_add(
         .into_response())
 }
 
-async fn user_list(State(s): State<S>, axum::Extension(p): axum::Extension<Principal>) -> ApiResult {
+async fn user_list(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Query(q): Query<Page>,
+) -> ApiResult {
     let store = s.store.clone();
     let scope = (p.role != Role::Admin).then(|| p.acting_account.clone());
     let users = blocking(move || Ok(store.users(scope.as_deref())?)).await?;
-    Ok(Json(json!({"users": users})).into_response())
+    paged("users", users, &q)
 }
 
 async fn user_delete(
@@ -1161,10 +1180,10 @@ async fn account_add(State(s): State<S>, Json(a): Json<AddAccount>) -> ApiResult
     Ok((StatusCode::CREATED, Json(json!({"name": a.name}))).into_response())
 }
 
-async fn account_list(State(s): State<S>) -> ApiResult {
+async fn account_list(State(s): State<S>, Query(q): Query<Page>) -> ApiResult {
     let store = s.store.clone();
     let list = blocking(move || Ok(store.accounts()?)).await?;
-    Ok(Json(json!({"accounts": list})).into_response())
+    paged("accounts", list, &q)
 }
 
 #[derive(Deserialize)]
@@ -1196,10 +1215,14 @@ async fn subscription_add(
     Ok((StatusCode::CREATED, Json(sub)).into_response())
 }
 
-async fn subscription_list(State(s): State<S>, axum::Extension(p): axum::Extension<Principal>) -> ApiResult {
+async fn subscription_list(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Query(q): Query<Page>,
+) -> ApiResult {
     let store = s.store.clone();
     let list = blocking(move || Ok(store.subscriptions(Some(&p.acting_account), None)?)).await?;
-    Ok(Json(json!({"subscriptions": list})).into_response())
+    paged("subscriptions", list, &q)
 }
 
 async fn subscription_delete(
@@ -1243,10 +1266,14 @@ async fn webhook_add(
         .into_response())
 }
 
-async fn webhook_list(State(s): State<S>, axum::Extension(p): axum::Extension<Principal>) -> ApiResult {
+async fn webhook_list(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Query(q): Query<Page>,
+) -> ApiResult {
     let store = s.store.clone();
     let list = blocking(move || Ok(store.webhooks(&p.acting_account)?)).await?;
-    Ok(Json(json!({"webhooks": list})).into_response())
+    paged("webhooks", list, &q)
 }
 
 async fn webhook_delete(
@@ -1362,10 +1389,14 @@ async fn registry_add(
         .into_response())
 }
 
-async fn registry_list(State(s): State<S>, axum::Extension(p): axum::Extension<Principal>) -> ApiResult {
+async fn registry_list(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Query(q): Query<Page>,
+) -> ApiResult {
     let store = s.store.clone();
     let list = blocking(move || Ok(store.registries(&p.acting_account)?)).await?;
-    Ok(Json(json!({"registries": list})).into_response())
+    paged("registries", list, &q)
 }
 
 async fn registry_delete(

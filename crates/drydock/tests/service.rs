@@ -360,6 +360,14 @@ fn every_route_and_every_role() {
             }
         }
     }
+    // Every list is paginated.
+    let (_, users) = api.admin("GET", "/v1/users?limit=2&offset=2", None);
+    assert_eq!(
+        (users["users"].as_array().map(Vec::len), &users["total"]),
+        (Some(2), &json!(8)),
+        "admin, the six role users and x: {users}"
+    );
+    assert_eq!(api.admin("GET", "/v1/users?limit=0", None).0, 400);
     // API keys authenticate as their user; revoked keys do not.
     let (s, k) = api.call("POST", "/v1/apikeys", Some(("u-read-only", "password-123")), None);
     assert_eq!(s, 201);
