@@ -1344,13 +1344,15 @@ async fn feeds_db(State(s): State<S>) -> ApiResult {
         Ok(export)
     })
     .await?;
-    let bytes = tokio::fs::read(&file).await.map_err(|e| {
+    // Streamed: the export can be large.
+    let f = tokio::fs::File::open(&file).await.map_err(|e| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("cannot read the export: {e}"),
         )
     })?;
-    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(f));
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], body).into_response())
 }
 
 #[derive(Deserialize)]

@@ -98,6 +98,7 @@ pub fn serve(cfg: ServerConfig) -> Result<(), ServerError> {
             .as_ref()
             .and_then(|c| c.parent())
             .map(|d| d.join("vulndb.export")),
+        sealer: Some(cfg.sealer.clone()),
     };
     {
         let (store, stop, wc) = (store.clone(), stop.clone(), watch_cfg.clone());

@@ -5,11 +5,11 @@
 //! active policy, and notifies `vuln_update` / `policy_eval` subscribers of differences.
 
 use drydock_analysis::{Analysis, DbStatus};
-use drydock_image::{open, OpenOptions, RegistryOptions, SourceSpec};
-use drydock_policy::{EvalContext, EvalOptions, ImageTarget, Unmapped};
+use drydock_image::{open, OpenOptions, SourceSpec};
+use drydock_policy::{Bundle, EvalContext, EvalOptions, ImageTarget, Unmapped};
 use drydock_store::Store;
 use serde_json::json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -29,6 +29,8 @@ pub struct WatchConfig {
     pub insecure_registries: Vec<String>,
     /// Where the exported database served at `/v1/feeds/db` is kept.
     pub export_path: Option<PathBuf>,
+    /// Opens the registry passwords accounts stored (private watched tags need them).
+    pub sealer: Option<Arc<crate::seal::Sealer>>,
 }
 
 /// Runs the tag watcher and the judge (and prunes history older than `retention`) until
@@ -53,15 +55,13 @@ pub fn run(store: Store, cfg: WatchConfig, stop: Arc<AtomicBool>, retention: Opt
     }
 }
 
-/// The manifest digest a tag points at now (one manifest request; no layers).
-fn resolve(tag: &str, cfg: &WatchConfig) -> Result<String, String> {
+/// The manifest digest a tag points at now for the account (one manifest request with the
+/// account's stored credentials; no layers).
+fn resolve(store: &Store, account: &str, tag: &str, cfg: &WatchConfig) -> Result<String, String> {
     let source = format!("registry:{tag}");
     let spec = SourceSpec::parse(&source).map_err(|e| e.to_string())?;
     let opts = OpenOptions {
-        registry: RegistryOptions {
-            insecure: cfg.insecure_registries.clone(),
-            ..Default::default()
-        },
+        registry: crate::worker::registry_options(store, account, tag, &cfg.insecure_registries, cfg.sealer.as_deref()),
         ..Default::default()
     };
     let opened = open(&spec, &source, &opts).map_err(|e| e.to_string())?;
@@ -79,7 +79,7 @@ pub fn watch_tags(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
         .subscriptions(None, Some("tag_update"))
         .map_err(|e| e.to_string())?;
     for s in subs {
-        let digest = match resolve(&s.tag, cfg) {
+        let digest = match resolve(store, &s.account, &s.tag, cfg) {
             Ok(d) => d,
             Err(e) => {
                 tracing::info!("tag watcher: {}: {e}", s.tag);
@@ -126,30 +126,45 @@ fn severities(a: &Analysis) -> String {
     serde_json::to_string(&m).unwrap_or_else(|_| "{}".into())
 }
 
-/// The final action of the account's active policy (or the default bundle) for the image.
-fn final_action(store: &Store, account: &str, a: &Analysis, tag: &str) -> String {
-    let bundle = store
-        .policy(account, None)
-        .ok()
-        .flatten()
-        .and_then(|p| drydock_policy::parse_bundle(p.bundle.as_bytes(), &p.id).ok())
-        .unwrap_or_else(drydock_policy::default_bundle);
-    let mut target = ImageTarget::parse(tag);
-    target.digest = a.image().source.manifest_digest.clone().unwrap_or_default();
-    let ctx = EvalContext {
-        now_unix: drydock_analysis::now_unix(),
-        tag: Some(tag.to_string()),
-    };
-    let opts = EvalOptions { unmapped: Unmapped::Go };
-    drydock_policy::evaluate(&bundle, a, &target, &ctx, &opts)
-        .map(|e| e.final_action.as_str().to_string())
-        .unwrap_or_else(|e| format!("ERROR: {e}"))
+/// Final actions under each account's active policy (or the default bundle); each
+/// account's bundle is read and parsed once per pass.
+struct Judge<'a> {
+    store: &'a Store,
+    bundles: HashMap<String, Bundle>,
+}
+
+impl Judge<'_> {
+    fn final_action(&mut self, account: &str, a: &Analysis, tag: &str) -> String {
+        let store = self.store;
+        let bundle = self.bundles.entry(account.to_string()).or_insert_with(|| {
+            store
+                .policy(account, None)
+                .ok()
+                .flatten()
+                .and_then(|p| drydock_policy::parse_bundle(p.bundle.as_bytes(), &p.id).ok())
+                .unwrap_or_else(drydock_policy::default_bundle)
+        });
+        let mut target = ImageTarget::parse(tag);
+        target.digest = a.image().source.manifest_digest.clone().unwrap_or_default();
+        let ctx = EvalContext {
+            now_unix: drydock_analysis::now_unix(),
+            tag: Some(tag.to_string()),
+        };
+        let opts = EvalOptions { unmapped: Unmapped::Go };
+        drydock_policy::evaluate(bundle, a, &target, &ctx, &opts)
+            .map(|e| e.final_action.as_str().to_string())
+            .unwrap_or_else(|e| format!("ERROR: {e}"))
+    }
 }
 
 /// One pass of the judge: baselines for new analyses; after a database change, re-match
 /// and re-evaluate every stored analysis and notify the differences.
 pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
     let err = |e: drydock_store::StoreError| e.to_string();
+    let mut judge = Judge {
+        store,
+        bundles: HashMap::new(),
+    };
     // Baselines: record how new analyses were judged, without notifying.
     loop {
         let batch = store.analyses_without_state(100).map_err(err)?;
@@ -173,7 +188,7 @@ pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
                 .next()
                 .unwrap_or_default();
             let ids: Vec<String> = vuln_ids(&a).into_iter().collect();
-            let action = final_action(store, &account, &a, &tag);
+            let action = judge.final_action(&account, &a, &tag);
             store
                 .set_image_state(
                     &image_id,
@@ -224,16 +239,9 @@ pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
             let Ok(mut a) = serde_json::from_str::<Analysis>(&doc) else {
                 continue;
             };
-            let before: BTreeSet<String> = store
-                .image_state(&image_id)
-                .map_err(err)?
-                .and_then(|(v, _)| serde_json::from_str::<Vec<String>>(&v).ok())
+            let (before_json, previous_action) = store.image_state(&image_id).map_err(err)?.unwrap_or_default();
+            let before: BTreeSet<String> = serde_json::from_str::<Vec<String>>(&before_json)
                 .map(|v| v.into_iter().collect())
-                .unwrap_or_default();
-            let previous_action = store
-                .image_state(&image_id)
-                .map_err(err)?
-                .map(|(_, a)| a)
                 .unwrap_or_default();
             if let Some((db, status, _)) = &changed_db {
                 if a.match_vulnerabilities(db, &Default::default(), status.clone())
@@ -246,7 +254,7 @@ pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
             let now_ids = vuln_ids(&a);
             let tags = store.current_tags(&image_id).map_err(err)?;
             let tag = tags.first().cloned().unwrap_or_default();
-            let action = final_action(store, &account, &a, &tag);
+            let action = judge.final_action(&account, &a, &tag);
             let digest = a.image().source.manifest_digest.clone();
             let added: Vec<&String> = now_ids.difference(&before).collect();
             let removed: Vec<&String> = before.difference(&now_ids).collect();

@@ -100,8 +100,14 @@ pub fn work_once(store: &Store, cfg: &WorkerConfig) -> Result<Option<Outcome>, d
             }
         })
     };
-    let creds = credentials(store, &job, cfg);
-    let result = analyse(&job, cfg, creds);
+    let registry = registry_options(
+        store,
+        &job.account,
+        &job.tag,
+        &cfg.insecure_registries,
+        cfg.sealer.as_deref(),
+    );
+    let result = analyse(&job, cfg, registry);
     done.store(true, Ordering::Relaxed);
     let _ = renewer.join();
     Ok(Some(match result {
@@ -128,48 +134,47 @@ pub fn work_once(store: &Store, cfg: &WorkerConfig) -> Result<Option<Outcome>, d
 }
 
 /// Pulls and analyses the job's image; returns its manifest digest and the analysis JSON.
-/// The stored credentials (and plain-HTTP permission) for the job's registry.
-fn credentials(store: &Store, job: &Job, cfg: &WorkerConfig) -> Option<(String, String, bool)> {
-    let host = drydock_policy::ImageTarget::parse(&job.tag).registry;
-    let reg = store
-        .registries(&job.account)
-        .ok()?
-        .into_iter()
-        .find(|r| r.registry == host)?;
-    let password = match cfg.sealer.as_ref().map(|s| s.open(&reg.sealed_password)) {
-        Some(Ok(p)) => p,
-        Some(Err(e)) => {
-            tracing::warn!("credentials for {host}: {e}");
-            return None;
-        }
-        None => return None,
+/// How to reach the registry of `tag` for `account`: the server's plain-HTTP list plus the
+/// account's stored credentials for that registry (opened with `sealer`), if any.
+pub fn registry_options(
+    store: &Store,
+    account: &str,
+    tag: &str,
+    insecure: &[String],
+    sealer: Option<&crate::seal::Sealer>,
+) -> RegistryOptions {
+    let host = drydock_policy::ImageTarget::parse(tag).registry;
+    let mut opts = RegistryOptions {
+        insecure: insecure.to_vec(),
+        ..Default::default()
     };
-    Some((reg.username, password, reg.insecure))
+    let stored = store
+        .registries(account)
+        .ok()
+        .and_then(|list| list.into_iter().find(|r| r.registry == host));
+    let (Some(reg), Some(sealer)) = (stored, sealer) else {
+        return opts;
+    };
+    match sealer.open(&reg.sealed_password) {
+        Ok(password) => {
+            if reg.insecure {
+                opts.insecure.push(host);
+            }
+            opts.username = Some(reg.username);
+            opts.password = Some(password);
+        }
+        Err(e) => tracing::warn!("credentials for {host}: {e}"),
+    }
+    opts
 }
 
-fn analyse(job: &Job, cfg: &WorkerConfig, creds: Option<(String, String, bool)>) -> Result<(String, String), String> {
+fn analyse(job: &Job, cfg: &WorkerConfig, registry: RegistryOptions) -> Result<(String, String), String> {
     // Only registry references: a service must never read its own files for a caller.
     let source = format!("registry:{}", job.tag.trim_start_matches("registry:"));
     let spec = SourceSpec::parse(&source).map_err(|e| e.to_string())?;
     let opts = OpenOptions {
         platform: None,
-        registry: {
-            let mut insecure = cfg.insecure_registries.clone();
-            let (mut username, mut password) = (None, None);
-            if let Some((u, p, plain)) = creds {
-                if plain {
-                    insecure.push(drydock_policy::ImageTarget::parse(&job.tag).registry);
-                }
-                username = Some(u);
-                password = Some(p);
-            }
-            RegistryOptions {
-                insecure,
-                username,
-                password,
-                ..Default::default()
-            }
-        },
+        registry,
         limits: Default::default(),
     };
     let opened = open(&spec, &source, &opts).map_err(|e| e.to_string())?;

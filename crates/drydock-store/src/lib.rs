@@ -550,8 +550,7 @@ impl Store {
         })
     }
 
-    /// How many times each job id completed (for tests of exactly-once storage): the
-    /// number of stored analyses for an image.
+    /// The number of analyses stored for an image (0 or 1: a result is stored once).
     pub fn analyses_stored(&self, image_id: &str) -> Result<i64, StoreError> {
         self.tx(false, |tx| {
             Ok(one(

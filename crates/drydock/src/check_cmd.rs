@@ -22,8 +22,8 @@ pub fn run(args: &CheckArgs, cli: &Cli) -> Result<ExitCode> {
     let bundle = load_bundle(args.policy.as_deref())?;
     let issues = drydock_policy::validate(&bundle);
     if !issues.is_empty() {
-        return Err(anyhow!(drydock_policy::PolicyError::Invalid(issues)))
-            .map_err(|e| e.context("the policy bundle cannot be used (see `drydock policy validate`)"));
+        return Err(anyhow!(drydock_policy::PolicyError::Invalid(issues))
+            .context("the policy bundle cannot be used (see `drydock policy validate`)"));
     }
     let config_file = config_path(args.config.as_deref());
     let analysis_config = load_config(config_file.as_deref())?;

@@ -137,7 +137,7 @@ pub enum Command {
         "  drydock policy list -o json"
     ))]
     Policy(PolicyArgs),
-    /// Run the service: REST API, analysis workers (and, later, watchers) in one process.
+    /// Run the service: REST API, analysis workers, watchers and notifications in one process.
     #[command(after_help = concat!(
         "EXAMPLES:\n",
         "  drydock serve                                         SQLite in the data directory, one worker\n",
@@ -428,7 +428,8 @@ pub enum PolicyCommand {
     },
     /// Print the built-in default bundle (JSON), a starting point for your own.
     ShowDefault,
-    /// Add a bundle to the service (JSON or YAML; the service validates it). Not yet active.
+    /// Add a bundle to the service (JSON or YAML; the service validates it). An account's first bundle
+    /// becomes its active one; later ones wait for `policy activate`.
     #[command(after_help = client_help(
         "EXAMPLES:\n  drydock policy add bundle.json\n  drydock policy add bundle.yaml && drydock policy activate prod",
         CLIENT_EXIT

@@ -43,9 +43,7 @@ pub fn run(args: &ScanArgs, cli: &Cli) -> Result<ExitCode> {
     let report = analysis.vulnerabilities.as_ref().unwrap_or(&empty);
     let ctx = ScanContext {
         analysis: &analysis,
-        sbom: &analysis.sbom,
         report,
-        db: analysis.database.as_ref(),
     };
     write_all(&ctx, &outputs)?;
     if let Some(t) = args.fail_on {

@@ -2,9 +2,8 @@
 
 use crate::findings_output::{append_sarif, inspect_fields, write_tables, InspectFields};
 use anyhow::{bail, Result};
-use drydock_analysis::{Analysis, DbStatus};
+use drydock_analysis::Analysis;
 use drydock_match::{Finding, MatchReport, Matched, MatchedBy, SeverityLevel, VexStatus, REPORT_SCHEMA};
-use drydock_sbom::Sbom;
 use drydock_vulndb::{FixState, Severity};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -51,11 +50,10 @@ pub type OutputSpec = crate::output::OutputSpec<Format>;
 
 /// Everything the outputs draw on.
 pub struct ScanContext<'a> {
+    /// The analysis (its SBOM and database status are what the outputs show).
     pub analysis: &'a Analysis,
-    pub sbom: &'a Sbom,
     /// The vulnerability findings (empty when the vuln scanner is off).
     pub report: &'a MatchReport,
-    pub db: Option<&'a DbStatus>,
 }
 
 /// Writes the findings in every requested format.
@@ -238,7 +236,7 @@ fn level_word(l: SeverityLevel) -> &'static str {
 }
 
 fn database_json(ctx: &ScanContext<'_>) -> Value {
-    let Some(i) = ctx.db else {
+    let Some(i) = ctx.analysis.database.as_ref() else {
         return Value::Null;
     };
     json!({
@@ -287,13 +285,13 @@ pub struct NativeDoc<'a> {
 /// The native JSON document.
 pub fn native_json<'a>(ctx: &ScanContext<'a>) -> NativeDoc<'a> {
     let r = ctx.report;
-    let mut warnings: Vec<&String> = ctx.sbom.warnings.iter().collect();
+    let mut warnings: Vec<&String> = ctx.analysis.sbom.warnings.iter().collect();
     warnings.extend(&r.warnings);
     NativeDoc {
         schema: REPORT_SCHEMA,
-        descriptor: &ctx.sbom.descriptor,
-        source: &ctx.sbom.image,
-        distro: &ctx.sbom.distro,
+        descriptor: &ctx.analysis.sbom.descriptor,
+        source: &ctx.analysis.sbom.image,
+        distro: &ctx.analysis.sbom.distro,
         database: database_json(ctx),
         summary: Summary {
             packages: r.packages_total,
@@ -372,7 +370,7 @@ fn cdx_rating(s: &Severity) -> Value {
 /// CycloneDX 1.6: the SBOM's document with a `vulnerabilities` array, one entry per
 /// vulnerability id, `affects` naming the packages' bom-refs.
 pub fn cyclonedx_json(ctx: &ScanContext<'_>) -> Value {
-    let mut doc = drydock_sbom::formats::to_cyclonedx_json(ctx.sbom);
+    let mut doc = drydock_sbom::formats::to_cyclonedx_json(&ctx.analysis.sbom);
     // bom-refs of the components, and by purl as a fallback.
     let mut refs = BTreeSet::new();
     let mut by_purl: BTreeMap<String, String> = BTreeMap::new();

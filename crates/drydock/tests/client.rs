@@ -4,18 +4,14 @@
 //! DRYDOCK_URL, DRYDOCK_USER / DRYDOCK_PASSWORD or DRYDOCK_API_KEY.
 
 use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
-use reqwest::blocking::Client;
 use serde_json::{json, Value};
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const ADMIN_PASSWORD: &str = "admin-password-1";
+mod common;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use common::server::{free_port, Registry, ADMIN_PASSWORD};
 
 /// A `drydock serve` on a free loopback port with its data in a temporary directory;
 /// killed on drop.
@@ -480,104 +476,9 @@ fn errors_name_the_fix() {
 
 // An analysed image, through a real registry.
 
-/// A `docker-registry` on a free loopback port.
-struct Registry {
-    child: Child,
-    addr: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Registry {
-    fn start() -> Registry {
-        let dir = tempfile::tempdir().unwrap();
-        for _ in 0..5 {
-            let addr = format!("127.0.0.1:{}", free_port());
-            let config = format!(
-                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n  secret: test\n",
-                dir.path().join("data").display()
-            );
-            std::fs::write(dir.path().join("config.yml"), config).unwrap();
-            let mut child = Command::new("docker-registry")
-                .arg("serve")
-                .arg(dir.path().join("config.yml"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("docker-registry is installed (apt-get install docker-registry)");
-            let deadline = Instant::now() + Duration::from_secs(15);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                if reqwest::blocking::get(format!("http://{addr}/v2/")).is_ok_and(|r| r.status().is_success()) {
-                    return Registry { child, addr, _dir: dir };
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("docker-registry did not start");
-    }
-
-    /// Pushes an image as `repo:tag`.
-    fn push(&self, repo: &str, tag: &str, img: &ImageBuilder) {
-        let c = Client::new();
-        for (digest, bytes) in img.blobs() {
-            let r = c
-                .post(format!("http://{}/v2/{repo}/blobs/uploads/", self.addr))
-                .send()
-                .unwrap();
-            assert_eq!(r.status(), 202, "start upload");
-            let loc = r.headers()["location"].to_str().unwrap().to_string();
-            let url = if loc.starts_with("http") {
-                loc
-            } else {
-                format!("http://{}{loc}", self.addr)
-            };
-            let sep = if url.contains('?') { '&' } else { '?' };
-            let r = c
-                .put(format!("{url}{sep}digest={digest}"))
-                .header("content-type", "application/octet-stream")
-                .body(bytes)
-                .send()
-                .unwrap();
-            assert_eq!(r.status(), 201, "upload {digest}");
-        }
-        let r = c
-            .put(format!("http://{}/v2/{repo}/manifests/{tag}", self.addr))
-            .header("content-type", "application/vnd.oci.image.manifest.v1+json")
-            .body(img.manifest_json())
-            .send()
-            .unwrap();
-        assert_eq!(r.status(), 201, "push manifest");
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A small Debian-like image running as root, with one dpkg package and a planted secret.
 fn image() -> ImageBuilder {
-    let token = format!("ghp_{}", "Qw3Er5Ty7".repeat(4));
-    let layer = LayerBuilder::new()
-        .file(
-            "etc/os-release",
-            b"ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n",
-            0o644,
-        )
-        .file("etc/passwd", b"root:x:0:0:root:/root:/bin/bash\n", 0o644)
-        .file(
-            "var/lib/dpkg/status",
-            b"Package: tool\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0-1\n\n",
-            0o644,
-        )
-        .file("app/.env", format!("GITHUB_TOKEN={token}\n").as_bytes(), 0o600);
-    ImageBuilder::new().layer(layer.finish(), Storage::Gzip, "/bin/sh -c #(nop) ADD file:x in / ")
+    common::server::image("")
 }
 
 fn contains_all(text: &str, parts: &[&str]) -> bool {

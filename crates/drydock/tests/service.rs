@@ -8,7 +8,7 @@ use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -470,7 +470,7 @@ fn hmac_sha256(key: &[u8], msg: &[u8]) -> String {
 /// An image with chardet 3.0.4, which the second database says is vulnerable.
 fn python_image(marker: &str) -> ImageBuilder {
     let layer = LayerBuilder::new()
-        .file("usr/lib/os-release", common_os_release(), 0o644)
+        .file("usr/lib/os-release", common::OS_RELEASE, 0o644)
         .symlink("etc/os-release", "../usr/lib/os-release")
         .file(
             "opt/venv/lib/python3.11/site-packages/chardet-3.0.4.dist-info/METADATA",
@@ -479,10 +479,6 @@ fn python_image(marker: &str) -> ImageBuilder {
         )
         .file("app/marker", marker.as_bytes(), 0o644);
     ImageBuilder::new().layer(layer.finish(), Storage::Gzip, "/bin/sh -c #(nop) ADD file:y in / ")
-}
-
-fn common_os_release() -> &'static [u8] {
-    b"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n"
 }
 
 fn build_db(home: &Path, out: &Path, extra: Option<&Path>) {
@@ -629,7 +625,7 @@ fn watch_flow(database: Option<&str>) {
     reg.take();
     std::thread::sleep(Duration::from_millis(1100));
     let extra = home.path().join("extra");
-    let (osv, kev) = common_extra_feeds(&extra);
+    let (osv, kev) = common::extra_feeds(&extra);
     let _ = kev;
     build_db(home.path(), &db, Some(&osv));
     let vu = wait_for(&got, "vuln_update", |v| v["digest"] == digest2.as_str());
@@ -711,25 +707,6 @@ fn watch_flow(database: Option<&str>) {
     assert!(states.len() >= 5 && states.iter().all(|s| *s == "delivered"), "{log}");
 }
 
-/// The OSV record the scan tests use for chardet (critical, fixed in 4.0.0).
-fn common_extra_feeds(dir: &Path) -> (PathBuf, PathBuf) {
-    let osv = dir.join("own-osv");
-    std::fs::create_dir_all(&osv).unwrap();
-    let rec = json!({
-        "schema_version": "1.6.0", "id": "GHSA-dddd-0000-0001", "modified": "2024-03-01T00:00:00Z",
-        "published": "2024-02-01T00:00:00Z", "aliases": ["CVE-2099-0001"], "summary": "chardet test vulnerability",
-        "affected": [{"package": {"ecosystem": "PyPI", "name": "chardet"},
-            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "4.0.0"}]}]}],
-        "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
-    });
-    std::fs::write(
-        osv.join("GHSA-dddd-0000-0001.json"),
-        serde_json::to_vec_pretty(&rec).unwrap(),
-    )
-    .unwrap();
-    (osv, dir.join("kev"))
-}
-
 #[test]
 fn settings_come_from_flags_then_environment_then_the_config_file() {
     let home = tempfile::tempdir().unwrap();
@@ -790,11 +767,25 @@ fn settings_come_from_flags_then_environment_then_the_config_file() {
 }
 
 #[test]
-fn stored_registry_credentials_are_used_by_workers() {
+fn stored_registry_credentials_are_used_by_workers_and_the_tag_watcher() {
     let reg = Registry::start_with_auth("ci", "s3cret-pass");
     reg.push("fx/private", "1", &image("private"));
     let home = tempfile::tempdir().unwrap();
-    let (_server, api) = serve(home.path(), None, 1);
+    let listen = format!("127.0.0.1:{}", free_port());
+    let data = home.path().join("data");
+    let _server = drydock(
+        &[
+            "serve",
+            "--listen",
+            &listen,
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--watch-seconds",
+            "1",
+        ],
+        home.path(),
+    );
+    let api = Api::wait(format!("http://{listen}"));
     let tag = format!("{}/fx/private:1", reg.addr);
     let wait = |id: &str| -> Value {
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -819,4 +810,22 @@ fn stored_registry_credentials_are_used_by_workers() {
     let (_, v) = api.admin("POST", "/v1/images", Some(json!({ "tag": tag })));
     let done = wait(v["id"].as_str().unwrap());
     assert_eq!(done["status"], "analyzed", "with the stored credentials: {done}");
+
+    // The watcher polls the private tag with the same credentials.
+    let (s, v) = api.admin(
+        "POST",
+        "/v1/subscriptions",
+        Some(json!({"kind": "tag_update", "tag": tag})),
+    );
+    assert_eq!(s, 201, "{v}");
+    reg.push("fx/private", "1", &image("private, rebuilt"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, h) = api.admin("GET", &format!("/v1/history?tag={tag}"), None);
+        if h["history"].as_array().map(Vec::len) == Some(2) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the watcher did not see the new digest: {h}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }

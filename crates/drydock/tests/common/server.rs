@@ -131,8 +131,8 @@ impl Drop for Registry {
     }
 }
 
-/// A small Debian-like image: os-release, a dpkg package, a planted secret; `marker`
-/// makes digests differ.
+/// A small Debian-like image: os-release, a dpkg package, a planted secret; a non-empty
+/// `marker` (written to /app/marker) makes digests differ.
 pub fn image(marker: &str) -> ImageBuilder {
     let token = format!("ghp_{}", "Qw3Er5Ty7".repeat(4));
     let layer = LayerBuilder::new()
@@ -147,8 +147,12 @@ pub fn image(marker: &str) -> ImageBuilder {
             b"Package: tool\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0-1\n\n",
             0o644,
         )
-        .file("app/.env", format!("GITHUB_TOKEN={token}\n").as_bytes(), 0o600)
-        .file("app/marker", marker.as_bytes(), 0o644);
+        .file("app/.env", format!("GITHUB_TOKEN={token}\n").as_bytes(), 0o600);
+    let layer = if marker.is_empty() {
+        layer
+    } else {
+        layer.file("app/marker", marker.as_bytes(), 0o644)
+    };
     ImageBuilder::new().layer(layer.finish(), Storage::Gzip, "/bin/sh -c #(nop) ADD file:x in / ")
 }
 
