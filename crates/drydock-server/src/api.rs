@@ -221,7 +221,7 @@ pub const ROUTES: &[RouteSpec] = &[
         "POST",
         "/v1/feeds/update",
         Perm::SystemAdmin,
-        "Re-match stored analyses now if the database changed.",
+        "Update the vulnerability database from the configured feeds now, then re-match stored analyses.",
     ),
     r(
         "GET",
@@ -284,6 +284,10 @@ pub struct AppState {
     pub sealer: Arc<crate::seal::Sealer>,
     /// Webhooks may call internal addresses.
     pub allow_internal_webhooks: bool,
+    /// Updates the vulnerability database from the configured feeds.
+    pub feeds: Arc<crate::feeds::FeedUpdater>,
+    /// Parsed analysis documents.
+    pub analyses: crate::cache::AnalysisCache,
 }
 
 type S = Arc<AppState>;
@@ -744,28 +748,27 @@ fn resolve_image(store: &Store, account: &str, key: &str) -> Result<String, ApiE
         .ok_or_else(|| ApiError::not_found(format!("an analysed image tagged {full}")))
 }
 
-/// The stored analysis of an image of the caller's account.
-async fn load_analysis(s: &S, p: &Principal, id: String) -> Result<(drydock_store::Image, Analysis), ApiError> {
-    let store = s.store.clone();
+/// The stored analysis of an image of the caller's account (parsed once per revision).
+async fn load_analysis(s: &S, p: &Principal, id: String) -> Result<(drydock_store::Image, Arc<Analysis>), ApiError> {
+    let state = s.clone();
     let account = p.acting_account.clone();
     blocking(move || {
-        let id = resolve_image(&store, &account, &id)?;
+        let store = &state.store;
+        let id = resolve_image(store, &account, &id)?;
         let image = store
             .image(&account, &id)?
             .ok_or_else(|| ApiError::not_found("image"))?;
-        let Some((doc, _)) = store.analysis(&account, &image.id)? else {
+        let loaded = state.analyses.load(store, &account, &image.id).map_err(|e| match e {
+            crate::cache::LoadError::Store(e) => ApiError::from(e),
+            other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
+        })?;
+        let Some(analysis) = loaded else {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 format!("image {} is {}, not analysed yet", image.id, image.status),
             )
             .hint("wait for the analysis (GET /v1/images/{id} shows its status)"));
         };
-        let analysis: Analysis = serde_json::from_str(&doc).map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("stored analysis unreadable: {e}"),
-            )
-        })?;
         Ok((image, analysis))
     })
     .await
@@ -816,7 +819,12 @@ async fn image_vuln(
         return Ok(Json(json!({"image": image.id, "digest": image.digest, "vulnerabilities": [], "note": "no vulnerability database was available when the image was analysed"})).into_response());
     };
     let list: Vec<&drydock_match::Finding> = report.findings.iter().filter(|f| keep(f)).collect();
-    Ok(Json(json!({"image": image.id, "digest": image.digest, "vulnerability_type": kind, "vulnerabilities": list, "database": a.database})).into_response())
+    let suppressed: Vec<&drydock_match::Suppressed> = report.suppressed.iter().filter(|s| keep(&s.finding)).collect();
+    Ok(Json(
+        json!({"image": image.id, "digest": image.digest, "vulnerability_type": kind, "vulnerabilities": list,
+        "suppressed": suppressed, "database": a.database}),
+    )
+    .into_response())
 }
 
 async fn image_content(
@@ -911,7 +919,7 @@ async fn image_secrets(
     Path(id): Path<String>,
 ) -> ApiResult {
     let (image, a) = load_analysis(&s, &p, id).await?;
-    Ok(Json(json!({"image": image.id, "secrets": a.secrets.unwrap_or_default()})).into_response())
+    Ok(Json(json!({"image": image.id, "secrets": a.secrets.as_deref().unwrap_or_default()})).into_response())
 }
 
 async fn image_misconfig(
@@ -920,7 +928,10 @@ async fn image_misconfig(
     Path(id): Path<String>,
 ) -> ApiResult {
     let (image, a) = load_analysis(&s, &p, id).await?;
-    Ok(Json(json!({"image": image.id, "misconfigurations": a.misconfigurations.unwrap_or_default()})).into_response())
+    Ok(
+        Json(json!({"image": image.id, "misconfigurations": a.misconfigurations.as_deref().unwrap_or_default()}))
+            .into_response(),
+    )
 }
 
 async fn history(
@@ -1298,27 +1309,55 @@ async fn notification_log(
 }
 
 async fn feeds(State(s): State<S>) -> ApiResult {
-    let Some(path) = s.watch.vulndb.clone().filter(|p| p.exists()) else {
-        return Ok(
-            Json(json!({"database": null, "note": "no vulnerability database configured (--db)"})).into_response(),
-        );
-    };
-    let status = blocking(move || {
+    let source = s.feeds.source().map(|f| f.describe());
+    let store = s.store.clone();
+    let path = s.watch.vulndb.clone().filter(|p| p.exists());
+    let (status, last) = blocking(move || {
+        let last: Option<Value> = store
+            .setting(crate::feeds::LAST_RUN_SETTING)?
+            .and_then(|t| serde_json::from_str(&t).ok());
+        let Some(path) = path else { return Ok((None, last)) };
         let db = drydock_vulndb::Db::open(&path)
             .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
-        Ok(drydock_analysis::DbStatus::of(&db, &path.display().to_string(), None))
+        Ok((
+            Some(drydock_analysis::DbStatus::of(&db, &path.display().to_string(), None)),
+            last,
+        ))
     })
     .await?;
-    Ok(Json(json!({"database": status})).into_response())
+    let mut body = json!({"database": status, "source": source, "last_update": last});
+    if status.is_none() {
+        body["note"] = "no vulnerability database configured (--db, --feed-url or a [db] section in --config)".into();
+    }
+    Ok(Json(body).into_response())
 }
 
 async fn feeds_update(State(s): State<S>) -> ApiResult {
-    let (store, cfg) = (s.store.clone(), s.watch.clone());
-    blocking(move || {
-        crate::watch::judge(&store, &cfg).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))
+    let (store, cfg, feeds) = (s.store.clone(), s.watch.clone(), s.feeds.clone());
+    let run = blocking(move || {
+        let run = match feeds.update(&store) {
+            Ok(run) => Some(run),
+            Err(crate::feeds::FeedError::NoSource) => None,
+            Err(e @ crate::feeds::FeedError::Busy) => {
+                return Err(ApiError::new(StatusCode::CONFLICT, e.to_string())
+                    .hint("GET /v1/feeds shows the last update; try again when it is done"))
+            }
+        };
+        crate::watch::judge(&store, &cfg).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+        Ok(run)
     })
     .await?;
-    Ok(Json(json!({"status": "re-evaluated"})).into_response())
+    match run {
+        Some(run) if run.result == "failed" => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            format!("the feed update failed: {}", run.error.unwrap_or_default()),
+        )
+        .hint("the previous database is still in use; GET /v1/feeds shows it")),
+        Some(run) => Ok(Json(json!({"update": run, "reevaluated": true})).into_response()),
+        None => Ok(Json(json!({"update": null, "reevaluated": true,
+            "note": "no feed source is configured (--feed-url, or a [db] section in --config): stored analyses were re-matched against the database file as it is"}))
+        .into_response()),
+    }
 }
 
 async fn feeds_db(State(s): State<S>) -> ApiResult {

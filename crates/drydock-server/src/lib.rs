@@ -4,6 +4,8 @@
 
 pub mod api;
 pub mod auth;
+pub mod cache;
+pub mod feeds;
 pub mod metrics;
 pub mod notify;
 pub mod openapi;
@@ -50,6 +52,10 @@ pub struct ServerConfig {
     pub retention: Option<Duration>,
     /// Let webhooks call loopback, private and link-local addresses.
     pub allow_internal_webhooks: bool,
+    /// Where database updates come from (none: the `--db` file is updated by others).
+    pub feeds: Option<feeds::FeedSource>,
+    /// Time between feed updates (none: only on `POST /v1/feeds/update`).
+    pub feed_interval: Option<Duration>,
 }
 
 /// Creates the `admin` account and user on first start; returns the generated password
@@ -99,7 +105,17 @@ pub fn serve(cfg: ServerConfig) -> Result<(), ServerError> {
             .and_then(|c| c.parent())
             .map(|d| d.join("vulndb.export")),
         sealer: Some(cfg.sealer.clone()),
+        matching: cfg.worker.matching.clone(),
     };
+    let updater = Arc::new(feeds::FeedUpdater::new(
+        cfg.feeds.clone(),
+        cfg.worker.vulndb.clone().unwrap_or_default(),
+    ));
+    if let (Some(interval), Some(source)) = (cfg.feed_interval, &cfg.feeds) {
+        tracing::info!("feed updates every {}s from {}", interval.as_secs(), source.describe());
+        let (store, stop, wc, up) = (store.clone(), stop.clone(), watch_cfg.clone(), updater.clone());
+        threads.push(std::thread::spawn(move || feeds::run(store, up, wc, interval, stop)));
+    }
     {
         let (store, stop, wc) = (store.clone(), stop.clone(), watch_cfg.clone());
         let retention = cfg.retention;
@@ -118,6 +134,8 @@ pub fn serve(cfg: ServerConfig) -> Result<(), ServerError> {
         watch: watch_cfg,
         sealer: cfg.sealer.clone(),
         allow_internal_webhooks: cfg.allow_internal_webhooks,
+        feeds: updater,
+        analyses: cache::AnalysisCache::new(cache::DEFAULT_BUDGET),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -57,14 +57,33 @@ pub fn is_internal(ip: std::net::IpAddr) -> bool {
 /// `allow_internal`. Without `resolve` only literal addresses and `localhost` are judged
 /// (a name may resolve only where the server runs).
 pub fn check_destination(url: &str, allow_internal: bool, resolve: bool) -> Result<(), String> {
+    destination(url, allow_internal, resolve).map(|_| ())
+}
+
+/// A webhook destination judged for delivery: the host name and the addresses it resolved
+/// to (empty for literal addresses, or when internal ones are allowed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    pub host: String,
+    pub addrs: Vec<std::net::SocketAddr>,
+}
+
+/// Judges `url` like [`check_destination`] and returns the addresses judged, so the request
+/// goes to exactly those (a name re-resolved at connect time could point elsewhere: DNS
+/// rebinding).
+pub fn destination(url: &str, allow_internal: bool, resolve: bool) -> Result<Destination, String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!("{url:?} is not an http(s) URL"));
     }
-    if allow_internal {
-        return Ok(());
-    }
     let host = parsed.host_str().ok_or_else(|| format!("{url:?} has no host"))?;
+    let mut pinned = Destination {
+        host: host.to_string(),
+        addrs: Vec::new(),
+    };
+    if allow_internal {
+        return Ok(pinned);
+    }
     let port = parsed.port_or_known_default().unwrap_or(443);
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let addrs: Vec<std::net::IpAddr> = match host.parse::<std::net::IpAddr>() {
@@ -73,16 +92,21 @@ pub fn check_destination(url: &str, allow_internal: bool, resolve: bool) -> Resu
             vec![std::net::Ipv4Addr::LOCALHOST.into()]
         }
         Err(_) if !resolve => Vec::new(),
-        Err(_) => std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
-            .map_err(|e| format!("cannot resolve {host}: {e}"))?
-            .map(|a| a.ip())
-            .collect(),
+        Err(_) => {
+            pinned.addrs = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+                .map_err(|e| format!("cannot resolve {host}: {e}"))?
+                .collect();
+            if pinned.addrs.is_empty() {
+                return Err(format!("{host} resolves to no address"));
+            }
+            pinned.addrs.iter().map(|a| a.ip()).collect()
+        }
     };
     match addrs.iter().find(|ip| is_internal(**ip)) {
         Some(ip) => Err(format!(
             "{host} is an internal address ({ip}); webhooks may only call public addresses unless the server runs with --allow-internal-webhooks"
         )),
-        None => Ok(()),
+        None => Ok(pinned),
     }
 }
 
@@ -92,13 +116,18 @@ pub struct WebhookNotifier {
     allow_internal: bool,
 }
 
+/// The client webhooks are sent with: a 10-second timeout per attempt, no redirects.
+fn client_builder() -> reqwest::blocking::ClientBuilder {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+}
+
 impl WebhookNotifier {
-    /// A notifier with a 10-second timeout per attempt, that does not follow redirects and
-    /// (unless `allow_internal`) refuses internal destinations.
+    /// A notifier that (unless `allow_internal`) refuses internal destinations and connects
+    /// only to the addresses it judged.
     pub fn new(allow_internal: bool) -> Result<Self, String> {
-        reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
+        client_builder()
             .build()
             .map(|client| WebhookNotifier { client, allow_internal })
             .map_err(|e| e.to_string())
@@ -107,10 +136,26 @@ impl WebhookNotifier {
 
 impl Notifier for WebhookNotifier {
     fn deliver(&self, d: &Delivery, w: &Webhook) -> Result<u16, (Option<u16>, String)> {
-        check_destination(&w.url, self.allow_internal, true).map_err(|e| (None, e))?;
+        let dest = destination(&w.url, self.allow_internal, true).map_err(|e| (None, e))?;
+        self.send(&dest, d, w)
+    }
+}
+
+impl WebhookNotifier {
+    /// Sends to `dest`: a resolved name connects only to the addresses judged.
+    pub fn send(&self, dest: &Destination, d: &Delivery, w: &Webhook) -> Result<u16, (Option<u16>, String)> {
+        let pinned;
+        let client = if dest.addrs.is_empty() {
+            &self.client
+        } else {
+            pinned = client_builder()
+                .resolve_to_addrs(&dest.host, &dest.addrs)
+                .build()
+                .map_err(|e| (None, e.to_string()))?;
+            &pinned
+        };
         let body = d.payload.as_bytes().to_vec();
-        let r = self
-            .client
+        let r = client
             .post(&w.url)
             .header("content-type", "application/json")
             .header(SIGNATURE_HEADER, signature(&w.secret, &body))
@@ -191,6 +236,58 @@ mod tests {
             "names are judged at delivery"
         );
         assert!(check_destination("ftp://93.184.216.34/", true, true).is_err());
+    }
+
+    #[test]
+    fn a_judged_name_is_connected_to_at_the_judged_address_only() {
+        use std::io::{Read, Write};
+        // The name does not resolve; the delivery must go to the pinned address anyway,
+        // proving no second lookup happens between the check and the connection.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = vec![0u8; 4096];
+            let n = s.read(&mut buf).unwrap();
+            s.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+                .unwrap();
+            String::from_utf8_lossy(&buf[..n]).to_string()
+        });
+        let host = "hooks.drydock-test.invalid";
+        let dest = super::Destination {
+            host: host.into(),
+            addrs: vec![addr],
+        };
+        let w = drydock_store::Webhook {
+            id: "w".into(),
+            account: "a".into(),
+            url: format!("http://{host}:{}/hook", addr.port()),
+            secret: "s".into(),
+            created_at: 0,
+        };
+        let d = drydock_store::Delivery {
+            id: "d".into(),
+            account: "a".into(),
+            webhook_id: "w".into(),
+            kind: "vuln_update".into(),
+            subject: "t".into(),
+            payload: "{}".into(),
+            state: "pending".into(),
+            attempts: 0,
+            next_attempt_at: 0,
+            last_status: None,
+            last_error: None,
+            created_at: 0,
+            delivered_at: None,
+        };
+        let n = super::WebhookNotifier::new(false).unwrap();
+        assert_eq!(n.send(&dest, &d, &w), Ok(204));
+        let request = server.join().unwrap();
+        assert!(request.starts_with("POST /hook"), "{request}");
+        assert!(
+            request.to_ascii_lowercase().contains(&format!("host: {host}:")),
+            "{request}"
+        );
     }
 
     #[test]

@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Setting that records the build time of the database the stored analyses were matched with.
-const DB_SETTING: &str = "vulndb_built_at_unix";
+/// Setting that records the build id of the database the stored analyses were matched with.
+const DB_SETTING: &str = "vulndb_build_id";
 /// Setting that records the policy epoch the stored judgements were made under.
 const POLICY_SEEN: &str = "policy_epoch_judged";
 
@@ -31,7 +31,13 @@ pub struct WatchConfig {
     pub export_path: Option<PathBuf>,
     /// Opens the registry passwords accounts stored (private watched tags need them).
     pub sealer: Option<Arc<crate::seal::Sealer>>,
+    /// Ignore rules and VEX statements applied when stored SBOMs are re-matched.
+    pub matching: drydock_match::MatchOptions,
 }
+
+/// One judge at a time in this process (the watcher, the feed updater and the API all
+/// call it), so a change is notified once.
+static JUDGING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Runs the tag watcher and the judge (and prunes history older than `retention`) until
 /// `stop`.
@@ -160,6 +166,7 @@ impl Judge<'_> {
 /// One pass of the judge: baselines for new analyses; after a database change, re-match
 /// and re-evaluate every stored analysis and notify the differences.
 pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
+    let _one = JUDGING.lock().unwrap_or_else(|e| e.into_inner());
     let err = |e: drydock_store::StoreError| e.to_string();
     let mut judge = Judge {
         store,
@@ -204,7 +211,7 @@ pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
     let mut changed_db = None;
     if let Some(path) = cfg.vulndb.as_ref().filter(|p| p.exists()) {
         let db = drydock_vulndb::Db::open(path).map_err(|e| e.to_string())?;
-        let built = db.meta("built_at_unix").ok().flatten().unwrap_or_default();
+        let built = db.build_id().unwrap_or_default();
         match store.setting(DB_SETTING).map_err(err)? {
             // First sight of this database: the analyses were matched against it.
             None => store.set_setting(DB_SETTING, &built).map_err(err)?,
@@ -244,9 +251,7 @@ pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
                 .map(|v| v.into_iter().collect())
                 .unwrap_or_default();
             if let Some((db, status, _)) = &changed_db {
-                if a.match_vulnerabilities(db, &Default::default(), status.clone())
-                    .is_err()
-                {
+                if a.match_vulnerabilities(db, &cfg.matching, status.clone()).is_err() {
                     continue;
                 }
                 rematched += 1;

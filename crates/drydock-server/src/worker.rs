@@ -32,6 +32,8 @@ pub struct WorkerConfig {
     pub analysis: AnalysisConfig,
     /// Opens the registry passwords accounts stored.
     pub sealer: Option<Arc<crate::seal::Sealer>>,
+    /// Ignore rules and VEX statements applied to every match.
+    pub matching: drydock_match::MatchOptions,
 }
 
 /// What one job produced.
@@ -201,7 +203,7 @@ fn analyse(job: &Job, cfg: &WorkerConfig, registry: RegistryOptions) -> Result<(
         let db = drydock_vulndb::Db::open(path).map_err(|e| e.to_string())?;
         let status = DbStatus::of(&db, &path.display().to_string(), None);
         analysis
-            .match_vulnerabilities(&db, &Default::default(), status)
+            .match_vulnerabilities(&db, &cfg.matching, status)
             .map_err(|e| e.to_string())?;
     }
     let digest = opened

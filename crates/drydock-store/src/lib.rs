@@ -140,14 +140,24 @@ pub struct Store {
     db: Arc<dyn Backend>,
 }
 
+/// Connections a store opens at most (PostgreSQL), or read-only connections beside the
+/// writing one (SQLite).
+pub const DEFAULT_CONNECTIONS: usize = 8;
+
 const IMAGE_COLUMNS: &str = "id, account, digest, registry, repository, status, error, created_at, analyzed_at";
 
 impl Store {
     /// Opens `postgres://…` or a SQLite file path (`sqlite:PATH` or a plain path) and
     /// applies pending migrations.
     pub fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, DEFAULT_CONNECTIONS)
+    }
+
+    /// [`Store::open`] with up to `connections` connections (PostgreSQL) or read-only
+    /// connections beside the writer (SQLite).
+    pub fn open_with(url: &str, connections: usize) -> Result<Self, StoreError> {
         let db: Arc<dyn Backend> = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Arc::new(postgres::Postgres::connect(url)?)
+            Arc::new(postgres::Postgres::connect(url, connections)?)
         } else {
             let path = url.strip_prefix("sqlite:").unwrap_or(url);
             if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -156,7 +166,7 @@ impl Store {
                     reason: e.to_string(),
                 })?;
             }
-            Arc::new(sqlite::Sqlite::open(Path::new(path))?)
+            Arc::new(sqlite::Sqlite::open(Path::new(path), connections)?)
         };
         migrations::migrate(db.as_ref())?;
         Ok(Store { db })
@@ -165,6 +175,16 @@ impl Store {
     /// `sqlite` or `postgres`.
     pub fn kind(&self) -> &'static str {
         self.db.kind()
+    }
+
+    /// Runs `f` in a read-only transaction (beside writers where the backend can).
+    fn rx<T>(&self, mut f: impl FnMut(&mut dyn sql::Tx) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut out = None;
+        self.db.read(&mut |tx| {
+            out = Some(f(tx)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| StoreError::Database("transaction produced no result".into()))
     }
 
     fn tx<T>(&self, lock: bool, mut f: impl FnMut(&mut dyn sql::Tx) -> Result<T, StoreError>) -> Result<T, StoreError> {
@@ -193,7 +213,7 @@ impl Store {
 
     /// Account names.
     pub fn accounts(&self) -> Result<Vec<String>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(tx
                 .query("SELECT name FROM accounts ORDER BY name", &[])?
                 .into_iter()
@@ -237,7 +257,7 @@ impl Store {
 
     /// A user by name.
     pub fn user(&self, name: &str) -> Result<Option<User>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(one(
                 tx,
                 "SELECT name, account, role, password_hash, created_at FROM users WHERE name = $1",
@@ -249,7 +269,7 @@ impl Store {
 
     /// Users, of one account or of all.
     pub fn users(&self, account: Option<&str>) -> Result<Vec<User>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(tx
                 .query(
                     "SELECT name, account, role, password_hash, created_at FROM users \
@@ -286,7 +306,7 @@ impl Store {
 
     /// The user and secret hash of a key that is not revoked.
     pub fn api_key(&self, id: &str) -> Result<Option<(String, String)>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(one(
                 tx,
                 "SELECT user_name, secret_hash FROM api_keys WHERE id = $1 AND revoked = 0",
@@ -354,7 +374,7 @@ impl Store {
 
     /// An image of the account.
     pub fn image(&self, account: &str, id: &str) -> Result<Option<Image>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             match one(
                 tx,
                 &format!("SELECT {IMAGE_COLUMNS} FROM images WHERE account = $1 AND (id = $2 OR digest = $2)"),
@@ -374,7 +394,7 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<Image>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             let rows = tx.query(
                 &format!(
                     "SELECT {IMAGE_COLUMNS} FROM images WHERE account = $1 AND (CAST($2 AS TEXT) IS NULL OR status = $2) \
@@ -490,8 +510,16 @@ impl Store {
             }
             tx.execute("DELETE FROM analyses WHERE image_id = $1", &[job.image_id.clone().into()])?;
             tx.execute(
-                "INSERT INTO analyses (image_id, account, document, job_id, stored_at) VALUES ($1, $2, $3, $4, $5)",
-                &[job.image_id.clone().into(), job.account.clone().into(), document.into(), job.id.clone().into(), t.into()],
+                "INSERT INTO analyses (image_id, account, document, job_id, stored_at, revision) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    job.image_id.clone().into(),
+                    job.account.clone().into(),
+                    document.into(),
+                    job.id.clone().into(),
+                    t.into(),
+                    new_id().into(),
+                ],
             )?;
             tx.execute(
                 "UPDATE images SET status = 'analyzed', digest = $1, analyzed_at = $2, error = NULL WHERE id = $3",
@@ -543,7 +571,7 @@ impl Store {
 
     /// Jobs waiting or running.
     pub fn queue_depth(&self) -> Result<(i64, i64), StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             let q = one(tx, "SELECT COUNT(*) FROM jobs WHERE state = 'queued'", &[])?.map_or(0, |r| r[0].int());
             let r = one(tx, "SELECT COUNT(*) FROM jobs WHERE state = 'running'", &[])?.map_or(0, |r| r[0].int());
             Ok((q, r))
@@ -552,7 +580,7 @@ impl Store {
 
     /// The number of analyses stored for an image (0 or 1: a result is stored once).
     pub fn analyses_stored(&self, image_id: &str) -> Result<i64, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(one(
                 tx,
                 "SELECT COUNT(*) FROM analyses WHERE image_id = $1",
@@ -564,7 +592,7 @@ impl Store {
 
     /// The stored analysis document (JSON) of an image and the job that stored it.
     pub fn analysis(&self, account: &str, image_id: &str) -> Result<Option<(String, String)>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(one(
                 tx,
                 "SELECT document, job_id FROM analyses WHERE account = $1 AND image_id = $2",
@@ -574,9 +602,29 @@ impl Store {
         })
     }
 
+    /// The revision of an image's stored analysis (it changes whenever the document does)
+    /// and the document unless its revision is `known` — so callers can keep parsed
+    /// documents and skip reading unchanged ones. `None` when not analysed.
+    pub fn analysis_revision(
+        &self,
+        account: &str,
+        image_id: &str,
+        known: Option<&str>,
+    ) -> Result<Option<(String, Option<String>)>, StoreError> {
+        self.rx(|tx| {
+            Ok(one(
+                tx,
+                "SELECT revision, CASE WHEN revision = $3 THEN NULL ELSE document END FROM analyses \
+                 WHERE account = $1 AND image_id = $2",
+                &[account.into(), image_id.into(), known.unwrap_or("-").into()],
+            )?
+            .map(|r| (r[0].str(), r[1].text().map(str::to_string))))
+        })
+    }
+
     /// Tag → digest history of a tag, oldest first.
     pub fn tag_history(&self, account: &str, tag: &str) -> Result<Vec<TagHistory>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(tx
                 .query(
                     "SELECT tag, digest, image_id, first_seen, last_seen FROM tag_history \
@@ -629,7 +677,7 @@ impl Store {
 
     /// Policies of the account.
     pub fn policies(&self, account: &str) -> Result<Vec<Policy>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(tx
                 .query(
                     "SELECT id, name, active, bundle, created_at, updated_at FROM policies WHERE account = $1 ORDER BY id",
@@ -643,7 +691,7 @@ impl Store {
 
     /// One policy, or the active one when `id` is `None`.
     pub fn policy(&self, account: &str, id: Option<&str>) -> Result<Option<Policy>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(one(
                 tx,
                 "SELECT id, name, active, bundle, created_at, updated_at FROM policies \
@@ -704,7 +752,7 @@ impl Store {
 
     /// Events of the account, newest first.
     pub fn events(&self, account: &str, limit: i64, offset: i64) -> Result<Vec<Event>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(tx
                 .query(
                     "SELECT id, kind, subject, detail, created_at FROM events WHERE account = $1 \
@@ -867,7 +915,7 @@ impl Store {
 
     /// Subscriptions of the account; `None` lists every account's (for the watchers).
     pub fn subscriptions(&self, account: Option<&str>, kind: Option<&str>) -> Result<Vec<Subscription>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(tx
                 .query(
                     "SELECT id, account, kind, tag, created_at FROM subscriptions \
@@ -927,7 +975,7 @@ impl Store {
 
     /// Webhooks of an account (or one by id when `id` is given).
     pub fn webhooks(&self, account: &str) -> Result<Vec<Webhook>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(tx
                 .query(
                     "SELECT id, account, url, secret, created_at FROM webhooks WHERE account = $1 ORDER BY created_at, id",
@@ -967,7 +1015,7 @@ impl Store {
 
     /// Pending deliveries due now, oldest first, with their webhook.
     pub fn due_deliveries(&self, limit: i64) -> Result<Vec<(Delivery, Webhook)>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             let rows = tx.query(
                 &format!(
                     "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 \
@@ -1034,7 +1082,7 @@ impl Store {
 
     /// The delivery log of an account, newest first.
     pub fn deliveries(&self, account: &str, limit: i64, offset: i64) -> Result<Vec<Delivery>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(tx
                 .query(
                     &format!(
@@ -1051,7 +1099,7 @@ impl Store {
 
     /// The last known vulnerability ids (JSON array) and final action of an image.
     pub fn image_state(&self, image_id: &str) -> Result<Option<(String, String)>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(one(
                 tx,
                 "SELECT vulnerabilities, final_action FROM image_state WHERE image_id = $1",
@@ -1088,8 +1136,8 @@ impl Store {
             )?;
             if let Some(doc) = document {
                 tx.execute(
-                    "UPDATE analyses SET document = $1, stored_at = $2 WHERE image_id = $3",
-                    &[doc.into(), t.into(), image_id.into()],
+                    "UPDATE analyses SET document = $1, stored_at = $2, revision = $3 WHERE image_id = $4",
+                    &[doc.into(), t.into(), new_id().into(), image_id.into()],
                 )?;
             }
             Ok(())
@@ -1098,7 +1146,7 @@ impl Store {
 
     /// Findings by severity summed over every judged image (for metrics).
     pub fn severity_totals(&self) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             let mut out = std::collections::BTreeMap::new();
             for r in tx.query("SELECT severities FROM image_state", &[])? {
                 if let Ok(m) = serde_json::from_str::<std::collections::BTreeMap<String, i64>>(&r[0].str()) {
@@ -1114,7 +1162,7 @@ impl Store {
     /// Stored analyses after `after` (image id order), at most `limit`: (image id,
     /// account, document). Walk all of them page by page.
     pub fn analyses_page(&self, after: &str, limit: i64) -> Result<Vec<(String, String, String)>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(tx
                 .query(
                     "SELECT image_id, account, document FROM analyses WHERE image_id > $1 ORDER BY image_id LIMIT $2",
@@ -1128,7 +1176,7 @@ impl Store {
 
     /// Stored analyses that have no recorded judgement yet: (image id, account, document).
     pub fn analyses_without_state(&self, limit: i64) -> Result<Vec<(String, String, String)>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(tx
                 .query(
                     "SELECT a.image_id, a.account, a.document FROM analyses a \
@@ -1144,9 +1192,7 @@ impl Store {
 
     /// A service setting.
     pub fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
-        self.tx(false, |tx| {
-            Ok(one(tx, "SELECT value FROM settings WHERE name = $1", &[name.into()])?.map(|r| r[0].str()))
-        })
+        self.rx(|tx| Ok(one(tx, "SELECT value FROM settings WHERE name = $1", &[name.into()])?.map(|r| r[0].str())))
     }
 
     /// Sets a service setting.
@@ -1163,7 +1209,7 @@ impl Store {
 
     /// The image ids and current tags that point at each image id (latest digest per tag).
     pub fn current_tags(&self, image_id: &str) -> Result<Vec<String>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(tx
                 .query(
                     "SELECT h.tag FROM tag_history h WHERE h.image_id = $1 AND h.last_seen = \
@@ -1179,7 +1225,7 @@ impl Store {
 
     /// The digest a tag pointed at last, for the account.
     pub fn latest_digest(&self, account: &str, tag: &str) -> Result<Option<String>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(one(
                 tx,
                 "SELECT digest FROM tag_history WHERE account = $1 AND tag = $2 ORDER BY last_seen DESC, first_seen DESC LIMIT 1",
@@ -1191,7 +1237,7 @@ impl Store {
 
     /// True when an analysis of the tag is queued or running for the account.
     pub fn analysis_pending(&self, account: &str, tag: &str) -> Result<bool, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(one(
                 tx,
                 "SELECT id FROM jobs WHERE account = $1 AND tag = $2 AND state IN ('queued', 'running') LIMIT 1",
@@ -1246,7 +1292,7 @@ impl Store {
 
     /// The account's registries (passwords stay sealed).
     pub fn registries(&self, account: &str) -> Result<Vec<RegistryCredential>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(tx
                 .query(
                     "SELECT registry, username, sealed_password, insecure, created_at FROM registries \
@@ -1289,7 +1335,7 @@ impl Store {
         let mut out = Vec::new();
         let mut after = String::new();
         loop {
-            let page = self.tx(false, |tx| {
+            let page = self.rx(|tx| {
                 tx.query(
                     "SELECT image_id, document FROM analyses WHERE account = $1 AND image_id > $2 ORDER BY image_id LIMIT 50",
                     &[account.into(), after.clone().into()],
@@ -1318,7 +1364,7 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<serde_json::Value>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(tx
                 .query(
                     "SELECT id, account, user_name, method, path, status, remote, created_at FROM audit \
@@ -1336,7 +1382,7 @@ impl Store {
 
     /// The image a tag points at now for the account (the latest analysed digest), if any.
     pub fn image_by_tag(&self, account: &str, tag: &str) -> Result<Option<String>, StoreError> {
-        self.tx(false, |tx| {
+        self.rx(|tx| {
             Ok(one(
                 tx,
                 "SELECT image_id FROM tag_history WHERE account = $1 AND tag = $2 ORDER BY last_seen DESC, first_seen DESC LIMIT 1",

@@ -75,6 +75,10 @@ pub const MIGRATIONS: &[(i64, &[&str])] = &[
             "CREATE INDEX jobs_tag ON jobs (account, tag, state)",
         ],
     ),
+    (
+        6,
+        &["ALTER TABLE analyses ADD COLUMN revision TEXT NOT NULL DEFAULT ''"],
+    ),
 ];
 
 /// Applies the migrations not applied yet; returns the schema version. A database newer

@@ -1,27 +1,32 @@
 //! The scale-out backend: PostgreSQL, shared by the server and any number of workers on
 //! other machines; jobs are claimed with `FOR UPDATE SKIP LOCKED`.
 
-use crate::sql::{Backend, Row, Tx, Value};
+use crate::sql::{Backend, Pool, Row, Tx, Value};
 use crate::StoreError;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls};
-use std::sync::Mutex;
 
-/// A PostgreSQL database (one connection per process, serialised).
+/// A PostgreSQL database: a pool of connections per process.
 pub struct Postgres {
-    client: Mutex<Client>,
+    pool: Pool<Client>,
 }
 
 impl Postgres {
     /// Connects to `postgres://user@host:port/db` (no TLS: use a local or tunnelled
-    /// connection, or a proxy).
-    pub fn connect(url: &str) -> Result<Self, StoreError> {
-        let client = Client::connect(url, NoTls).map_err(|e| StoreError::Open {
-            url: redact_url(url),
-            reason: e.to_string(),
-        })?;
+    /// connection, or a proxy) with up to `connections` connections, the first at once.
+    pub fn connect(url: &str, connections: usize) -> Result<Self, StoreError> {
+        let open = {
+            let url = url.to_string();
+            move || {
+                Client::connect(&url, NoTls).map_err(|e| StoreError::Open {
+                    url: redact_url(&url),
+                    reason: e.to_string(),
+                })
+            }
+        };
+        let first = open()?;
         Ok(Postgres {
-            client: Mutex::new(client),
+            pool: Pool::new(connections, open, |c: &Client| !c.is_closed()).with_first(first),
         })
     }
 }
@@ -106,7 +111,7 @@ impl Backend for Postgres {
         _lock_queue: bool,
         f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let mut client = self.client.lock().unwrap_or_else(|e| e.into_inner());
+        let mut client = self.pool.get()?;
         let mut tx = client.transaction().map_err(err)?;
         f(&mut PgTx(&mut tx))?;
         tx.commit().map_err(err)

@@ -97,9 +97,111 @@ pub trait Backend: Send + Sync {
     /// sessions hold (`FOR UPDATE SKIP LOCKED` on PostgreSQL; nothing on SQLite, whose
     /// writers are serialised).
     fn skip_locked(&self) -> &'static str;
+    /// Runs `f` in a transaction that only reads (it may run beside writers on another
+    /// connection).
+    fn read(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>) -> Result<(), StoreError> {
+        self.transaction(false, f)
+    }
 }
 
 /// Runs a query and returns its single row, if any.
 pub fn one(tx: &mut dyn Tx, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
     Ok(tx.query(sql, params)?.into_iter().next())
+}
+
+/// A bounded pool of connections, opened lazily up to `max`; a caller waits for a free one.
+pub struct Pool<C> {
+    idle: std::sync::Mutex<(Vec<C>, usize)>,
+    freed: std::sync::Condvar,
+    max: usize,
+    connect: Box<dyn Fn() -> Result<C, StoreError> + Send + Sync>,
+    healthy: fn(&C) -> bool,
+}
+
+impl<C> Pool<C> {
+    /// A pool of at most `max` connections made by `connect`; `healthy` decides whether a
+    /// returned connection is kept.
+    pub fn new(
+        max: usize,
+        connect: impl Fn() -> Result<C, StoreError> + Send + Sync + 'static,
+        healthy: fn(&C) -> bool,
+    ) -> Self {
+        Pool {
+            idle: std::sync::Mutex::new((Vec::new(), 0)),
+            freed: std::sync::Condvar::new(),
+            max: max.max(1),
+            connect: Box::new(connect),
+            healthy,
+        }
+    }
+
+    /// A pool holding one already open connection (more are opened on demand).
+    pub fn with_first(mut self, first: C) -> Self {
+        let idle = self.idle.get_mut().unwrap_or_else(|e| e.into_inner());
+        idle.0.push(first);
+        idle.1 += 1;
+        self
+    }
+
+    /// A free connection, opening one when under the limit, else waiting.
+    pub fn get(&self) -> Result<Pooled<'_, C>, StoreError> {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(c) = idle.0.pop() {
+                return Ok(Pooled {
+                    pool: self,
+                    conn: Some(c),
+                });
+            }
+            if idle.1 < self.max {
+                idle.1 += 1;
+                drop(idle);
+                return match (self.connect)() {
+                    Ok(c) => Ok(Pooled {
+                        pool: self,
+                        conn: Some(c),
+                    }),
+                    Err(e) => {
+                        self.idle.lock().unwrap_or_else(|e| e.into_inner()).1 -= 1;
+                        self.freed.notify_one();
+                        Err(e)
+                    }
+                };
+            }
+            idle = self.freed.wait(idle).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// A connection borrowed from a [`Pool`]; returned (or, when broken, closed) on drop.
+pub struct Pooled<'a, C> {
+    pool: &'a Pool<C>,
+    conn: Option<C>,
+}
+
+impl<C> std::ops::Deref for Pooled<'_, C> {
+    type Target = C;
+    fn deref(&self) -> &C {
+        self.conn.as_ref().expect("present until dropped")
+    }
+}
+
+impl<C> std::ops::DerefMut for Pooled<'_, C> {
+    fn deref_mut(&mut self) -> &mut C {
+        self.conn.as_mut().expect("present until dropped")
+    }
+}
+
+impl<C> Drop for Pooled<'_, C> {
+    fn drop(&mut self) {
+        let Some(c) = self.conn.take() else { return };
+        let mut idle = self.pool.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if (self.pool.healthy)(&c) && !std::thread::panicking() {
+            idle.0.push(c);
+        } else {
+            idle.1 -= 1;
+        }
+        drop(idle);
+        self.pool.freed.notify_one();
+    }
 }

@@ -1,7 +1,8 @@
 //! The embedded backend: one SQLite file in the data directory (WAL, foreign keys, busy
-//! timeout), one connection serialised by a mutex.
+//! timeout): one writing connection serialised by a mutex, and a pool of read-only
+//! connections that read beside it (WAL readers see the last commit and never block it).
 
-use crate::sql::{Backend, Row, Tx, Value};
+use crate::sql::{Backend, Pool, Row, Tx, Value};
 use crate::StoreError;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ToSql, TransactionBehavior};
@@ -11,25 +12,44 @@ use std::sync::Mutex;
 /// A SQLite database.
 pub struct Sqlite {
     conn: Mutex<Connection>,
+    /// Read-only connections (none for `:memory:`, which is private to one connection).
+    readers: Option<Pool<Connection>>,
 }
 
 impl Sqlite {
-    /// Opens (creating) the database file; `:memory:` for a private in-memory one.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(path).map_err(|e| StoreError::Open {
-            url: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .and_then(|_| conn.pragma_update(None, "journal_mode", "WAL"))
-            .and_then(|_| conn.pragma_update(None, "foreign_keys", "ON"))
-            .and_then(|_| conn.pragma_update(None, "synchronous", "NORMAL"))
-            .map_err(|e| StoreError::Open {
-                url: path.display().to_string(),
-                reason: e.to_string(),
-            })?;
-        Ok(Sqlite { conn: Mutex::new(conn) })
+    /// Opens (creating) the database file with up to `readers` read-only connections beside
+    /// the writer; `:memory:` for a private in-memory one.
+    pub fn open(path: &Path, readers: usize) -> Result<Self, StoreError> {
+        let conn = connect(path, false)?;
+        let readers = (path != Path::new(":memory:") && readers > 0).then(|| {
+            let path = path.to_path_buf();
+            Pool::new(readers, move || connect(&path, true), |_| true)
+        });
+        Ok(Sqlite {
+            conn: Mutex::new(conn),
+            readers,
+        })
     }
+}
+
+fn connect(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
+    let open_err = |e: rusqlite::Error| StoreError::Open {
+        url: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    let conn = Connection::open(path).map_err(open_err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))
+        .and_then(|_| {
+            if read_only {
+                conn.pragma_update(None, "query_only", "ON")
+            } else {
+                conn.pragma_update(None, "journal_mode", "WAL")
+            }
+        })
+        .and_then(|_| conn.pragma_update(None, "foreign_keys", "ON"))
+        .and_then(|_| conn.pragma_update(None, "synchronous", "NORMAL"))
+        .map_err(open_err)?;
+    Ok(conn)
 }
 
 /// `$1` → `?1` (SQLite's numbered parameters).
@@ -119,5 +139,14 @@ impl Backend for Sqlite {
     }
     fn skip_locked(&self) -> &'static str {
         ""
+    }
+    fn read(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>) -> Result<(), StoreError> {
+        let Some(readers) = &self.readers else {
+            return self.transaction(false, f);
+        };
+        let mut conn = readers.get()?;
+        let tx = conn.transaction().map_err(err)?;
+        f(&mut SqliteTx(&tx))?;
+        tx.commit().map_err(err)
     }
 }

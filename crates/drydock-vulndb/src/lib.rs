@@ -301,7 +301,16 @@ impl Db {
         it.collect::<Result<_, _>>().map_err(|e| unusable(&self.path, e))
     }
 
-    /// A metadata value (`built_at`, `schema_version`, …).
+    /// What tells this build from any other (its `build_id`; the build time for databases
+    /// made before build ids).
+    pub fn build_id(&self) -> Result<String, DbError> {
+        Ok(match self.meta("build_id")? {
+            Some(id) => id,
+            None => self.meta("built_at_unix")?.unwrap_or_default(),
+        })
+    }
+
+    /// A metadata value (`built_at_unix`, `build_id`, `schema_version`, …).
     pub fn meta(&self, key: &str) -> Result<Option<String>, DbError> {
         self.conn()
             .prepare_cached("SELECT value FROM meta WHERE key = ?1")

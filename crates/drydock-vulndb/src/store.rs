@@ -186,6 +186,7 @@ impl Writer {
             ("schema_version", SCHEMA_VERSION.to_string()),
             ("built_at", rfc3339(built_at_unix)),
             ("built_at_unix", built_at_unix.to_string()),
+            ("build_id", build_id()),
             ("generator", format!("drydock-vulndb {}", env!("CARGO_PKG_VERSION"))),
         ];
         for (k, v) in meta {
@@ -199,6 +200,15 @@ impl Writer {
         conn.close().map_err(|(_, e)| sql_err(&path, e))?;
         Ok(())
     }
+}
+
+/// A value unique to one build (time in nanoseconds and process id), so two databases built
+/// in the same second are still told apart.
+fn build_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}-{:x}", std::process::id())
 }
 
 /// Opens a database file read-only and immutable, checking its schema.

@@ -95,6 +95,35 @@ pub fn prepare_vulns(
     vex: &[PathBuf],
 ) -> Result<VulnSetup> {
     let db_conf = db_config(config_file)?;
+    let opts = match_options(config_file, only_fixed, cpe_fallback, vex)?;
+    if !vuln {
+        return Ok(VulnSetup { opts, db: None });
+    }
+    let path = db_path(db_arg, &db_conf)?;
+    let opened = Instant::now();
+    let db = open_for_scan(&path)?;
+    let status = DbStatus::of(&db, &path.display().to_string(), db_conf.max_age_days);
+    tracing::info!("database opened in {:.1} ms", opened.elapsed().as_secs_f64() * 1000.0);
+    if status.stale {
+        tracing::warn!(
+            "the vulnerability database {} was built {} days ago: run `drydock db update`",
+            path.display(),
+            status.age_seconds / 86400
+        );
+    }
+    Ok(VulnSetup {
+        opts,
+        db: Some((db, status)),
+    })
+}
+
+/// Match options from the configuration file (`[[ignore]]`, `[match]`) and VEX documents.
+pub fn match_options(
+    config_file: Option<&Path>,
+    only_fixed: bool,
+    cpe_fallback: bool,
+    vex: &[PathBuf],
+) -> Result<MatchOptions> {
     let mut opts = MatchOptions {
         only_fixed,
         cpe_fallback,
@@ -121,25 +150,7 @@ pub fn prepare_vulns(
         }
         opts.vex.extend(parse_vex(&bytes, &v.display().to_string())?);
     }
-    if !vuln {
-        return Ok(VulnSetup { opts, db: None });
-    }
-    let path = db_path(db_arg, &db_conf)?;
-    let opened = Instant::now();
-    let db = open_for_scan(&path)?;
-    let status = DbStatus::of(&db, &path.display().to_string(), db_conf.max_age_days);
-    tracing::info!("database opened in {:.1} ms", opened.elapsed().as_secs_f64() * 1000.0);
-    if status.stale {
-        tracing::warn!(
-            "the vulnerability database {} was built {} days ago: run `drydock db update`",
-            path.display(),
-            status.age_seconds / 86400
-        );
-    }
-    Ok(VulnSetup {
-        opts,
-        db: Some((db, status)),
-    })
+    Ok(opts)
 }
 
 impl VulnSetup {

@@ -311,9 +311,14 @@ pub struct ServiceArgs {
     /// Registries (host[:port]) that may be spoken to over plain HTTP (loopback always may).
     #[arg(long = "insecure-registry", value_name = "HOST")]
     pub insecure_registry: Vec<String>,
-    /// Analysis configuration (TOML: [secrets], [misconfig], [[content_search]], [retrieve], [files]).
+    /// Configuration (TOML): [server] settings, the analysis sections ([secrets], [misconfig],
+    /// [[content_search]], [retrieve], [files]), [[ignore]] rules applied to every match, and
+    /// [db] feeds the server downloads.
     #[arg(long, env = "DRYDOCK_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// OpenVEX or CycloneDX VEX document applied to every match (repeatable; adds to [server] vex).
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
     /// Seconds a worker holds a job before another may take it over (renewed while it works; default 60).
     #[arg(long, env = "DRYDOCK_LEASE_SECONDS", value_name = "SECONDS")]
     pub lease_seconds: Option<u64>,
@@ -352,6 +357,15 @@ pub struct ServeArgs {
     /// users cannot make the server reach into its own network).
     #[arg(long, env = "DRYDOCK_ALLOW_INTERNAL_WEBHOOKS")]
     pub allow_internal_webhooks: bool,
+    /// Keep the vulnerability database a copy of another drydock's (its /v1/feeds/db, with an
+    /// API key from DRYDOCK_FEED_API_KEY); without it, a [db] section in --config makes the
+    /// server download and build feeds as `drydock db update` does.
+    #[arg(long, env = "DRYDOCK_FEED_URL", value_name = "URL")]
+    pub feed_url: Option<String>,
+    /// Seconds between feed updates when a feed source is configured (default 21600, six
+    /// hours; 0: only on POST /v1/feeds/update).
+    #[arg(long, env = "DRYDOCK_FEED_SECONDS", value_name = "SECONDS")]
+    pub feed_seconds: Option<u64>,
 }
 
 /// Arguments of `drydock worker`.
@@ -1148,6 +1162,11 @@ pub struct FeedsArgs {
 /// `drydock feeds` subcommands.
 #[derive(Subcommand, Debug)]
 pub enum FeedsCommand {
-    /// The service's vulnerability database: path, schema, build time and age, sources.
+    /// The service's vulnerability database: path, schema, build time and age, sources,
+    /// where updates come from and how the last one went.
     Status,
+    /// Update the service's database from its feed source now (another drydock's
+    /// /v1/feeds/db or the [db] feeds of its configuration), then re-match every stored
+    /// analysis. Exit 1 when the update failed (the previous database stays in use).
+    Update,
 }

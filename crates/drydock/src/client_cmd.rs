@@ -1213,9 +1213,41 @@ pub fn query(args: &QueryArgs) -> anyhow::Result<ExitCode> {
     Ok(finish(result, 1))
 }
 
+/// One feed update, in a line: result, source, duration, error.
+fn feed_run_text(run: &Value) -> String {
+    let seconds = run.get("seconds").and_then(Value::as_f64).unwrap_or(0.0);
+    let mut s = format!(
+        "{} ({}, {}, {seconds:.1} s)",
+        text(run, "result"),
+        text(run, "source"),
+        time(run, "started_at")
+    );
+    if let Some(e) = string(run, "error") {
+        s.push_str(&format!(": {e}"));
+    }
+    s
+}
+
 /// Runs `drydock feeds …`.
 pub fn feeds(args: &FeedsArgs) -> anyhow::Result<ExitCode> {
     let result = Client::new(&args.client).and_then(|c| match &args.command {
+        FeedsCommand::Update => {
+            let v = c.post(&["feeds", "update"], None)?;
+            if c.json() {
+                return print_json(&v).map(|_| ExitCode::SUCCESS);
+            }
+            match v.get("update").filter(|u| u.is_object()) {
+                Some(run) => emit(&format!(
+                    "Feed update: {}; stored analyses re-matched.\n",
+                    feed_run_text(run)
+                ))?,
+                None => emit(&format!(
+                    "{}.\n",
+                    string(&v, "note").unwrap_or("stored analyses re-matched")
+                ))?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         FeedsCommand::Status => {
             let v = c.get(&["feeds"], &[])?;
             if c.json() {
@@ -1228,7 +1260,8 @@ pub fn feeds(args: &FeedsArgs) -> anyhow::Result<ExitCode> {
                     emit(&format!("No vulnerability database: {note}.\n"))?;
                     eprintln!(
                         "Analyses list packages, secrets and misconfigurations but no vulnerabilities; start \
-                         `drydock serve --db PATH` with a database from `drydock db update` or `drydock db build`."
+                         `drydock serve --db PATH` with a database from `drydock db update` or `drydock db build`, \
+                         or `--feed-url` to keep a copy of another drydock's."
                     );
                     return Ok(ExitCode::SUCCESS);
                 }
@@ -1241,11 +1274,18 @@ pub fn feeds(args: &FeedsArgs) -> anyhow::Result<ExitCode> {
                 None => "-".into(),
             };
             let stale = db.get("stale").and_then(Value::as_bool) == Some(true);
+            let source = string(&v, "source").unwrap_or("none (the database file is updated on the service's host)");
+            let last = v
+                .get("last_update")
+                .filter(|l| l.is_object())
+                .map_or("-".to_string(), feed_run_text);
             let mut out = fields_text(&[
                 ("Database", text(db, "path")),
                 ("Schema", text(db, "schemaVersion")),
                 ("Built", built),
                 ("Stale", text(db, "stale")),
+                ("Updates from", source.to_string()),
+                ("Last update", last),
             ]);
             let rows: Vec<Vec<String>> = list(db, "sources")
                 .iter()

@@ -3,10 +3,11 @@
 
 use crate::cli::{Cli, DbArgs, DbCommand};
 use anyhow::{anyhow, bail, Context, Result};
+use drydock_vulndb::transfer::{FetchAuth, FetchError};
 use drydock_vulndb::{BuildOptions, BuildReport, Progress, RemoteSource, SourceSpec, UpdateConfig};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Deserialize;
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -187,20 +188,7 @@ pub fn run(args: &DbArgs, cli: &Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         DbCommand::Update { cache_dir: given, .. } => {
-            let sources = if config.sources.is_empty() {
-                let branches: Vec<&str> = config.alpine_branches.iter().map(String::as_str).collect();
-                UpdateConfig::public_sources(&branches)
-            } else {
-                config.sources.clone()
-            };
-            let uc = UpdateConfig {
-                sources,
-                cache_dir: cache_dir(given.as_deref(), &config)?,
-                db_path: path.clone(),
-                extra_sources: config.extra_sources.iter().map(SourceSpec::auto).collect(),
-                drop_ids: config.drop_ids.clone(),
-                timeout_secs: None,
-            };
+            let uc = update_config(&config, &cache_dir(given.as_deref(), &config)?, &path);
             let spin = Spinner::new(cli.quiet);
             spin.message("downloading".into());
             let r = drydock_vulndb::update(&uc, &mut |p| spin.on(p));
@@ -275,6 +263,25 @@ pub fn run(args: &DbArgs, cli: &Cli) -> Result<ExitCode> {
     }
 }
 
+/// What `drydock db update` (and a server with a `[db]` section) downloads and builds: the
+/// configured feeds, else the public ones, plus the local sources.
+pub fn update_config(config: &DbConfig, cache_dir: &Path, db_path: &Path) -> UpdateConfig {
+    let sources = if config.sources.is_empty() {
+        let branches: Vec<&str> = config.alpine_branches.iter().map(String::as_str).collect();
+        UpdateConfig::public_sources(&branches)
+    } else {
+        config.sources.clone()
+    };
+    UpdateConfig {
+        sources,
+        cache_dir: cache_dir.to_path_buf(),
+        db_path: db_path.to_path_buf(),
+        extra_sources: config.extra_sources.iter().map(SourceSpec::auto).collect(),
+        drop_ids: config.drop_ids.clone(),
+        timeout_secs: None,
+    }
+}
+
 fn print_build(r: &BuildReport) {
     for w in r.warnings.iter().take(20) {
         eprintln!("warning: {w}");
@@ -297,43 +304,18 @@ fn print_build(r: &BuildReport) {
     );
 }
 
-/// Downloads a service's exported database (at most 4 GiB) next to `db_path`, then
-/// imports it atomically (checksum and database verified; a bad download changes nothing).
+/// Downloads a service's exported database and imports it atomically (checksum and
+/// database verified; a bad download changes nothing).
 fn update_from_url(url: &str, db_path: &Path) -> Result<()> {
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        bail!("{url} is not an http(s) URL\nhint: e.g. https://drydock.internal:8228/v1/feeds/db");
-    }
-    let client = reqwest::blocking::Client::builder()
-        .timeout(std::time::Duration::from_secs(3600))
-        .build()
-        .context("cannot make an HTTP client")?;
-    let mut req = client.get(url);
-    if let Ok(key) = std::env::var("DRYDOCK_API_KEY") {
-        req = req.bearer_auth(key);
-    } else if let Ok(user) = std::env::var("DRYDOCK_USER") {
-        req = req.basic_auth(user, std::env::var("DRYDOCK_PASSWORD").ok());
-    }
-    let mut resp = req.send().with_context(|| format!("cannot download {url}"))?;
-    if !resp.status().is_success() {
-        bail!(
-            "{url} answered {}\nhint: set DRYDOCK_API_KEY (or DRYDOCK_USER and DRYDOCK_PASSWORD) for the service",
-            resp.status()
-        );
-    }
-    let dir = db_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".drydock-download-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    let n = std::io::copy(&mut (&mut resp).take(4 << 30), tmp.as_file_mut())
-        .with_context(|| format!("download of {url} broke off"))?;
-    if n >= 4 << 30 {
-        bail!("{url} sent more than 4 GiB");
-    }
-    drydock_vulndb::import(tmp.path(), db_path).map_err(|e| anyhow!("{url}: {e}"))?;
-    Ok(())
+    let auth = match (std::env::var("DRYDOCK_API_KEY"), std::env::var("DRYDOCK_USER")) {
+        (Ok(key), _) => Some(FetchAuth::ApiKey(key)),
+        (_, Ok(user)) => Some(FetchAuth::Basic(user, std::env::var("DRYDOCK_PASSWORD").ok())),
+        _ => None,
+    };
+    drydock_vulndb::transfer::fetch_export(url, auth.as_ref(), db_path).map_err(|e| match e {
+        FetchError::Status { status: 401 | 403, .. } => {
+            anyhow!("{e}\nhint: set DRYDOCK_API_KEY (or DRYDOCK_USER and DRYDOCK_PASSWORD) for the service")
+        }
+        other => anyhow!("{other}"),
+    })
 }

@@ -2,12 +2,14 @@
 //! `DRYDOCK_*` variable (clap reads both), else the `[server]` table of the configuration
 //! file, else the default — then [`drydock_server`].
 
-use crate::analysis_run::load_config;
+use crate::analysis_run::{load_config, match_options};
 use crate::cli::{ServeArgs, ServiceArgs, WorkerArgs};
-use crate::db_cmd::read_config_text;
+use crate::db_cmd::{db_config, read_config_text};
 use anyhow::{anyhow, Context, Result};
+use drydock_server::feeds::FeedSource;
 use drydock_server::worker::WorkerConfig;
 use drydock_server::ServerConfig;
+use drydock_vulndb::transfer::FetchAuth;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -31,6 +33,11 @@ struct ServerFile {
     watch_seconds: Option<u64>,
     retention_days: Option<u64>,
     allow_internal_webhooks: Option<bool>,
+    #[serde(default)]
+    vex: Vec<PathBuf>,
+    feed_url: Option<String>,
+    feed_api_key: Option<String>,
+    feed_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -42,6 +49,8 @@ struct ConfigFile {
 /// The resolved settings shared by `serve` and `worker`.
 struct Settings {
     file: ServerFile,
+    /// The `[db]` section (feeds the server downloads).
+    db: crate::db_cmd::DbConfig,
     data: PathBuf,
     database: String,
 }
@@ -71,22 +80,38 @@ fn settings(s: &ServiceArgs) -> Result<Settings> {
         .clone()
         .or_else(|| file.database.clone())
         .unwrap_or_else(|| data.join("drydock.sqlite").display().to_string());
-    Ok(Settings { file, data, database })
+    let db = match &s.config {
+        Some(path) => db_config(Some(path))?,
+        None => Default::default(),
+    };
+    Ok(Settings {
+        file,
+        db,
+        data,
+        database,
+    })
 }
 
 fn worker_config(s: &ServiceArgs, st: &Settings) -> Result<WorkerConfig> {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".into());
     let mut insecure = s.insecure_registry.clone();
     insecure.extend(st.file.insecure_registries.iter().cloned());
+    let mut vex = s.vex.clone();
+    vex.extend(st.file.vex.iter().cloned());
     Ok(WorkerConfig {
         id: format!("{host}-{}", std::process::id()),
         lease: Duration::from_secs(s.lease_seconds.or(st.file.lease_seconds).unwrap_or(60).max(3)),
         poll: Duration::from_secs(s.poll_seconds.or(st.file.poll_seconds).unwrap_or(1).max(1)),
-        vulndb: s.db.clone().or_else(|| st.file.db.clone()),
+        vulndb: s
+            .db
+            .clone()
+            .or_else(|| st.file.db.clone())
+            .or_else(|| st.db.path.clone()),
         cache_dir: Some(st.data.join("cache")),
         insecure_registries: insecure,
         analysis: load_config(s.config.as_deref())?,
         sealer: Some(sealer(&st.data)?),
+        matching: match_options(s.config.as_deref(), false, false, &vex)?,
     })
 }
 
@@ -103,11 +128,17 @@ fn sealer(data: &Path) -> Result<Arc<drydock_server::seal::Sealer>> {
 pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
     let st = settings(&args.service)?;
     let default_listen: SocketAddr = ([127, 0, 0, 1], 8228).into();
+    let mut worker = worker_config(&args.service, &st)?;
+    let feeds = feed_source(args, &st)?;
+    if feeds.is_some() && worker.vulndb.is_none() {
+        worker.vulndb = Some(st.data.join("vulndb.sqlite"));
+    }
+    let feed_seconds = args.feed_seconds.or(st.file.feed_seconds).unwrap_or(6 * 3600);
     let cfg = ServerConfig {
         listen: args.listen.or(st.file.listen).unwrap_or(default_listen),
         database: st.database.clone(),
         workers: args.workers.or(st.file.workers).unwrap_or(1),
-        worker: worker_config(&args.service, &st)?,
+        worker,
         admin_password: args.admin_password.clone(),
         watch_interval: Duration::from_secs(args.watch_seconds.or(st.file.watch_seconds).unwrap_or(300).max(1)),
         notify_backoff: Duration::from_secs(2),
@@ -117,9 +148,34 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
             .or(st.file.retention_days)
             .map(|d| Duration::from_secs(d.saturating_mul(86400))),
         allow_internal_webhooks: args.allow_internal_webhooks || st.file.allow_internal_webhooks.unwrap_or(false),
+        feeds,
+        feed_interval: (feed_seconds > 0).then(|| Duration::from_secs(feed_seconds.max(60))),
     };
     drydock_server::serve(cfg)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where the server's database updates come from: `--feed-url` (another drydock), else the
+/// `[db]` section of the configuration (downloaded and built like `drydock db update`).
+fn feed_source(args: &ServeArgs, st: &Settings) -> Result<Option<FeedSource>> {
+    if let Some(url) = args.feed_url.clone().or_else(|| st.file.feed_url.clone()) {
+        let key = std::env::var("DRYDOCK_FEED_API_KEY")
+            .ok()
+            .or_else(|| st.file.feed_api_key.clone());
+        return Ok(Some(FeedSource::Mirror {
+            url,
+            auth: key.map(FetchAuth::ApiKey),
+        }));
+    }
+    let db = &st.db;
+    if db.sources.is_empty() && db.extra_sources.is_empty() && db.alpine_branches.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(FeedSource::Feeds(Box::new(crate::db_cmd::update_config(
+        db,
+        &db.cache_dir.clone().unwrap_or_else(|| st.data.join("feeds")),
+        &st.data.join("vulndb.sqlite"),
+    )))))
 }
 
 /// Runs `drydock worker`.

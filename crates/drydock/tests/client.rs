@@ -820,7 +820,7 @@ fn queries_diff_and_feeds_without_analyses() {
     let r = s.admin(&["feeds", "status"]).code(0);
     assert!(
         r.stdout
-            .starts_with("No vulnerability database: no vulnerability database configured (--db)"),
+            .starts_with("No vulnerability database: no vulnerability database configured (--db, --feed-url"),
         "{r:#?}"
     );
     assert!(r.stderr.contains("drydock serve --db"), "{r:#?}");

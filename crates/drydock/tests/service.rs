@@ -829,3 +829,247 @@ fn stored_registry_credentials_are_used_by_workers_and_the_tag_watcher() {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// Serves one file at any path (a feed host), counting requests.
+fn file_server(body: Vec<u8>) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            counter.fetch_add(1, Ordering::Relaxed);
+            let _ = s.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+            let _ = s.write_all(&body);
+        }
+    });
+    (base, hits)
+}
+
+/// An image with chardet 3.0.4, urllib3 1.24.1 and jinja2 2.10 (each with an advisory).
+fn three_advisories_image() -> ImageBuilder {
+    let mut layer = LayerBuilder::new()
+        .file("usr/lib/os-release", common::OS_RELEASE, 0o644)
+        .symlink("etc/os-release", "../usr/lib/os-release");
+    for (name, version) in [("chardet", "3.0.4"), ("urllib3", "1.24.1"), ("jinja2", "2.10")] {
+        layer = common::dist_info(layer, "opt/venv/lib/python3.11/site-packages", name, version);
+    }
+    ImageBuilder::new().layer(layer.finish(), Storage::Gzip, "/bin/sh -c #(nop) ADD file:z in / ")
+}
+
+fn vuln_ids(api: &Api, image: &str) -> Vec<String> {
+    let (s, v) = api.admin("GET", &format!("/v1/images/{image}/vuln/all"), None);
+    assert_eq!(s, 200, "{v}");
+    let mut ids: Vec<String> = v["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// A central drydock builds its database from the feeds of its `[db]` section (downloaded
+/// over HTTP, on its own timer); an air-gapped one keeps a copy with `--feed-url` on
+/// `POST /v1/feeds/update`, re-matches with its `[[ignore]]` rules and VEX document, and
+/// keeps its database when the central one is gone.
+#[test]
+fn feed_updates_download_rebuild_and_rematch() {
+    let home = tempfile::tempdir().unwrap();
+    let (_, kev) = common::extra_feeds(&home.path().join("extra"));
+    let osv = home.path().join("extra/own-osv");
+    let kev_body = std::fs::read(kev.join("known_exploited_vulnerabilities.json")).unwrap();
+    let (feed_host, hits) = file_server(kev_body);
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vulndata");
+
+    // The central service: no --db; its [db] section names one downloaded feed and two local sources.
+    let central_cfg = home.path().join("central.toml");
+    std::fs::write(
+        &central_cfg,
+        format!(
+            "[db]\nsources = [{{ kind = \"kev\", url = \"{feed_host}/kev/known_exploited_vulnerabilities.json\" }}]\n\
+             extra_sources = [\"{}\", \"{}\"]\n",
+            fixtures.display(),
+            osv.display()
+        ),
+    )
+    .unwrap();
+    let central_port = free_port();
+    let central_data = home.path().join("central");
+    let _central = drydock(
+        &[
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{central_port}"),
+            "--data-dir",
+            central_data.to_str().unwrap(),
+            "--workers",
+            "0",
+            "--config",
+            central_cfg.to_str().unwrap(),
+        ],
+        home.path(),
+    );
+    let central = Api::wait(format!("http://127.0.0.1:{central_port}"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let feeds = loop {
+        let (_, f) = central.admin("GET", "/v1/feeds", None);
+        if f["last_update"]["result"] == "updated" {
+            break f;
+        }
+        assert!(Instant::now() < deadline, "the central service never updated: {f}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(hits.load(Ordering::Relaxed), 1, "the feed was downloaded once");
+    assert!(feeds["source"].as_str().unwrap().contains("1 feeds"), "{feeds}");
+    assert!(feeds["database"]["path"]
+        .as_str()
+        .unwrap()
+        .starts_with(central_data.to_str().unwrap()));
+    let central_built = feeds["last_update"]["built_after"].clone();
+    let (_, key) = central.admin("POST", "/v1/apikeys", None);
+
+    // The air-gapped service: its own older database, an ignore rule and a VEX document.
+    let reg = Registry::start();
+    reg.push("fx/three", "1", &three_advisories_image());
+    let db = home.path().join("edge-vulndb.sqlite");
+    build_db(home.path(), &db, None);
+    let edge_cfg = home.path().join("edge.toml");
+    std::fs::write(
+        &edge_cfg,
+        "[[ignore]]\nid = \"PYSEC-2019-132\"\nreason = \"urllib3 is only used offline here\"\n",
+    )
+    .unwrap();
+    let vex = home.path().join("edge.openvex.json");
+    std::fs::write(
+        &vex,
+        serde_json::to_vec(&json!({
+            "@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/edge", "author": "t",
+            "timestamp": "2024-01-01T00:00:00Z", "version": 1,
+            "statements": [{"vulnerability": {"name": "CVE-2019-10906"}, "products": [{"@id": "pkg:pypi/jinja2@2.10"}],
+                            "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let edge_port = free_port();
+    let edge_data = home.path().join("edge");
+    let feed_url = format!("http://127.0.0.1:{central_port}/v1/feeds/db");
+    let edge_args = [
+        "serve",
+        "--listen",
+        &format!("127.0.0.1:{edge_port}"),
+        "--data-dir",
+        edge_data.to_str().unwrap(),
+        "--workers",
+        "1",
+        "--db",
+        db.to_str().unwrap(),
+        "--config",
+        edge_cfg.to_str().unwrap(),
+        "--vex",
+        vex.to_str().unwrap(),
+        "--feed-url",
+        &feed_url,
+        "--feed-seconds",
+        "0",
+    ];
+    let log = std::fs::File::create(home.path().join("edge.log")).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_drydock"))
+        .args(edge_args)
+        .env("HOME", home.path())
+        .env("DRYDOCK_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("DRYDOCK_FEED_API_KEY", key["key"].as_str().unwrap())
+        .env_remove("DRYDOCK_DB")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut edge_proc = Some(Proc(child));
+    let edge = Api::wait(format!("http://127.0.0.1:{edge_port}"));
+    let (s, img) = edge.admin(
+        "POST",
+        "/v1/images",
+        Some(json!({"tag": format!("{}/fx/three:1", reg.addr)})),
+    );
+    assert_eq!(s, 202, "{img}");
+    let id = img["id"].as_str().unwrap().to_string();
+    edge.analysed(&id);
+    // Matched by the worker: urllib3's advisory ignored, jinja2's not_affected by VEX.
+    assert_eq!(
+        vuln_ids(&edge, &id),
+        Vec::<String>::new(),
+        "ignore rule and VEX applied by the worker"
+    );
+    let (_, v) = edge.admin("GET", &format!("/v1/images/{id}/vuln/all"), None);
+    let mut suppressed: Vec<(&str, &str)> = v["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["finding"]["package"]["name"].as_str().unwrap(),
+                s["reason"]["kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    suppressed.sort();
+    assert_eq!(suppressed, [("jinja2", "vex"), ("urllib3", "ignored")], "{v}");
+    let (_, f) = edge.admin("GET", "/v1/feeds", None);
+    assert_eq!(f["source"], format!("mirror of {feed_url}").as_str(), "{f}");
+    assert!(
+        f["last_update"].is_null(),
+        "no periodic update with --feed-seconds 0: {f}"
+    );
+
+    // Update now: the central database is copied, stored analyses re-matched with the same rules.
+    let (s, u) = edge.admin("POST", "/v1/feeds/update", None);
+    assert_eq!(s, 200, "{u}");
+    assert_eq!(u["update"]["result"], "updated", "{u}");
+    assert_eq!(u["update"]["built_after"], central_built, "{u}");
+    assert_eq!(vuln_ids(&edge, &id), vec!["GHSA-dddd-0000-0001".to_string()]);
+    let (s, u) = edge.admin("POST", "/v1/feeds/update", None);
+    assert_eq!((s, u["update"]["result"].as_str()), (200, Some("unchanged")), "{u}");
+
+    // The client says the same.
+    let client = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_drydock"))
+            .args(args)
+            .env("HOME", home.path())
+            .env("DRYDOCK_URL", &edge.base)
+            .env("DRYDOCK_USER", "admin")
+            .env("DRYDOCK_PASSWORD", ADMIN_PASSWORD)
+            .output()
+            .unwrap()
+    };
+    let o = client(&["feeds", "status"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains(&format!("mirror of {feed_url}")) && out.contains("unchanged"),
+        "{out}"
+    );
+
+    // The central service goes away: the update fails, says why, and the database stays.
+    drop(_central);
+    let o = client(&["feeds", "update"]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("cannot download") && err.contains("previous database"),
+        "{err}"
+    );
+    let (_, f) = edge.admin("GET", "/v1/feeds", None);
+    assert_eq!(f["last_update"]["result"], "failed", "{f}");
+    assert_eq!(f["last_update"]["built_after"], central_built, "{f}");
+    assert_eq!(vuln_ids(&edge, &id), vec!["GHSA-dddd-0000-0001".to_string()]);
+    edge_proc.take();
+}

@@ -231,7 +231,9 @@ impl Api {
         let r = req.send().expect("request");
         let status = r.status().as_u16();
         let text = r.text().unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        check_documented(method, path, status, &body);
+        (status, body)
     }
 
     pub fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
@@ -311,4 +313,97 @@ impl Drop for PgDb {
 /// The base URL of a running server.
 pub fn api_base(api: &Api) -> String {
     api.base.clone()
+}
+
+/// Every response the tests see must be what `/v1/openapi.json` documents: a success status
+/// listed for the route with a body of its schema, or an error body.
+pub fn check_documented(method: &str, path: &str, status: u16, body: &Value) {
+    static DOC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    let doc = DOC.get_or_init(drydock_server::openapi::document);
+    let path = path.split('?').next().unwrap_or(path);
+    let segments: Vec<&str> = path.split('/').collect();
+    let op = doc["paths"].as_object().unwrap().iter().find_map(|(template, item)| {
+        let t: Vec<&str> = template.split('/').collect();
+        let fits = t.len() == segments.len()
+            && t.iter()
+                .zip(&segments)
+                .all(|(a, b)| a == b || (a.starts_with('{') && !b.is_empty()));
+        fits.then(|| &item[method.to_lowercase()]).filter(|o| o.is_object())
+    });
+    let Some(op) = op else {
+        panic!("{method} {path} is not in the OpenAPI document");
+    };
+    let schema = if status >= 400 {
+        if !body.is_object() {
+            return;
+        }
+        serde_json::json!({"$ref": "#/components/schemas/Error"})
+    } else {
+        let resp = &op["responses"][status.to_string()];
+        assert!(
+            resp.is_object(),
+            "{method} {path} answered {status}, which the OpenAPI document does not list"
+        );
+        match resp["content"]["application/json"]["schema"].clone() {
+            Value::Null => return,
+            s => s,
+        }
+    };
+    if let Err(e) = conforms(doc, &schema, body, "body") {
+        panic!("{method} {path} ({status}) does not match the OpenAPI document: {e}\n{body}");
+    }
+}
+
+/// A small JSON Schema check: $ref, allOf, nullable, enum, type, required, properties, items.
+fn conforms(doc: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String> {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.rsplit('/').next().unwrap_or_default();
+        let target = &doc["components"]["schemas"][name];
+        if target.is_null() {
+            return Err(format!("{at}: dangling reference {r}"));
+        }
+        return conforms(doc, target, v, at);
+    }
+    if v.is_null() && schema["nullable"] == true {
+        return Ok(());
+    }
+    if let Some(all) = schema["allOf"].as_array() {
+        return all.iter().try_for_each(|s| conforms(doc, s, v, at));
+    }
+    if let Some(e) = schema["enum"].as_array() {
+        if !e.contains(v) {
+            return Err(format!("{at}: {v} is not one of {e:?}"));
+        }
+    }
+    let kind_ok = match schema["type"].as_str() {
+        Some("object") => v.is_object(),
+        Some("array") => v.is_array(),
+        Some("string") => v.is_string(),
+        Some("integer") => v.is_i64() || v.is_u64(),
+        Some("number") => v.is_number(),
+        Some("boolean") => v.is_boolean(),
+        _ => true,
+    };
+    if !kind_ok {
+        return Err(format!("{at}: {v} is not of type {}", schema["type"]));
+    }
+    if let Some(o) = v.as_object() {
+        for r in schema["required"].as_array().into_iter().flatten() {
+            let r = r.as_str().unwrap_or_default();
+            if !o.contains_key(r) {
+                return Err(format!("{at}: required property {r} missing"));
+            }
+        }
+        for (k, s) in schema["properties"].as_object().into_iter().flatten() {
+            if let Some(x) = o.get(k) {
+                conforms(doc, s, x, &format!("{at}.{k}"))?;
+            }
+        }
+    }
+    if let (Some(items), Some(a)) = (schema.get("items"), v.as_array()) {
+        for (i, x) in a.iter().enumerate() {
+            conforms(doc, items, x, &format!("{at}[{i}]"))?;
+        }
+    }
+    Ok(())
 }

@@ -1,0 +1,174 @@
+//! Feed updates: the service keeps its vulnerability database current by itself — from
+//! another drydock's `/v1/feeds/db` (an air-gapped site's local feed service) or from the
+//! feeds `drydock db update` downloads — on a timer and on `POST /v1/feeds/update`. The new
+//! database replaces the old one atomically (a failed update leaves it in place), and the
+//! judge then re-matches every stored analysis against it.
+
+use drydock_store::Store;
+use drydock_vulndb::transfer::FetchAuth;
+use drydock_vulndb::UpdateConfig;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Setting holding the last update's [`FeedRun`] (JSON), shown by `GET /v1/feeds`.
+pub const LAST_RUN_SETTING: &str = "feeds_last_run";
+
+/// Where the service's vulnerability database comes from.
+#[derive(Debug, Clone)]
+pub enum FeedSource {
+    /// Another drydock's exported database (`https://central:8228/v1/feeds/db`).
+    Mirror { url: String, auth: Option<FetchAuth> },
+    /// The feeds of the configuration's `[db]` section, downloaded and built as
+    /// `drydock db update` does (conditional requests, resumed downloads).
+    Feeds(Box<UpdateConfig>),
+}
+
+impl FeedSource {
+    /// A short description without credentials.
+    pub fn describe(&self) -> String {
+        match self {
+            FeedSource::Mirror { url, .. } => format!("mirror of {url}"),
+            FeedSource::Feeds(c) => format!("{} feeds + {} local sources", c.sources.len(), c.extra_sources.len()),
+        }
+    }
+}
+
+/// One update, as recorded and returned by the API.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FeedRun {
+    pub source: String,
+    pub started_at: i64,
+    pub seconds: f64,
+    /// `updated`, `unchanged` or `failed`.
+    pub result: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Build ids of the database before and after (different builds, even in the same second).
+    pub built_before: Option<String>,
+    pub built_after: Option<String>,
+    /// Advisories in the database after the update.
+    pub advisories: Option<i64>,
+}
+
+/// Why an update did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    #[error("no feed source is configured")]
+    NoSource,
+    #[error("a feed update is already running")]
+    Busy,
+}
+
+/// Runs feed updates, one at a time.
+pub struct FeedUpdater {
+    source: Option<FeedSource>,
+    db: PathBuf,
+    running: Mutex<()>,
+}
+
+impl FeedUpdater {
+    /// An updater writing `db` from `source` (`None`: updates are refused with
+    /// [`FeedError::NoSource`]).
+    pub fn new(source: Option<FeedSource>, db: PathBuf) -> FeedUpdater {
+        FeedUpdater {
+            source,
+            db,
+            running: Mutex::new(()),
+        }
+    }
+
+    /// The configured source.
+    pub fn source(&self) -> Option<&FeedSource> {
+        self.source.as_ref()
+    }
+
+    /// Updates the database now and records the run in the store (failures too).
+    pub fn update(&self, store: &Store) -> Result<FeedRun, FeedError> {
+        let source = self.source.as_ref().ok_or(FeedError::NoSource)?;
+        let _guard = self.running.try_lock().map_err(|_| FeedError::Busy)?;
+        let started = Instant::now();
+        let started_at = drydock_store::now();
+        let before = built_at(&self.db);
+        let outcome = match source {
+            FeedSource::Mirror { url, auth } => {
+                drydock_vulndb::transfer::fetch_export(url, auth.as_ref(), &self.db).map_err(|e| e.to_string())
+            }
+            FeedSource::Feeds(cfg) => {
+                let mut cfg = (**cfg).clone();
+                cfg.db_path = self.db.clone();
+                drydock_vulndb::update(&cfg, &mut |_| {})
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        };
+        let after = built_at(&self.db);
+        let run = FeedRun {
+            source: source.describe(),
+            started_at,
+            seconds: started.elapsed().as_secs_f64(),
+            result: match (&outcome, before == after) {
+                (Err(_), _) => "failed",
+                (Ok(()), true) => "unchanged",
+                (Ok(()), false) => "updated",
+            }
+            .into(),
+            error: outcome.err(),
+            built_before: before,
+            built_after: after,
+            advisories: drydock_vulndb::status(&self.db, None).ok().map(|s| s.advisories as i64),
+        };
+        match &run.error {
+            Some(e) => tracing::warn!("feed update from {} failed: {e}", run.source),
+            None => tracing::info!("feed update from {}: {} in {:.1}s", run.source, run.result, run.seconds),
+        }
+        if let Ok(text) = serde_json::to_string(&run) {
+            if let Err(e) = store.set_setting(LAST_RUN_SETTING, &text) {
+                tracing::warn!("cannot record the feed update: {e}");
+            }
+        }
+        Ok(run)
+    }
+}
+
+/// The database's build id, if it opens.
+fn built_at(db: &Path) -> Option<String> {
+    if !db.exists() {
+        return None;
+    }
+    drydock_vulndb::Db::open(db).ok()?.build_id().ok()
+}
+
+/// Updates every `interval` (the first right away when the database is missing) and then
+/// lets the judge re-match, until `stop`.
+pub fn run(
+    store: Store,
+    updater: Arc<FeedUpdater>,
+    watch: crate::watch::WatchConfig,
+    interval: Duration,
+    stop: Arc<AtomicBool>,
+) {
+    let mut next = match store.setting(LAST_RUN_SETTING).ok().flatten() {
+        Some(last) if updater.db.exists() => {
+            let at = serde_json::from_str::<FeedRun>(&last).map_or(0, |r| r.started_at);
+            let due = at + interval.as_secs() as i64 - drydock_store::now();
+            Instant::now() + Duration::from_secs(due.max(0) as u64)
+        }
+        _ => Instant::now(),
+    };
+    while !stop.load(Ordering::Relaxed) {
+        if Instant::now() >= next {
+            if let Ok(run) = updater.update(&store) {
+                if run.result == "updated" {
+                    if let Err(e) = crate::watch::judge(&store, &watch) {
+                        tracing::warn!("re-evaluation after the feed update: {e}");
+                    }
+                }
+            }
+            next = Instant::now() + interval;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
