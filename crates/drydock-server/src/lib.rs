@@ -56,6 +56,8 @@ pub struct ServerConfig {
     pub feeds: Option<feeds::FeedSource>,
     /// Time between feed updates (none: only on `POST /v1/feeds/update`).
     pub feed_interval: Option<Duration>,
+    /// Bytes of parsed analysis documents the API keeps between requests (0: none).
+    pub analysis_cache_bytes: usize,
 }
 
 /// Creates the `admin` account and user on first start; returns the generated password
@@ -135,7 +137,7 @@ pub fn serve(cfg: ServerConfig) -> Result<(), ServerError> {
         sealer: cfg.sealer.clone(),
         allow_internal_webhooks: cfg.allow_internal_webhooks,
         feeds: updater,
-        analyses: cache::AnalysisCache::new(cache::DEFAULT_BUDGET),
+        analyses: cache::AnalysisCache::new(cfg.analysis_cache_bytes),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

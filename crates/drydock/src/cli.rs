@@ -142,10 +142,13 @@ pub enum Command {
         "EXAMPLES:\n",
         "  drydock serve                                         SQLite in the data directory, one worker\n",
         "  DRYDOCK_ADMIN_PASSWORD=… drydock serve --listen 0.0.0.0:8228 --db vulndb.sqlite\n",
-        "  drydock serve --database postgres://drydock@db:5432/drydock --workers 0   (workers run elsewhere)\n\n",
+        "  drydock serve --database postgres://drydock@db:5432/drydock --workers 0   (workers run elsewhere)\n",
+        "  DRYDOCK_FEED_API_KEY=ddk_… drydock serve --feed-url https://central:8228/v1/feeds/db   (air-gapped copy)\n\n",
         "SETTINGS: a flag, else its DRYDOCK_* environment variable (named on each flag), else the [server]\n",
         "table of the --config file (listen, database, data_dir, db, workers, insecure_registries,\n",
-        "lease_seconds, poll_seconds, watch_seconds, retention_days, allow_internal_webhooks), else the default.\n",
+        "lease_seconds, poll_seconds, watch_seconds, retention_days, allow_internal_webhooks, vex, feed_url,\n",
+        "feed_api_key, feed_seconds, analysis_cache_mb), else the default. The same file's [[ignore]] rules\n",
+        "apply to every match, its [db] section names the feeds the server downloads (without --feed-url).\n",
         "The first start creates the user admin (password from DRYDOCK_ADMIN_PASSWORD, or printed once).\n",
         "Every route but /health and /ready needs HTTP basic auth or an API key (POST /v1/apikeys);\n",
         "the API is described at /v1/openapi.json."
@@ -366,6 +369,10 @@ pub struct ServeArgs {
     /// hours; 0: only on POST /v1/feeds/update).
     #[arg(long, env = "DRYDOCK_FEED_SECONDS", value_name = "SECONDS")]
     pub feed_seconds: Option<u64>,
+    /// MiB of analysis documents the API keeps parsed between requests (default 256; 0: parse
+    /// the stored document on every request).
+    #[arg(long, env = "DRYDOCK_ANALYSIS_CACHE_MB", value_name = "MIB")]
+    pub analysis_cache_mb: Option<usize>,
 }
 
 /// Arguments of `drydock worker`.

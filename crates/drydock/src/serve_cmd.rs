@@ -38,6 +38,7 @@ struct ServerFile {
     feed_url: Option<String>,
     feed_api_key: Option<String>,
     feed_seconds: Option<u64>,
+    analysis_cache_mb: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -150,6 +151,10 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
         allow_internal_webhooks: args.allow_internal_webhooks || st.file.allow_internal_webhooks.unwrap_or(false),
         feeds,
         feed_interval: (feed_seconds > 0).then(|| Duration::from_secs(feed_seconds.max(60))),
+        analysis_cache_bytes: args
+            .analysis_cache_mb
+            .or(st.file.analysis_cache_mb)
+            .map_or(drydock_server::cache::DEFAULT_BUDGET, |mb| mb.saturating_mul(1 << 20)),
     };
     drydock_server::serve(cfg)?;
     Ok(ExitCode::SUCCESS)

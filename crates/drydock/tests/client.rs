@@ -925,7 +925,9 @@ fn feeds_status_with_a_database() {
                 "Schema:",
                 "Built:",
                 "ago)",
-                "Stale:    no",
+                "Stale:        no",
+                "Updates from: none",
+                "Last update:  -",
                 "SOURCE",
                 "osv"
             ]
@@ -935,4 +937,7 @@ fn feeds_status_with_a_database() {
     let f = s.admin(&["feeds", "status", "-o", "json"]).code(0).json();
     assert_eq!(f["database"]["stale"], false, "{f}");
     assert_eq!(f["database"]["sources"][0]["name"], "osv", "{f}");
+    // Without a feed source, an update re-matches against the file as it is, and says so.
+    let r = s.admin(&["feeds", "update"]).code(0);
+    assert!(r.stdout.contains("no feed source is configured (--feed-url"), "{r:#?}");
 }

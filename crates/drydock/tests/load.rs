@@ -78,6 +78,9 @@ fn load() {
             "postgres, {workers} worker(s): {rate:.0} analyses/min ({} images)",
             sample.len()
         );
+        if workers == 4 {
+            read_load(&api, "postgres", sample.len(), clients, &["list", "get", "vuln"]);
+        }
     }
 
     // SQLite default: one process, one worker, all images; then the read load.
@@ -85,32 +88,85 @@ fn load() {
     let (_server, api) = serve(home.path(), None, 1);
     let rate = analyse_all(&api, &tags);
     println!("sqlite, 1 worker: {rate:.0} analyses/min ({n} images)");
-    let (s, k) = api.admin("POST", "/v1/apikeys", None);
-    assert_eq!(s, 201);
-    let key = k["key"].as_str().unwrap().to_string();
+    read_load(&api, "sqlite", n, clients, &["list", "get", "vuln", "content"]);
+    drop(_server);
+
+    // One big analysis document (many files and packages): the vulnerability route with the
+    // parsed-document cache and without it.
+    let files = env("LOAD_BIG_FILES", 30000);
+    reg.push("load/big", "1", &big_image(files));
+    let big = format!("{}/load/big:1", reg.addr);
+    for cache in ["256", "0"] {
+        let home = tempfile::tempdir().unwrap();
+        let (_server, api) = serve_with(home.path(), None, 1, &["--analysis-cache-mb", cache]);
+        analyse_all(&api, std::slice::from_ref(&big));
+        let (_, files_json) = api.admin("GET", &format!("/v1/images/{}/content/files", ids_of(&api)[0]), None);
+        println!(
+            "big image: {files} files, content/files response {:.1} MB",
+            files_json.to_string().len() as f64 / 1e6
+        );
+        read_load(
+            &api,
+            &format!("sqlite, analysis cache {cache} MiB"),
+            1,
+            clients,
+            &["vuln"],
+        );
+    }
+}
+
+/// An image with `files` small files and 500 Python packages.
+fn big_image(files: usize) -> drydock_image::fixture::ImageBuilder {
+    use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+    let mut layer = LayerBuilder::new().file("usr/lib/os-release", common::OS_RELEASE, 0o644);
+    for i in 0..500 {
+        layer = common::dist_info(layer, "usr/lib/python3/dist-packages", &format!("pkg{i}"), "1.0");
+    }
+    for i in 0..files {
+        layer = layer.file(
+            &format!("srv/data/{}/f{i}.txt", i % 100),
+            format!("file {i}\n").as_bytes(),
+            0o644,
+        );
+    }
+    ImageBuilder::new().layer(layer.finish(), Storage::Gzip, "/bin/sh -c #(nop) ADD file:big in / ")
+}
+
+fn ids_of(api: &Api) -> Vec<String> {
     let (_, list) = api.admin("GET", "/v1/images?limit=500", None);
-    let ids: Vec<String> = list["images"]
+    list["images"]
         .as_array()
         .unwrap()
         .iter()
         .map(|i| i["id"].as_str().unwrap().to_string())
-        .collect();
-    for (name, route) in [("list", "list"), ("get", "get")] {
+        .collect()
+}
+
+/// `clients` concurrent clients on each route for 10 s; prints requests per second and
+/// latency percentiles.
+fn read_load(api: &Api, label: &str, n: usize, clients: usize, routes: &[&str]) {
+    let (s, k) = api.admin("POST", "/v1/apikeys", None);
+    assert_eq!(s, 201);
+    let key = k["key"].as_str().unwrap().to_string();
+    let ids = ids_of(api);
+    for route in routes {
         let duration = Duration::from_secs(10);
         let started = Instant::now();
         let lat: Vec<f64> = std::thread::scope(|scope| {
             let hs: Vec<_> = (0..clients)
                 .map(|c| {
-                    let (key, ids, base) = (key.clone(), ids.clone(), api_base(&api));
+                    let (key, ids, base) = (key.clone(), ids.clone(), api_base(api));
                     scope.spawn(move || {
                         let client = Client::builder().pool_max_idle_per_host(1).build().unwrap();
                         let mut lat = Vec::new();
                         let mut i = c;
                         while started.elapsed() < duration {
-                            let url = if route == "list" {
-                                format!("{base}/v1/images?limit=100&offset={}", (i * 100) % n.max(1))
-                            } else {
-                                format!("{base}/v1/images/{}", ids[i % ids.len()])
+                            let id = &ids[i % ids.len()];
+                            let url = match *route {
+                                "list" => format!("{base}/v1/images?limit=100&offset={}", (i * 100) % n.max(1)),
+                                "get" => format!("{base}/v1/images/{id}"),
+                                "vuln" => format!("{base}/v1/images/{id}/vuln/all"),
+                                _ => format!("{base}/v1/images/{id}/content/all"),
                             };
                             let t = Instant::now();
                             let r = client.get(url).bearer_auth(&key).send().unwrap();
@@ -128,7 +184,7 @@ fn load() {
         let mut sorted = lat.clone();
         sorted.sort_by(f64::total_cmp);
         println!(
-            "{name}: {clients} clients, {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms ({} requests, {n} images stored)",
+            "{label}: {route}: {clients} clients, {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms ({} requests, {n} images stored)",
             lat.len() as f64 / started.elapsed().as_secs_f64(),
             percentile(&sorted, 0.5),
             percentile(&sorted, 0.99),

@@ -257,6 +257,11 @@ impl Api {
 }
 
 pub fn serve(home: &Path, database: Option<&str>, workers: usize) -> (Proc, Api) {
+    serve_with(home, database, workers, &[])
+}
+
+/// [`serve`] with more flags.
+pub fn serve_with(home: &Path, database: Option<&str>, workers: usize, extra: &[&str]) -> (Proc, Api) {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let data = home.join("data");
@@ -275,6 +280,7 @@ pub fn serve(home: &Path, database: Option<&str>, workers: usize) -> (Proc, Api)
     if let Some(db) = database {
         args.extend(["--database", db]);
     }
+    args.extend(extra);
     let p = drydock(&args, home);
     (p, Api::wait(format!("http://{listen}")))
 }
