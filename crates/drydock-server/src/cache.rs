@@ -125,3 +125,56 @@ impl AnalysisCache {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stores an analysed image whose document is about `size` bytes; returns its id.
+    fn analysed(store: &Store, tag: &str, size: usize) -> String {
+        let id = store.add_image("a", tag, "r", "x").unwrap();
+        let job = store.claim_job("w", 300).unwrap().unwrap();
+        let mut a = Analysis::from_sbom(Default::default(), Default::default());
+        a.sbom.warnings = vec!["x".repeat(size)];
+        store
+            .complete_job(&job, &format!("sha256:{id}"), &serde_json::to_string(&a).unwrap())
+            .unwrap();
+        id
+    }
+
+    #[test]
+    fn documents_are_reused_until_they_change_and_the_budget_evicts_the_oldest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("s.sqlite").to_str().unwrap()).unwrap();
+        store.ensure_account("a").unwrap();
+        let one = analysed(&store, "r/x:1", 3000);
+        let two = analysed(&store, "r/x:2", 3000);
+        let cache = AnalysisCache::new(5000);
+        let first = cache.load(&store, "a", &one).unwrap().unwrap();
+        let again = cache.load(&store, "a", &one).unwrap().unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "parsed once");
+        assert!(
+            cache.load(&store, "b", &one).unwrap().is_none(),
+            "other accounts see nothing"
+        );
+        cache.load(&store, "a", &two).unwrap().unwrap();
+        assert_eq!(cache.usage().0, 1, "the budget holds one document: the older one went");
+        // A re-match rewrites the stored document: the next load sees the new one.
+        let mut changed = (*cache.load(&store, "a", &two).unwrap().unwrap()).clone();
+        changed.sbom.warnings = vec!["changed".into()];
+        store
+            .set_image_state(&two, "[]", "GO", "{}", Some(&serde_json::to_string(&changed).unwrap()))
+            .unwrap();
+        assert_eq!(
+            cache.load(&store, "a", &two).unwrap().unwrap().sbom.warnings,
+            ["changed"]
+        );
+        let none = AnalysisCache::new(0);
+        let x = none.load(&store, "a", &one).unwrap().unwrap();
+        let y = none.load(&store, "a", &one).unwrap().unwrap();
+        assert!(
+            !Arc::ptr_eq(&x, &y) && none.usage() == (0, 0),
+            "a zero budget keeps nothing"
+        );
+    }
+}

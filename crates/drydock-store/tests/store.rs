@@ -264,3 +264,66 @@ fn retention_drops_superseded_images_and_keeps_current_ones() {
         assert_eq!(h.iter().map(|e| e.digest.as_str()).collect::<Vec<_>>(), ["sha256:new"]);
     });
 }
+
+#[test]
+fn an_analysis_revision_changes_with_its_document_and_readers_run_beside_a_writer() {
+    on_both(|open| {
+        let s = open();
+        s.ensure_account("a").unwrap();
+        let image = s
+            .add_image("a", "127.0.0.1:5000/fx/rev:1", "127.0.0.1:5000", "fx/rev")
+            .unwrap();
+        assert_eq!(s.analysis_revision("a", &image, None).unwrap(), None, "not analysed");
+        let job = s.claim_job("w", 300).unwrap().unwrap();
+        assert!(s.complete_job(&job, "sha256:r1", "{\"v\":1}").unwrap());
+        let (rev1, doc) = s.analysis_revision("a", &image, None).unwrap().unwrap();
+        assert_eq!(doc.as_deref(), Some("{\"v\":1}"));
+        assert_eq!(
+            s.analysis_revision("a", &image, Some(&rev1)).unwrap(),
+            Some((rev1.clone(), None)),
+            "an unchanged document is not sent again"
+        );
+        assert_eq!(
+            s.analysis_revision("b", &image, None).unwrap(),
+            None,
+            "accounts are isolated"
+        );
+        // A re-match rewrites the document: a new revision.
+        s.set_image_state(&image, "[]", "GO", "{}", Some("{\"v\":2}")).unwrap();
+        let (rev2, doc) = s.analysis_revision("a", &image, Some(&rev1)).unwrap().unwrap();
+        assert_ne!(rev1, rev2);
+        assert_eq!(doc.as_deref(), Some("{\"v\":2}"));
+
+        // Many readers and one writer at once: every read sees a committed document.
+        let writer = {
+            let s = s.clone();
+            let image = image.clone();
+            std::thread::spawn(move || {
+                for i in 3..40 {
+                    s.set_image_state(&image, "[]", "GO", "{}", Some(&format!("{{\"v\":{i}}}")))
+                        .unwrap();
+                }
+            })
+        };
+        let readers: Vec<_> = (0..8)
+            .map(|_| {
+                let s = s.clone();
+                let image = image.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..40 {
+                        let (_, doc) = s.analysis_revision("a", &image, None).unwrap().unwrap();
+                        let v: serde_json::Value = serde_json::from_str(&doc.unwrap()).unwrap();
+                        assert!(v["v"].as_i64().unwrap() >= 2);
+                        assert!(s.images("a", &ImageFilter::default(), 10, 0).unwrap().len() == 1);
+                    }
+                })
+            })
+            .collect();
+        writer.join().unwrap();
+        for r in readers {
+            r.join().unwrap();
+        }
+        let (_, doc) = s.analysis_revision("a", &image, None).unwrap().unwrap();
+        assert_eq!(doc.as_deref(), Some("{\"v\":39}"), "the last write is what readers see");
+    });
+}
