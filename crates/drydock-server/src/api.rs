@@ -221,7 +221,7 @@ pub const ROUTES: &[RouteSpec] = &[
         "POST",
         "/v1/feeds/update",
         Perm::SystemAdmin,
-        "Update the vulnerability database from the configured feeds now, then re-match stored analyses.",
+        "Update the vulnerability database from the configured feeds now, then re-match stored analyses (wait=false: in the background).",
     ),
     r(
         "GET",
@@ -1332,8 +1332,27 @@ async fn feeds(State(s): State<S>) -> ApiResult {
     Ok(Json(body).into_response())
 }
 
-async fn feeds_update(State(s): State<S>) -> ApiResult {
+async fn feeds_update(State(s): State<S>, Query(q): Query<HashMap<String, String>>) -> ApiResult {
     let (store, cfg, feeds) = (s.store.clone(), s.watch.clone(), s.feeds.clone());
+    if q.get("wait").map(String::as_str) == Some("false") {
+        if feeds.source().is_none() {
+            return Err(ApiError::bad("no feed source is configured")
+                .hint("start the server with --feed-url, or a [db] section in --config"));
+        }
+        if feeds.is_running() {
+            return Err(ApiError::new(StatusCode::CONFLICT, "a feed update is already running"));
+        }
+        std::thread::spawn(move || {
+            if let Ok(run) = feeds.update(&store) {
+                if run.result == "updated" {
+                    if let Err(e) = crate::watch::judge(&store, &cfg) {
+                        tracing::warn!("re-evaluation after the feed update: {e}");
+                    }
+                }
+            }
+        });
+        return Ok((StatusCode::ACCEPTED, Json(json!({"status": "started"}))).into_response());
+    }
     let run = blocking(move || {
         let run = match feeds.update(&store) {
             Ok(run) => Some(run),
@@ -1462,23 +1481,15 @@ async fn query_vulnerability(
         .ok_or_else(|| ApiError::bad("give id=CVE-… or GHSA-…"))?;
     let store = s.store.clone();
     let wanted = id.clone();
-    let hits = blocking(move || {
-        Ok(store.images_by(&p.acting_account, &|doc| {
-            doc["vulnerabilities"]["findings"]
-                .as_array()
-                .map(|fs| {
-                    fs.iter()
-                        .filter(|f| {
-                            f["id"] == wanted.as_str()
-                                || f["aliases"].as_array().is_some_and(|a| a.iter().any(|x| x == wanted.as_str()))
-                        })
-                        .map(|f| json!({"package": f["package"]["name"], "version": f["package"]["version"], "type": f["package"]["type"], "severity": f["severity"], "fixed_versions": f["fixed_versions"]}))
-                        .collect()
-                })
-                .unwrap_or_default()
-        })?)
-    })
-    .await?;
+    let hits = blocking(move || Ok(store.images_with_vulnerability(&p.acting_account, &wanted)?)).await?;
+    let hits: Vec<Value> = hits
+        .into_iter()
+        .map(|h| {
+            json!({"image_id": h.image_id, "digest": h.digest, "id": h.hit.id, "package": h.hit.package,
+                "version": h.hit.version, "type": h.hit.package_type, "severity": h.hit.severity,
+                "fixed_versions": h.hit.fixed_versions})
+        })
+        .collect();
     Ok(Json(json!({"vulnerability": id, "images": hits})).into_response())
 }
 
@@ -1497,34 +1508,28 @@ async fn query_package(
     let store = s.store.clone();
     let n = name.clone();
     // Version bounds compare with the package type's own rules (dpkg, rpm, PEP 440, …).
-    let in_range = move |pk: &Value| -> bool {
-        let Some(v) = pk["version"].as_str() else { return false };
-        let scheme = serde_json::from_value::<drydock_sbom::PackageType>(pk["type"].clone())
+    let in_range = move |package_type: &str, v: &str| -> bool {
+        let scheme = serde_json::from_value::<drydock_sbom::PackageType>(Value::String(package_type.to_string()))
             .map(drydock_policy::gates::packages::scheme_of)
             .unwrap_or(drydock_version::Scheme::Generic);
         let cmp = |a: &str, b: &str| drydock_version::compare(scheme, a, b).ok();
         min.as_deref().is_none_or(|m| cmp(v, m).is_some_and(|o| o.is_ge()))
             && max.as_deref().is_none_or(|m| cmp(v, m).is_some_and(|o| o.is_lt()))
     };
-    let hits = blocking(move || {
-        Ok(store.images_by(&p.acting_account, &|doc| {
-            doc["sbom"]["packages"]
-                .as_array()
-                .map(|ps| {
-                    ps.iter()
-                        .filter(|pk| {
-                            pk["name"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(&n))
-                                && version.as_deref().is_none_or(|v| pk["version"] == v)
-                                && kind.as_deref().is_none_or(|t| pk["type"] == t)
-                                && in_range(pk)
-                        })
-                        .map(|pk| json!({"package": pk["name"], "version": pk["version"], "type": pk["type"], "locations": pk["locations"]}))
-                        .collect()
-                })
-                .unwrap_or_default()
-        })?)
-    })
-    .await?;
+    let hits = blocking(move || Ok(store.images_with_package(&p.acting_account, &n)?)).await?;
+    let hits: Vec<Value> = hits
+        .into_iter()
+        .filter(|h| {
+            let pk = &h.hit;
+            version.as_deref().is_none_or(|v| pk.version == v)
+                && kind.as_deref().is_none_or(|t| pk.package_type == t)
+                && in_range(&pk.package_type, &pk.version)
+        })
+        .map(|h| {
+            json!({"image_id": h.image_id, "digest": h.digest, "package": h.hit.name, "version": h.hit.version,
+                "type": h.hit.package_type, "locations": h.hit.locations})
+        })
+        .collect();
     Ok(Json(json!({"package": name, "images": hits})).into_response())
 }
 

@@ -85,6 +85,11 @@ impl FeedUpdater {
         self.source.as_ref()
     }
 
+    /// True while an update runs.
+    pub fn is_running(&self) -> bool {
+        self.running.try_lock().is_err()
+    }
+
     /// Updates the database now and records the run in the store (failures too).
     pub fn update(&self, store: &Store) -> Result<FeedRun, FeedError> {
         let source = self.source.as_ref().ok_or(FeedError::NoSource)?;
@@ -141,8 +146,11 @@ fn built_at(db: &Path) -> Option<String> {
     drydock_vulndb::Db::open(db).ok()?.build_id().ok()
 }
 
-/// Updates every `interval` (the first right away when the database is missing) and then
-/// lets the judge re-match, until `stop`.
+/// Time before a failed update is tried again (unless the interval is shorter).
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(15 * 60);
+
+/// Updates every `interval` (the first right away when the database is missing; a failed
+/// one again after at most 15 minutes) and then lets the judge re-match, until `stop`.
 pub fn run(
     store: Store,
     updater: Arc<FeedUpdater>,
@@ -160,14 +168,18 @@ pub fn run(
     };
     while !stop.load(Ordering::Relaxed) {
         if Instant::now() >= next {
-            if let Ok(run) = updater.update(&store) {
-                if run.result == "updated" {
+            let mut wait = interval;
+            match updater.update(&store) {
+                Ok(run) if run.result == "updated" => {
                     if let Err(e) = crate::watch::judge(&store, &watch) {
                         tracing::warn!("re-evaluation after the feed update: {e}");
                     }
                 }
+                Ok(run) if run.result == "failed" => wait = interval.min(RETRY_AFTER_FAILURE),
+                // Unchanged, or an update someone asked for is running.
+                _ => {}
             }
-            next = Instant::now() + interval;
+            next = Instant::now() + wait;
         }
         std::thread::sleep(Duration::from_millis(200));
     }

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod cache;
 pub mod feeds;
+pub mod index;
 pub mod metrics;
 pub mod notify;
 pub mod openapi;

@@ -121,7 +121,11 @@ fn schemas() -> Value {
             "built_before": nullable(t(STRING)), "built_after": nullable(t(STRING)), "advisories": nullable(t(INT))})),
         "Audit": object(&["id", "method", "route", "status", "created_at"], json!({"id": t(STRING), "account": nullable(t(STRING)), "user": nullable(t(STRING)),
             "method": t(STRING), "route": t(STRING), "status": t(INT), "remote": nullable(t(STRING)), "created_at": t(INT)})),
-        "ImageHit": object(&["image_id"], json!({"image_id": t(STRING), "digest": nullable(t(STRING)), "package": t(STRING), "version": t(STRING), "type": t(STRING)})),
+        "ImageHit": object(&["image_id", "package", "version", "type"], json!({"image_id": t(STRING), "digest": nullable(t(STRING)),
+            "package": t(STRING), "version": t(STRING), "type": t(STRING),
+            "id": {"type": "string", "description": "The finding's advisory (vulnerability queries)"},
+            "severity": t(STRING), "fixed_versions": array(t(STRING)),
+            "locations": {"type": "array", "description": "Where the package was found (package queries)"}})),
         "Changes": object(&["added", "removed", "changed"], json!({"added": array(json!({})), "removed": array(json!({})), "changed": array(json!({}))})),
     })
 }
@@ -159,6 +163,7 @@ fn query(spec: &RouteSpec) -> &'static [(&'static str, &'static str)] {
             ("max_version", "First version excluded"),
         ],
         ("GET", "/v1/diff") => &[("from", "Image id, digest or tag"), ("to", "Image id, digest or tag")],
+        ("POST", "/v1/feeds/update") => &[("wait", "false: start the update and answer 202 at once")],
         ("GET", p) if p.ends_with('s') && !p.contains('{') && !matches!(p, "/metrics" | "/v1/feeds") => PAGE,
         ("GET", "/v1/audit") => PAGE,
         _ => &[],
@@ -333,6 +338,13 @@ pub fn document() -> Value {
         }
         let mut responses = Map::new();
         responses.insert(status.to_string(), ok);
+        if spec.path == "/v1/feeds/update" {
+            let started = object(&["status"], json!({"status": {"type": "string", "enum": ["started"]}}));
+            responses.insert(
+                "202".into(),
+                json!({"description": "Started in the background (wait=false)", "content": {"application/json": {"schema": started}}}),
+            );
+        }
         responses.insert("400".into(), described("Bad request"));
         if spec.perm != Perm::Public {
             responses.insert("401".into(), described("Authentication required"));

@@ -168,6 +168,10 @@ impl Judge<'_> {
 pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
     let _one = JUDGING.lock().unwrap_or_else(|e| e.into_inner());
     let err = |e: drydock_store::StoreError| e.to_string();
+    let indexed = crate::index::backfill(store).map_err(err)?;
+    if indexed > 0 {
+        tracing::info!("indexed {indexed} stored analyses for queries");
+    }
     let mut judge = Judge {
         store,
         bundles: HashMap::new(),
@@ -297,6 +301,9 @@ pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
                     doc.as_deref(),
                 )
                 .map_err(err)?;
+            if doc.is_some() {
+                store.put_index(&image_id, &crate::index::index_of(&a)).map_err(err)?;
+            }
         }
     }
     if let Some((_, _, built)) = &changed_db {

@@ -113,8 +113,8 @@ pub fn work_once(store: &Store, cfg: &WorkerConfig) -> Result<Option<Outcome>, d
     done.store(true, Ordering::Relaxed);
     let _ = renewer.join();
     Ok(Some(match result {
-        Ok((digest, document)) => {
-            let stored = store.complete_job(&job, &digest, &document)?;
+        Ok((digest, document, index)) => {
+            let stored = store.complete_job_indexed(&job, &digest, &document, &index)?;
             if !stored {
                 tracing::warn!(
                     "worker {}: {} was claimed by another worker; result dropped",
@@ -135,7 +135,6 @@ pub fn work_once(store: &Store, cfg: &WorkerConfig) -> Result<Option<Outcome>, d
     }))
 }
 
-/// Pulls and analyses the job's image; returns its manifest digest and the analysis JSON.
 /// How to reach the registry of `tag` for `account`: the server's plain-HTTP list plus the
 /// account's stored credentials for that registry (opened with `sealer`), if any.
 pub fn registry_options(
@@ -170,7 +169,13 @@ pub fn registry_options(
     opts
 }
 
-fn analyse(job: &Job, cfg: &WorkerConfig, registry: RegistryOptions) -> Result<(String, String), String> {
+/// Pulls and analyses the job's image; returns its manifest digest, the analysis JSON and
+/// its query index.
+fn analyse(
+    job: &Job,
+    cfg: &WorkerConfig,
+    registry: RegistryOptions,
+) -> Result<(String, String, drydock_store::AnalysisIndex), String> {
     // Only registry references: a service must never read its own files for a caller.
     let source = format!("registry:{}", job.tag.trim_start_matches("registry:"));
     let spec = SourceSpec::parse(&source).map_err(|e| e.to_string())?;
@@ -213,5 +218,5 @@ fn analyse(job: &Job, cfg: &WorkerConfig, registry: RegistryOptions) -> Result<(
         .clone()
         .ok_or_else(|| "the registry gave no manifest digest".to_string())?;
     let document = serde_json::to_string(&analysis).map_err(|e| e.to_string())?;
-    Ok((digest, document))
+    Ok((digest, document, crate::index::index_of(&analysis)))
 }

@@ -5,10 +5,13 @@
 //! again when the lease expires, and its result is stored exactly once (the completion is
 //! conditional on still holding the lease, in the same transaction as the document).
 
+mod index;
 pub mod migrations;
 pub mod postgres;
 pub mod sql;
 pub mod sqlite;
+
+pub use index::{AnalysisIndex, IndexHit, IndexedFinding, IndexedPackage};
 
 use serde::{Deserialize, Serialize};
 use sql::{one, Backend, Row, Value};
@@ -346,19 +349,35 @@ impl Store {
         })
     }
 
-    fn image_of(tx: &mut dyn sql::Tx, r: &Row) -> Result<Image, StoreError> {
-        let id = r[0].str();
-        let tags = tx
-            .query(
-                "SELECT h.tag FROM tag_history h WHERE h.image_id = $1 AND h.last_seen = \
+    /// Images from rows of `IMAGE_COLUMNS`, with the tags that point at each now (one query
+    /// for all of them).
+    fn images_of(tx: &mut dyn sql::Tx, rows: &[Row]) -> Result<Vec<Image>, StoreError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Value> = rows.iter().map(|r| r[0].clone()).collect();
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let mut tags: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+        for r in tx.query(
+            &format!(
+                "SELECT h.image_id, h.tag FROM tag_history h WHERE h.image_id IN ({}) AND h.last_seen = \
                  (SELECT MAX(h2.last_seen) FROM tag_history h2 WHERE h2.account = h.account AND h2.tag = h.tag) \
                  ORDER BY h.tag",
-                &[id.clone().into()],
-            )?
-            .into_iter()
-            .map(|r| r[0].str())
-            .collect();
-        Ok(Image {
+                placeholders.join(", ")
+            ),
+            &ids,
+        )? {
+            tags.entry(r[0].str()).or_default().push(r[1].str());
+        }
+        Ok(rows
+            .iter()
+            .map(|r| Self::image_of(r, tags.remove(&r[0].str()).unwrap_or_default()))
+            .collect())
+    }
+
+    fn image_of(r: &Row, tags: Vec<String>) -> Image {
+        let id = r[0].str();
+        Image {
             id,
             account: r[1].str(),
             digest: r[2].text().map(str::to_string),
@@ -369,7 +388,7 @@ impl Store {
             created_at: r[7].int(),
             analyzed_at: r[8].is_some().then(|| r[8].int()),
             tags,
-        })
+        }
     }
 
     /// An image of the account.
@@ -380,7 +399,7 @@ impl Store {
                 &format!("SELECT {IMAGE_COLUMNS} FROM images WHERE account = $1 AND (id = $2 OR digest = $2)"),
                 &[account.into(), id.into()],
             )? {
-                Some(r) => Ok(Some(Self::image_of(tx, &r)?)),
+                Some(r) => Ok(Self::images_of(tx, &[r])?.pop()),
                 None => Ok(None),
             }
         })
@@ -413,7 +432,7 @@ impl Store {
                     offset.into(),
                 ],
             )?;
-            rows.iter().map(|r| Self::image_of(tx, r)).collect()
+            Self::images_of(tx, &rows)
         })
     }
 
@@ -430,6 +449,8 @@ impl Store {
             };
             let id = r[0].str();
             tx.execute("DELETE FROM analyses WHERE image_id = $1", &[id.clone().into()])?;
+            tx.execute("DELETE FROM image_state WHERE image_id = $1", &[id.clone().into()])?;
+            index::remove(tx, &id.clone().into())?;
             tx.execute("DELETE FROM tag_history WHERE image_id = $1", &[id.clone().into()])?;
             tx.execute("DELETE FROM jobs WHERE image_id = $1", &[id.clone().into()])?;
             tx.execute("DELETE FROM images WHERE id = $1", &[id.into()])?;
@@ -499,6 +520,28 @@ impl Store {
     /// observation and an event, all in one transaction. Returns false (storing nothing)
     /// when the worker lost the job, so a result is stored exactly once.
     pub fn complete_job(&self, job: &Job, digest: &str, document: &str) -> Result<bool, StoreError> {
+        self.complete_job_with(job, digest, document, None)
+    }
+
+    /// [`Store::complete_job`] with the analysis's query index, written in the same
+    /// transaction (without one, the analysis waits for [`Store::put_index`]).
+    pub fn complete_job_indexed(
+        &self,
+        job: &Job,
+        digest: &str,
+        document: &str,
+        index: &AnalysisIndex,
+    ) -> Result<bool, StoreError> {
+        self.complete_job_with(job, digest, document, Some(index))
+    }
+
+    fn complete_job_with(
+        &self,
+        job: &Job,
+        digest: &str,
+        document: &str,
+        index: Option<&AnalysisIndex>,
+    ) -> Result<bool, StoreError> {
         self.tx(true, |tx| {
             let t = now();
             if tx.execute(
@@ -510,8 +553,8 @@ impl Store {
             }
             tx.execute("DELETE FROM analyses WHERE image_id = $1", &[job.image_id.clone().into()])?;
             tx.execute(
-                "INSERT INTO analyses (image_id, account, document, job_id, stored_at, revision) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO analyses (image_id, account, document, job_id, stored_at, revision, indexed) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 &[
                     job.image_id.clone().into(),
                     job.account.clone().into(),
@@ -519,8 +562,16 @@ impl Store {
                     job.id.clone().into(),
                     t.into(),
                     new_id().into(),
+                    index.is_some().into(),
                 ],
             )?;
+            match index {
+                Some(ix) => {
+                    index::write_packages(tx, &job.account, &job.image_id, &ix.packages)?;
+                    index::write_findings(tx, &job.account, &job.image_id, &ix.findings)?;
+                }
+                None => index::remove(tx, &job.image_id.clone().into())?,
+            }
             tx.execute(
                 "UPDATE images SET status = 'analyzed', digest = $1, analyzed_at = $2, error = NULL WHERE id = $3",
                 &[digest.into(), t.into(), job.image_id.clone().into()],
@@ -1136,7 +1187,7 @@ impl Store {
             )?;
             if let Some(doc) = document {
                 tx.execute(
-                    "UPDATE analyses SET document = $1, stored_at = $2, revision = $3 WHERE image_id = $4",
+                    "UPDATE analyses SET document = $1, stored_at = $2, revision = $3, indexed = 0 WHERE image_id = $4",
                     &[doc.into(), t.into(), new_id().into(), image_id.into()],
                 )?;
             }
@@ -1325,37 +1376,6 @@ impl Store {
         })
     }
 
-    /// Walks the account's stored analyses (as JSON) and collects what `matches` finds in
-    /// each, tagged with the image id and digest (for queries by vulnerability or package).
-    pub fn images_by(
-        &self,
-        account: &str,
-        matches: &dyn Fn(&serde_json::Value) -> Vec<serde_json::Value>,
-    ) -> Result<Vec<serde_json::Value>, StoreError> {
-        let mut out = Vec::new();
-        let mut after = String::new();
-        loop {
-            let page = self.rx(|tx| {
-                tx.query(
-                    "SELECT image_id, document FROM analyses WHERE account = $1 AND image_id > $2 ORDER BY image_id LIMIT 50",
-                    &[account.into(), after.clone().into()],
-                )
-            })?;
-            let Some(last) = page.last() else { break };
-            after = last[0].str();
-            for r in page {
-                if let Ok(doc) = serde_json::from_str::<serde_json::Value>(&r[1].str()) {
-                    for mut hit in matches(&doc) {
-                        hit["image_id"] = r[0].str().into();
-                        hit["digest"] = doc["sbom"]["image"]["source"]["manifest_digest"].clone();
-                        out.push(hit);
-                    }
-                }
-            }
-        }
-        Ok(out)
-    }
-
     /// The audit log of an account (all accounts for `None`), newest first: (id, account,
     /// user, method, route, status, remote address, time).
     pub fn audit_log(
@@ -1413,6 +1433,7 @@ impl Store {
                 .map(|r| r[0].clone())
                 .collect();
             for id in &doomed {
+                index::remove(tx, id)?;
                 for table in ["analyses", "image_state"] {
                     tx.execute(&format!("DELETE FROM {table} WHERE image_id = $1"), std::slice::from_ref(id))?;
                 }

@@ -79,6 +79,21 @@ pub const MIGRATIONS: &[(i64, &[&str])] = &[
         6,
         &["ALTER TABLE analyses ADD COLUMN revision TEXT NOT NULL DEFAULT ''"],
     ),
+    (
+        7,
+        &[
+            "ALTER TABLE analyses ADD COLUMN indexed BIGINT NOT NULL DEFAULT 0",
+            "CREATE TABLE image_packages (account TEXT NOT NULL, image_id TEXT NOT NULL, type TEXT NOT NULL, \
+             name TEXT NOT NULL, name_lc TEXT NOT NULL, version TEXT NOT NULL, locations TEXT NOT NULL)",
+            "CREATE INDEX image_packages_name ON image_packages (account, name_lc)",
+            "CREATE INDEX image_packages_image ON image_packages (image_id)",
+            "CREATE TABLE image_vulns (account TEXT NOT NULL, image_id TEXT NOT NULL, lookup_id TEXT NOT NULL, \
+             detail TEXT NOT NULL)",
+            "CREATE INDEX image_vulns_id ON image_vulns (account, lookup_id)",
+            "CREATE INDEX image_vulns_image ON image_vulns (image_id)",
+            "CREATE INDEX analyses_unindexed ON analyses (indexed, image_id)",
+        ],
+    ),
 ];
 
 /// Applies the migrations not applied yet; returns the schema version. A database newer

@@ -4,11 +4,23 @@
 use crate::sql::{Backend, Pool, Row, Tx, Value};
 use crate::StoreError;
 use postgres::types::{ToSql, Type};
-use postgres::{Client, NoTls};
+use postgres::{Client, NoTls, Statement};
+use std::collections::HashMap;
+
+/// Prepared statements kept per connection (statements built with varying placeholder
+/// lists make more; the cache starts over beyond this).
+const MAX_STATEMENTS: usize = 512;
 
 /// A PostgreSQL database: a pool of connections per process.
 pub struct Postgres {
-    pool: Pool<Client>,
+    pool: Pool<Conn>,
+}
+
+/// A connection and the statements prepared on it (each query is parsed and planned once
+/// per connection, not per call).
+struct Conn {
+    client: Client,
+    statements: HashMap<String, Statement>,
 }
 
 impl Postgres {
@@ -18,15 +30,20 @@ impl Postgres {
         let open = {
             let url = url.to_string();
             move || {
-                Client::connect(&url, NoTls).map_err(|e| StoreError::Open {
-                    url: redact_url(&url),
-                    reason: e.to_string(),
-                })
+                Client::connect(&url, NoTls)
+                    .map(|client| Conn {
+                        client,
+                        statements: HashMap::new(),
+                    })
+                    .map_err(|e| StoreError::Open {
+                        url: redact_url(&url),
+                        reason: e.to_string(),
+                    })
             }
         };
         let first = open()?;
         Ok(Postgres {
-            pool: Pool::new(connections, open, |c: &Client| !c.is_closed()).with_first(first),
+            pool: Pool::new(connections, open, |c: &Conn| !c.client.is_closed()).with_first(first),
         })
     }
 }
@@ -65,18 +82,38 @@ fn bind(params: &[Value]) -> Vec<Box<dyn ToSql + Sync>> {
         .collect()
 }
 
-struct PgTx<'a, 'b>(&'a mut postgres::Transaction<'b>);
+struct PgTx<'a, 'b> {
+    tx: &'a mut postgres::Transaction<'b>,
+    statements: &'a mut HashMap<String, Statement>,
+}
+
+impl PgTx<'_, '_> {
+    /// The statement for `sql`, prepared on this connection once.
+    fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.tx.prepare(sql).map_err(err)?;
+        if self.statements.len() >= MAX_STATEMENTS {
+            self.statements.clear();
+        }
+        self.statements.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+}
 
 impl Tx for PgTx<'_, '_> {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
         let b = bind(params);
         let refs: Vec<&(dyn ToSql + Sync)> = b.iter().map(|p| p.as_ref()).collect();
-        self.0.execute(sql, &refs).map_err(err)
+        let stmt = self.statement(sql)?;
+        self.tx.execute(&stmt, &refs).map_err(err)
     }
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         let b = bind(params);
         let refs: Vec<&(dyn ToSql + Sync)> = b.iter().map(|p| p.as_ref()).collect();
-        let rows = self.0.query(sql, &refs).map_err(err)?;
+        let stmt = self.statement(sql)?;
+        let rows = self.tx.query(&stmt, &refs).map_err(err)?;
         rows.iter()
             .map(|r| {
                 (0..r.len())
@@ -111,9 +148,13 @@ impl Backend for Postgres {
         _lock_queue: bool,
         f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let mut client = self.pool.get()?;
+        let mut conn = self.pool.get()?;
+        let Conn { client, statements } = &mut *conn;
         let mut tx = client.transaction().map_err(err)?;
-        f(&mut PgTx(&mut tx))?;
+        f(&mut PgTx {
+            tx: &mut tx,
+            statements,
+        })?;
         tx.commit().map_err(err)
     }
     fn skip_locked(&self) -> &'static str {

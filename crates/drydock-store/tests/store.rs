@@ -327,3 +327,69 @@ fn an_analysis_revision_changes_with_its_document_and_readers_run_beside_a_write
         assert_eq!(doc.as_deref(), Some("{\"v\":39}"), "the last write is what readers see");
     });
 }
+
+#[test]
+fn the_query_index_follows_the_stored_analyses() {
+    use drydock_store::{AnalysisIndex, IndexedFinding, IndexedPackage};
+    on_both(|open| {
+        let s = open();
+        s.ensure_account("a").unwrap();
+        let finding = IndexedFinding {
+            id: "GHSA-aaaa-bbbb-cccc".into(),
+            aliases: vec!["CVE-2099-1".into()],
+            package: "Jinja2".into(),
+            version: "2.10".into(),
+            package_type: "python".into(),
+            severity: "high".into(),
+            fixed_versions: vec!["2.10.1".into()],
+        };
+        let index = AnalysisIndex {
+            packages: vec![IndexedPackage {
+                package_type: "python".into(),
+                name: "Jinja2".into(),
+                version: "2.10".into(),
+                locations: serde_json::json!([{"path": "/x", "layer": 0}]),
+            }],
+            findings: vec![finding.clone()],
+        };
+        let one = s.add_image("a", "r:5000/q/one:1", "r:5000", "q/one").unwrap();
+        let job = s.claim_job("w", 300).unwrap().unwrap();
+        assert!(s.complete_job_indexed(&job, "sha256:q1", "{}", &index).unwrap());
+        for id in ["GHSA-aaaa-bbbb-cccc", "CVE-2099-1"] {
+            let hits = s.images_with_vulnerability("a", id).unwrap();
+            assert_eq!(hits.len(), 1, "found by id and by alias: {id}");
+            assert_eq!(
+                (hits[0].image_id.as_str(), hits[0].digest.as_deref()),
+                (one.as_str(), Some("sha256:q1"))
+            );
+            assert_eq!(hits[0].hit, finding);
+        }
+        assert!(
+            s.images_with_vulnerability("b", "CVE-2099-1").unwrap().is_empty(),
+            "accounts"
+        );
+        let hits = s.images_with_package("a", "jinja2").unwrap();
+        assert_eq!(hits.len(), 1, "any case");
+        assert_eq!(hits[0].hit.locations[0]["path"], "/x");
+
+        // Stored without an index (as before the index existed): waits for put_index.
+        let two = s.add_image("a", "r:5000/q/two:1", "r:5000", "q/two").unwrap();
+        let job = s.claim_job("w", 300).unwrap().unwrap();
+        assert!(s.complete_job(&job, "sha256:q2", "{}").unwrap());
+        let waiting: Vec<String> = s.analyses_unindexed(10).unwrap().into_iter().map(|r| r.0).collect();
+        assert_eq!(waiting, [two.clone()]);
+        s.put_index(&two, &index).unwrap();
+        assert!(s.analyses_unindexed(10).unwrap().is_empty());
+        assert_eq!(s.images_with_package("a", "JINJA2").unwrap().len(), 2);
+        // A re-match rewrites the document: the index waits to be rewritten too.
+        s.set_image_state(&two, "[]", "GO", "{}", Some("{}")).unwrap();
+        assert_eq!(s.analyses_unindexed(10).unwrap().len(), 1);
+        s.put_index(&two, &AnalysisIndex::default()).unwrap();
+        assert_eq!(s.images_with_vulnerability("a", "CVE-2099-1").unwrap().len(), 1);
+
+        // Deleting an image removes its rows.
+        s.delete_image("a", &one).unwrap();
+        assert!(s.images_with_vulnerability("a", "CVE-2099-1").unwrap().is_empty());
+        assert!(s.images_with_package("a", "jinja2").unwrap().is_empty());
+    });
+}

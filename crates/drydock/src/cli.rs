@@ -1175,5 +1175,9 @@ pub enum FeedsCommand {
     /// Update the service's database from its feed source now (another drydock's
     /// /v1/feeds/db or the [db] feeds of its configuration), then re-match every stored
     /// analysis. Exit 1 when the update failed (the previous database stays in use).
-    Update,
+    Update {
+        /// Start the update and return at once (`feeds status` shows how it went).
+        #[arg(long)]
+        no_wait: bool,
+    },
 }

@@ -1231,7 +1231,20 @@ fn feed_run_text(run: &Value) -> String {
 /// Runs `drydock feeds …`.
 pub fn feeds(args: &FeedsArgs) -> anyhow::Result<ExitCode> {
     let result = Client::new(&args.client).and_then(|c| match &args.command {
-        FeedsCommand::Update => {
+        FeedsCommand::Update { no_wait: true } => {
+            let v = c.call(
+                reqwest::Method::POST,
+                &["feeds", "update"],
+                &[("wait", "false".to_string())],
+                None,
+            )?;
+            if c.json() {
+                return print_json(&v).map(|_| ExitCode::SUCCESS);
+            }
+            emit("Feed update started; `drydock feeds status` shows how it went.\n")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        FeedsCommand::Update { no_wait: false } => {
             let v = c.post(&["feeds", "update"], None)?;
             if c.json() {
                 return print_json(&v).map(|_| ExitCode::SUCCESS);

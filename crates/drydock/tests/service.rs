@@ -642,6 +642,15 @@ fn watch_flow(database: Option<&str>) {
     // Without re-pulling (the registry is gone), the stored analysis now has the finding.
     let (_, vuln) = api.admin("GET", &format!("/v1/images/{image2}/vuln/non-os"), None);
     assert_eq!(vuln["vulnerabilities"][0]["id"], "GHSA-dddd-0000-0001", "{vuln}");
+    // The query index follows the re-match: the images are found by the advisory's alias.
+    let (_, q) = api.admin("GET", "/v1/query/vulnerability?id=CVE-2099-0001", None);
+    let found: Vec<&str> = q["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["image_id"].as_str().unwrap())
+        .collect();
+    assert!(found.contains(&image2.as_str()) && found.len() == 2, "{q}");
     let (_, m) = api.admin("GET", "/metrics", None);
     let m = m.as_str().unwrap().to_string();
     assert!(
@@ -1058,8 +1067,23 @@ fn feed_updates_download_rebuild_and_rematch() {
         "{out}"
     );
 
-    // The central service goes away: the update fails, says why, and the database stays.
+    // The central service goes away: the update fails, says why, and the database stays —
+    // in the background and while the client waits.
     drop(_central);
+    let o = client(&["feeds", "update", "--no-wait"]);
+    assert!(
+        o.status.success() && String::from_utf8_lossy(&o.stdout).contains("started"),
+        "{o:?}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, f) = edge.admin("GET", "/v1/feeds", None);
+        if f["last_update"]["result"] == "failed" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the background update never failed: {f}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let o = client(&["feeds", "update"]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     let err = String::from_utf8_lossy(&o.stderr);
