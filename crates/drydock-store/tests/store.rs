@@ -377,7 +377,7 @@ fn the_query_index_follows_the_stored_analyses() {
         let job = s.claim_job("w", 300).unwrap().unwrap();
         assert!(s.complete_job(&job, "sha256:q2", "{}").unwrap());
         let waiting: Vec<String> = s.analyses_unindexed(10).unwrap().into_iter().map(|r| r.0).collect();
-        assert_eq!(waiting, [two.clone()]);
+        assert_eq!(waiting, std::slice::from_ref(&two));
         s.put_index(&two, &index).unwrap();
         assert!(s.analyses_unindexed(10).unwrap().is_empty());
         assert_eq!(s.images_with_package("a", "JINJA2").unwrap().len(), 2);
