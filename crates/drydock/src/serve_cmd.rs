@@ -164,6 +164,18 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
 /// `[db]` section of the configuration (downloaded and built like `drydock db update`).
 fn feed_source(args: &ServeArgs, st: &Settings) -> Result<Option<FeedSource>> {
     if let Some(url) = args.feed_url.clone().or_else(|| st.file.feed_url.clone()) {
+        let parsed = reqwest::Url::parse(&url)
+            .map_err(|e| anyhow!("--feed-url {url:?} is not a URL: {e}"))
+            .and_then(|u| match u.scheme() {
+                "http" | "https" => Ok(u),
+                other => Err(anyhow!("--feed-url must be http(s), not {other}")),
+            })?;
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            anyhow::bail!(
+                "--feed-url must not carry credentials (they would show in the feed status)\n\
+                 hint: give the other service's API key in DRYDOCK_FEED_API_KEY"
+            );
+        }
         let key = std::env::var("DRYDOCK_FEED_API_KEY")
             .ok()
             .or_else(|| st.file.feed_api_key.clone());

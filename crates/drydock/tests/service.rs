@@ -992,6 +992,21 @@ fn feed_updates_download_rebuild_and_rematch() {
         "--feed-seconds",
         "0",
     ];
+    // Credentials in the URL would show in the feed status: refused with the way to give them.
+    let o = Command::new(env!("CARGO_BIN_EXE_drydock"))
+        .args(["serve", "--data-dir", edge_data.to_str().unwrap()])
+        .args([
+            "--feed-url",
+            &format!("http://admin:secret@127.0.0.1:{central_port}/v1/feeds/db"),
+        ])
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.code() == Some(1) && err.contains("DRYDOCK_FEED_API_KEY"),
+        "{err}"
+    );
     let log = std::fs::File::create(home.path().join("edge.log")).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_drydock"))
         .args(edge_args)
