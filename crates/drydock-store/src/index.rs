@@ -85,18 +85,17 @@ pub(crate) fn write_findings(
     tx.execute("DELETE FROM image_vulns WHERE image_id = $1", &[image_id.into()])?;
     for f in findings {
         let detail = serde_json::to_string(f).map_err(|e| StoreError::Database(e.to_string()))?;
-        let mut ids: Vec<&String> = std::iter::once(&f.id).chain(&f.aliases).collect();
+        // Ids are looked up in upper case, so `cve-2024-1` finds `CVE-2024-1`.
+        let mut ids: Vec<String> = std::iter::once(&f.id)
+            .chain(&f.aliases)
+            .map(|i| i.to_uppercase())
+            .collect();
         ids.sort();
         ids.dedup();
         for lookup in ids {
             tx.execute(
                 "INSERT INTO image_vulns (account, image_id, lookup_id, detail) VALUES ($1, $2, $3, $4)",
-                &[
-                    account.into(),
-                    image_id.into(),
-                    lookup.clone().into(),
-                    detail.clone().into(),
-                ],
+                &[account.into(), image_id.into(), lookup.into(), detail.clone().into()],
             )?;
         }
     }
@@ -117,7 +116,7 @@ pub(crate) fn remove(tx: &mut dyn sql::Tx, image_id: &Value) -> Result<(), Store
 }
 
 impl Store {
-    /// Images of the account with a finding whose id or alias is `id`.
+    /// Images of the account with a finding whose id or alias is `id` (any case).
     pub fn images_with_vulnerability(
         &self,
         account: &str,
@@ -127,7 +126,7 @@ impl Store {
             tx.query(
                 "SELECT v.image_id, i.digest, v.detail FROM image_vulns v JOIN images i ON i.id = v.image_id \
                  WHERE v.account = $1 AND v.lookup_id = $2 ORDER BY v.image_id",
-                &[account.into(), id.into()],
+                &[account.into(), id.to_uppercase().into()],
             )?
             .into_iter()
             .map(|r| {

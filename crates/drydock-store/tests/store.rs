@@ -355,7 +355,7 @@ fn the_query_index_follows_the_stored_analyses() {
         let one = s.add_image("a", "r:5000/q/one:1", "r:5000", "q/one").unwrap();
         let job = s.claim_job("w", 300).unwrap().unwrap();
         assert!(s.complete_job_indexed(&job, "sha256:q1", "{}", &index).unwrap());
-        for id in ["GHSA-aaaa-bbbb-cccc", "CVE-2099-1"] {
+        for id in ["GHSA-aaaa-bbbb-cccc", "CVE-2099-1", "cve-2099-1"] {
             let hits = s.images_with_vulnerability("a", id).unwrap();
             assert_eq!(hits.len(), 1, "found by id and by alias: {id}");
             assert_eq!(
