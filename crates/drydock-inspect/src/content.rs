@@ -158,6 +158,17 @@ pub struct RetrievedFile {
     pub note: Option<String>,
 }
 
+impl RetrievedFile {
+    /// The retrieved content, decoded (UTF-8 text or base64); `None` when there is none.
+    pub fn bytes(&self) -> Option<Vec<u8>> {
+        let c = self.content.as_deref()?;
+        match self.encoding.as_deref() {
+            Some("base64") => decode_base64(c),
+            _ => Some(c.as_bytes().to_vec()),
+        }
+    }
+}
+
 /// True when the capture should keep this path for [`retrieve`].
 pub fn wants_retrieved(paths: &[String], path: &str) -> bool {
     paths.iter().any(|p| p == path)
@@ -208,6 +219,34 @@ pub fn retrieve(tree: &FileTree, paths: &[String], max_size: u64) -> Vec<Retriev
     out
 }
 
+/// Decodes standard base64 (padding optional, whitespace ignored); `None` when malformed.
+fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() / 4 * 3);
+    let mut acc = 0u32;
+    let mut bits = 0u32;
+    for c in s.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        if c == b'=' {
+            break;
+        }
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
 /// Standard base64 with padding.
 fn base64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -228,10 +267,10 @@ fn base64(data: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::base64;
+    use super::{base64, decode_base64};
 
     #[test]
-    fn base64_matches_rfc4648_vectors() {
+    fn base64_matches_rfc4648_vectors_both_ways() {
         let cases = [
             ("", ""),
             ("f", "Zg=="),
@@ -243,6 +282,8 @@ mod tests {
         ];
         for (i, o) in cases {
             assert_eq!(base64(i.as_bytes()), o);
+            assert_eq!(decode_base64(o).as_deref(), Some(i.as_bytes()));
         }
+        assert_eq!(decode_base64("Zm9v!"), None, "not base64");
     }
 }

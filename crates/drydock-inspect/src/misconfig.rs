@@ -422,7 +422,8 @@ fn strip_shell_prefix(cmd: &str) -> &str {
     t.strip_prefix("#(nop)").unwrap_or(t).trim()
 }
 
-fn shorten(s: &str) -> String {
+/// `s` cut to 200 characters (with an ellipsis), for messages that quote image text.
+pub fn shorten(s: &str) -> String {
     const MAX: usize = 200;
     if s.chars().count() <= MAX {
         s.to_string()

@@ -806,12 +806,8 @@ pub enum ImageCommand {
         /// Only images added or seen under this tag (registry/repository:tag).
         #[arg(long, value_name = "TAG")]
         tag: Option<String>,
-        /// At most this many (1-500; default 100).
-        #[arg(long, value_name = "N")]
-        limit: Option<u32>,
-        /// Skip this many.
-        #[arg(long, value_name = "N")]
-        offset: Option<u32>,
+        #[command(flatten)]
+        page: PageArgs,
     },
     /// Show one image: status, tags, digest, times, and the error of a failed analysis.
     Get {
@@ -951,16 +947,33 @@ pub struct EventArgs {
 }
 
 /// `drydock event` subcommands.
+/// One page of a list: `--limit`, `--offset`.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct PageArgs {
+    /// At most this many (1-500; default 100).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u32>,
+    /// Skip this many.
+    #[arg(long, value_name = "N")]
+    pub offset: Option<u32>,
+}
+
+impl PageArgs {
+    /// The query parameters of the page.
+    pub fn query(&self) -> Vec<(&'static str, String)> {
+        [("limit", self.limit), ("offset", self.offset)]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v.to_string())))
+            .collect()
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum EventCommand {
     /// List events, newest first.
     List {
-        /// At most this many (1-500; default 100).
-        #[arg(long, value_name = "N")]
-        limit: Option<u32>,
-        /// Skip this many.
-        #[arg(long, value_name = "N")]
-        offset: Option<u32>,
+        #[command(flatten)]
+        page: PageArgs,
     },
 }
 
@@ -1071,12 +1084,8 @@ pub struct NotificationArgs {
 pub enum NotificationCommand {
     /// List deliveries, newest first: state, kind, tag, attempts, last HTTP status or error.
     List {
-        /// At most this many (1-500; default 100).
-        #[arg(long, value_name = "N")]
-        limit: Option<u32>,
-        /// Skip this many.
-        #[arg(long, value_name = "N")]
-        offset: Option<u32>,
+        #[command(flatten)]
+        page: PageArgs,
     },
 }
 

@@ -128,15 +128,8 @@ pub fn apikey(args: &ApikeyArgs) -> anyhow::Result<ExitCode> {
 /// Runs `drydock event …`.
 pub fn event(args: &EventArgs) -> anyhow::Result<ExitCode> {
     let result = Client::new(&args.client).and_then(|c| match &args.command {
-        EventCommand::List { limit, offset } => {
-            let mut q = Vec::new();
-            if let Some(l) = limit {
-                q.push(("limit", l.to_string()));
-            }
-            if let Some(o) = offset {
-                q.push(("offset", o.to_string()));
-            }
-            let v = c.get(&["events"], &q)?;
+        EventCommand::List { page } => {
+            let v = c.get(&["events"], &page.query())?;
             if c.json() {
                 return print_json(&v).map(|_| ExitCode::SUCCESS);
             }
@@ -231,10 +224,9 @@ fn run_image(c: &Client, command: &ImageCommand) -> Result<ExitCode> {
             registry,
             repository,
             tag,
-            limit,
-            offset,
+            page,
         } => {
-            let mut q = Vec::new();
+            let mut q = page.query();
             if let Some(s) = status {
                 q.push(("status", s.clone()));
             }
@@ -246,12 +238,6 @@ fn run_image(c: &Client, command: &ImageCommand) -> Result<ExitCode> {
             }
             if let Some(r) = repository {
                 q.push(("repository", r.clone()));
-            }
-            if let Some(l) = limit {
-                q.push(("limit", l.to_string()));
-            }
-            if let Some(o) = offset {
-                q.push(("offset", o.to_string()));
             }
             let v = c.get(&["images"], &q)?;
             if c.json() {
@@ -921,15 +907,8 @@ pub fn webhook(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
 /// Runs `drydock notification …`.
 pub fn notification(args: &NotificationArgs) -> anyhow::Result<ExitCode> {
     let result = Client::new(&args.client).and_then(|c| match &args.command {
-        NotificationCommand::List { limit, offset } => {
-            let mut q = Vec::new();
-            if let Some(l) = limit {
-                q.push(("limit", l.to_string()));
-            }
-            if let Some(o) = offset {
-                q.push(("offset", o.to_string()));
-            }
-            let v = c.get(&["notifications"], &q)?;
+        NotificationCommand::List { page } => {
+            let v = c.get(&["notifications"], &page.query())?;
             if c.json() {
                 return print_json(&v).map(|_| ExitCode::SUCCESS);
             }

@@ -2,6 +2,7 @@
 //! matches, modified package files — shared by `drydock scan` and `drydock inspect`:
 //! tables, the fields of the native JSON and SARIF results.
 
+use crate::output::table;
 use drydock_analysis::Analysis;
 use drydock_inspect::content::{ContentMatch, RetrievedFile};
 use drydock_inspect::files::{ChangedFile, FileRecord};
@@ -11,32 +12,6 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-
-/// Writes an aligned table: every column but the last padded to its widest cell.
-pub fn table(w: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
-                s.push_str(c);
-            } else {
-                s.push_str(&format!("{:<width$}  ", c, width = widths[i]));
-            }
-        }
-        s
-    };
-    writeln!(w, "{}", line(header.to_vec()))?;
-    for r in rows {
-        writeln!(w, "{}", line(r.iter().map(String::as_str).collect()))?;
-    }
-    Ok(())
-}
 
 /// The tables of the scanners that ran, each preceded by a blank line when `separate`.
 pub fn write_tables(a: &Analysis, w: &mut dyn Write, mut separate: bool) -> io::Result<()> {
@@ -167,23 +142,6 @@ fn location(path: &str, line: usize) -> Value {
             "artifactLocation": { "uri": path.trim_start_matches('/') },
             "region": { "startLine": line.max(1) }
         }
-    })
-}
-
-/// An empty SARIF 2.1.0 document with drydock as the tool.
-pub fn empty_sarif() -> Value {
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "drydock",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://drydock.dev",
-                "rules": [],
-            }},
-            "results": [],
-        }]
     })
 }
 

@@ -5,7 +5,8 @@
 use crate::analysis_run::{analyze, load_config, secrets_scope};
 use crate::cli::{Cli, InspectArgs};
 use crate::db_cmd::config_path;
-use crate::findings_output::{append_sarif, empty_sarif, inspect_fields, write_tables, InspectFields};
+use crate::findings_output::{append_sarif, inspect_fields, write_tables, InspectFields};
+use crate::output::empty_sarif;
 use crate::output::{parse_outputs, write_outputs, OutputFormat};
 use crate::sbom_cmd::SBOM_SCHEME;
 use anyhow::{bail, Result};

@@ -1,7 +1,9 @@
-//! Output formats and where each goes (`-o FORMAT[=FILE]`).
+//! Output formats and where each goes (`-o FORMAT[=FILE]`), and the pieces every
+//! command's output shares: aligned tables and the SARIF envelope.
 
 use anyhow::{bail, Context, Result};
 use drydock_sbom::Sbom;
+use serde_json::{json, Value};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
@@ -131,11 +133,11 @@ fn write_table(sbom: &Sbom, w: &mut dyn Write) -> io::Result<()> {
     if sbom.packages.is_empty() {
         return writeln!(w, "No packages found.");
     }
-    let rows: Vec<[String; 4]> = sbom
+    let rows: Vec<Vec<String>> = sbom
         .packages
         .iter()
         .map(|p| {
-            [
+            vec![
                 p.name.clone(),
                 p.version.clone(),
                 p.package_type.to_string(),
@@ -143,14 +145,18 @@ fn write_table(sbom: &Sbom, w: &mut dyn Write) -> io::Result<()> {
             ]
         })
         .collect();
-    let header = ["NAME", "VERSION", "TYPE", "LAYER"];
-    let mut widths = header.map(str::len);
-    for r in &rows {
+    table(w, &["NAME", "VERSION", "TYPE", "LAYER"], &rows)
+}
+
+/// Writes an aligned table: every column but the last padded to its widest cell.
+pub fn table(w: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in rows {
         for (i, c) in r.iter().enumerate() {
             widths[i] = widths[i].max(c.chars().count());
         }
     }
-    let line = |cells: [&str; 4]| {
+    let line = |cells: Vec<&str>| {
         let mut s = String::new();
         for (i, c) in cells.iter().enumerate() {
             if i + 1 == cells.len() {
@@ -161,9 +167,26 @@ fn write_table(sbom: &Sbom, w: &mut dyn Write) -> io::Result<()> {
         }
         s
     };
-    writeln!(w, "{}", line(header))?;
-    for r in &rows {
-        writeln!(w, "{}", line([&r[0], &r[1], &r[2], &r[3]]))?;
+    writeln!(w, "{}", line(header.to_vec()))?;
+    for r in rows {
+        writeln!(w, "{}", line(r.iter().map(String::as_str).collect()))?;
     }
     Ok(())
+}
+
+/// An empty SARIF 2.1.0 document with drydock as the tool.
+pub fn empty_sarif() -> Value {
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "drydock",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://drydock.dev",
+                "rules": [],
+            }},
+            "results": [],
+        }]
+    })
 }

@@ -1,8 +1,8 @@
 //! Output of `drydock check`: table (final action first, then triggers by gate), the
 //! evaluation as JSON, JUnit XML (one test case per rule) and SARIF.
 
-use crate::findings_output::{empty_sarif, table};
 use crate::output::OutputFormat;
+use crate::output::{empty_sarif, table};
 use anyhow::{bail, Result};
 use drydock_policy::bundle::Rule;
 use drydock_policy::{Action, Bundle, Evaluation, RuleResult};

@@ -667,17 +667,8 @@ pub fn sarif_json(ctx: &ScanContext<'_>) -> Value {
             })
         })
         .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "drydock",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://drydock.dev",
-                "rules": rules,
-            }},
-            "results": results,
-        }]
-    })
+    let mut doc = crate::output::empty_sarif();
+    doc["runs"][0]["tool"]["driver"]["rules"] = rules.into();
+    doc["runs"][0]["results"] = results.into();
+    doc
 }

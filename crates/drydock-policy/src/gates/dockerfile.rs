@@ -317,16 +317,6 @@ fn actual_only(input: &TriggerInput<'_>) -> bool {
     input.params.bool("actual_dockerfile_only").unwrap_or(false)
 }
 
-fn shorten(s: &str) -> String {
-    const MAX: usize = 200;
-    if s.chars().count() <= MAX {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(MAX).collect();
-        format!("{cut}…")
-    }
-}
-
 fn instruction(input: &TriggerInput<'_>) -> Vec<Fired> {
     let p = input.params;
     let (Some(name), Some(op)) = (p.text("instruction"), p.word("check")) else {
@@ -378,7 +368,7 @@ fn instruction(input: &TriggerInput<'_>) -> Vec<Fired> {
                 format!("{name}+{}", i.value),
                 format!(
                     "Dockerfile directive '{name}' check '{op}' matched{against} for line '{name} {}' ({})",
-                    shorten(&i.value),
+                    drydock_inspect::misconfig::shorten(&i.value),
                     i.origin
                 ),
             )

@@ -71,40 +71,7 @@ pub fn retrieved<'a>(analysis: &'a Analysis, path: &str) -> Option<&'a Retrieved
 
 /// The retrieved content of `path`, decoded (UTF-8 text or base64), when there is one.
 pub fn content(analysis: &Analysis, path: &str) -> Option<Vec<u8>> {
-    let f = retrieved(analysis, path)?;
-    let c = f.content.as_deref()?;
-    match f.encoding.as_deref() {
-        Some("base64") => decode_base64(c),
-        _ => Some(c.as_bytes().to_vec()),
-    }
-}
-
-/// Decodes standard base64 (padding optional, whitespace ignored); `None` when malformed.
-pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() / 4 * 3);
-    let mut acc = 0u32;
-    let mut bits = 0u32;
-    for c in s.bytes().filter(|c| !c.is_ascii_whitespace()) {
-        if c == b'=' {
-            break;
-        }
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    retrieved(analysis, path)?.bytes()
 }
 
 fn content_not_available(input: &TriggerInput<'_>) -> Vec<Fired> {
@@ -159,25 +126,4 @@ fn content_regex(input: &TriggerInput<'_>) -> Vec<Fired> {
         path.clone(),
         format!("Content of retrieved file {path} {what} regex {pattern:?}"),
     )]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::decode_base64;
-
-    #[test]
-    fn base64_decodes_rfc4648_vectors() {
-        for (plain, enc) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(decode_base64(enc).as_deref(), Some(plain.as_bytes()));
-        }
-        assert_eq!(decode_base64("Zm9v!"), None);
-    }
 }
