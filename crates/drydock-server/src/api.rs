@@ -514,10 +514,13 @@ async fn authenticate(state: &S, headers: &HeaderMap) -> Result<Principal, ApiEr
         .map(str::to_string);
     let state = state.clone();
     blocking(move || {
-        let user_name = if let Some(key) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) {
+        // The user is read once: by key owner or by name.
+        let u = if let Some(key) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) {
             let (id, secret) = auth::parse_api_key(key.trim()).ok_or_else(unauthorized)?;
             match state.store.api_key(id)? {
-                Some((user, hash)) if hash == auth::hash_key_secret(secret) => user,
+                Some((user, hash)) if hash == auth::hash_key_secret(secret) => {
+                    state.store.user(&user)?.ok_or_else(unauthorized)?
+                }
                 _ => return Err(unauthorized()),
             }
         } else {
@@ -531,7 +534,7 @@ async fn authenticate(state: &S, headers: &HeaderMap) -> Result<Principal, ApiEr
             match state.store.user(&user)? {
                 Some(u) if auth::verify_password(&password, &u.password_hash) => {
                     state.limiter.succeeded(&user);
-                    user
+                    u
                 }
                 _ => {
                     state.limiter.failed(&user);
@@ -539,7 +542,6 @@ async fn authenticate(state: &S, headers: &HeaderMap) -> Result<Principal, ApiEr
                 }
             }
         };
-        let u = state.store.user(&user_name)?.ok_or_else(unauthorized)?;
         let role = Role::parse(&u.role).ok_or_else(unauthorized)?;
         let acting_account = match account_header {
             Some(a) if role == Role::Admin => a,

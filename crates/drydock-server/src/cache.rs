@@ -163,7 +163,13 @@ mod tests {
         let mut changed = (*cache.load(&store, "a", &two).unwrap().unwrap()).clone();
         changed.sbom.warnings = vec!["changed".into()];
         store
-            .set_image_state(&two, "[]", "GO", "{}", Some(&serde_json::to_string(&changed).unwrap()))
+            .set_image_state(
+                &two,
+                "[]",
+                "GO",
+                "{}",
+                Some((&serde_json::to_string(&changed).unwrap(), &[])),
+            )
             .unwrap();
         assert_eq!(
             cache.load(&store, "a", &two).unwrap().unwrap().sbom.warnings,

@@ -47,8 +47,8 @@ pub struct FeedRun {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Build ids of the database before and after (different builds, even in the same second).
-    pub built_before: Option<String>,
-    pub built_after: Option<String>,
+    pub build_before: Option<String>,
+    pub build_after: Option<String>,
     /// Advisories in the database after the update.
     pub advisories: Option<i64>,
 }
@@ -96,7 +96,7 @@ impl FeedUpdater {
         let _guard = self.running.try_lock().map_err(|_| FeedError::Busy)?;
         let started = Instant::now();
         let started_at = drydock_store::now();
-        let before = built_at(&self.db);
+        let before = build_id_of(&self.db);
         let outcome = match source {
             FeedSource::Mirror { url, auth } => {
                 drydock_vulndb::transfer::fetch_export(url, auth.as_ref(), &self.db).map_err(|e| e.to_string())
@@ -109,7 +109,7 @@ impl FeedUpdater {
                     .map_err(|e| e.to_string())
             }
         };
-        let after = built_at(&self.db);
+        let after = build_id_of(&self.db);
         let run = FeedRun {
             source: source.describe(),
             started_at,
@@ -121,8 +121,8 @@ impl FeedUpdater {
             }
             .into(),
             error: outcome.err(),
-            built_before: before,
-            built_after: after,
+            build_before: before,
+            build_after: after,
             advisories: drydock_vulndb::status(&self.db, None).ok().map(|s| s.advisories as i64),
         };
         match &run.error {
@@ -139,7 +139,7 @@ impl FeedUpdater {
 }
 
 /// The database's build id, if it opens.
-fn built_at(db: &Path) -> Option<String> {
+fn build_id_of(db: &Path) -> Option<String> {
     if !db.exists() {
         return None;
     }
@@ -182,5 +182,36 @@ pub fn run(
             next = Instant::now() + wait;
         }
         std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn updates_need_a_source_and_run_one_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("s.sqlite").to_str().unwrap()).unwrap();
+        let db = dir.path().join("vulndb.sqlite");
+        let none = FeedUpdater::new(None, db.clone());
+        assert!(matches!(none.update(&store), Err(FeedError::NoSource)));
+        let source = FeedSource::Mirror {
+            url: "http://127.0.0.1:9/v1/feeds/db".into(),
+            auth: None,
+        };
+        let up = FeedUpdater::new(Some(source), db.clone());
+        {
+            let _running = up.running.lock().unwrap();
+            assert!(up.is_running());
+            assert!(matches!(up.update(&store), Err(FeedError::Busy)));
+        }
+        // Nothing listens on port 9: recorded as failed, and no database appears.
+        let run = up.update(&store).unwrap();
+        assert_eq!(run.result, "failed");
+        assert!(run.error.as_deref().unwrap().contains("cannot download"), "{run:?}");
+        assert!(!db.exists());
+        let last: FeedRun = serde_json::from_str(&store.setting(LAST_RUN_SETTING).unwrap().unwrap()).unwrap();
+        assert_eq!(last.result, "failed");
     }
 }

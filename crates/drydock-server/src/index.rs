@@ -8,10 +8,6 @@ use serde_json::Value;
 
 /// The index rows of an analysis.
 pub fn index_of(a: &Analysis) -> AnalysisIndex {
-    let type_name = |t: &drydock_sbom::PackageType| match serde_json::to_value(t) {
-        Ok(Value::String(s)) => s,
-        _ => t.as_str().to_string(),
-    };
     AnalysisIndex {
         packages: a
             .sbom
@@ -24,20 +20,32 @@ pub fn index_of(a: &Analysis) -> AnalysisIndex {
                 locations: serde_json::to_value(&p.locations).unwrap_or_default(),
             })
             .collect(),
-        findings: a
-            .vulnerabilities
-            .iter()
-            .flat_map(|r| &r.findings)
-            .map(|f| IndexedFinding {
-                id: f.id.clone(),
-                aliases: f.aliases.clone(),
-                package: f.package.name.clone(),
-                version: f.package.version.clone(),
-                package_type: type_name(&f.package.package_type),
-                severity: f.severity.as_str().to_lowercase(),
-                fixed_versions: f.fixed_versions.clone(),
-            })
-            .collect(),
+        findings: findings_of(a),
+    }
+}
+
+/// The finding rows of an analysis (all a re-match changes).
+pub fn findings_of(a: &Analysis) -> Vec<IndexedFinding> {
+    a.vulnerabilities
+        .iter()
+        .flat_map(|r| &r.findings)
+        .map(|f| IndexedFinding {
+            id: f.id.clone(),
+            aliases: f.aliases.clone(),
+            package: f.package.name.clone(),
+            version: f.package.version.clone(),
+            package_type: type_name(&f.package.package_type),
+            severity: f.severity.as_str().to_lowercase(),
+            fixed_versions: f.fixed_versions.clone(),
+        })
+        .collect()
+}
+
+/// A package type as its JSON name.
+fn type_name(t: &drydock_sbom::PackageType) -> String {
+    match serde_json::to_value(t) {
+        Ok(Value::String(s)) => s,
+        _ => t.as_str().to_string(),
     }
 }
 

@@ -118,7 +118,7 @@ fn schemas() -> Value {
         "AddRegistry": object(&["registry", "username", "password"], json!({"registry": {"type": "string", "example": "registry.example.com:5000"}, "username": t(STRING), "password": {"type": "string", "format": "password"}, "insecure": t("boolean")})),
         "FeedRun": object(&["source", "started_at", "seconds", "result"], json!({"source": t(STRING), "started_at": t(INT), "seconds": t("number"),
             "result": {"type": "string", "enum": ["updated", "unchanged", "failed"]}, "error": t(STRING),
-            "built_before": nullable(t(STRING)), "built_after": nullable(t(STRING)), "advisories": nullable(t(INT))})),
+            "build_before": nullable(t(STRING)), "build_after": nullable(t(STRING)), "advisories": nullable(t(INT))})),
         "Audit": object(&["id", "method", "route", "status", "created_at"], json!({"id": t(STRING), "account": nullable(t(STRING)), "user": nullable(t(STRING)),
             "method": t(STRING), "route": t(STRING), "status": t(INT), "remote": nullable(t(STRING)), "created_at": t(INT)})),
         "ImageHit": object(&["image_id", "package", "version", "type"], json!({"image_id": t(STRING), "digest": nullable(t(STRING)),

@@ -288,8 +288,11 @@ pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
                 }
             }
             let ids: Vec<&String> = now_ids.iter().collect();
-            let doc = match changed_db {
-                Some(_) => Some(serde_json::to_string(&a).map_err(|e| e.to_string())?),
+            let rematched = match changed_db {
+                Some(_) => Some((
+                    serde_json::to_string(&a).map_err(|e| e.to_string())?,
+                    crate::index::findings_of(&a),
+                )),
                 None => None,
             };
             store
@@ -298,12 +301,9 @@ pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
                     &serde_json::to_string(&ids).unwrap_or_default(),
                     &action,
                     &severities(&a),
-                    doc.as_deref(),
+                    rematched.as_ref().map(|(doc, f)| (doc.as_str(), f.as_slice())),
                 )
                 .map_err(err)?;
-            if doc.is_some() {
-                store.put_index(&image_id, &crate::index::index_of(&a)).map_err(err)?;
-            }
         }
     }
     if let Some((_, _, built)) = &changed_db {

@@ -1162,14 +1162,14 @@ impl Store {
 
     /// Stores the state an image was judged in (vulnerability ids as a JSON array, final
     /// action, finding counts by severity as a JSON object), and optionally a re-matched
-    /// analysis.
+    /// analysis with its findings for the query index (same transaction).
     pub fn set_image_state(
         &self,
         image_id: &str,
         vulnerabilities: &str,
         final_action: &str,
         severities: &str,
-        document: Option<&str>,
+        rematched: Option<(&str, &[IndexedFinding])>,
     ) -> Result<(), StoreError> {
         self.tx(true, |tx| {
             let t = now();
@@ -1185,11 +1185,19 @@ impl Store {
                     severities.into(),
                 ],
             )?;
-            if let Some(doc) = document {
+            if let Some((doc, findings)) = rematched {
                 tx.execute(
-                    "UPDATE analyses SET document = $1, stored_at = $2, revision = $3, indexed = 0 WHERE image_id = $4",
+                    "UPDATE analyses SET document = $1, stored_at = $2, revision = $3 WHERE image_id = $4",
                     &[doc.into(), t.into(), new_id().into(), image_id.into()],
                 )?;
+                // The packages did not change; an analysis not indexed yet is left to the backfill.
+                if let Some(r) = one(
+                    tx,
+                    "SELECT account FROM analyses WHERE image_id = $1 AND indexed = 1",
+                    &[image_id.into()],
+                )? {
+                    index::write_findings(tx, &r[0].str(), image_id, findings)?;
+                }
             }
             Ok(())
         })

@@ -289,7 +289,8 @@ fn an_analysis_revision_changes_with_its_document_and_readers_run_beside_a_write
             "accounts are isolated"
         );
         // A re-match rewrites the document: a new revision.
-        s.set_image_state(&image, "[]", "GO", "{}", Some("{\"v\":2}")).unwrap();
+        s.set_image_state(&image, "[]", "GO", "{}", Some(("{\"v\":2}", &[])))
+            .unwrap();
         let (rev2, doc) = s.analysis_revision("a", &image, Some(&rev1)).unwrap().unwrap();
         assert_ne!(rev1, rev2);
         assert_eq!(doc.as_deref(), Some("{\"v\":2}"));
@@ -300,7 +301,7 @@ fn an_analysis_revision_changes_with_its_document_and_readers_run_beside_a_write
             let image = image.clone();
             std::thread::spawn(move || {
                 for i in 3..40 {
-                    s.set_image_state(&image, "[]", "GO", "{}", Some(&format!("{{\"v\":{i}}}")))
+                    s.set_image_state(&image, "[]", "GO", "{}", Some((&format!("{{\"v\":{i}}}"), &[])))
                         .unwrap();
                 }
             })
@@ -381,15 +382,24 @@ fn the_query_index_follows_the_stored_analyses() {
         s.put_index(&two, &index).unwrap();
         assert!(s.analyses_unindexed(10).unwrap().is_empty());
         assert_eq!(s.images_with_package("a", "JINJA2").unwrap().len(), 2);
-        // A re-match rewrites the document: the index waits to be rewritten too.
-        s.set_image_state(&two, "[]", "GO", "{}", Some("{}")).unwrap();
-        assert_eq!(s.analyses_unindexed(10).unwrap().len(), 1);
-        s.put_index(&two, &AnalysisIndex::default()).unwrap();
-        assert_eq!(s.images_with_vulnerability("a", "CVE-2099-1").unwrap().len(), 1);
+        // A re-match rewrites the document and its findings in the same transaction (the
+        // packages stay): the finding is gone from image two only.
+        s.set_image_state(&two, "[]", "GO", "{}", Some(("{}", &[]))).unwrap();
+        assert!(s.analyses_unindexed(10).unwrap().is_empty());
+        let hits = s.images_with_vulnerability("a", "CVE-2099-1").unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].image_id, one);
+        assert_eq!(s.images_with_package("a", "jinja2").unwrap().len(), 2);
 
         // Deleting an image removes its rows.
         s.delete_image("a", &one).unwrap();
         assert!(s.images_with_vulnerability("a", "CVE-2099-1").unwrap().is_empty());
-        assert!(s.images_with_package("a", "jinja2").unwrap().is_empty());
+        let left: Vec<String> = s
+            .images_with_package("a", "jinja2")
+            .unwrap()
+            .into_iter()
+            .map(|h| h.image_id)
+            .collect();
+        assert_eq!(left, [two]);
     });
 }

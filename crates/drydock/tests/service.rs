@@ -944,7 +944,7 @@ fn feed_updates_download_rebuild_and_rematch() {
         .as_str()
         .unwrap()
         .starts_with(central_data.to_str().unwrap()));
-    let central_built = feeds["last_update"]["built_after"].clone();
+    let central_built = feeds["last_update"]["build_after"].clone();
     let (_, key) = central.admin("POST", "/v1/apikeys", None);
 
     // The air-gapped service: its own older database, an ignore rule and a VEX document.
@@ -1059,7 +1059,7 @@ fn feed_updates_download_rebuild_and_rematch() {
     let (s, u) = edge.admin("POST", "/v1/feeds/update", None);
     assert_eq!(s, 200, "{u}");
     assert_eq!(u["update"]["result"], "updated", "{u}");
-    assert_eq!(u["update"]["built_after"], central_built, "{u}");
+    assert_eq!(u["update"]["build_after"], central_built, "{u}");
     assert_eq!(vuln_ids(&edge, &id), vec!["GHSA-dddd-0000-0001".to_string()]);
     let (s, u) = edge.admin("POST", "/v1/feeds/update", None);
     assert_eq!((s, u["update"]["result"].as_str()), (200, Some("unchanged")), "{u}");
@@ -1108,7 +1108,7 @@ fn feed_updates_download_rebuild_and_rematch() {
     );
     let (_, f) = edge.admin("GET", "/v1/feeds", None);
     assert_eq!(f["last_update"]["result"], "failed", "{f}");
-    assert_eq!(f["last_update"]["built_after"], central_built, "{f}");
+    assert_eq!(f["last_update"]["build_after"], central_built, "{f}");
     assert_eq!(vuln_ids(&edge, &id), vec!["GHSA-dddd-0000-0001".to_string()]);
     edge_proc.take();
 }
