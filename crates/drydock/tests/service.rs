@@ -546,30 +546,18 @@ fn watch_flow(database: Option<&str>) {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("vulndb.sqlite");
     build_db(home.path(), &db, None);
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let data = home.path().join("data");
-    let mut args = vec![
-        "serve",
-        "--listen",
-        &listen,
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--workers",
-        "1",
-        "--db",
-        db.to_str().unwrap(),
-        "--watch-seconds",
-        "1",
-        "--lease-seconds",
-        "3",
-        "--allow-internal-webhooks",
-    ];
-    if let Some(url) = database {
-        args.extend(["--database", url]);
-    }
-    let _server = drydock(&args, home.path());
-    let api = Api::wait(format!("http://{listen}"));
+    let (_server, api) = serve_with(
+        home.path(),
+        database,
+        1,
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--watch-seconds",
+            "1",
+            "--allow-internal-webhooks",
+        ],
+    );
     let (hook_url, got) = webhook_receiver();
     let (s, hook) = api.admin("POST", "/v1/webhooks", Some(json!({"url": hook_url})));
     assert_eq!(s, 201, "{hook}");
@@ -780,21 +768,7 @@ fn stored_registry_credentials_are_used_by_workers_and_the_tag_watcher() {
     let reg = Registry::start_with_auth("ci", "s3cret-pass");
     reg.push("fx/private", "1", &image("private"));
     let home = tempfile::tempdir().unwrap();
-    let listen = format!("127.0.0.1:{}", free_port());
-    let data = home.path().join("data");
-    let _server = drydock(
-        &[
-            "serve",
-            "--listen",
-            &listen,
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--watch-seconds",
-            "1",
-        ],
-        home.path(),
-    );
-    let api = Api::wait(format!("http://{listen}"));
+    let (_server, api) = serve_with(home.path(), None, 1, &["--watch-seconds", "1"]);
     let tag = format!("{}/fx/private:1", reg.addr);
     let wait = |id: &str| -> Value {
         let deadline = Instant::now() + Duration::from_secs(60);
