@@ -52,6 +52,10 @@ pub enum ImageError {
     /// The registry refused or failed a request.
     #[error("registry {registry}: {reason}")]
     Registry { registry: String, reason: String },
+    /// The registry's (or its token service's) host name does not resolve: no network, no
+    /// DNS, or a misspelt host.
+    #[error("cannot resolve the registry host {host} (DNS lookup failed: {reason})")]
+    UnknownHost { host: String, reason: String },
     /// The registry asked for credentials that were missing or wrong.
     #[error("registry {registry} refused access to {repository}: {reason}")]
     AuthRefused {

@@ -364,9 +364,25 @@ pub struct MatchReport {
     /// Packages with no ecosystem data looked up by CPE (only with the CPE fallback).
     #[serde(default)]
     pub packages_cpe_looked_up: usize,
-    /// Versions that did not parse, bad records, packages that could not be looked up.
+    /// Versions that did not parse, bad records, packages that could not be looked up, and
+    /// one line per coverage gap.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Namespaces (distro releases, language ecosystems) the image has packages in but the
+    /// database has no advisories for: those packages were not checked at all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unavailable: Vec<CoverageGap>,
+}
+
+/// A namespace the database has no advisories for, and how many packages that left unchecked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverageGap {
+    /// The namespace looked up (`debian:12`, `alpine:3.20`, `pypi`, …).
+    pub namespace: String,
+    /// Packages of the image in that namespace.
+    pub packages: usize,
+    /// True for a distro namespace (OS packages), false for a language ecosystem.
+    pub os: bool,
 }
 
 impl MatchReport {
@@ -402,6 +418,8 @@ pub fn match_with(sbom: &Sbom, source: &dyn AdvisorySource, opts: &MatchOptions)
     let mut enrichment_cache: HashMap<String, Option<Enrichment>> = HashMap::new();
     let mut findings: Vec<Finding> = Vec::new();
     let mut suppressed: Vec<Suppressed> = Vec::new();
+    let mut coverage: HashMap<String, bool> = HashMap::new();
+    let mut gaps: Vec<CoverageGap> = Vec::new();
 
     for p in &sbom.packages {
         let key = match lookup_key(p, sbom.distro.as_ref()) {
@@ -425,6 +443,26 @@ pub fn match_with(sbom: &Sbom, source: &dyn AdvisorySource, opts: &MatchOptions)
             }
         };
         report.packages_looked_up += 1;
+        let covered = match coverage.get(&key.namespace) {
+            Some(c) => *c,
+            None => {
+                let c = source.has_namespace(&key.namespace)?;
+                coverage.insert(key.namespace.clone(), c);
+                c
+            }
+        };
+        if !covered {
+            let os = p.package_type.is_os();
+            match gaps.iter_mut().find(|g| g.namespace == key.namespace) {
+                Some(g) => g.packages += 1,
+                None => gaps.push(CoverageGap {
+                    namespace: key.namespace.clone(),
+                    packages: 1,
+                    os,
+                }),
+            }
+            continue;
+        }
         let mut hits = Vec::new();
         let mut not_affected: Vec<Arc<Advisory>> = Vec::new();
         let mut bad: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -641,6 +679,25 @@ pub fn match_with(sbom: &Sbom, source: &dyn AdvisorySource, opts: &MatchOptions)
     suppressed.sort_by(|a, b| finding_order(&a.finding, &b.finding));
     report.findings = findings;
     report.suppressed = suppressed;
+    if !gaps.is_empty() {
+        let built_from = source.built_from();
+        let built_from = if built_from.is_empty() {
+            String::new()
+        } else {
+            format!(" (built from {built_from})")
+        };
+        gaps.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+        for g in &gaps {
+            report.warnings.push(format!(
+                "{} has no advisories in this database{built_from}: {} {} package(s) not checked for \
+                 vulnerabilities",
+                g.namespace,
+                g.packages,
+                if g.os { "OS" } else { "language" }
+            ));
+        }
+        report.unavailable = gaps;
+    }
     Ok(report)
 }
 

@@ -21,6 +21,15 @@ pub trait AdvisorySource {
         let _ = (vendor, product);
         Ok(Vec::new())
     }
+
+    /// True when the source has any advisory in `namespace` (normalised); a namespace without
+    /// one is a gap in coverage, reported rather than taken as "no vulnerabilities".
+    fn has_namespace(&self, namespace: &str) -> Result<bool, MatchError>;
+
+    /// What the source was built from, for coverage warnings (e.g. "osv, debian-tracker").
+    fn built_from(&self) -> String {
+        String::new()
+    }
 }
 
 impl AdvisorySource for Db {
@@ -34,6 +43,14 @@ impl AdvisorySource for Db {
 
     fn lookup_cpe(&self, vendor: &str, product: &str) -> Result<Vec<CpeCandidate>, MatchError> {
         Ok(Db::lookup_cpe(self, vendor, product)?)
+    }
+
+    fn has_namespace(&self, namespace: &str) -> Result<bool, MatchError> {
+        Ok(Db::has_namespace(self, namespace)?)
+    }
+
+    fn built_from(&self) -> String {
+        Db::built_from(self).unwrap_or_default()
     }
 }
 
@@ -111,5 +128,13 @@ impl AdvisorySource for MemorySource {
             .get(&(vendor.to_ascii_lowercase(), product.to_ascii_lowercase()))
             .cloned()
             .unwrap_or_default())
+    }
+
+    fn has_namespace(&self, namespace: &str) -> Result<bool, MatchError> {
+        Ok(self.index.keys().any(|(ns, _)| ns == namespace))
+    }
+
+    fn built_from(&self) -> String {
+        "advisories in memory".into()
     }
 }

@@ -976,3 +976,43 @@ fn cpe_fallback_from_the_configuration() {
     let e = parse_config("[match]\ncpe_falback = true\n", "drydock.toml").unwrap_err();
     assert!(e.to_string().contains("drydock.toml"), "{e}");
 }
+
+#[test]
+fn namespaces_without_advisories_are_reported_not_taken_as_clean() {
+    // A database with PyPI and Go records only: the Debian packages and the distro are a gap.
+    let mut packages = venv();
+    packages.push(deb("libc6", "2.36-9", Some("glibc")));
+    packages.push(deb("openssl", "3.0.11-1~deb12u2", None));
+    let r = match_with(&sbom(packages), &real_source(), &MatchOptions::default()).unwrap();
+    assert_eq!(r.unavailable.len(), 1, "{:?}", r.unavailable);
+    let gap = &r.unavailable[0];
+    assert_eq!((gap.namespace.as_str(), gap.packages, gap.os), ("debian:12", 2, true));
+    let w: Vec<&String> = r.warnings.iter().filter(|w| w.contains("debian:12")).collect();
+    assert_eq!(w.len(), 1, "{:?}", r.warnings);
+    assert!(
+        w[0].contains("has no advisories in this database") && w[0].contains("2 OS package(s) not checked"),
+        "{}",
+        w[0]
+    );
+    // The ecosystems the database does hold are matched as before.
+    assert!(r.findings.iter().any(|f| f.package.name == "requests"));
+
+    // A namespace with advisories (even none for these packages) is no gap.
+    let mut src = real_source();
+    src.add(made(
+        "CVE-2024-0001",
+        &[],
+        "debian:12",
+        "glibc",
+        Scheme::Dpkg,
+        &intro_fixed("0", "2.36-9"),
+        FixState::Fixed,
+    ));
+    let r = match_with(
+        &sbom(vec![deb("openssl", "3.0.11-1~deb12u2", None)]),
+        &src,
+        &MatchOptions::default(),
+    )
+    .unwrap();
+    assert!(r.unavailable.is_empty() && r.warnings.is_empty(), "{:?}", r.warnings);
+}

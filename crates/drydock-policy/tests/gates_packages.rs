@@ -554,6 +554,17 @@ fn vulnerability_data_unavailable() {
     a.sbom.packages = vec![pkg(PackageType::Python, "requests", "2.31.0")];
     assert!(run(&a, "vulnerabilities", "vulnerability_data_unavailable", &[]).is_empty());
 
+    // Matched, but the database had no advisories for the image's ecosystem: fires, naming it.
+    a.vulnerabilities.as_mut().unwrap().unavailable = vec![drydock_match::CoverageGap {
+        namespace: "pypi".into(),
+        packages: 1,
+        os: false,
+    }];
+    let fired = run(&a, "vulnerabilities", "vulnerability_data_unavailable", &[]);
+    assert_eq!(ids(&fired), ["vulnerability_data_unavailable"]);
+    assert!(fired[0].message.contains("pypi"), "{}", fired[0].message);
+    assert!(fired[0].message.contains("1 language package"), "{}", fired[0].message);
+
     a.vulnerabilities = None;
     let fired = run(&a, "vulnerabilities", "vulnerability_data_unavailable", &[]);
     assert_eq!(ids(&fired), ["vulnerability_data_unavailable"]);

@@ -230,6 +230,26 @@ impl Db {
         Ok(out)
     }
 
+    /// True when any advisory names a package in `namespace` (e.g. `debian:12`, `pypi`):
+    /// a namespace without one means the database cannot say anything about its packages.
+    pub fn has_namespace(&self, namespace: &str) -> Result<bool, DbError> {
+        let namespace = namespace.to_ascii_lowercase();
+        self.conn()
+            .prepare_cached("SELECT 1 FROM affected WHERE namespace = ?1 LIMIT 1")
+            .and_then(|mut s| s.exists([&namespace]))
+            .map_err(|e| unusable(&self.path, e))
+    }
+
+    /// The names of the sources the database was built from, for messages ("osv, debian-tracker").
+    pub fn built_from(&self) -> Result<String, DbError> {
+        let names: Vec<String> = self.sources()?.into_iter().map(|s| s.name).collect();
+        Ok(if names.is_empty() {
+            "no sources".into()
+        } else {
+            names.join(", ")
+        })
+    }
+
     /// Advisories whose id or alias is `id`.
     pub fn by_id(&self, id: &str) -> Result<Vec<Arc<Advisory>>, DbError> {
         let conn = self.conn();

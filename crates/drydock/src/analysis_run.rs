@@ -3,7 +3,7 @@
 
 use crate::cli::{ScopeArg, SecretsScopeArg, SourceArgs};
 use crate::db_cmd::{db_config, db_path, open_for_scan, read_config_text};
-use crate::sbom_cmd::{read_sbom_file, read_source, SBOM_SCHEME};
+use crate::sbom_cmd::{read_sbom_file, read_source, sbom_path};
 use anyhow::{anyhow, bail, Context, Result};
 use drydock_analysis::{Analysis, AnalysisConfig, Analyzer, DbStatus, Scanners};
 use drydock_inspect::secrets::SecretsScope;
@@ -50,7 +50,7 @@ pub fn analyze(
     config: &AnalysisConfig,
     quiet: bool,
 ) -> Result<Analysis> {
-    if let Some(path) = src.source.strip_prefix(SBOM_SCHEME) {
+    if let Some(path) = sbom_path(&src.source) {
         if scanners.secret || scanners.misconfig {
             tracing::info!(
                 "{}: an SBOM has no files, so secrets and misconfigurations are not looked for",

@@ -4,9 +4,11 @@
 use crate::analysis_run::{analyze, load_config, prepare_vulns};
 use crate::cli::{CheckArgs, Cli, UnmappedArg};
 use crate::db_cmd::config_path;
+use crate::gate;
 use crate::output::{parse_outputs, write_outputs};
 use crate::policy_cmd::load_bundle;
 use crate::policy_output::{render, Format};
+use crate::progress::{describe, Summary};
 use anyhow::{anyhow, Result};
 use drydock_analysis::{now_unix, Analysis};
 use drydock_inspect::secrets::SecretsScope;
@@ -17,6 +19,7 @@ use std::time::Instant;
 
 /// Runs `drydock check`.
 pub fn run(args: &CheckArgs, cli: &Cli) -> Result<ExitCode> {
+    let summary = Summary::start();
     let outputs = parse_outputs::<Format>(&args.output)?;
     // The bundle first: a bad one fails before a long image read.
     let bundle = load_bundle(args.policy.as_deref())?;
@@ -69,9 +72,10 @@ pub fn run(args: &CheckArgs, cli: &Cli) -> Result<ExitCode> {
     write_outputs(&outputs, |format, w, color| {
         render(&bundle, &eval, format, w, color, args.fail_on_warn)
     })?;
+    summary.finish(cli.quiet, &format!("{}: {}", eval.final_action, describe(&analysis)));
     Ok(match eval.final_action {
-        Action::Stop => ExitCode::from(1),
-        Action::Warn if args.fail_on_warn => ExitCode::from(1),
+        Action::Stop => ExitCode::from(gate::FAILURE),
+        Action::Warn if args.fail_on_warn => ExitCode::from(gate::FAILURE),
         _ => ExitCode::SUCCESS,
     })
 }

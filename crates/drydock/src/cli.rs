@@ -3,6 +3,19 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// The exit-status paragraph of every command's `--help` (one contract for all of them;
+/// `crate::gate` holds the numbers).
+macro_rules! exit_help {
+    () => {
+        "EXIT STATUS (the same in every drydock command):\n\
+         \x20 0  it ran, and nothing it gates on tripped\n\
+         \x20 1  a gate tripped: a finding at a --fail-on* threshold (scan, inspect), a policy STOP or a WARN\n\
+         \x20    with --fail-on-warn (check, image check); --exit-code N picks another status for findings\n\
+         \x20 2  error: invalid command line, unknown output format, unwritable output file, unreadable image\n\
+         \x20    or SBOM, unreachable registry, database or service"
+    };
+}
+
 const SOURCES_HELP: &str = "\
 SOURCES:
   alpine:3.20                          an image in a registry (Docker Hub by default)
@@ -39,11 +52,12 @@ pub enum Command {
         "  drydock sbom docker-archive:image.tar -o cyclonedx-json=out.cdx.json -o table\n",
         "  drydock sbom oci-dir:layout:rich --scope all-layers -o json\n",
         "  drydock sbom dir:/\n\n",
-        "FORMATS (-o FORMAT[=FILE], repeatable; default: table on a terminal, json otherwise):\n",
+        "FORMATS (-o FORMAT[=FILE], repeatable; default: table):\n",
         "  table            packages as a table\n",
         "  json             drydock's native JSON (schema versioned in $schema)\n",
         "  cyclonedx-json   CycloneDX 1.6 JSON\n",
-        "  spdx-json        SPDX 2.3 JSON"
+        "  spdx-json        SPDX 2.3 JSON\n\n",
+        exit_help!()
     ))]
     Sbom(SbomArgs),
     /// Find known vulnerabilities in an image, directory or SBOM.
@@ -58,7 +72,7 @@ pub enum Command {
         "SCANNERS (--scanners, default all): vuln (known vulnerabilities), secret (keys and tokens left in\n",
         "  the layers, always redacted), misconfig (root user, exposed SSH, setuid files, ...). All run in\n",
         "  one pass over the layers; each kind appears in the table, JSON and SARIF outputs.\n\n",
-        "FORMATS (-o FORMAT[=FILE], repeatable; default: table on a terminal, json otherwise):\n",
+        "FORMATS (-o FORMAT[=FILE], repeatable; default: table):\n",
         "  table            findings as a table (severity-coloured on a terminal)\n",
         "  json             drydock's native JSON (schema versioned in $schema)\n",
         "  cyclonedx-json   CycloneDX 1.6 JSON with a vulnerabilities array\n",
@@ -69,22 +83,40 @@ pub enum Command {
         "  package_version, location_glob, fix_state, reason, expires (YYYY-MM-DD).\n\n",
         "CPE FALLBACK (--cpe-fallback, or [match] cpe_fallback = true): packages without ecosystem data are\n",
         "  matched by CPE against NVD (less precise); their findings are marked (cpe) / matched_by \"cpe\".\n\n",
-        "EXIT STATUS:\n",
-        "  0  the scan ran (and no finding — vulnerability, secret or misconfiguration — reached --fail-on)\n",
-        "  1  error\n",
-        "  2  invalid command line\n",
-        "  3  a finding at or above the --fail-on severity"
+        "GATES (for CI; the failure message names the findings that tripped it):\n",
+        "  --fail-on SEVERITY            a vulnerability at or above it (as Grype's --fail-on)\n",
+        "  --fail-on-secrets             any secret\n",
+        "  --fail-on-misconfig SEVERITY  a misconfiguration at or above it\n",
+        "  --exit-code N                 the status when a gate trips (default 1); alone, any finding trips it\n",
+        "  --severity critical,high      report only these severities (Trivy's filter; gates see the same)\n",
+        "  --only-fixed, --ignore-unfixed  report only vulnerabilities that have a fix\n\n",
+        exit_help!()
     ))]
     Scan(ScanArgs),
     /// Build, update, inspect and move the vulnerability database.
     Db(DbArgs),
+    /// Print drydock's version and the vulnerability database it would use (for CI logs).
+    #[command(after_help = concat!(
+        "EXAMPLES:\n",
+        "  drydock version\n",
+        "  drydock version -o json"
+    ))]
+    Version(VersionArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = concat!(
+        "EXAMPLES:\n",
+        "  drydock completion bash > /etc/bash_completion.d/drydock\n",
+        "  drydock completion zsh > \"${fpath[1]}/_drydock\"\n",
+        "  drydock completion fish > ~/.config/fish/completions/drydock.fish"
+    ))]
+    Completion(CompletionArgs),
     /// Look beyond packages: secrets left in the layers and misconfigurations.
     #[command(after_help = concat!(
         "EXAMPLES:\n",
         "  drydock inspect docker-archive:image.tar\n",
         "  drydock inspect alpine:3.20 -o json=inspect.json -o table\n",
         "  drydock inspect oci-dir:layout:rich --secrets-scope all-layers -o sarif=drydock.sarif\n\n",
-        "FORMATS (-o FORMAT[=FILE], repeatable; default: table on a terminal, json otherwise):\n",
+        "FORMATS (-o FORMAT[=FILE], repeatable; default: table):\n",
         "  table   findings as a table (secrets always redacted)\n",
         "  json    drydock's native JSON\n",
         "  sarif   SARIF 2.1.0 (one rule per secret rule or check, one result per finding)\n\n",
@@ -96,7 +128,9 @@ pub enum Command {
         "  [misconfig] world_writable_exceptions, disabled, max_system_uid\n",
         "  [[content_search]] name, regex, paths (prefixes; default every text file)\n",
         "  [retrieve] paths = [\"/etc/passwd\"], max_size = 65536   files stored with the analysis\n",
-        "  [files] digests = true   SHA-256 and MD5 of every file (package verification, file digests)"
+        "  [files] digests = true   SHA-256 and MD5 of every file (package verification, file digests)\n\n",
+        "GATES: --fail-on-secrets, --fail-on-misconfig SEVERITY, --exit-code N, --severity LIST (see scan --help).\n\n",
+        exit_help!()
     ))]
     Inspect(InspectArgs),
     /// Judge an image against a policy bundle: STOP, WARN or GO, and why.
@@ -114,15 +148,14 @@ pub enum Command {
         "  vulnerabilities, running as root and a stale database (`drydock policy show-default`).\n\n",
         "MAPPINGS: the image's registry, repository and tag (from the source, or --tag) pick the first\n",
         "  matching mapping. An image no mapping matches is an error (--unmapped go: pass it, as Anchore does).\n\n",
-        "FORMATS (-o FORMAT[=FILE], repeatable; default: table on a terminal, json otherwise):\n",
+        "FORMATS (-o FORMAT[=FILE], repeatable; default: table):\n",
         "  table   final action first, then the triggers grouped by gate\n",
         "  json    the whole evaluation (mapping, every trigger, allowlist matches)\n",
         "  junit   JUnit XML: one test case per rule (for Jenkins and other CI)\n",
         "  sarif   SARIF 2.1.0: one result per trigger (allowlisted ones marked suppressed)\n\n",
-        "EXIT STATUS:\n",
-        "  0  GO, or WARN without --fail-on-warn\n",
-        "  1  STOP, or WARN with --fail-on-warn\n",
-        "  2  error (bad bundle, unreadable image, unmapped image, invalid command line)"
+        "  0  GO, or WARN without --fail-on-warn; 1 STOP, or WARN with --fail-on-warn; 2 error (bad bundle,\n",
+        "     unmapped image, ...)\n\n",
+        exit_help!()
     ))]
     Check(CheckArgs),
     /// Validate policy bundles and describe the gates; manage the bundles of the service.
@@ -171,9 +204,9 @@ pub enum Command {
         "  DRYDOCK_API_KEY=ddk_… drydock image list -o json"
     ), concat!(
         "  0  done; `image check`: GO, or WARN without --fail-on-warn\n",
-        "  1  the service refused or failed (its error and hint are printed), `add --wait` saw the\n",
-        "     analysis fail or time out; `image check`: STOP, or WARN with --fail-on-warn\n",
-        "  2  invalid command line or missing credentials; `image check`: any error"
+        "  1  `image check`: STOP, or WARN with --fail-on-warn\n",
+        "  2  error: the service refused or failed (its error and hint are printed), `add --wait` saw the\n",
+        "     analysis fail or time out, invalid command line or missing credentials"
     )))]
     Image(ImageArgs),
     /// Users of the drydock service: add one with a role, list, delete.
@@ -525,6 +558,8 @@ pub struct InspectArgs {
     /// squashed (default) or all-layers.
     #[arg(long, value_enum, default_value = "squashed")]
     pub secrets_scope: SecretsScopeArg,
+    #[command(flatten)]
+    pub gate: GateArgs,
     /// Configuration file (TOML) with [secrets] and [misconfig] tables.
     #[arg(long, env = "DRYDOCK_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -609,12 +644,15 @@ pub struct ScanArgs {
     /// The vulnerability database file.
     #[arg(long, env = "DRYDOCK_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// Report only vulnerabilities that have a fixed version.
-    #[arg(long)]
+    /// Report only vulnerabilities that have a fixed version (--ignore-unfixed: Trivy's name).
+    #[arg(long, visible_alias = "ignore-unfixed")]
     pub only_fixed: bool,
-    /// Exit with status 3 when a finding is at or above this severity.
+    /// Exit 1 when a vulnerability is at or above this severity (secrets and misconfigurations
+    /// gate with --fail-on-secrets and --fail-on-misconfig).
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,
+    #[command(flatten)]
+    pub gate: GateArgs,
     /// Configuration file (TOML) with [[ignore]] rules.
     #[arg(long, alias = "ignore-file", env = "DRYDOCK_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -632,6 +670,55 @@ pub struct ScanArgs {
     /// Files secrets are reported for: squashed (default) or all-layers.
     #[arg(long, value_enum, default_value = "squashed")]
     pub secrets_scope: SecretsScopeArg,
+}
+
+/// What fails a CI run besides `--fail-on`, shared by `scan` and `inspect`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct GateArgs {
+    /// Exit 1 when any secret is found.
+    #[arg(long)]
+    pub fail_on_secrets: bool,
+    /// Exit 1 when a misconfiguration is at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on_misconfig: Option<SeverityArg>,
+    /// Report only findings of these severities, comma-separated (Trivy's filter):
+    /// unknown, negligible, low, medium, high, critical.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', ignore_case = true)]
+    pub severity: Vec<SeverityFilterArg>,
+    /// The exit status when a --fail-on* gate trips (default 1); without any --fail-on* flag,
+    /// every reported finding trips it, as Trivy's --exit-code does.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=125))]
+    pub exit_code: Option<u8>,
+}
+
+/// A severity `--severity` keeps.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeverityFilterArg {
+    Unknown,
+    Negligible,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// Arguments of `drydock version`.
+#[derive(Args, Debug)]
+pub struct VersionArgs {
+    /// The vulnerability database to describe.
+    #[arg(long, env = "DRYDOCK_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// table (default) or json.
+    #[arg(short, long = "output", value_enum, default_value = "table", value_name = "FORMAT")]
+    pub output: ClientOutput,
+}
+
+/// Arguments of `drydock completion`.
+#[derive(Args, Debug)]
+pub struct CompletionArgs {
+    /// The shell to write the script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Arguments of `drydock db`.
@@ -741,7 +828,7 @@ pub struct ClientArgs {
 }
 
 /// The exit statuses of the client commands.
-const CLIENT_EXIT: &str = "  0  done\n  1  the service refused or failed (its error and hint are printed)\n  2  invalid command line or missing credentials";
+const CLIENT_EXIT: &str = "  0  done\n  2  error: the service refused or failed (its error and hint are printed), invalid command\n     line or missing credentials";
 
 /// The --help epilogue of a client command: its examples, how to connect, its exit statuses.
 fn client_help(examples: &str, exit: &str) -> String {

@@ -6,9 +6,11 @@ use crate::analysis_run::{analyze, load_config, secrets_scope};
 use crate::cli::{Cli, InspectArgs};
 use crate::db_cmd::config_path;
 use crate::findings_output::{append_sarif, inspect_fields, write_tables, InspectFields};
+use crate::gate;
 use crate::output::empty_sarif;
 use crate::output::{parse_outputs, write_outputs, OutputFormat};
-use crate::sbom_cmd::SBOM_SCHEME;
+use crate::progress::{describe, Summary};
+use crate::sbom_cmd::sbom_path;
 use anyhow::{bail, Result};
 use drydock_analysis::{Analysis, Scanners};
 use drydock_sbom::Scope;
@@ -35,13 +37,7 @@ impl OutputFormat for Format {
             other => bail!("unknown output format {other:?}; use one of: table, json, sarif"),
         })
     }
-    fn default_for(terminal: bool) -> Self {
-        if terminal {
-            Format::Table
-        } else {
-            Format::Json
-        }
-    }
+    const DEFAULT: Self = Format::Table;
 }
 
 /// The native JSON document of `drydock inspect`.
@@ -56,9 +52,10 @@ struct Report<'a> {
 
 /// Runs `drydock inspect`.
 pub fn run(args: &InspectArgs, cli: &Cli) -> Result<ExitCode> {
-    if args.source.source.starts_with(SBOM_SCHEME) {
+    if sbom_path(&args.source.source).is_some() {
         bail!("drydock inspect reads images and directories, not SBOMs\nhint: give an image reference, an archive or dir:PATH");
     }
+    let summary = Summary::start();
     let outputs = parse_outputs::<Format>(&args.output)?;
     let config = load_config(config_path(args.config.as_deref()).as_deref())?;
     let scanners = Scanners {
@@ -66,7 +63,7 @@ pub fn run(args: &InspectArgs, cli: &Cli) -> Result<ExitCode> {
         secret: true,
         misconfig: true,
     };
-    let analysis = analyze(
+    let mut analysis = analyze(
         &args.source,
         scanners,
         Scope::Squashed,
@@ -74,8 +71,10 @@ pub fn run(args: &InspectArgs, cli: &Cli) -> Result<ExitCode> {
         &config,
         cli.quiet,
     )?;
+    gate::apply_severity_filter(&mut analysis, &args.gate.severity);
     write_outputs(&outputs, |format, w, _color| render(&analysis, format, w))?;
-    Ok(ExitCode::SUCCESS)
+    summary.finish(cli.quiet, &describe(&analysis));
+    Ok(gate::verdict(&analysis, None, &args.gate))
 }
 
 fn render(a: &Analysis, format: Format, w: &mut dyn Write) -> io::Result<()> {

@@ -7,6 +7,7 @@ mod client;
 mod client_cmd;
 mod db_cmd;
 mod findings_output;
+mod gate;
 mod inspect_cmd;
 mod output;
 mod policy_cmd;
@@ -16,9 +17,11 @@ mod report;
 mod sbom_cmd;
 mod scan_cmd;
 mod serve_cmd;
+mod version_cmd;
 mod vuln_output;
 
 use clap::Parser;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -28,6 +31,8 @@ fn main() -> ExitCode {
         cli::Command::Sbom(args) => sbom_cmd::run(args, &cli),
         cli::Command::Scan(args) => scan_cmd::run(args, &cli),
         cli::Command::Db(args) => db_cmd::run(args, &cli),
+        cli::Command::Version(args) => version_cmd::run(args),
+        cli::Command::Completion(args) => version_cmd::completion(args),
         cli::Command::Inspect(args) => inspect_cmd::run(args, &cli),
         cli::Command::Check(args) => check_cmd::run(args, &cli),
         cli::Command::Policy(args) => policy_cmd::run(args),
@@ -51,12 +56,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             report::print_error(&e);
-            // `check` keeps 1 for STOP, so its errors are 2.
-            ExitCode::from(if matches!(cli.command, cli::Command::Check(_)) {
-                2
-            } else {
-                1
-            })
+            ExitCode::from(gate::ERROR)
         }
     }
 }
@@ -75,6 +75,7 @@ fn init_logging(verbose: u8, quiet: bool) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
         .with_target(false)
         .without_time()
         .init();

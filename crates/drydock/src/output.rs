@@ -6,7 +6,7 @@ use drydock_sbom::Sbom;
 use serde_json::{json, Value};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A format drydock can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,21 +33,16 @@ impl Format {
 pub trait OutputFormat: Copy {
     /// Parses a format name given to `-o`.
     fn parse(name: &str) -> Result<Self>;
-    /// The format used without `-o`: a table on a terminal, JSON otherwise.
-    fn default_for(terminal: bool) -> Self;
+    /// The format used without `-o`: a table, on a terminal and a pipe alike (as Grype, Syft
+    /// and Trivy do); JSON only when asked for.
+    const DEFAULT: Self;
 }
 
 impl OutputFormat for Format {
     fn parse(name: &str) -> Result<Self> {
         Format::parse(name)
     }
-    fn default_for(terminal: bool) -> Self {
-        if terminal {
-            Format::Table
-        } else {
-            Format::Json
-        }
-    }
+    const DEFAULT: Self = Format::Table;
 }
 
 /// One requested output.
@@ -61,8 +56,10 @@ pub struct OutputSpec<F> {
 /// Parses the `-o FORMAT[=FILE]` values of any command.
 pub fn parse_outputs<F: OutputFormat>(values: &[String]) -> Result<Vec<OutputSpec<F>>> {
     if values.is_empty() {
-        let format = F::default_for(io::stdout().is_terminal());
-        return Ok(vec![OutputSpec { format, file: None }]);
+        return Ok(vec![OutputSpec {
+            format: F::DEFAULT,
+            file: None,
+        }]);
     }
     let mut specs = Vec::new();
     for v in values {
@@ -79,7 +76,44 @@ pub fn parse_outputs<F: OutputFormat>(values: &[String]) -> Result<Vec<OutputSpe
     if specs.iter().filter(|s| s.file.is_none()).count() > 1 {
         bail!("more than one output goes to standard output; give all but one a file (-o FORMAT=FILE)");
     }
+    let mut files: Vec<&PathBuf> = specs.iter().filter_map(|s| s.file.as_ref()).collect();
+    files.sort();
+    if let Some(w) = files.windows(2).find(|w| w[0] == w[1]) {
+        bail!(
+            "two outputs go to the same file {}; give each -o its own file",
+            w[0].display()
+        );
+    }
+    for path in files {
+        check_writable(path)?;
+    }
     Ok(specs)
+}
+
+/// Fails now, before any work, when an output file cannot be written (missing directory, no
+/// permission); a file that did not exist is not left behind, one that did is not truncated.
+fn check_writable(path: &Path) -> Result<()> {
+    let existed = path.exists();
+    if path.is_dir() {
+        bail!(
+            "output file {} is a directory; name a file (-o FORMAT=FILE)",
+            path.display()
+        );
+    }
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .with_context(|| {
+            format!(
+                "cannot write output file {} (checked before the scan starts); does its directory exist?",
+                path.display()
+            )
+        })?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
 }
 
 /// Writes every requested output with `render(format, writer, colour)`; colour is

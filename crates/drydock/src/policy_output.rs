@@ -33,13 +33,7 @@ impl OutputFormat for Format {
             other => bail!("unknown output format {other:?}; use one of: table, json, junit, sarif"),
         })
     }
-    fn default_for(terminal: bool) -> Self {
-        if terminal {
-            Format::Table
-        } else {
-            Format::Json
-        }
-    }
+    const DEFAULT: Self = Format::Table;
 }
 
 /// Writes the evaluation in one format.

@@ -65,3 +65,47 @@ impl Progress for LayerBars {
         }
     }
 }
+
+/// The one line a command prints on stderr when its work is over, where progress bars were
+/// shown (a terminal, without -q): what it found and how long it took.
+pub struct Summary {
+    start: std::time::Instant,
+}
+
+impl Summary {
+    /// Starts the clock.
+    pub fn start() -> Self {
+        Summary {
+            start: std::time::Instant::now(),
+        }
+    }
+
+    /// Prints `what` and the seconds taken, on a terminal only.
+    pub fn finish(&self, quiet: bool, what: &str) {
+        if quiet || !std::io::stderr().is_terminal() {
+            return;
+        }
+        eprintln!("{what} in {:.1} s", self.start.elapsed().as_secs_f64());
+    }
+}
+
+/// "N packages, N vulnerabilities (N critical, N high), N secrets, N misconfigurations" for the
+/// parts of an analysis that ran.
+pub fn describe(a: &drydock_analysis::Analysis) -> String {
+    let mut parts = vec![format!("{} packages", a.sbom.packages.len())];
+    if let Some(r) = &a.vulnerabilities {
+        let count = |l: drydock_match::SeverityLevel| r.findings.iter().filter(|f| f.severity == l).count();
+        let (c, h) = (
+            count(drydock_match::SeverityLevel::Critical),
+            count(drydock_match::SeverityLevel::High),
+        );
+        parts.push(format!("{} vulnerabilities ({c} critical, {h} high)", r.findings.len()));
+    }
+    if let Some(s) = &a.secrets {
+        parts.push(format!("{} secrets", s.len()));
+    }
+    if let Some(m) = &a.misconfigurations {
+        parts.push(format!("{} misconfigurations", m.len()));
+    }
+    parts.join(", ")
+}

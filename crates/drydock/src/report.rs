@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 
 /// Prints an error chain and, where one helps, a hint.
 pub fn print_error(e: &anyhow::Error) {
-    let red = std::io::stderr().is_terminal();
+    let red = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let prefix = if red { "\x1b[31merror:\x1b[0m" } else { "error:" };
     eprintln!("{prefix} {e}");
     for cause in e.chain().skip(1) {
@@ -24,6 +24,7 @@ fn hint(e: &ImageError) -> Option<String> {
         ImageError::AuthRefused { registry, .. } => format!(
             "log in with `docker login {registry}`, or pass --username and set DRYDOCK_REGISTRY_PASSWORD"
         ),
+        ImageError::UnknownHost { .. } => "check the host name and this machine's network and DNS; offline, scan a saved image (docker-archive:FILE, oci-dir:DIR) and use a local database (`drydock db build --from DIR`, `drydock db import FILE`, `drydock db update --from-url URL` from a drydock service)".into(),
         ImageError::Registry { .. } => "check the reference and that the registry is reachable; for a plain-HTTP registry pass --insecure-registry HOST".into(),
         ImageError::DigestMismatch { .. } => "the blob was corrupted in storage or in transit; pull again, and if it persists the source is damaged".into(),
         ImageError::CorruptLayer { .. } => "the layer could not be decoded; re-export or re-pull the image".into(),

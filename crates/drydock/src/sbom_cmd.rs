@@ -22,8 +22,28 @@ pub const SBOM_SCHEME: &str = "sbom:";
 const SBOM_HINT: &str = "hint: sbom:FILE takes a JSON SBOM, e.g. from `syft -o json`, `syft -o cyclonedx-json`, \
                          `trivy image --format spdx-json` or `drydock sbom -o json`; sbom:- reads standard input";
 
+/// The SBOM file a source names: `sbom:FILE`, or a bare path to a file whose content is
+/// JSON (an SBOM given as `./sbom.json`; image archives are tar files and never start so).
+pub fn sbom_path(source: &str) -> Option<&str> {
+    if let Some(path) = source.strip_prefix(SBOM_SCHEME) {
+        return Some(path);
+    }
+    let path = std::path::Path::new(source);
+    if source.contains(':') && !path.exists() {
+        return None;
+    }
+    let mut head = [0u8; 512];
+    let n = std::fs::File::open(path)
+        .ok()
+        .filter(|f| f.metadata().is_ok_and(|m| m.is_file()))
+        .and_then(|mut f| f.read(&mut head).ok())?;
+    let head = head[..n].strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head[..n]);
+    (head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')).then_some(source)
+}
+
 /// Runs `drydock sbom`.
 pub fn run(args: &SbomArgs, cli: &Cli) -> Result<ExitCode> {
+    let summary = crate::progress::Summary::start();
     let outputs = parse_outputs::<crate::output::Format>(&args.output)?;
     let scope = match args.scope {
         ScopeArg::Squashed => Scope::Squashed,
@@ -34,12 +54,13 @@ pub fn run(args: &SbomArgs, cli: &Cli) -> Result<ExitCode> {
         tracing::info!("{w}");
     }
     write_all(&sbom, &outputs)?;
+    summary.finish(cli.quiet, &format!("{} packages", sbom.packages.len()));
     Ok(ExitCode::SUCCESS)
 }
 
 /// Opens, reads and catalogues a source.
 pub fn analyze(src: &SourceArgs, scope: Scope, quiet: bool) -> Result<Sbom> {
-    if let Some(path) = src.source.strip_prefix(SBOM_SCHEME) {
+    if let Some(path) = sbom_path(&src.source) {
         return read_sbom_file(&src.source, path);
     }
     let capture = CatalogCapture::new(all());

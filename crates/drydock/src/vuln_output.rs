@@ -36,13 +36,7 @@ impl crate::output::OutputFormat for Format {
     fn parse(name: &str) -> Result<Self> {
         Format::parse(name)
     }
-    fn default_for(terminal: bool) -> Self {
-        if terminal {
-            Format::Table
-        } else {
-            Format::Json
-        }
-    }
+    const DEFAULT: Self = Format::Table;
 }
 
 /// One requested output of `drydock scan`.

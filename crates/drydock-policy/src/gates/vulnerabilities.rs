@@ -231,7 +231,8 @@ pub const GATE: GateSpec = GateSpec {
         TriggerSpec {
             name: "vulnerability_data_unavailable",
             description: "Fires when the image was not matched against vulnerability data (scanner off or no \
-                          database), or when it has OS packages but its distro has no vulnerability namespace. \
+                          database), when it has OS packages but its distro has no vulnerability namespace, or when \
+                          the database has no advisories for the image's distro release or one of its ecosystems. \
                           Trigger id: `vulnerability_data_unavailable`.",
             params: &[],
             eval: vulnerability_data_unavailable,
@@ -598,22 +599,39 @@ fn vulnerability_data_unavailable(input: &TriggerInput<'_>) -> Vec<Fired> {
                 .into()
         });
     }
+    // Namespaces the database had no advisories for (a distro release or an ecosystem it
+    // was not built with): those packages were never checked.
+    let mut fired: Vec<Fired> = a
+        .vulnerabilities
+        .iter()
+        .flat_map(|r| &r.unavailable)
+        .map(|g| {
+            Fired::new(
+                "vulnerability_data_unavailable",
+                format!(
+                    "No vulnerability data for {}: the database has no advisories for it, so the image's {} {} \
+                     package(s) there were not checked for vulnerabilities",
+                    g.namespace,
+                    g.packages,
+                    if g.os { "OS" } else { "language" }
+                ),
+            )
+        })
+        .collect();
     let os_packages = a.sbom.packages.iter().filter(|p| p.package_type.is_os()).count();
-    if os_packages == 0 {
-        return Vec::new();
-    }
     let namespace = a.sbom.distro.as_ref().and_then(drydock_match::key::distro_namespace);
-    if namespace.is_some() {
-        return Vec::new();
+    if os_packages == 0 || namespace.is_some() {
+        return fired;
     }
     let distro = match &a.sbom.distro {
         Some(d) => format!("{} {}", d.id, d.version_id).trim().to_string(),
         None => "(none detected)".into(),
     };
-    fire(format!(
+    fired.extend(fire(format!(
         "Distro-specific vulnerability data not found for distro {distro}: its {os_packages} OS packages were not \
          checked for vulnerabilities"
-    ))
+    )));
+    fired
 }
 
 #[cfg(test)]
