@@ -84,7 +84,10 @@ fn missing_release_is_older() {
     assert!(in_range(
         Rpm,
         "3.0.7",
-        &[Event::Introduced("0".into()), Event::LastAffected("3.0.7-27.el9".into())]
+        &[
+            Event::Introduced("0".into()),
+            Event::LastAffected("3.0.7-27.el9".into())
+        ]
     )
     .unwrap());
     // A listed version with a release matches only that release.
