@@ -6,7 +6,7 @@
 //! with `~` and `^`), [apk](Scheme::Apk) (apk-tools `version.c`), [semver](Scheme::Semver)
 //! (SemVer 2.0 precedence, plus npm and Cargo requirement syntax in [`semver_satisfies`]),
 //! [PEP 440](Scheme::Pep440) (via astral's `pep440_rs`), [Maven](Scheme::Maven)
-//! (`ComparableVersion`), [RubyGems](Scheme::Gem) (`Gem::Version`), [Go](Scheme::Go)
+//! (Maven 3.9 `ComparableVersion`), [RubyGems](Scheme::Gem) (`Gem::Version`), [Go](Scheme::Go)
 //! (module semver, pseudo-versions, toolchain versions), [Composer](Scheme::Composer)
 //! (composer/semver normalisation and PHP's `version_compare`), [NuGet](Scheme::NuGet)
 //! (NuGet.Versioning) and a [generic](Scheme::Generic) numeric-aware fallback.
@@ -53,7 +53,7 @@ pub enum Scheme {
     Semver,
     /// Python packages (PEP 440).
     Pep440,
-    /// Maven artifacts (`ComparableVersion`).
+    /// Maven artifacts (Maven 3.9 `ComparableVersion`).
     Maven,
     /// Ruby gems (`Gem::Version`).
     Gem,
