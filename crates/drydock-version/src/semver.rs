@@ -1,6 +1,6 @@
 //! Semantic Versioning 2.0 precedence, tolerant of what registries actually contain
-//! (a leading `v`/`=`, missing minor/patch, a fourth release number as NuGet and
-//! Composer use), and the npm and Cargo requirement syntaxes.
+//! (a leading `v`/`=`, missing minor/patch, a fourth release number), and the npm and
+//! Cargo requirement syntaxes. (NuGet and Composer have schemes of their own.)
 
 use crate::util::cmp_digits;
 use crate::VersionError;
