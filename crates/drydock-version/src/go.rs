@@ -1,7 +1,8 @@
 //! Go versions. Module versions are semver with a `v` prefix (tolerated absent, as OSV
 //! writes them), shorthand `v1`/`v1.2`, pseudo-versions
 //! (`v0.0.0-20230808041426-22f0818cf810`, ordered as the pre-releases they are) and
-//! `+incompatible` (build metadata, ignored for ordering). Go toolchain versions
+//! `+incompatible` (build metadata, ignored for ordering). Numbers may be longer than 64
+//! bits, as `golang.org/x/mod/semver` allows, and compare exactly. Go toolchain versions
 //! (`go1.20.7`, `1.21rc2`, `go1.9beta1`) are read as the Go vulnerability database
 //! writes them: `1.21.0-rc.2`.
 
@@ -12,6 +13,7 @@ const GO_SEMVER: Grammar = Grammar {
     allow_eq: false,
     max_parts: 3,
     leading_zeros: false,
+    unbounded_numbers: true,
 };
 
 /// Converts a Go toolchain version (`go1.21rc2`, `1.20`, `go1.20.7`) to the semver form
@@ -46,6 +48,27 @@ pub fn go_toolchain_to_semver(v: &str) -> Option<String> {
     Some(out)
 }
 
+/// `golang.org/x/mod/semver` rules the shared semver grammar does not check: the
+/// `v1`/`v1.2` shorthands take no pre-release or build, and numeric pre-release
+/// identifiers have no leading zeros.
+fn check_module_grammar(t: &str) -> Result<(), String> {
+    let t = t.strip_prefix('v').unwrap_or(t);
+    let Some(i) = t.find(['-', '+']) else { return Ok(()) };
+    if t[..i].split('.').count() != 3 {
+        return Err("a shorthand version (v1, v1.2) cannot have a pre-release or build".into());
+    }
+    if t.as_bytes()[i] == b'-' {
+        let pre = t[i + 1..].split('+').next().unwrap_or("");
+        if let Some(id) = pre
+            .split('.')
+            .find(|id| id.len() > 1 && id.starts_with('0') && id.bytes().all(|c| c.is_ascii_digit()))
+        {
+            return Err(format!("numeric pre-release identifier {id:?} has a leading zero"));
+        }
+    }
+    Ok(())
+}
+
 /// Parses a Go module or toolchain version.
 pub(crate) fn parse(s: &str) -> Result<SemVer, String> {
     let t = s.trim();
@@ -55,7 +78,7 @@ pub(crate) fn parse(s: &str) -> Result<SemVer, String> {
             None => Err("not a Go toolchain version".into()),
         };
     }
-    match SemVer::parse_with(t, GO_SEMVER) {
+    match SemVer::parse_with(t, GO_SEMVER).and_then(|v| check_module_grammar(t).map(|()| v)) {
         Ok(v) => Ok(v),
         Err(e) => match go_toolchain_to_semver(t) {
             Some(sv) => SemVer::parse_with(&sv, GO_SEMVER),

@@ -6,9 +6,10 @@
 //! with `~` and `^`), [apk](Scheme::Apk) (apk-tools `version.c`), [semver](Scheme::Semver)
 //! (SemVer 2.0 precedence, plus npm and Cargo requirement syntax in [`semver_satisfies`]),
 //! [PEP 440](Scheme::Pep440) (via astral's `pep440_rs`), [Maven](Scheme::Maven)
-//! (`ComparableVersion`), [RubyGems](Scheme::Gem) (`Gem::Version`), [Go](Scheme::Go)
-//! (module semver, pseudo-versions, toolchain versions) and a [generic](Scheme::Generic)
-//! numeric-aware fallback.
+//! (Maven 3.9 `ComparableVersion`), [RubyGems](Scheme::Gem) (`Gem::Version`), [Go](Scheme::Go)
+//! (module semver, pseudo-versions, toolchain versions), [Composer](Scheme::Composer)
+//! (composer/semver normalisation and PHP's `version_compare`), [NuGet](Scheme::NuGet)
+//! (NuGet.Versioning) and a [generic](Scheme::Generic) numeric-aware fallback.
 
 #![warn(missing_docs)]
 
@@ -17,11 +18,13 @@ use std::cmp::Ordering;
 use std::fmt;
 
 mod apk;
+mod composer;
 mod dpkg;
 mod gem;
 mod generic;
 mod go;
 mod maven;
+mod nuget;
 mod pep440;
 mod range;
 mod rpm;
@@ -46,11 +49,11 @@ pub enum Scheme {
     Rpm,
     /// Alpine / Wolfi / Chainguard packages (apk-tools).
     Apk,
-    /// Semantic Versioning 2.0 (npm, crates.io, NuGet, Hex, Pub, Packagist, …).
+    /// Semantic Versioning 2.0 (npm, crates.io, Hex, Pub, …).
     Semver,
     /// Python packages (PEP 440).
     Pep440,
-    /// Maven artifacts (`ComparableVersion`).
+    /// Maven artifacts (Maven 3.9 `ComparableVersion`).
     Maven,
     /// Ruby gems (`Gem::Version`).
     Gem,
@@ -58,6 +61,11 @@ pub enum Scheme {
     Go,
     /// Anything else: numeric-aware dotted comparison.
     Generic,
+    /// PHP packages from Packagist (Composer's normalisation and `version_compare`).
+    Composer,
+    /// .NET packages (NuGet.Versioning: up to four numbers, case-insensitive labels).
+    #[serde(rename = "nuget")]
+    NuGet,
 }
 
 impl Scheme {
@@ -83,8 +91,9 @@ impl Scheme {
             | "bellsoft hardened containers"
             | "minimos"
             | "postmarketos" => Scheme::Apk,
-            "npm" | "crates.io" | "cargo" | "nuget" | "hex" | "pub" | "packagist" | "composer" | "swifturl"
-            | "bitnami" => Scheme::Semver,
+            "npm" | "crates.io" | "cargo" | "hex" | "pub" | "swifturl" | "bitnami" => Scheme::Semver,
+            "packagist" | "composer" => Scheme::Composer,
+            "nuget" => Scheme::NuGet,
             "pypi" | "python" => Scheme::Pep440,
             "maven" => Scheme::Maven,
             "rubygems" | "gem" => Scheme::Gem,
@@ -106,6 +115,8 @@ impl fmt::Display for Scheme {
             Scheme::Gem => "gem",
             Scheme::Go => "go",
             Scheme::Generic => "generic",
+            Scheme::Composer => "composer",
+            Scheme::NuGet => "nuget",
         };
         f.write_str(s)
     }
@@ -162,6 +173,8 @@ enum Key {
     Gem(gem::GemVersion),
     Go(semver::SemVer),
     Generic(generic::GenericVersion),
+    Composer(composer::ComposerVersion),
+    NuGet(nuget::NuGetVersion),
 }
 
 impl Version {
@@ -177,6 +190,8 @@ impl Version {
             Key::Gem(_) => Scheme::Gem,
             Key::Go(_) => Scheme::Go,
             Key::Generic(_) => Scheme::Generic,
+            Key::Composer(_) => Scheme::Composer,
+            Key::NuGet(_) => Scheme::NuGet,
         }
     }
 
@@ -186,8 +201,9 @@ impl Version {
     }
 
     /// Compares `self` (an installed version) with a range bound. Same as `cmp` except for
-    /// rpm, where a bound without a release matches any release of its version (rpm's
-    /// own rule: `1.0` vs `1.0-3` compares only epoch and version).
+    /// rpm, where a bound without a release stands for every release of its version (the
+    /// dependency-range rule: `>= 1.0` is met by `1.0-3`); an installed version without a
+    /// release is still older than the same version with one.
     pub(crate) fn cmp_to_bound(&self, bound: &Version) -> Ordering {
         match (&self.key, &bound.key) {
             (Key::Rpm(a), Key::Rpm(b)) => a.cmp_to_bound(b),
@@ -214,6 +230,8 @@ impl Ord for Version {
             (Key::Gem(a), Key::Gem(b)) => a.cmp(b),
             (Key::Go(a), Key::Go(b)) => a.cmp(b),
             (Key::Generic(a), Key::Generic(b)) => a.cmp(b),
+            (Key::Composer(a), Key::Composer(b)) => a.cmp(b),
+            (Key::NuGet(a), Key::NuGet(b)) => a.cmp(b),
             _ => self.scheme().cmp(&other.scheme()),
         }
     }
@@ -260,6 +278,8 @@ pub fn parse(scheme: Scheme, version: &str) -> Result<Version, VersionError> {
         Scheme::Gem => Key::Gem(gem::GemVersion::parse(version).map_err(err)?),
         Scheme::Go => Key::Go(go::parse(version).map_err(err)?),
         Scheme::Generic => Key::Generic(generic::GenericVersion::parse(version)),
+        Scheme::Composer => Key::Composer(composer::ComposerVersion::parse(version).map_err(err)?),
+        Scheme::NuGet => Key::NuGet(nuget::NuGetVersion::parse(version).map_err(err)?),
     };
     Ok(Version {
         text: version.to_string(),

@@ -1,29 +1,43 @@
-//! Maven versions, ordered like Maven 3.9's `ComparableVersion`: items split on `.`, `-`
-//! and digit/letter transitions; `-` (and a transition) opens a nested list; numbers
-//! compare numerically; qualifiers order `alpha` < `beta` < `milestone` < `rc` = `cr` <
-//! `snapshot` < `""` = `ga` = `final` = `release` < `sp` < anything else (lexically);
-//! `a1`/`b1`/`m1` mean alpha/beta/milestone; case-insensitive; trailing "null" items
-//! (0, "", empty lists) are trimmed so `1.0` = `1` and `1-ga` = `1`.
+//! Maven versions, ordered like `ComparableVersion` of the released Maven line (3.9.x,
+//! which the POM reference's "Version Order Specification" documents): items split on
+//! `.`, `-` and digit/letter transitions; `-` and every transition open a nested list
+//! (`1.0-beta11` is `1, 0, [beta, [11]]`, while `1.0-beta.6` is `1, 0, [beta, 6]`);
+//! numbers compare numerically; qualifiers order `alpha` < `beta` < `milestone` < `rc` =
+//! `cr` < `snapshot` < `""` = `ga` = `final` = `release` < `sp` < anything else
+//! (lexically); `a1`/`b1`/`m1` mean alpha/beta/milestone; case-insensitive; "null" items
+//! (0, `""`, empty lists) are trimmed from the end of each list, stepping over nested
+//! lists, so `1.0` = `1`, `1-ga` = `1` and `1.0-1` = `1-1`. Numbers of up to 9, up to 18
+//! and more digits (after leading zeros) are different Java classes that order by class.
+//! Maven 4's changes (`X-1` read as `X1`, MNG-7714) are not applied.
 
-use crate::util::{cmp_digits, digits_are_zero};
+use crate::util::cmp_digits;
 use std::cmp::Ordering;
+
+/// Which Java class holds a number: `IntItem` (up to 9 digits), `LongItem` (up to 18),
+/// `BigIntegerItem`. Items of different classes order by class, whatever their value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum NumKind {
+    Int,
+    Long,
+    Big,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Item {
-    /// Digits, leading zeros stripped ("0" for zero).
-    Int(String),
-    /// A qualifier (already aliased: `cr`→`rc`, `a`/`b`/`m` before a digit expanded).
+    /// A number: its class and its digits without leading zeros ("0" for zero).
+    Num(NumKind, String),
+    /// A qualifier, already aliased (`ga`/`final`/`release` → `""`, `cr` → `rc`, a
+    /// one-letter `a`/`b`/`m` before a digit expanded).
     Str(String),
-    /// A qualifier immediately followed by a number (`rc1`, `x-1`).
-    Comb(String, String),
     List(Vec<Item>),
 }
 
 const QUALIFIERS: [&str; 7] = ["alpha", "beta", "milestone", "rc", "snapshot", "", "sp"];
 const RELEASE_INDEX: &str = "5";
 
-fn string_item(value: &str, followed_by_digit: bool) -> String {
-    let v = if followed_by_digit && value.len() == 1 {
+/// `new StringItem(value, followedByDigit)`.
+fn string_item(value: &str, followed_by_digit: bool) -> Item {
+    let v = if followed_by_digit {
         match value {
             "a" => "alpha",
             "b" => "beta",
@@ -33,90 +47,78 @@ fn string_item(value: &str, followed_by_digit: bool) -> String {
     } else {
         value
     };
-    if v == "cr" {
-        "rc".to_string()
+    let v = match v {
+        "ga" | "final" | "release" => "",
+        "cr" => "rc",
+        other => other,
+    };
+    Item::Str(v.to_string())
+}
+
+/// `parseItem(true, buf)`: Java's `stripLeadingZeroes` keeps an all-zero string whole,
+/// and the class is chosen by the stripped length.
+fn number_item(buf: &str) -> Item {
+    let stripped = match buf.find(|c| c != '0') {
+        Some(i) => &buf[i..],
+        None if buf.is_empty() => "0",
+        None => buf,
+    };
+    let kind = match stripped.len() {
+        0..=9 => NumKind::Int,
+        10..=18 => NumKind::Long,
+        _ => NumKind::Big,
+    };
+    let value = stripped.trim_start_matches('0');
+    Item::Num(kind, if value.is_empty() { "0".into() } else { value.into() })
+}
+
+fn parse_item(is_digit: bool, buf: &str) -> Item {
+    if is_digit {
+        number_item(buf)
     } else {
-        v.to_string()
+        string_item(buf, false)
     }
 }
 
-/// `comparableQualifier`: a string whose lexical order is the qualifier order.
+/// `comparableQualifier`: a string whose order is the qualifier order.
 fn comparable(q: &str) -> String {
-    if matches!(q, "ga" | "final" | "release") {
-        return RELEASE_INDEX.to_string();
-    }
     match QUALIFIERS.iter().position(|x| *x == q) {
         Some(i) => i.to_string(),
         None => format!("{}-{}", QUALIFIERS.len(), q),
     }
 }
 
-fn strip_zeros(d: &str) -> String {
-    let t = d.trim_start_matches('0');
-    if t.is_empty() {
-        "0".to_string()
-    } else {
-        t.to_string()
-    }
-}
-
-fn parse_item(combination: bool, digit: bool, buf: &str) -> Item {
-    if combination {
-        let buf: String = buf.chars().filter(|c| *c != '-').collect();
-        let idx = buf.find(|c: char| c.is_ascii_digit()).unwrap_or(0);
-        let (s, d) = buf.split_at(idx);
-        Item::Comb(string_item(s, true), strip_zeros(d))
-    } else if digit {
-        Item::Int(strip_zeros(buf))
-    } else {
-        Item::Str(string_item(buf, false))
-    }
+/// Java's `String.compareTo`: UTF-16 code units.
+fn java_cmp(a: &str, b: &str) -> Ordering {
+    a.encode_utf16().cmp(b.encode_utf16())
 }
 
 fn is_null(item: &Item) -> bool {
     match item {
-        Item::Int(d) => digits_are_zero(d),
+        Item::Num(_, d) => d == "0",
         Item::Str(s) => s.is_empty(),
-        Item::Comb(..) => false,
         Item::List(l) => l.is_empty(),
     }
-}
-
-fn cmp_str(a: &str, b: &str) -> Ordering {
-    comparable(a).cmp(&comparable(b))
 }
 
 /// `Item.compareTo(other)`, with `None` for Java's `null` (padding).
 fn cmp_item(a: &Item, b: Option<&Item>) -> Ordering {
     match a {
-        Item::Int(x) => match b {
+        Item::Num(ka, x) => match b {
             None => {
-                if digits_are_zero(x) {
+                if x == "0" {
                     Ordering::Equal
                 } else {
                     Ordering::Greater
                 }
             }
-            Some(Item::Int(y)) => cmp_digits(x, y),
+            Some(Item::Num(kb, y)) => ka.cmp(kb).then_with(|| cmp_digits(x, y)),
             Some(_) => Ordering::Greater,
         },
         Item::Str(x) => match b {
-            None => comparable(x).as_str().cmp(RELEASE_INDEX),
-            Some(Item::Int(_)) | Some(Item::List(_)) => Ordering::Less,
-            Some(Item::Str(y)) => cmp_str(x, y),
-            Some(Item::Comb(ys, _)) => match cmp_str(x, ys) {
-                Ordering::Equal => Ordering::Less,
-                r => r,
-            },
-        },
-        Item::Comb(xs, xd) => match b {
-            None => comparable(xs).as_str().cmp(RELEASE_INDEX),
-            Some(Item::Int(_)) | Some(Item::List(_)) => Ordering::Less,
-            Some(Item::Str(y)) => match cmp_str(xs, y) {
-                Ordering::Equal => Ordering::Greater,
-                r => r,
-            },
-            Some(Item::Comb(ys, yd)) => cmp_str(xs, ys).then_with(|| cmp_digits(xd, yd)),
+            None => java_cmp(&comparable(x), RELEASE_INDEX),
+            Some(Item::Num(..)) | Some(Item::List(_)) => Ordering::Less,
+            Some(Item::Str(y)) => java_cmp(&comparable(x), &comparable(y)),
         },
         Item::List(l) => match b {
             None => {
@@ -128,8 +130,8 @@ fn cmp_item(a: &Item, b: Option<&Item>) -> Ordering {
                 }
                 Ordering::Equal
             }
-            Some(Item::Int(_)) => Ordering::Less,
-            Some(Item::Str(_)) | Some(Item::Comb(..)) => Ordering::Greater,
+            Some(Item::Num(..)) => Ordering::Less,
+            Some(Item::Str(_)) => Ordering::Greater,
             Some(Item::List(r)) => cmp_lists(l, r),
         },
     }
@@ -170,38 +172,20 @@ impl Arena {
         idx
     }
 
-    fn node_is_null(&self, n: &Node) -> bool {
-        match n {
-            Node::Leaf(i) => is_null(i),
-            Node::Sub(k) => self.lists[*k].is_empty(),
-        }
-    }
-
-    /// `ListItem.normalize()` of list `idx` (its sub-lists already normalised).
+    /// `ListItem.normalize()` of list `idx` (its sub-lists already normalised): from the
+    /// end, drop null items, step over non-null lists, stop at anything else.
     fn normalize(&mut self, idx: usize) {
         let mut i = self.lists[idx].len();
         while i > 0 {
             i -= 1;
-            if !self.node_is_null(&self.lists[idx][i]) {
-                continue;
-            }
-            let list = &self.lists[idx];
-            let remove = if i == list.len() - 1 {
-                true
-            } else {
-                match &list[i + 1] {
-                    Node::Leaf(Item::Str(_)) => true,
-                    Node::Sub(k) => {
-                        matches!(
-                            self.lists[*k].first(),
-                            Some(Node::Leaf(Item::Comb(..)) | Node::Leaf(Item::Str(_)))
-                        )
-                    }
-                    _ => false,
-                }
+            let (null, is_list) = match &self.lists[idx][i] {
+                Node::Leaf(item) => (is_null(item), false),
+                Node::Sub(k) => (self.lists[*k].is_empty(), true),
             };
-            if remove {
+            if null {
                 self.lists[idx].remove(i);
+            } else if !is_list {
+                break;
             }
         }
     }
@@ -236,54 +220,46 @@ impl MavenVersion {
             return Err(format!("invalid character {c:?}"));
         }
         let v = s.to_lowercase();
-        let chars: Vec<(usize, char)> = v.char_indices().collect();
         let mut arena = Arena {
             lists: vec![Vec::new()],
         };
         let mut list = 0usize;
         let mut is_digit = false;
-        let mut is_combination = false;
         let mut start = 0usize; // byte offset
-        let n = chars.len();
-        for (k, &(i, c)) in chars.iter().enumerate() {
+        for (i, c) in v.char_indices() {
             if c == '.' {
-                if i == start {
-                    arena.lists[list].push(Node::Leaf(Item::Int("0".into())));
+                let item = if i == start {
+                    number_item("0")
                 } else {
-                    arena.lists[list].push(Node::Leaf(parse_item(is_combination, is_digit, &v[start..i])));
-                }
-                is_combination = false;
+                    parse_item(is_digit, &v[start..i])
+                };
+                arena.lists[list].push(Node::Leaf(item));
                 start = i + 1;
             } else if c == '-' {
-                if i == start {
-                    arena.lists[list].push(Node::Leaf(Item::Int("0".into())));
+                let item = if i == start {
+                    number_item("0")
                 } else {
-                    // "X-1" is read as "X1".
-                    if !is_digit && k + 1 < n && chars[k + 1].1.is_ascii_digit() {
-                        is_combination = true;
-                        continue;
-                    }
-                    arena.lists[list].push(Node::Leaf(parse_item(is_combination, is_digit, &v[start..i])));
-                }
+                    parse_item(is_digit, &v[start..i])
+                };
+                arena.lists[list].push(Node::Leaf(item));
                 start = i + 1;
-                if !arena.lists[list].is_empty() {
-                    list = arena.new_list(list);
-                }
-                is_combination = false;
+                list = arena.new_list(list);
             } else if c.is_ascii_digit() {
                 if !is_digit && i > start {
-                    is_combination = true;
+                    // "X1": the qualifier, then the number in a list of its own.
                     if !arena.lists[list].is_empty() {
                         list = arena.new_list(list);
                     }
+                    arena.lists[list].push(Node::Leaf(string_item(&v[start..i], true)));
+                    start = i;
+                    list = arena.new_list(list);
                 }
                 is_digit = true;
             } else {
                 if is_digit && i > start {
-                    arena.lists[list].push(Node::Leaf(parse_item(is_combination, true, &v[start..i])));
+                    arena.lists[list].push(Node::Leaf(number_item(&v[start..i])));
                     start = i;
                     list = arena.new_list(list);
-                    is_combination = false;
                 }
                 is_digit = false;
             }
@@ -293,8 +269,9 @@ impl MavenVersion {
             if !is_digit && !arena.lists[list].is_empty() {
                 list = arena.new_list(list);
             }
-            arena.lists[list].push(Node::Leaf(parse_item(is_combination, is_digit, &v[start..])));
+            arena.lists[list].push(Node::Leaf(parse_item(is_digit, &v[start..])));
         }
+        // Lists are created in nesting order, so children come after their parents.
         for idx in (0..arena.lists.len()).rev() {
             arena.normalize(idx);
         }

@@ -60,18 +60,23 @@ impl RpmVersion {
         })
     }
 
-    /// rpm's EVR comparison: the release is compared only when both sides have one.
+    /// Compares an installed version with a range bound. A bound without a release means
+    /// any release of its version (rpm's dependency-range rule, `rpmdsCompare`), so only
+    /// epoch and version are compared; otherwise this is the plain order, in which an
+    /// installed `3.0.7` is older than a bound `3.0.7-27.el9`.
     pub(crate) fn cmp_to_bound(&self, bound: &RpmVersion) -> Ordering {
-        let ev = cmp_digits(&self.epoch, &bound.epoch).then_with(|| rpmvercmp(&self.version, &bound.version));
         match (&self.release, &bound.release) {
-            (Some(a), Some(b)) => ev.then_with(|| rpmvercmp(a, b)),
-            _ => ev,
+            (Some(_), None) => {
+                cmp_digits(&self.epoch, &bound.epoch).then_with(|| rpmvercmp(&self.version, &bound.version))
+            }
+            _ => self.cmp(bound),
         }
     }
 }
 
 impl Ord for RpmVersion {
-    /// Total order: like rpm, but a missing release sorts before any release.
+    /// rpm's own order of two EVRs (`rpm.labelCompare`, `rpmdev-vercmp`): epoch, version,
+    /// then release, where a missing release is older than any release.
     fn cmp(&self, other: &Self) -> Ordering {
         cmp_digits(&self.epoch, &other.epoch)
             .then_with(|| rpmvercmp(&self.version, &other.version))

@@ -1,6 +1,6 @@
 //! Semantic Versioning 2.0 precedence, tolerant of what registries actually contain
-//! (a leading `v`/`=`, missing minor/patch, a fourth release number as NuGet and
-//! Composer use), and the npm and Cargo requirement syntaxes.
+//! (a leading `v`/`=`, missing minor/patch, a fourth release number), and the npm and
+//! Cargo requirement syntaxes. (NuGet and Composer have schemes of their own.)
 
 use crate::util::cmp_digits;
 use crate::VersionError;
@@ -32,11 +32,12 @@ impl PartialOrd for Ident {
     }
 }
 
-/// A parsed semantic version. `release` has 1 to 4 numbers (missing ones compare as 0);
-/// build metadata is kept but never ordered.
+/// A parsed semantic version. `release` has 1 to 4 numbers (missing ones compare as 0),
+/// kept as digit strings without leading zeros so that numbers of any length compare
+/// exactly; build metadata is kept but never ordered.
 #[derive(Debug, Clone)]
 pub(crate) struct SemVer {
-    pub(crate) release: Vec<u64>,
+    pub(crate) release: Vec<String>,
     pub(crate) pre: Vec<Ident>,
     #[allow(dead_code)]
     pub(crate) build: String,
@@ -52,6 +53,9 @@ pub(crate) struct Grammar {
     pub(crate) max_parts: usize,
     /// Accept leading zeros in release numbers (`01.2.3`).
     pub(crate) leading_zeros: bool,
+    /// Accept release numbers of any length (Go); otherwise they must fit in 64 bits,
+    /// as Cargo's and npm's parsers require.
+    pub(crate) unbounded_numbers: bool,
 }
 
 const TOLERANT: Grammar = Grammar {
@@ -59,7 +63,18 @@ const TOLERANT: Grammar = Grammar {
     allow_eq: true,
     max_parts: 4,
     leading_zeros: true,
+    unbounded_numbers: false,
 };
+
+/// A digit string without leading zeros (`"0"` for zero).
+fn strip_zeros(d: &str) -> String {
+    let t = d.trim_start_matches('0');
+    if t.is_empty() {
+        "0".into()
+    } else {
+        t.into()
+    }
+}
 
 fn parse_idents<'a>(s: &'a str, what: &str) -> Result<Vec<&'a str>, String> {
     let mut out = Vec::new();
@@ -111,10 +126,10 @@ impl SemVer {
             if !g.leading_zeros && part.len() > 1 && part.starts_with('0') {
                 return Err(format!("release part {part:?} has a leading zero"));
             }
-            release.push(
-                part.parse::<u64>()
-                    .map_err(|_| format!("release part {part:?} is too large"))?,
-            );
+            if !g.unbounded_numbers && part.parse::<u64>().is_err() {
+                return Err(format!("release part {part:?} is too large"));
+            }
+            release.push(strip_zeros(part));
         }
         if release.len() > g.max_parts {
             return Err(format!("more than {} release numbers", g.max_parts));
@@ -125,8 +140,7 @@ impl SemVer {
                 .into_iter()
                 .map(|id| {
                     if id.bytes().all(|c| c.is_ascii_digit()) {
-                        let t = id.trim_start_matches('0');
-                        Ident::Num(if t.is_empty() { "0".into() } else { t.into() })
+                        Ident::Num(strip_zeros(id))
                     } else {
                         Ident::Alpha(id.to_string())
                     }
@@ -140,17 +154,17 @@ impl SemVer {
         })
     }
 
-    fn part(&self, i: usize) -> u64 {
-        self.release.get(i).copied().unwrap_or(0)
+    fn part(&self, i: usize) -> &str {
+        self.release.get(i).map_or("0", String::as_str)
     }
 
-    fn triple(&self) -> (u64, u64, u64, u64) {
-        (self.part(0), self.part(1), self.part(2), self.part(3))
+    fn triple(&self) -> [&str; 4] {
+        [self.part(0), self.part(1), self.part(2), self.part(3)]
     }
 
     fn new3(major: u64, minor: u64, patch: u64, pre: Vec<Ident>) -> SemVer {
         SemVer {
-            release: vec![major, minor, patch],
+            release: vec![major.to_string(), minor.to_string(), patch.to_string()],
             pre,
             build: String::new(),
         }
@@ -166,7 +180,7 @@ impl Ord for SemVer {
     fn cmp(&self, other: &Self) -> Ordering {
         let n = self.release.len().max(other.release.len());
         for i in 0..n {
-            let r = self.part(i).cmp(&other.part(i));
+            let r = cmp_digits(self.part(i), other.part(i));
             if r != Ordering::Equal {
                 return r;
             }

@@ -21,6 +21,21 @@ fn module_versions() {
 }
 
 #[test]
+fn numbers_longer_than_64_bits() {
+    // golang.org/x/mod/semver compares numbers of any length (by length, then digits).
+    table(
+        Go,
+        "
+        v18446744073709551616.0.0 > v18446744073709551615.0.0
+        v1.18446744073709551616.0 > v1.9.0
+        v1.0.99999999999999999999999 < v1.0.100000000000000000000000
+        v1.0.99999999999999999999999 = v1.0.99999999999999999999999
+        v0.0.0-99999999999999999999 > v0.0.0-9999999999999999999
+        ",
+    );
+}
+
+#[test]
 fn pseudo_versions() {
     // The three pseudo-version forms (go.dev/ref/mod#pseudo-versions) order as pre-releases.
     ascending(
@@ -78,6 +93,10 @@ fn malformed() {
         "v1.2.3-",
         "1.21alpha1",
         "master",
+        "v1.2-pre",
+        "v1+meta",
+        "v1.2.3-01",
+        "v1.2.3-beta.01",
     ] {
         invalid(Go, v);
     }

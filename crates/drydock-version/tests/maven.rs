@@ -44,9 +44,8 @@ fn pom_reference_examples() {
         1.0 = 1
         1-sp > 1-ga
         1-sp.1 > 1-ga.1
-        # Maven 3.9 reads X-1 as X1 (a combination item), so these differ from the
-        # older POM reference text (which had 1-sp-1 < 1-ga-1 = 1-1).
-        1-sp-1 > 1-ga-1
+        1-sp-1 < 1-ga-1
+        # ga is the empty qualifier, so 1-ga-1 is 1-[[1]]: a list, below the number 1-1.
         1-ga-1 < 1-1
         1-a1 = 1-alpha-1
         1.0.0 = 1
@@ -104,7 +103,9 @@ fn comparable_version_test_cases() {
         "
         1 = 1.0.0
         1-alpha = 1-ALPHA
-        1a1 = 1-a-1
+        # a/b/m expand only when a digit follows directly
+        1a1 < 1-a-1
+        1a1 = 1-alpha-1
         1b2 = 1-beta-2
         1m3 = 1-milestone-3
         1-final = 1
@@ -149,4 +150,148 @@ fn malformed() {
     for v in ["", " ", "1.0 beta", "1.0\u{7}"] {
         invalid(Maven, v);
     }
+}
+
+#[test]
+fn comparable_version_test_edges() {
+    // ComparableVersionTest: testVersionsEqual, testVersionsHaveSameOrderButAreNotEqual,
+    // testVersionComparing, testLeadingZeroes, testMng5568, testMng6572, testMng6964,
+    // testMng7644 (Maven 3.9.x), and testLexicographicOrder, testCompareDigitToLetter.
+    table(
+        Maven,
+        "
+        1 = 1.0
+        1 = 1-0
+        1 = 1.0-0
+        1.0 = 1.0-0
+        1a = 1-a
+        1a = 1.0-a
+        1a = 1.0.0-a
+        1.0a = 1-a
+        1.0.0a = 1-a
+        1x = 1-x
+        1x = 1.0-x
+        1x = 1.0.0-x
+        1.0x = 1-x
+        1.0.0x = 1-x
+        1cr = 1rc
+        1X = 1x
+        1A = 1a
+        1B = 1b
+        1M = 1m
+        1Cr = 1Rc
+        1cR = 1rC
+        1m3 = 1Milestone3
+        1m3 = 1MileStone3
+        1m3 = 1MILESTONE3
+        1ga = 1
+        1release = 1
+        1final = 1
+        1Ga = 1
+        1GA = 1
+        1RELEASE = 1
+        1RELeaSE = 1
+        1Final = 1
+        1FinaL = 1
+        1FINAL = 1
+        1 < 2
+        1.5 < 2
+        1 < 2.5
+        1.0 < 1.1
+        1.1 < 1.2
+        1.0.0 < 1.1
+        1.0.1 < 1.1
+        1.1 < 1.2.0
+        1.0-alpha-1 < 1.0
+        1.0-alpha-1 < 1.0-alpha-2
+        1.0-alpha-1 < 1.0-beta-1
+        1.0-beta-1 < 1.0-SNAPSHOT
+        1.0-SNAPSHOT < 1.0
+        1.0-alpha-1-SNAPSHOT < 1.0-alpha-1
+        1.0 < 1.0-1
+        1.0-1 < 1.0-2
+        1.0.0 < 1.0-1
+        2.0-1 < 2.0.1
+        2.0.1-klm < 2.0.1-lmn
+        2.0.1 < 2.0.1-xyz
+        2.0.1 < 2.0.1-123
+        2.0.1-xyz < 2.0.1-123
+        0.7 < 2
+        0.2 < 1.0.7
+        6.1.0rc3 < 6.1.0
+        6.1.0rc3 < 6.1H.5-beta
+        6.1.0 < 6.1H.5-beta
+        20190126.230843 < 1234567890.12345
+        1234567890.12345 < 123456789012345.1H.5-beta
+        123456789012345.1H.5-beta < 12345678901234567890.1H.5-beta
+        20190126.230843 < 12345678901234567890.1H.5-beta
+        0000000000000000001 = 1
+        000000001 = 01
+        0000000000000000000 = 0
+        00 = 0
+        1-0.alpha < 1
+        1-0.beta < 1
+        1-0.alpha < 1-0.beta
+        # MNG-7714 changed these only in Maven 4; 3.9 drops the empty `final` qualifier
+        # and compares `redhat` with `sp`.
+        1.0.final-redhat > 1.0-sp1-redhat
+        1.0.final-redhat > 1.0-sp-1-redhat
+        1.0.final-redhat > 1.0-sp.1-redhat
+        aardvark < zebra
+        zebra < ζέβρα
+        J < 7
+        c < 7
+        é < 1
+        1.a = 1.A
+        1.é = 1.É
+        1.0.0-alpha1 = 1.0.0-ALPHA1
+        1-abcdefghijklmnopqrstuvwxyz = 1-ABCDEFGHIJKLMNOPQRSTUVWXYZ
+        ",
+    );
+    for x in ["abc", "alpha", "a", "beta", "b", "def", "milestone", "m", "RC"] {
+        check(Maven, &format!("1.0.0.{x}1"), "<", &format!("1.0.0-{x}2"));
+        check(Maven, &format!("2-{x}"), "=", &format!("2.0.{x}"));
+        check(Maven, &format!("2-{x}"), "=", &format!("2.0.0.{x}"));
+        check(Maven, &format!("2.0.{x}"), "=", &format!("2.0.0.{x}"));
+    }
+}
+
+#[test]
+fn qualifier_edge_forms() {
+    // Forms the issue names: a release qualifier with a number, a numbered qualifier with
+    // and without a separator, and separators that build the same item list. Maven 3.9
+    // puts the number after a qualifier in a list of its own (`beta11` is `[beta, [11]]`,
+    // `beta.6` is `[beta, 6]`, and a list sorts below a number).
+    table(
+        Maven,
+        "
+        1.0-ga20 > 1.0
+        1.0-ga20 = 1-ga-20
+        1.0-ga20 < 1-20
+        1.0-ga20 < 1.0-ga-21
+        1.0-ga20 = 1.0-final-20
+        1.0-ga20 > 1.0-sp
+        1.0-ga20 < 1.0.1
+        1.0-beta11 < 1.0-beta.6
+        1.0-beta11 = 1.0-beta-11
+        1.0-beta11 > 1.0-beta6
+        1.0-beta.11 > 1.0-beta.6
+        1.0-beta.6 > 1.0-beta6
+        # IntItem / LongItem / BigIntegerItem order by class: an all-zero run keeps its
+        # length in Java's stripLeadingZeroes
+        0000000000.1 > 0.1
+        0000000000000000000.1 > 000000000000000000.1
+        999999999 < 1000000000
+        999999999999999999 < 1000000000000000000
+        1.0-beta.6 > 1.0-beta
+        1.0-beta6 > 1.0-beta
+        1.0.beta6 = 1.0-beta6
+        1-1 = 1-1.0
+        1-1.0.0 = 1-1
+        1.0-1-1 < 1.0-1.1
+        1.0.0.RELEASE = 1.0.0-ga
+        2.0.0-M1 < 2.0.0-RC1
+        2.0.0.M1 = 2.0.0-milestone-1
+        ",
+    );
 }

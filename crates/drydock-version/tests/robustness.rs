@@ -1,7 +1,7 @@
 //! Untrusted input: nothing panics, work stays bounded, errors carry the input.
 use drydock_version::{compare, in_range, parse, semver_satisfies, Event, Scheme, SemverFlavour, MAX_VERSION_LEN};
 
-const ALL: [Scheme; 9] = [
+const ALL: [Scheme; 11] = [
     Scheme::Dpkg,
     Scheme::Rpm,
     Scheme::Apk,
@@ -11,6 +11,8 @@ const ALL: [Scheme; 9] = [
     Scheme::Gem,
     Scheme::Go,
     Scheme::Generic,
+    Scheme::Composer,
+    Scheme::NuGet,
 ];
 
 fn nasty() -> Vec<String> {
@@ -74,6 +76,11 @@ fn nasty() -> Vec<String> {
     v.push("1".repeat(MAX_VERSION_LEN + 1));
     v.push("~".repeat(1000));
     v.push("1-".repeat(400) + "1");
+    v.push("2010-".repeat(200));
+    v.push("2010".to_string() + &"01".repeat(500));
+    v.push("1.0.0-beta".to_string() + &".1".repeat(400));
+    v.push("dev-".repeat(250));
+    v.push(format!("1.0.0-{}", "0".repeat(1000)));
     v
 }
 
@@ -125,6 +132,8 @@ fn ecosystem_names() {
         ("Maven", Scheme::Maven),
         ("Maven:https://maven.google.com", Scheme::Maven),
         ("RubyGems", Scheme::Gem),
+        ("Packagist", Scheme::Composer),
+        ("NuGet", Scheme::NuGet),
         ("Hackage", Scheme::Generic),
     ] {
         assert_eq!(Scheme::for_ecosystem(eco), want, "{eco}");

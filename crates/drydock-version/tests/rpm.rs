@@ -3,7 +3,8 @@
 mod common;
 use common::*;
 use drydock_version::Scheme::Rpm;
-use drydock_version::{in_range, Event};
+use drydock_version::{compare, in_range, in_versions, Event};
+use std::cmp::Ordering;
 
 #[test]
 fn rpmvercmp_vectors() {
@@ -46,8 +47,53 @@ fn rpmvercmp_vectors() {
         1.0^20160102 > 1.0^20160101^git1
         1.0~rc1^git1 > 1.0~rc1
         1.0^git1~pre < 1.0^git1
+        # the rest of rpmvercmp.at, including its documented odd cases
+        2.0 < 2.0.1
+        5.6p1 < 6.5p1
+        10a2 < 10b2
+        10.1 = 10.0001
+        2.0 = 2_0
+        a = a
+        a_ = a+
+        _+ = _
+        1.0^20160101^git1 = 1.0^20160101^git1
+        1b.fc17 < 1.fc17
+        1g.fc17 > 1.fc17
         ",
     );
+}
+
+#[test]
+fn missing_release_is_older() {
+    // rpm's EVR order (rpm.labelCompare, rpmdev-vercmp): a version without a release is
+    // older than the same version with one, never equal to it.
+    table(
+        Rpm,
+        "
+        3.0.7 < 3.0.7-27.el9
+        1:3.0.7 < 1:3.0.7-1
+        1.0 = 0:1.0
+        1.0 > 0.9-99
+        ",
+    );
+    let ev = |i: &str, f: &str| vec![Event::Introduced(i.into()), Event::Fixed(f.into())];
+    // An installed version without a release is below a fix with one.
+    assert!(in_range(Rpm, "3.0.7", &ev("0", "3.0.7-27.el9")).unwrap());
+    assert!(!in_range(Rpm, "3.0.7-27.el9", &ev("0", "3.0.7-27.el9")).unwrap());
+    assert!(!in_range(Rpm, "3.0.7", &ev("3.0.7-1", "3.0.8")).unwrap());
+    assert!(in_range(
+        Rpm,
+        "3.0.7",
+        &[
+            Event::Introduced("0".into()),
+            Event::LastAffected("3.0.7-27.el9".into())
+        ]
+    )
+    .unwrap());
+    // A listed version with a release matches only that release.
+    assert!(!in_versions(Rpm, "1.0", &["1.0-3"]).unwrap());
+    assert!(in_versions(Rpm, "1.0-3", &["1.0"]).unwrap());
+    assert_eq!(compare(Rpm, "1.0-3", "1.0").unwrap(), Ordering::Greater);
 }
 
 #[test]
