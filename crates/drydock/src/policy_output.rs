@@ -287,6 +287,9 @@ fn write_junit(bundle: &Bundle, eval: &Evaluation, w: &mut dyn Write, fail_on_wa
     ] {
         writeln!(w, "      <property name=\"{k}\" value=\"{}\"/>", xml(&v))?;
     }
+    for warning in &eval.warnings {
+        writeln!(w, "      <property name=\"warning\" value=\"{}\"/>", xml(warning))?;
+    }
     writeln!(w, "    </properties>")?;
     write!(w, "{cases}")?;
     writeln!(w, "  </testsuite>\n</testsuites>")
