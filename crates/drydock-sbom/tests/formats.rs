@@ -574,7 +574,12 @@ fn samples_are_valid_for_the_official_schemas_and_tools() {
         Ok(o) if o.status.success() => {}
         other => {
             let why = match other {
-                Ok(o) => String::from_utf8_lossy(&o.stderr).trim().to_string(),
+                Ok(o) => String::from_utf8_lossy(&o.stderr)
+                    .trim()
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .to_string(),
                 Err(e) => format!("python3: {e}"),
             };
             assert!(

@@ -71,7 +71,12 @@ fn python_check(name: &str, modules: &str, files: &[&Path]) {
         Ok(o) if o.status.success() => {}
         other => {
             let why = match other {
-                Ok(o) => String::from_utf8_lossy(&o.stderr).trim().to_string(),
+                Ok(o) => String::from_utf8_lossy(&o.stderr)
+                    .trim()
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .to_string(),
                 Err(e) => format!("python3: {e}"),
             };
             assert!(
