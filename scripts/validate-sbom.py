@@ -1,5 +1,9 @@
 #!/usr/bin/env python3
-"""Validate CycloneDX or SPDX JSON documents written by drydock (a developer tool, not run in CI).
+"""Validate CycloneDX or SPDX JSON documents written by drydock.
+
+The test suite runs it (crates/drydock-sbom/tests/formats.rs on SBOM samples,
+crates/drydock/tests/sarif.rs on a scan's CycloneDX with vulnerabilities); under CI=true a
+missing package fails those tests instead of skipping the check.
 
 CycloneDX documents are checked against the official JSON schema of their specVersion, as
 shipped by cyclonedx-python-lib (bom-1.x.schema.json with spdx.schema.json and
@@ -7,7 +11,8 @@ jsf-0.82.schema.json beside it).
 
 SPDX 2.x documents are parsed and validated by spdx-tools (the SPDX project's own library:
 structure, SPDX ids, license expressions, references, relationships) and, when a copy of the
-official SPDX 2.3 JSON schema is given with --spdx-schema (or SPDX_SCHEMA), also against it.
+official SPDX 2.3 JSON schema is given with --spdx-schema (or SPDX_SCHEMA), also against it
+(no PyPI package ships that schema; spdx-spec's schemas/spdx-schema.json at tag v2.3 is it).
 
 Setup:   python3 -m pip install cyclonedx-python-lib jsonschema spdx-tools
 Usage:   scripts/validate-sbom.py [--spdx-schema spdx-schema.json] FILE...

@@ -488,6 +488,39 @@ fn spdx_round_trips_identity_licenses_and_relationships() {
 }
 
 #[test]
+fn spdx_operating_system_purpose_is_read_in_both_spellings() {
+    let orig = original();
+    let doc = to_spdx_json(&orig);
+    let os = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "debian")
+        .expect("the distro is a package");
+    // The JSON schema's enum spelling; the specification's prose writes OPERATING-SYSTEM.
+    assert_eq!(os["primaryPackagePurpose"], "OPERATING_SYSTEM");
+    for spelling in ["OPERATING_SYSTEM", "OPERATING-SYSTEM", "operating-system"] {
+        let mut d = doc.clone();
+        for p in d["packages"].as_array_mut().unwrap() {
+            if p["name"] == "debian" {
+                p["primaryPackagePurpose"] = spelling.into();
+            }
+        }
+        let back = decode_value(&d, "sbom:os.spdx.json");
+        let distro = back.distro.unwrap_or_else(|| panic!("{spelling}: no distro"));
+        assert_eq!(
+            (distro.id.as_str(), distro.version_id.as_str()),
+            ("debian", "12"),
+            "{spelling}"
+        );
+        assert!(
+            !back.packages.iter().any(|p| p.name == "debian"),
+            "{spelling}: not a package"
+        );
+    }
+}
+
+#[test]
 fn decoded_sboms_encode_again() {
     // Whatever was read can be written in every format: the CLI relies on it.
     for name in ["syft.json", "cyclonedx-1.5.json", "spdx-2.3.json", "drydock.json"] {

@@ -61,7 +61,10 @@ pub fn run(args: &CheckArgs, cli: &Cli) -> Result<ExitCode> {
         },
     };
     let start = Instant::now();
-    let eval = evaluate(&bundle, &analysis, &target, &ctx, &opts)?;
+    let mut eval = evaluate(&bundle, &analysis, &target, &ctx, &opts)?;
+    // What the scan itself could not do (coverage gaps, unparseable versions) goes with the verdict.
+    let scan_warnings = crate::findings_output::analysis_warnings(&analysis);
+    eval.warnings.splice(0..0, scan_warnings.into_iter().cloned());
     tracing::info!(
         "bundle {} evaluated in {:.2} ms: {} ({} triggers)",
         bundle.id,

@@ -670,6 +670,10 @@ pub struct ScanArgs {
     /// Files secrets are reported for: squashed (default) or all-layers.
     #[arg(long, value_enum, default_value = "squashed")]
     pub secrets_scope: SecretsScopeArg,
+    /// List the image's package-owned and flagged files (with metadata) in the JSON output; left
+    /// out by default, as they are most of a big image's document (`drydock inspect` lists them).
+    #[arg(long)]
+    pub files: bool,
 }
 
 /// What fails a CI run besides `--fail-on`, shared by `scan` and `inspect`.

@@ -2,7 +2,7 @@
 //! matches, modified package files — shared by `drydock scan` and `drydock inspect`:
 //! tables, the fields of the native JSON and SARIF results.
 
-use crate::output::table;
+use crate::output::{image_uri, sarif_location, table, SarifRun};
 use drydock_analysis::Analysis;
 use drydock_inspect::content::{ContentMatch, RetrievedFile};
 use drydock_inspect::files::{ChangedFile, FileRecord};
@@ -136,78 +136,113 @@ fn level(severity: &str) -> &'static str {
     }
 }
 
-fn location(path: &str, line: usize) -> Value {
-    json!({
-        "physicalLocation": {
-            "artifactLocation": { "uri": path.trim_start_matches('/') },
-            "region": { "startLine": line.max(1) }
-        }
-    })
+/// What the analysis could not read or judge: the SBOM's warnings, then the vulnerability
+/// matcher's.
+pub fn analysis_warnings(a: &Analysis) -> Vec<&String> {
+    let mut out: Vec<&String> = a.sbom.warnings.iter().collect();
+    out.extend(a.vulnerabilities.iter().flat_map(|r| &r.warnings));
+    out
 }
 
-/// Appends one rule per secret rule and misconfiguration check, and one result per
-/// finding, to the first run of a SARIF document.
-pub fn append_sarif(doc: &mut Value, a: &Analysis) {
+/// The SARIF run of an analysis, its image-level results pointing at the image read.
+pub fn sarif_run(a: &Analysis) -> SarifRun {
+    let src = &a.image().source;
+    // A registry image by its full name; an archive, directory or SBOM as the user named it
+    // (a path relative to where drydock ran, like the paths in a repository).
+    let name = if src.scheme == "registry" || src.input.is_empty() {
+        &src.reference
+    } else {
+        &src.input
+    };
+    let mut run = SarifRun::new(image_uri(name));
+    run.set_property("image", json!(src.reference));
+    if let Some(d) = &src.manifest_digest {
+        run.set_property("manifestDigest", json!(d));
+    }
+    run
+}
+
+/// Adds one rule per secret rule and misconfiguration check (its severity the highest of its
+/// findings), and one result per finding, to a SARIF run.
+pub fn add_sarif(run: &mut SarifRun, a: &Analysis) {
     let mut rules: BTreeMap<String, Value> = BTreeMap::new();
+    let mut worst: BTreeMap<&str, u8> = BTreeMap::new();
+    let rank = |s: &str| match s {
+        "CRITICAL" => 5,
+        "HIGH" => 4,
+        "MEDIUM" => 3,
+        "LOW" => 2,
+        "INFO" => 1,
+        _ => 0,
+    };
     for s in a.secrets.iter().flatten() {
         let f = &s.finding;
-        rules.entry(f.rule_id.clone()).or_insert_with(|| {
-            json!({
-                "id": f.rule_id,
-                "name": f.rule_id,
-                "shortDescription": { "text": f.title },
-                "fullDescription": { "text": format!("{} left in the image", f.title) },
-                "help": { "text": "Remove the secret from the image (and from every layer: deleting it in a later layer leaves it in the image), then revoke and rotate it." },
-                "properties": { "tags": ["security", "secret"], "severity": f.severity.as_str() },
-            })
-        });
+        let sev = f.severity.as_str();
+        let w = worst.entry(f.rule_id.as_str()).or_default();
+        if rank(sev) > *w {
+            *w = rank(sev);
+            rules.insert(
+                f.rule_id.clone(),
+                json!({
+                    "id": f.rule_id,
+                    "name": f.rule_id,
+                    "shortDescription": { "text": f.title },
+                    "fullDescription": { "text": format!("{} left in the image", f.title) },
+                    "help": { "text": "Remove the secret from the image (and from every layer: deleting it in a later layer leaves it in the image), then revoke and rotate it." },
+                    "properties": { "tags": ["security", "secret"], "severity": sev },
+                }),
+            );
+        }
     }
     for m in a.misconfigurations.iter().flatten() {
-        rules.entry(m.id.clone()).or_insert_with(|| {
-            json!({
-                "id": m.id,
-                "name": m.id,
-                "shortDescription": { "text": m.title },
-                "fullDescription": { "text": m.explanation },
-                "help": { "text": m.explanation },
-                "properties": { "tags": ["security", "misconfiguration"], "severity": m.severity.as_str() },
-            })
-        });
+        let sev = m.severity.as_str();
+        let w = worst.entry(m.id.as_str()).or_default();
+        if rank(sev) > *w {
+            *w = rank(sev);
+            rules.insert(
+                m.id.clone(),
+                json!({
+                    "id": m.id,
+                    "name": m.id,
+                    "shortDescription": { "text": m.title },
+                    "fullDescription": { "text": m.explanation },
+                    "help": { "text": m.explanation },
+                    "properties": { "tags": ["security", "misconfiguration"], "severity": sev },
+                }),
+            );
+        }
     }
-    let Some(run) = doc.get_mut("runs").and_then(|r| r.get_mut(0)) else {
-        return;
-    };
-    let offset = run["tool"]["driver"]["rules"].as_array().map_or(0, Vec::len);
-    let index: BTreeMap<String, usize> = rules.keys().enumerate().map(|(i, k)| (k.clone(), i + offset)).collect();
-    let mut results = Vec::new();
+    for rule in rules.into_values() {
+        run.add_rule(rule);
+    }
     for s in a.secrets.iter().flatten() {
         let f = &s.finding;
-        results.push(json!({
-            "ruleId": f.rule_id,
-            "ruleIndex": index.get(&f.rule_id).copied().unwrap_or(0),
-            "level": level(f.severity.as_str()),
-            "message": { "text": format!("{} in {} (layer {}): {}", f.title, f.path, s.layer, f.redacted) },
-            "locations": [location(&f.path, f.line)],
-            "properties": { "layer": s.layer, "match": f.redacted, "severity": f.severity.as_str() },
-        }));
+        let line = f.line.to_string();
+        let layer = s.layer.to_string();
+        run.add_result(
+            &f.rule_id,
+            json!({
+                "level": level(f.severity.as_str()),
+                "message": { "text": format!("{} in {} (layer {}): {}", f.title, f.path, s.layer, f.redacted) },
+                "locations": [sarif_location(&f.path, f.line)],
+                "properties": { "layer": s.layer, "match": f.redacted, "severity": f.severity.as_str() },
+            }),
+            &["secret", &f.path, &line, &layer, &f.redacted],
+        );
     }
     for m in a.misconfigurations.iter().flatten() {
         let mut r = json!({
-            "ruleId": m.id,
-            "ruleIndex": index.get(&m.id).copied().unwrap_or(0),
             "level": level(m.severity.as_str()),
             "message": { "text": format!("{}: {}", m.title, m.evidence) },
             "properties": { "layer": m.layer, "severity": m.severity.as_str() },
         });
         if let Some(p) = &m.path {
-            r["locations"] = json!([location(p, 1)]);
+            r["locations"] = json!([sarif_location(p, 1)]);
         }
-        results.push(r);
-    }
-    if let Some(arr) = run["tool"]["driver"]["rules"].as_array_mut() {
-        arr.extend(rules.into_values());
-    }
-    if let Some(arr) = run["results"].as_array_mut() {
-        arr.extend(results);
+        run.add_result(
+            &m.id,
+            r,
+            &["misconfiguration", m.path.as_deref().unwrap_or(""), &m.evidence],
+        );
     }
 }

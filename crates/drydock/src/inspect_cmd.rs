@@ -5,10 +5,9 @@
 use crate::analysis_run::{analyze, load_config, secrets_scope};
 use crate::cli::{Cli, InspectArgs};
 use crate::db_cmd::config_path;
-use crate::findings_output::{append_sarif, inspect_fields, write_tables, InspectFields};
+use crate::findings_output::{add_sarif, analysis_warnings, inspect_fields, sarif_run, write_tables, InspectFields};
 use crate::gate;
-use crate::output::empty_sarif;
-use crate::output::{parse_outputs, write_outputs, OutputFormat};
+use crate::output::{parse_outputs, write_outputs, write_warnings, OutputFormat};
 use crate::progress::{describe, Summary};
 use crate::sbom_cmd::sbom_path;
 use anyhow::{bail, Result};
@@ -48,6 +47,7 @@ struct Report<'a> {
     source: &'a drydock_image::SourceInfo,
     #[serde(flatten)]
     fields: InspectFields<'a>,
+    warnings: Vec<&'a String>,
 }
 
 /// Runs `drydock inspect`.
@@ -79,20 +79,25 @@ pub fn run(args: &InspectArgs, cli: &Cli) -> Result<ExitCode> {
 
 fn render(a: &Analysis, format: Format, w: &mut dyn Write) -> io::Result<()> {
     match format {
-        Format::Table => write_tables(a, w, false),
+        Format::Table => {
+            write_tables(a, w, false)?;
+            write_warnings(w, &analysis_warnings(a))
+        }
         Format::Json => {
             let report = Report {
                 schema: SCHEMA,
                 source: &a.image().source,
                 fields: inspect_fields(a),
+                warnings: analysis_warnings(a),
             };
             serde_json::to_writer_pretty(&mut *w, &report)?;
             writeln!(w)
         }
         Format::Sarif => {
-            let mut doc = empty_sarif();
-            append_sarif(&mut doc, a);
-            serde_json::to_writer_pretty(&mut *w, &doc)?;
+            let mut run = sarif_run(a);
+            add_sarif(&mut run, a);
+            run.add_warnings(analysis_warnings(a));
+            serde_json::to_writer_pretty(&mut *w, &run.to_json())?;
             writeln!(w)
         }
     }

@@ -2,7 +2,7 @@
 //! evaluation as JSON, JUnit XML (one test case per rule) and SARIF.
 
 use crate::output::OutputFormat;
-use crate::output::{empty_sarif, table};
+use crate::output::{image_uri, table, write_warnings, SarifRun};
 use anyhow::{bail, Result};
 use drydock_policy::bundle::Rule;
 use drydock_policy::{Action, Bundle, Evaluation, RuleResult};
@@ -168,13 +168,7 @@ fn write_table(bundle: &Bundle, eval: &Evaluation, w: &mut dyn Write, color: boo
             writeln!(w, "  {line}")?;
         }
     }
-    if !eval.warnings.is_empty() {
-        writeln!(w)?;
-        for warning in &eval.warnings {
-            writeln!(w, "warning: {warning}")?;
-        }
-    }
-    Ok(())
+    write_warnings(w, &eval.warnings)
 }
 
 /// Escapes text for XML attributes and content.
@@ -287,13 +281,18 @@ fn write_junit(bundle: &Bundle, eval: &Evaluation, w: &mut dyn Write, fail_on_wa
     ] {
         writeln!(w, "      <property name=\"{k}\" value=\"{}\"/>", xml(&v))?;
     }
+    for warning in &eval.warnings {
+        writeln!(w, "      <property name=\"warning\" value=\"{}\"/>", xml(warning))?;
+    }
     writeln!(w, "    </properties>")?;
     write!(w, "{cases}")?;
     writeln!(w, "  </testsuite>\n</testsuites>")
 }
 
-/// SARIF 2.1.0: one rule per bundle rule that fired, one result per firing; allowlisted
-/// firings carry a suppression naming the allowlist item.
+/// SARIF 2.1.0: one rule per bundle rule that fired (its id prefixed with the rule set's
+/// when two rule sets use the same rule id), one result per firing pointing at the image;
+/// allowlisted firings carry a suppression naming the allowlist item; the evaluation's
+/// warnings are tool execution notifications.
 fn sarif(bundle: &Bundle, eval: &Evaluation) -> serde_json::Value {
     let rules = mapped_rules(bundle, eval);
     let by_id: BTreeMap<(&str, &str), &Rule> = rules.iter().map(|(rs, id, r)| ((*rs, id.as_str()), *r)).collect();
@@ -304,48 +303,69 @@ fn sarif(bundle: &Bundle, eval: &Evaluation) -> serde_json::Value {
             used.push(key);
         }
     }
-    let index: BTreeMap<(&str, &str), usize> = used.iter().enumerate().map(|(i, k)| (*k, i)).collect();
-    let sarif_rules: Vec<serde_json::Value> = used
-        .iter()
-        .map(|key| {
-            let rule = by_id.get(key);
-            let (gate, trigger, action) = rule
-                .map(|r| (r.gate.as_str(), r.trigger.as_str(), r.action.to_uppercase()))
-                .unwrap_or_default();
-            json!({
-                "id": key.1,
-                "name": format!("{gate}.{trigger}"),
-                "shortDescription": { "text": format!("{gate}.{trigger} ({action}) in rule set {}", key.0) },
-                "help": { "text": rule.and_then(|r| r.recommendation.clone()).unwrap_or_else(|| format!("See `drydock policy describe {gate}`.")) },
-                "properties": { "tags": ["policy", gate], "action": action, "ruleSet": key.0 },
-            })
-        })
-        .collect();
-    let results: Vec<serde_json::Value> = eval
-        .results
-        .iter()
-        .map(|r| {
-            let level = match r.action {
-                Action::Stop => "error",
-                Action::Warn => "warning",
-                Action::Go => "note",
-            };
-            let mut v = json!({
-                "ruleId": r.rule_id,
-                "ruleIndex": index.get(&(r.rule_set_id.as_str(), r.rule_id.as_str())).copied().unwrap_or(0),
-                "level": level,
-                "message": { "text": format!("{} {}.{}: {} ({})", r.action, r.gate, r.trigger, r.message, r.trigger_id) },
-                "properties": { "gate": r.gate, "trigger": r.trigger, "triggerId": r.trigger_id, "action": r.action },
-            });
-            if let Some(a) = &r.allowlisted {
-                v["suppressions"] = json!([{ "kind": "external", "justification": format!("allowlist {} item {}", a.allowlist_id, a.item_id) }]);
-            }
-            v
-        })
-        .collect();
-    let mut doc = empty_sarif();
-    doc["runs"][0]["tool"]["driver"]["rules"] = json!(sarif_rules);
-    doc["runs"][0]["results"] = json!(results);
-    doc["runs"][0]["properties"] = json!({ "finalAction": eval.final_action, "bundle": eval.bundle_id });
-    doc
+    let mut sets_of: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, id) in &used {
+        *sets_of.entry(id).or_default() += 1;
+    }
+    let sarif_id = |key: (&str, &str)| -> String {
+        if sets_of.get(key.1).copied().unwrap_or(0) > 1 {
+            format!("{}/{}", key.0, key.1)
+        } else {
+            key.1.to_string()
+        }
+    };
+    let mut run = SarifRun::new(image_uri(&image_name(eval)));
+    for key in &used {
+        let rule = by_id.get(key);
+        let (gate, trigger, action) = rule
+            .map(|r| (r.gate.as_str(), r.trigger.as_str(), r.action.to_uppercase()))
+            .unwrap_or_default();
+        run.add_rule(json!({
+            "id": sarif_id(*key),
+            "name": format!("{gate}.{trigger}"),
+            "shortDescription": { "text": format!("{gate}.{trigger} ({action}) in rule set {}", key.0) },
+            "help": { "text": rule.and_then(|r| r.recommendation.clone()).unwrap_or_else(|| format!("See `drydock policy describe {gate}`.")) },
+            "properties": { "tags": ["policy", gate], "action": action, "ruleSet": key.0 },
+        }));
+    }
+    for r in &eval.results {
+        let level = match r.action {
+            Action::Stop => "error",
+            Action::Warn => "warning",
+            Action::Go => "note",
+        };
+        let mut v = json!({
+            "level": level,
+            "message": { "text": format!("{} {}.{}: {} ({})", r.action, r.gate, r.trigger, r.message, r.trigger_id) },
+            "properties": { "gate": r.gate, "trigger": r.trigger, "triggerId": r.trigger_id, "action": r.action },
+        });
+        if let Some(a) = &r.allowlisted {
+            v["suppressions"] = json!([{ "kind": "external", "justification": format!("allowlist {} item {}", a.allowlist_id, a.item_id) }]);
+        }
+        let id = sarif_id((r.rule_set_id.as_str(), r.rule_id.as_str()));
+        run.add_result(&id, v, &["policy", &r.rule_set_id, &r.gate, &r.trigger, &r.trigger_id]);
+    }
+    run.add_warnings(&eval.warnings);
+    run.set_property("finalAction", json!(eval.final_action));
+    run.set_property("bundle", json!(eval.bundle_id));
+    run.set_property("image", json!(image_line(eval)));
+    run.to_json()
+}
+
+/// The image's name for locations: `registry/repository`, else its digest or id.
+fn image_name(eval: &Evaluation) -> String {
+    let i = &eval.image;
+    if !i.repository.is_empty() {
+        if i.registry.is_empty() {
+            i.repository.clone()
+        } else {
+            format!("{}/{}", i.registry, i.repository)
+        }
+    } else if !i.tag.is_empty() {
+        i.tag.clone()
+    } else if !i.digest.is_empty() {
+        i.digest.replace(':', "-")
+    } else {
+        i.image_id.replace(':', "-")
+    }
 }

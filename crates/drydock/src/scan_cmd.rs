@@ -43,6 +43,7 @@ pub fn run(args: &ScanArgs, cli: &Cli) -> Result<ExitCode> {
     let ctx = ScanContext {
         analysis: &analysis,
         report,
+        files: args.files,
     };
     write_all(&ctx, &outputs)?;
     summary.finish(cli.quiet, &describe(&analysis));

@@ -1,13 +1,13 @@
 //! Output of `drydock scan`: table, native JSON, CycloneDX 1.6 with vulnerabilities, SARIF 2.1.0.
 
-use crate::findings_output::{append_sarif, inspect_fields, write_tables, InspectFields};
+use crate::findings_output::{add_sarif, inspect_fields, sarif_run, write_tables, InspectFields};
+use crate::output::{sarif_location, write_warnings};
 use anyhow::{bail, Result};
 use drydock_analysis::Analysis;
 use drydock_match::{Finding, MatchReport, Matched, MatchedBy, SeverityLevel, VexStatus, REPORT_SCHEMA};
 use drydock_vulndb::{FixState, Severity};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
@@ -48,6 +48,9 @@ pub struct ScanContext<'a> {
     pub analysis: &'a Analysis,
     /// The vulnerability findings (empty when the vuln scanner is off).
     pub report: &'a MatchReport,
+    /// Whether the native JSON lists the image's files (`scan --files`); they are most of a
+    /// big image's document, so they are left out unless asked for.
+    pub files: bool,
 }
 
 /// Writes the findings in every requested format.
@@ -61,15 +64,12 @@ fn render(ctx: &ScanContext<'_>, format: Format, w: &mut dyn Write, color: bool)
             if ctx.analysis.scanners.vuln {
                 write_table(ctx.report, w, color)?;
             }
-            return write_tables(ctx.analysis, w, ctx.analysis.scanners.vuln);
+            write_tables(ctx.analysis, w, ctx.analysis.scanners.vuln)?;
+            return write_warnings(w, &scan_warnings(ctx));
         }
         Format::Json => serde_json::to_writer_pretty(&mut *w, &native_json(ctx))?,
         Format::CycloneDxJson => serde_json::to_writer_pretty(&mut *w, &cyclonedx_json(ctx))?,
-        Format::Sarif => {
-            let mut doc = sarif_json(ctx);
-            append_sarif(&mut doc, ctx.analysis);
-            serde_json::to_writer_pretty(&mut *w, &doc)?
-        }
+        Format::Sarif => serde_json::to_writer_pretty(&mut *w, &sarif_json(ctx))?,
     }
     writeln!(w)
 }
@@ -276,11 +276,19 @@ pub struct NativeDoc<'a> {
     warnings: Vec<&'a String>,
 }
 
+/// What the scan could not read or judge: the SBOM's warnings, then the matcher's. Every
+/// output carries them (JSON `warnings`, SARIF notifications, CycloneDX `drydock:warning`
+/// properties, lines after the table), so a gap in coverage is never silent.
+pub fn scan_warnings<'a>(ctx: &ScanContext<'a>) -> Vec<&'a String> {
+    let mut warnings: Vec<&String> = ctx.analysis.sbom.warnings.iter().collect();
+    warnings.extend(&ctx.report.warnings);
+    warnings
+}
+
 /// The native JSON document.
 pub fn native_json<'a>(ctx: &ScanContext<'a>) -> NativeDoc<'a> {
     let r = ctx.report;
-    let mut warnings: Vec<&String> = ctx.analysis.sbom.warnings.iter().collect();
-    warnings.extend(&r.warnings);
+    let warnings = scan_warnings(ctx);
     NativeDoc {
         schema: REPORT_SCHEMA,
         descriptor: &ctx.analysis.sbom.descriptor,
@@ -299,7 +307,13 @@ pub fn native_json<'a>(ctx: &ScanContext<'a>) -> NativeDoc<'a> {
         },
         matches: &r.findings,
         suppressed: &r.suppressed,
-        inspect: inspect_fields(ctx.analysis),
+        inspect: {
+            let mut fields = inspect_fields(ctx.analysis);
+            if !ctx.files {
+                fields.files = None;
+            }
+            fields
+        },
         warnings,
     }
 }
@@ -504,7 +518,26 @@ pub fn cyclonedx_json(ctx: &ScanContext<'_>) -> Value {
     if let Some(o) = doc.as_object_mut() {
         o.insert("vulnerabilities".into(), vulns.into());
     }
+    add_cyclonedx_warnings(&mut doc, &scan_warnings(ctx));
     doc
+}
+
+/// Adds each warning as a `drydock:warning` property of the document's metadata.
+fn add_cyclonedx_warnings(doc: &mut Value, warnings: &[&String]) {
+    if warnings.is_empty() {
+        return;
+    }
+    let Some(meta) = doc.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let props = meta.entry("properties").or_insert_with(|| json!([]));
+    if let Some(props) = props.as_array_mut() {
+        props.extend(
+            warnings
+                .iter()
+                .map(|w| json!({ "name": "drydock:warning", "value": w })),
+        );
+    }
 }
 
 /// A VEX note's status, justification and detail.
@@ -523,36 +556,26 @@ fn sanitize(s: &str) -> String {
 }
 
 /// SARIF 2.1.0: one rule per vulnerability id, one result per finding at the package's
-/// location.
+/// locations (the image when it has none), then the secrets and misconfigurations; the
+/// scan's warnings are tool execution notifications.
 pub fn sarif_json(ctx: &ScanContext<'_>) -> Value {
+    let mut run = sarif_run(ctx.analysis);
     let findings = &ctx.report.findings;
-    let mut rule_index: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_id: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
         by_id.entry(f.id.as_str()).or_default().push(f);
     }
-    let mut rules = Vec::with_capacity(by_id.len());
-    for (i, (id, fs)) in by_id.iter().enumerate() {
-        rule_index.insert(id, i);
+    for (id, fs) in &by_id {
         let f = fs[0];
         let severity = fs.iter().map(|f| f.severity).max().unwrap_or_default();
         let score = fs
             .iter()
             .flat_map(|f| f.ratings.iter().filter_map(|r| r.score))
+            .filter(|s| s.is_finite())
             .fold(None, |m: Option<f32>, s| Some(m.map_or(s, |m| m.max(s))));
-        let security_severity = score.map(|s| format!("{:.1}", s)).or_else(|| {
-            Some(
-                match severity {
-                    SeverityLevel::Critical => "9.5",
-                    SeverityLevel::High => "8.0",
-                    SeverityLevel::Medium => "5.5",
-                    SeverityLevel::Low => "2.0",
-                    SeverityLevel::Negligible => "0.0",
-                    SeverityLevel::Unknown => return None,
-                }
-                .to_string(),
-            )
-        });
+        let security_severity = score
+            .map(|s| format!("{:.1}", s.clamp(0.0, 10.0)))
+            .or_else(|| crate::output::security_severity(level_word(severity)).map(str::to_string));
         let (_, url) = id_source(id);
         let short = if f.summary.is_empty() {
             format!("{id} in {}", f.package.name)
@@ -587,10 +610,11 @@ pub fn sarif_json(ctx: &ScanContext<'_>) -> Value {
             tags.push("cpe-match");
         }
         props.insert("tags".into(), json!(tags));
+        props.insert("severity".into(), level_word(severity).into());
         if let Some(s) = security_severity {
             props.insert("security-severity".into(), s.into());
         }
-        rules.push(json!({
+        run.add_rule(json!({
             "id": id,
             "name": sanitize(id),
             "shortDescription": { "text": short },
@@ -600,54 +624,47 @@ pub fn sarif_json(ctx: &ScanContext<'_>) -> Value {
             "properties": props,
         }));
     }
-    let results: Vec<Value> = findings
-        .iter()
-        .map(|f| {
-            let level = match f.severity {
-                SeverityLevel::Critical | SeverityLevel::High => "error",
-                SeverityLevel::Medium => "warning",
-                _ => "note",
-            };
-            let fixed = if f.fixed_versions.is_empty() {
-                String::from("no fixed version is known")
-            } else {
-                format!("fixed in {}", f.fixed_versions.join(", "))
-            };
-            let by_cpe = if f.matched_by == MatchedBy::Cpe {
-                format!(" (matched by CPE {}: less precise)", cpe_criteria(f).join(", "))
-            } else {
-                String::new()
-            };
-            let text = format!(
-                "{} {} ({}) is affected by {} ({}){by_cpe}; {fixed}",
-                f.package.name, f.package.version, f.package.package_type, f.id, f.severity
-            );
-            let locations: Vec<Value> = f
-                .package
-                .locations
-                .iter()
-                .take(10)
-                .map(|l| {
-                    json!({
-                        "physicalLocation": {
-                            "artifactLocation": { "uri": l.path.trim_start_matches('/') },
-                            "region": { "startLine": 1 }
-                        },
-                        "logicalLocations": [{ "name": f.package.name, "fullyQualifiedName": f.package.purl, "kind": "package" }]
-                    })
-                })
-                .collect();
-            let mut h = Sha256::new();
-            h.update(f.id.as_bytes());
-            h.update([0]);
-            h.update(f.package.id.as_bytes());
+    for f in findings {
+        let level = match f.severity {
+            SeverityLevel::Critical | SeverityLevel::High => "error",
+            SeverityLevel::Medium => "warning",
+            _ => "note",
+        };
+        let fixed = if f.fixed_versions.is_empty() {
+            String::from("no fixed version is known")
+        } else {
+            format!("fixed in {}", f.fixed_versions.join(", "))
+        };
+        let by_cpe = if f.matched_by == MatchedBy::Cpe {
+            format!(" (matched by CPE {}: less precise)", cpe_criteria(f).join(", "))
+        } else {
+            String::new()
+        };
+        let text = format!(
+            "{} {} ({}) is affected by {} ({}){by_cpe}; {fixed}",
+            f.package.name, f.package.version, f.package.package_type, f.id, f.severity
+        );
+        let logical = json!([{ "name": f.package.name, "fullyQualifiedName": f.package.purl, "kind": "package" }]);
+        let mut locations: Vec<Value> = f
+            .package
+            .locations
+            .iter()
+            .filter(|l| !l.path.trim_start_matches('/').is_empty())
+            .take(10)
+            .map(|l| sarif_location(&l.path, 1))
+            .collect();
+        if locations.is_empty() {
+            locations.push(sarif_location(run.image_uri(), 1));
+        }
+        for l in &mut locations {
+            l["logicalLocations"] = logical.clone();
+        }
+        run.add_result(
+            &f.id,
             json!({
-                "ruleId": f.id,
-                "ruleIndex": rule_index.get(f.id.as_str()).copied().unwrap_or(0),
                 "level": level,
                 "message": { "text": text },
                 "locations": locations,
-                "partialFingerprints": { "drydockFinding/v1": hex::encode(&h.finalize()[..16]) },
                 "properties": {
                     "severity": level_word(f.severity),
                     "package": f.package.name,
@@ -658,11 +675,11 @@ pub fn sarif_json(ctx: &ScanContext<'_>) -> Value {
                     "matchedBy": f.matched_by.as_str(),
                     "cpeCriteria": cpe_criteria(f),
                 }
-            })
-        })
-        .collect();
-    let mut doc = crate::output::empty_sarif();
-    doc["runs"][0]["tool"]["driver"]["rules"] = rules.into();
-    doc["runs"][0]["results"] = results.into();
-    doc
+            }),
+            &[&f.package.id],
+        );
+    }
+    add_sarif(&mut run, ctx.analysis);
+    run.add_warnings(scan_warnings(ctx));
+    run.to_json()
 }

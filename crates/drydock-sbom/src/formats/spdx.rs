@@ -306,10 +306,11 @@ fn package(p: &Package, spdx_id: &str, extracted: &mut ExtractedLicenses) -> Val
     Value::Object(m)
 }
 
-/// The distro as a package (purpose OPERATING-SYSTEM).
+/// The distro as a package (purpose `OPERATING_SYSTEM`, as the SPDX 2.3 JSON schema spells
+/// it; the specification's prose writes `OPERATING-SYSTEM`).
 fn os_package(d: &Distro, spdx_id: &str) -> Value {
     let mut m = base_package(spdx_id, &d.id, Some(&d.version_id));
-    m.insert("primaryPackagePurpose".into(), "OPERATING-SYSTEM".into());
+    m.insert("primaryPackagePurpose".into(), "OPERATING_SYSTEM".into());
     if let Some(pretty) = d.pretty_name.as_deref().filter(|s| !s.is_empty()) {
         m.insert("description".into(), pretty.into());
     }

@@ -1,7 +1,8 @@
 //! SPDX 2.2 and 2.3 JSON.
 //!
 //! What the document DESCRIBES is the image when it is a container, a file or directory, or a
-//! package without a purl; an OPERATING-SYSTEM package is the distro; every other package is a
+//! package without a purl; an OPERATING_SYSTEM package (also spelt OPERATING-SYSTEM, as the
+//! specification's prose and some tools write it) is the distro; every other package is a
 //! package. DEPENDS_ON (and the `*DEPENDENCY_OF` inverses), CONTAINS (and CONTAINED_BY) between
 //! packages become relationships, as does OTHER commented `evident-by` or
 //! `ownership-by-file-overlap` (how drydock and Syft write ownership by files). `LicenseRef-`s
@@ -128,10 +129,15 @@ pub(super) fn read(doc: &Value, r: &mut Reader) -> Result<Sbom, DecodeError> {
             continue;
         }
         let spdx_id = r.text(pkg, "SPDXID", &path).unwrap_or_else(|| format!("#{path}"));
-        let purpose = get_str(pkg, "primaryPackagePurpose").unwrap_or("");
+        // The schema's enum spells purposes with `_`, the specification's prose with `-`.
+        let purpose = get_str(pkg, "primaryPackagePurpose")
+            .unwrap_or("")
+            .replace('-', "_")
+            .to_ascii_uppercase();
+        let purpose = purpose.as_str();
         let purl_text = purl_of(pkg);
         let purl = purl_text.as_deref().and_then(Purl::parse);
-        if purpose == "OPERATING-SYSTEM" {
+        if purpose == "OPERATING_SYSTEM" {
             if sbom.distro.is_none() {
                 sbom.distro = r.text(pkg, "name", &path).map(|id| Distro {
                     id: id.to_ascii_lowercase(),
