@@ -231,6 +231,13 @@ fn feed_source(args: &ServeArgs, st: &Settings) -> Result<Option<FeedSource>> {
 pub fn worker(args: &WorkerArgs) -> Result<ExitCode> {
     let st = settings(&args.service)?;
     let count = args.workers.or(st.file.workers).unwrap_or(1);
-    drydock_server::run_workers(&st.database, count, worker_config(&args.service, &st)?)?;
+    let cfg = worker_config(&args.service, &st)?;
+    if !cfg.vulndb.as_deref().is_some_and(Path::exists) {
+        eprintln!(
+            "WARNING: this worker has no vulnerability database (--db): its analyses are not matched against \
+             vulnerability data, and checks of them report vulnerability_data_unavailable."
+        );
+    }
+    drydock_server::run_workers(&st.database, count, cfg)?;
     Ok(ExitCode::SUCCESS)
 }
