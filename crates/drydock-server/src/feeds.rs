@@ -221,6 +221,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_database_summary_says_whether_checks_have_vulnerability_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("vulndb.sqlite");
+        let none = database_summary(None, None);
+        assert_eq!(
+            (&none["state"], &none["available"]),
+            (&"unavailable".into(), &false.into())
+        );
+        assert!(none["note"]
+            .as_str()
+            .unwrap()
+            .contains("vulnerability_data_unavailable"));
+        assert_eq!(database_summary(Some(&missing), None)["state"], "unavailable");
+        let mirror = FeedSource::Mirror {
+            url: "http://central:8228/v1/feeds/db".into(),
+            auth: None,
+        };
+        let waiting = database_summary(Some(&missing), Some(&mirror));
+        assert_eq!(waiting["state"], "waiting_for_feed");
+        assert!(waiting["note"]
+            .as_str()
+            .unwrap()
+            .contains("waiting for the first feed update"));
+    }
+
+    #[test]
     fn updates_need_a_source_and_run_one_at_a_time() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("s.sqlite").to_str().unwrap()).unwrap();
