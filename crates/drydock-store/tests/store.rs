@@ -655,5 +655,35 @@ fn concurrent_adds_of_one_digest_make_one_image_and_one_job() {
         assert_eq!(added.iter().filter(|a| a.new).count(), 1, "{added:?}");
         assert_eq!(added.iter().filter(|a| a.queued).count(), 1, "{added:?}");
         assert_eq!(s.queue_depth().unwrap(), (1, 0));
+
+        // Two images added before their digest was known, finished at once with one digest:
+        // one analysis, one image.
+        s.add_image("a", "r/late:1", "r", "late").unwrap();
+        s.add_image("a", "r/late:1", "r", "late").unwrap();
+        let jobs: Vec<drydock_store::Job> = (0..3)
+            .filter_map(|i| s.claim_job(&format!("w{i}"), 300).unwrap())
+            .collect();
+        let late: Vec<_> = jobs.into_iter().filter(|j| j.tag == "r/late:1").collect();
+        assert_eq!(late.len(), 2);
+        let done: Vec<Completion> = std::thread::scope(|scope| {
+            let handles: Vec<_> = late
+                .iter()
+                .map(|j| {
+                    let store = open();
+                    scope.spawn(move || store.finish_job(j, "sha256:late", "{}", None).unwrap())
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(
+            done.contains(&Completion::Stored) && done.contains(&Completion::AlreadyAnalysed),
+            "{done:?}"
+        );
+        assert_eq!(s.analyses_of_digest("a", "sha256:late").unwrap(), 1);
+        let filter = ImageFilter {
+            tag: Some("r/late:1"),
+            ..Default::default()
+        };
+        assert_eq!(s.images("a", &filter, 100, 0).unwrap().len(), 1);
     });
 }
