@@ -63,7 +63,8 @@ pub const ROUTES: &[RouteSpec] = &[
         "POST",
         "/v1/images",
         Perm::ImageWrite,
-        "Add an image by tag (queues its analysis).",
+        "Add an image by tag: a new digest is queued for analysis (202); a digest the account already has \
+         returns that image and queues nothing (200) unless force=true.",
     ),
     r(
         "GET",
@@ -599,12 +600,18 @@ async fn openapi() -> Response {
 }
 
 async fn system_status(State(s): State<S>) -> ApiResult {
-    let store = s.store.clone();
-    let (queued, running) = blocking(move || Ok(store.queue_depth()?)).await?;
+    let state = s.clone();
+    let (queued, running, vulndb) = blocking(move || {
+        let (q, r) = state.store.queue_depth()?;
+        let db = crate::feeds::database_summary(state.watch.vulndb.as_deref(), state.feeds.source());
+        Ok((q, r, db))
+    })
+    .await?;
     Ok(Json(json!({
         "version": env!("CARGO_PKG_VERSION"),
         "database": s.store.kind(),
         "queue": {"queued": queued, "running": running},
+        "vulnerability_database": vulndb,
     }))
     .into_response())
 }
@@ -612,7 +619,19 @@ async fn system_status(State(s): State<S>) -> ApiResult {
 #[derive(Deserialize)]
 struct AddImage {
     tag: String,
+    /// Analyse again even when the digest already has an analysis.
+    #[serde(default)]
+    force: bool,
 }
+
+#[derive(Deserialize)]
+struct AddImageQuery {
+    force: Option<bool>,
+}
+
+/// How long adding an image waits for the registry to say which digest the tag points at
+/// before queuing it without (the worker then finds out).
+const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// A registry reference as the service accepts it: no scheme but `registry:`, no local
 /// paths, no whitespace.
@@ -635,26 +654,67 @@ fn registry_tag(tag: &str) -> Result<String, ApiError> {
     Ok(t.to_string())
 }
 
+/// Adds an image. An image is its (account, manifest digest), as in Anchore: the tag is
+/// resolved at the registry first, and a digest the account already has answers 200 with
+/// that image (`"already_analysed"` when it has its analysis) and queues nothing unless
+/// `force`. A new digest — or a tag the registry could not resolve in time — answers 202
+/// with the image whose analysis was queued.
 async fn image_add(
     State(s): State<S>,
     axum::Extension(p): axum::Extension<Principal>,
+    Query(q): Query<AddImageQuery>,
     Json(body): Json<AddImage>,
 ) -> ApiResult {
     let tag = registry_tag(&body.tag)?;
+    let force = body.force || q.force.unwrap_or(false);
     let target = ImageTarget::parse(&tag);
     let full = if tag.contains('@') {
         tag.clone()
     } else {
         target.full_tag()
     };
+    let resolving = {
+        let (store, cfg, account, full) = (s.store.clone(), s.watch.clone(), p.acting_account.clone(), full.clone());
+        tokio::task::spawn_blocking(move || crate::watch::resolve(&store, &account, &full, &cfg))
+    };
+    let digest = match tokio::time::timeout(RESOLVE_TIMEOUT, resolving).await {
+        Ok(Ok(Ok(d))) => Some(d),
+        Ok(Ok(Err(e))) => {
+            tracing::info!("adding {full}: the registry did not say its digest ({e}); queued for a worker");
+            None
+        }
+        _ => {
+            tracing::info!("adding {full}: no digest from the registry in time; queued for a worker");
+            None
+        }
+    };
     let store = s.store.clone();
-    let image = blocking(move || {
+    let (added, image) = blocking(move || {
         store.ensure_account(&p.acting_account)?;
-        let id = store.add_image(&p.acting_account, &full, &target.registry, &target.repository)?;
-        Ok(store.image(&p.acting_account, &id)?)
+        let added = store.add_image_digest(
+            &p.acting_account,
+            &full,
+            &target.registry,
+            &target.repository,
+            digest.as_deref(),
+            force,
+        )?;
+        let image = store.image(&p.acting_account, &added.image_id)?;
+        Ok((added, image))
     })
     .await?;
-    Ok((StatusCode::ACCEPTED, Json(image)).into_response())
+    let image = image.ok_or_else(|| ApiError::not_found("image"))?;
+    let analysed = image.status == "analyzed" && !added.new;
+    let mut body = serde_json::to_value(&image).unwrap_or(Value::Null);
+    body["new"] = added.new.into();
+    body["queued"] = added.queued.into();
+    body["already_analysed"] = (analysed && !added.queued).into();
+    let status = if added.queued {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(body)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -902,17 +962,36 @@ async fn image_check(
         now_unix: drydock_analysis::now_unix(),
         tag: Some(tag.clone()),
     };
-    let eval = drydock_policy::evaluate(&bundle, &a, &target, &ctx, &EvalOptions::default()).map_err(|e| {
+    let mut eval = drydock_policy::evaluate(&bundle, &a, &target, &ctx, &EvalOptions::default()).map_err(|e| {
         let status = match e {
             drydock_policy::PolicyError::Unmapped { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::BAD_REQUEST,
         };
         ApiError::new(status, e.to_string())
     })?;
-    Ok(
-        Json(json!({"image": image.id, "tag": tag, "policy": stored.map(|p| p.id), "evaluation": eval}))
-            .into_response(),
+    // Never a verdict that looks as if matching had run: say so when it did not.
+    let vuln_data = if a.vulnerabilities.is_some() {
+        "available"
+    } else {
+        if !eval
+            .results
+            .iter()
+            .any(|r| r.trigger == "vulnerability_data_unavailable")
+        {
+            eval.warnings.push(
+                "vulnerability_data_unavailable: the image was not matched against a vulnerability database, and \
+                 this bundle has no vulnerabilities.vulnerability_data_unavailable rule: its result does not cover \
+                 vulnerabilities"
+                    .into(),
+            );
+        }
+        "unavailable"
+    };
+    Ok(Json(
+        json!({"image": image.id, "tag": tag, "policy": stored.map(|p| p.id), "evaluation": eval,
+        "vulnerability_data": vuln_data}),
     )
+    .into_response())
 }
 
 async fn image_secrets(

@@ -139,6 +139,37 @@ impl FeedUpdater {
 }
 
 /// The database's build id, if it opens.
+/// The vulnerability database as the status routes (`/v1/system/status`, `/v1/feeds`) show
+/// it: `state` is `ready`, `waiting_for_feed` (none yet, a feed source will make one) or
+/// `unavailable` (image checks then report `vulnerability_data_unavailable`); when present,
+/// its build time, age, build id and sources with their advisory counts.
+pub fn database_summary(path: Option<&Path>, source: Option<&FeedSource>) -> serde_json::Value {
+    let opened = path.filter(|p| p.exists()).map(|p| (p, drydock_vulndb::Db::open(p)));
+    let state = match (&opened, source) {
+        (Some((_, Ok(_))), _) => "ready",
+        (_, Some(_)) => "waiting_for_feed",
+        _ => "unavailable",
+    };
+    let mut out = serde_json::json!({"state": state, "available": state == "ready"});
+    match opened {
+        Some((p, Ok(db))) => {
+            let status = drydock_analysis::DbStatus::of(&db, &p.display().to_string(), None);
+            out["build_id"] = db.build_id().ok().into();
+            out["status"] = serde_json::to_value(status).unwrap_or_default();
+        }
+        Some((p, Err(e))) => out["error"] = format!("cannot open {}: {e}", p.display()).into(),
+        None => {}
+    }
+    out["note"] = match state {
+        "ready" => serde_json::Value::Null,
+        "waiting_for_feed" => "no vulnerability database yet: waiting for the first feed update".into(),
+        _ => "no vulnerability database: analyses are not matched against vulnerability data and image checks report \
+              vulnerability_data_unavailable"
+            .into(),
+    };
+    out
+}
+
 fn build_id_of(db: &Path) -> Option<String> {
     if !db.exists() {
         return None;
@@ -188,6 +219,32 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_database_summary_says_whether_checks_have_vulnerability_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("vulndb.sqlite");
+        let none = database_summary(None, None);
+        assert_eq!(
+            (&none["state"], &none["available"]),
+            (&"unavailable".into(), &false.into())
+        );
+        assert!(none["note"]
+            .as_str()
+            .unwrap()
+            .contains("vulnerability_data_unavailable"));
+        assert_eq!(database_summary(Some(&missing), None)["state"], "unavailable");
+        let mirror = FeedSource::Mirror {
+            url: "http://central:8228/v1/feeds/db".into(),
+            auth: None,
+        };
+        let waiting = database_summary(Some(&missing), Some(&mirror));
+        assert_eq!(waiting["state"], "waiting_for_feed");
+        assert!(waiting["note"]
+            .as_str()
+            .unwrap()
+            .contains("waiting for the first feed update"));
+    }
 
     #[test]
     fn updates_need_a_source_and_run_one_at_a_time() {

@@ -205,11 +205,15 @@ pub fn run_workers(database: &str, count: usize, cfg: worker::WorkerConfig) -> R
 fn record(metrics: &metrics::Metrics, o: &worker::Outcome) {
     match o {
         worker::Outcome::Analysed {
-            stored: true, seconds, ..
-        } => metrics.analysis("stored", Some(*seconds)),
-        worker::Outcome::Analysed {
-            stored: false, seconds, ..
-        } => metrics.analysis("dropped", Some(*seconds)),
+            completion, seconds, ..
+        } => metrics.analysis(
+            match completion {
+                drydock_store::Completion::Stored => "stored",
+                drydock_store::Completion::AlreadyAnalysed => "already_analysed",
+                drydock_store::Completion::Lost => "dropped",
+            },
+            Some(*seconds),
+        ),
         worker::Outcome::Failed { .. } => metrics.analysis("failed", None),
     }
 }

@@ -60,7 +60,17 @@ fn schemas() -> Value {
                 "tags": array(t(STRING)),
             }),
         ),
-        "AddImage": object(&["tag"], json!({"tag": {"type": "string", "example": "registry.example.com/team/app:1.0"}})),
+        "AddImage": object(&["tag"], json!({"tag": {"type": "string", "example": "registry.example.com/team/app:1.0"},
+            "force": {"type": "boolean", "description": "Analyse again even when the digest already has an analysis (the new one replaces it)"}})),
+        "AddedImage": {"allOf": [r("Image"), object(&["new", "queued", "already_analysed"], json!({
+            "new": {"type": "boolean", "description": "The digest was new to the account"},
+            "queued": {"type": "boolean", "description": "An analysis was queued"},
+            "already_analysed": {"type": "boolean", "description": "The digest has an analysis and nothing was queued (use force to analyse again)"}}))]},
+        "VulnerabilityDatabase": object(&["state", "available"], json!({
+            "state": {"type": "string", "enum": ["ready", "waiting_for_feed", "unavailable"]},
+            "available": t("boolean"), "build_id": nullable(t(STRING)),
+            "status": {"type": "object", "description": "As GET /v1/feeds's database: path, builtAt, builtAtUnix, ageSeconds, stale, sources (name, kind, location, records)"},
+            "error": t(STRING), "note": nullable(t(STRING))})),
         "TagHistory": object(
             &["tag", "digest", "image_id", "first_seen", "last_seen"],
             json!({"tag": t(STRING), "digest": t(STRING), "image_id": t(STRING), "first_seen": t(INT), "last_seen": t(INT)}),
@@ -164,6 +174,10 @@ fn query(spec: &RouteSpec) -> &'static [(&'static str, &'static str)] {
         ],
         ("GET", "/v1/diff") => &[("from", "Image id, digest or tag"), ("to", "Image id, digest or tag")],
         ("POST", "/v1/feeds/update") => &[("wait", "false: start the update and answer 202 at once")],
+        ("POST", "/v1/images") => &[(
+            "force",
+            "true: analyse again even when the digest already has an analysis (as the body's force)",
+        )],
         ("GET", p) if p.ends_with('s') && !p.contains('{') && !matches!(p, "/metrics" | "/v1/feeds") => PAGE,
         ("GET", "/v1/audit") => PAGE,
         _ => &[],
@@ -199,11 +213,12 @@ pub fn response(spec: &RouteSpec) -> (u16, &'static str, Value) {
             json!({"openapi": t(STRING), "paths": t("object")}),
         )),
         (_, "/v1/system/status") => ok(object(
-            &["version", "database", "queue"],
+            &["version", "database", "queue", "vulnerability_database"],
             json!({"version": t(STRING), "database": {"type": "string", "enum": ["sqlite", "postgres"]},
-                "queue": object(&["queued", "running"], json!({"queued": t(INT), "running": t(INT)}))}),
+                "queue": object(&["queued", "running"], json!({"queued": t(INT), "running": t(INT)})),
+                "vulnerability_database": r("VulnerabilityDatabase")}),
         )),
-        ("POST", "/v1/images") => (202, JSON, r("Image")),
+        ("POST", "/v1/images") => (202, JSON, r("AddedImage")),
         ("GET", "/v1/images") => ok(page("images", r("Image"), false)),
         ("GET", "/v1/images/{id}") => ok(r("Image")),
         ("GET", "/v1/images/{id}/sbom") => ok(
@@ -222,7 +237,9 @@ pub fn response(spec: &RouteSpec) -> (u16, &'static str, Value) {
         )),
         ("GET", "/v1/images/{id}/check") => ok(object(
             &["image", "tag", "evaluation"],
-            json!({"image": t(STRING), "tag": t(STRING), "policy": nullable(t(STRING)), "evaluation": r("Evaluation")}),
+            json!({"image": t(STRING), "tag": t(STRING), "policy": nullable(t(STRING)), "evaluation": r("Evaluation"),
+                "vulnerability_data": {"type": "string", "enum": ["available", "unavailable"],
+                    "description": "unavailable: the image was not matched against vulnerability data (the service has no database); the result says vulnerability_data_unavailable"}}),
         )),
         ("GET", "/v1/images/{id}/secrets") => ok(object(
             &["image", "secrets"],
@@ -338,6 +355,13 @@ pub fn document() -> Value {
         }
         let mut responses = Map::new();
         responses.insert(status.to_string(), ok);
+        if (spec.method, spec.path) == ("POST", "/v1/images") {
+            responses.insert(
+                "200".into(),
+                json!({"description": "The digest is already an image of the account; nothing queued (force=true to analyse again)",
+                    "content": {"application/json": {"schema": r("AddedImage")}}}),
+            );
+        }
         if spec.path == "/v1/feeds/update" {
             let started = object(&["status"], json!({"status": {"type": "string", "enum": ["started"]}}));
             responses.insert(

@@ -63,7 +63,7 @@ pub fn run(store: Store, cfg: WatchConfig, stop: Arc<AtomicBool>, retention: Opt
 
 /// The manifest digest a tag points at now for the account (one manifest request with the
 /// account's stored credentials; no layers).
-fn resolve(store: &Store, account: &str, tag: &str, cfg: &WatchConfig) -> Result<String, String> {
+pub fn resolve(store: &Store, account: &str, tag: &str, cfg: &WatchConfig) -> Result<String, String> {
     let source = format!("registry:{tag}");
     let spec = SourceSpec::parse(&source).map_err(|e| e.to_string())?;
     let opts = OpenOptions {
@@ -100,8 +100,16 @@ pub fn watch_tags(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
         }
         let target = ImageTarget::parse(&s.tag);
         let image_id = store
-            .add_image(&s.account, &s.tag, &target.registry, &target.repository)
-            .map_err(|e| e.to_string())?;
+            .add_image_digest(
+                &s.account,
+                &s.tag,
+                &target.registry,
+                &target.repository,
+                Some(&digest),
+                false,
+            )
+            .map_err(|e| e.to_string())?
+            .image_id;
         tracing::info!("tag watcher: {} moved to {digest}; analysis queued", s.tag);
         store
             .notify(

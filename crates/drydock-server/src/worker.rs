@@ -7,7 +7,7 @@ use drydock_analysis::{AnalysisConfig, Analyzer, DbStatus, Scanners};
 use drydock_image::{open, read_layers, LayerCache, NoProgress, OpenOptions, ReadOptions, RegistryOptions, SourceSpec};
 use drydock_inspect::secrets::SecretsScope;
 use drydock_sbom::Scope;
-use drydock_store::{Job, Store};
+use drydock_store::{Completion, Job, Store};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -39,10 +39,11 @@ pub struct WorkerConfig {
 /// What one job produced.
 #[derive(Debug)]
 pub enum Outcome {
-    /// Stored (true) or dropped because the lease was lost (false).
+    /// Stored, already there for the digest (nothing stored), or dropped because the lease
+    /// was lost.
     Analysed {
         digest: String,
-        stored: bool,
+        completion: Completion,
         seconds: f64,
     },
     Failed {
@@ -114,17 +115,23 @@ pub fn work_once(store: &Store, cfg: &WorkerConfig) -> Result<Option<Outcome>, d
     let _ = renewer.join();
     Ok(Some(match result {
         Ok((digest, document, index)) => {
-            let stored = store.complete_job_indexed(&job, &digest, &document, &index)?;
-            if !stored {
-                tracing::warn!(
+            let completion = store.finish_job(&job, &digest, &document, Some(&index))?;
+            match completion {
+                Completion::Stored => {}
+                Completion::AlreadyAnalysed => tracing::info!(
+                    "worker {}: {digest} ({}) already has an analysis; nothing stored",
+                    cfg.id,
+                    job.tag
+                ),
+                Completion::Lost => tracing::warn!(
                     "worker {}: {} was claimed by another worker; result dropped",
                     cfg.id,
                     job.tag
-                );
+                ),
             }
             Outcome::Analysed {
                 digest,
-                stored,
+                completion,
                 seconds: started.elapsed().as_secs_f64(),
             }
         }
@@ -176,8 +183,13 @@ fn analyse(
     cfg: &WorkerConfig,
     registry: RegistryOptions,
 ) -> Result<(String, String, drydock_store::AnalysisIndex), String> {
-    // Only registry references: a service must never read its own files for a caller.
-    let source = format!("registry:{}", job.tag.trim_start_matches("registry:"));
+    // Only registry references: a service must never read its own files for a caller. The
+    // digest the image was added with, when known: the tag may have moved since.
+    let tag = job.tag.trim_start_matches("registry:");
+    let source = match &job.digest {
+        Some(d) if !tag.contains('@') => format!("registry:{tag}@{d}"),
+        _ => format!("registry:{tag}"),
+    };
     let spec = SourceSpec::parse(&source).map_err(|e| e.to_string())?;
     let opts = OpenOptions {
         platform: None,

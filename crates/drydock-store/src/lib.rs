@@ -31,6 +31,9 @@ pub enum StoreError {
     Exists(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// A write raced another one on a unique key.
+    #[error("conflicting write: {0}")]
+    Conflict(String),
 }
 
 /// Seconds since the Unix epoch.
@@ -104,6 +107,34 @@ pub struct Job {
     pub worker: String,
     pub lease_until: i64,
     pub attempts: i64,
+    /// The manifest digest the image was added with (the worker analyses exactly it);
+    /// `None` when the registry could not be asked at add time.
+    #[serde(default)]
+    pub digest: Option<String>,
+    /// A re-analysis asked for with `force`: its result replaces the stored one.
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// What [`Store::add_image_digest`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Added {
+    pub image_id: String,
+    /// The digest was new to the account (or unknown): a new image.
+    pub new: bool,
+    /// An analysis was queued (a new image, a failed one retried, or a forced re-analysis).
+    pub queued: bool,
+}
+
+/// How a job ended in [`Store::finish_job`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completion {
+    /// The analysis was stored.
+    Stored,
+    /// The digest already had an analysis (and the job was not forced): nothing stored.
+    AlreadyAnalysed,
+    /// The worker had lost the job: nothing stored.
+    Lost,
 }
 
 /// One tag → digest observation.
@@ -331,21 +362,138 @@ impl Store {
 
     // Images and the analysis queue.
 
-    /// Adds an image by tag (`registry/repository:tag`) and queues its analysis; returns
-    /// the image id. Adding a tag again queues a new analysis (its digest may have moved).
+    /// Adds an image by tag (`registry/repository:tag`) whose digest is not known and queues
+    /// its analysis; returns the image id. The worker finds the digest; a digest the account
+    /// already has is folded into that image (see [`Store::add_image_digest`]).
     pub fn add_image(&self, account: &str, tag: &str, registry: &str, repository: &str) -> Result<String, StoreError> {
+        Ok(self
+            .add_image_digest(account, tag, registry, repository, None, false)?
+            .image_id)
+    }
+
+    /// Adds an image by tag and the manifest digest the tag points at. An image is its
+    /// (account, digest): a digest the account already has returns that image, records the
+    /// tag → digest observation and queues nothing — unless it never got an analysis (a
+    /// failed one is retried) or `force` asks for a re-analysis (which then replaces the
+    /// stored one). A new digest becomes a new image with its analysis queued; its tag
+    /// history is written when the analysis is stored. Concurrent adds of one digest make
+    /// one image (the insert is an upsert on the unique (account, digest) index).
+    pub fn add_image_digest(
+        &self,
+        account: &str,
+        tag: &str,
+        registry: &str,
+        repository: &str,
+        digest: Option<&str>,
+        force: bool,
+    ) -> Result<Added, StoreError> {
         self.tx(true, |tx| {
-            let image_id = new_id();
             let t = now();
-            tx.execute(
-                &format!("INSERT INTO images ({IMAGE_COLUMNS}) VALUES ($1, $2, NULL, $3, $4, 'queued', NULL, $5, NULL)"),
-                &[image_id.clone().into(), account.into(), registry.into(), repository.into(), t.into()],
+            let queue = |tx: &mut dyn sql::Tx, image_id: &str, forced: bool| {
+                tx.execute(
+                    "INSERT INTO jobs (id, account, image_id, tag, state, created_at, forced) \
+                     VALUES ($1, $2, $3, $4, 'queued', $5, $6)",
+                    &[
+                        new_id().into(),
+                        account.into(),
+                        image_id.into(),
+                        tag.into(),
+                        t.into(),
+                        forced.into(),
+                    ],
+                )
+            };
+            let Some(digest) = digest else {
+                let image_id = new_id();
+                tx.execute(
+                    &format!(
+                        "INSERT INTO images ({IMAGE_COLUMNS}) VALUES ($1, $2, NULL, $3, $4, 'queued', NULL, $5, NULL)"
+                    ),
+                    &[
+                        image_id.clone().into(),
+                        account.into(),
+                        registry.into(),
+                        repository.into(),
+                        t.into(),
+                    ],
+                )?;
+                queue(tx, &image_id, force)?;
+                return Ok(Added {
+                    image_id,
+                    new: true,
+                    queued: true,
+                });
+            };
+            let inserted = tx.execute(
+                &format!(
+                    "INSERT INTO images ({IMAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, 'queued', NULL, $6, NULL) \
+                     ON CONFLICT (account, digest) DO NOTHING"
+                ),
+                &[
+                    new_id().into(),
+                    account.into(),
+                    digest.into(),
+                    registry.into(),
+                    repository.into(),
+                    t.into(),
+                ],
             )?;
-            tx.execute(
-                "INSERT INTO jobs (id, account, image_id, tag, state, created_at) VALUES ($1, $2, $3, $4, 'queued', $5)",
-                &[new_id().into(), account.into(), image_id.clone().into(), tag.into(), t.into()],
-            )?;
-            Ok(image_id)
+            let image_id = one(
+                tx,
+                "SELECT id FROM images WHERE account = $1 AND digest = $2",
+                &[account.into(), digest.into()],
+            )?
+            .map(|r| r[0].str())
+            .ok_or_else(|| StoreError::Database("the added image vanished".into()))?;
+            if inserted == 1 {
+                queue(tx, &image_id, false)?;
+                return Ok(Added {
+                    image_id,
+                    new: true,
+                    queued: true,
+                });
+            }
+            let analysed = one(
+                tx,
+                "SELECT 1 FROM analyses WHERE image_id = $1",
+                &[image_id.clone().into()],
+            )?
+            .is_some();
+            let pending = one(
+                tx,
+                "SELECT 1 FROM jobs WHERE image_id = $1 AND state IN ('queued', 'running')",
+                &[image_id.clone().into()],
+            )?
+            .is_some();
+            observe_tag(tx, account, tag, digest, &image_id, t)?;
+            let queued = !pending && (force || !analysed);
+            if queued {
+                // A forced re-analysis shows as queued; the stored analysis stays readable
+                // until the new one replaces it.
+                queue(tx, &image_id, analysed)?;
+                tx.execute(
+                    "UPDATE images SET status = 'queued', error = NULL WHERE id = $1",
+                    &[image_id.clone().into()],
+                )?;
+            }
+            Ok(Added {
+                image_id,
+                new: false,
+                queued,
+            })
+        })
+    }
+
+    /// The number of analyses stored for the account's images of a digest (0 or 1: one
+    /// image per digest, one analysis per image).
+    pub fn analyses_of_digest(&self, account: &str, digest: &str) -> Result<i64, StoreError> {
+        self.rx(|tx| {
+            Ok(one(
+                tx,
+                "SELECT COUNT(*) FROM analyses a JOIN images i ON i.id = a.image_id WHERE i.account = $1 AND i.digest = $2",
+                &[account.into(), digest.into()],
+            )?
+            .map_or(0, |r| r[0].int()))
         })
     }
 
@@ -459,46 +607,61 @@ impl Store {
     }
 
     /// Claims the oldest queued job, or a running one whose lease expired, for `worker`
-    /// until `now + lease_secs`.
+    /// until `now + lease_secs`. A job for an image that has an analysis by now (and is not
+    /// a forced re-analysis) is closed instead of claimed: it would only repeat that work.
     pub fn claim_job(&self, worker: &str, lease_secs: i64) -> Result<Option<Job>, StoreError> {
         let skip = self.db.skip_locked();
         self.tx(true, |tx| {
             let t = now();
-            let Some(r) = one(
-                tx,
-                &format!(
-                    "SELECT id FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $1) \
-                     ORDER BY created_at, id LIMIT 1 {skip}"
-                ),
-                &[t.into()],
-            )?
-            else {
-                return Ok(None);
-            };
-            let id = r[0].str();
-            tx.execute(
-                "UPDATE jobs SET state = 'running', worker = $1, lease_until = $2, attempts = attempts + 1 WHERE id = $3",
-                &[worker.into(), (t + lease_secs).into(), id.clone().into()],
-            )?;
-            let r = one(
-                tx,
-                "SELECT id, account, image_id, tag, worker, lease_until, attempts FROM jobs WHERE id = $1",
-                &[id.into()],
-            )?
-            .ok_or_else(|| StoreError::Database("claimed job vanished".into()))?;
-            tx.execute(
-                "UPDATE images SET status = 'analyzing' WHERE id = $1",
-                &[r[2].str().into()],
-            )?;
-            Ok(Some(Job {
-                id: r[0].str(),
-                account: r[1].str(),
-                image_id: r[2].str(),
-                tag: r[3].str(),
-                worker: r[4].str(),
-                lease_until: r[5].int(),
-                attempts: r[6].int(),
-            }))
+            loop {
+                let Some(r) = one(
+                    tx,
+                    &format!(
+                        "SELECT id FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $1) \
+                         ORDER BY created_at, id LIMIT 1 {skip}"
+                    ),
+                    &[t.into()],
+                )?
+                else {
+                    return Ok(None);
+                };
+                let id = r[0].str();
+                let r = one(
+                    tx,
+                    "SELECT j.id, j.account, j.image_id, j.tag, j.forced, i.digest, \
+                     (SELECT COUNT(*) FROM analyses a WHERE a.image_id = j.image_id) FROM jobs j \
+                     LEFT JOIN images i ON i.id = j.image_id WHERE j.id = $1",
+                    &[id.clone().into()],
+                )?
+                .ok_or_else(|| StoreError::Database("claimed job vanished".into()))?;
+                if r[4].int() == 0 && r[6].int() > 0 {
+                    tx.execute(
+                        "UPDATE jobs SET state = 'done', finished_at = $1, error = 'already analysed' WHERE id = $2",
+                        &[t.into(), id.into()],
+                    )?;
+                    continue;
+                }
+                tx.execute(
+                    "UPDATE jobs SET state = 'running', worker = $1, lease_until = $2, attempts = attempts + 1 WHERE id = $3",
+                    &[worker.into(), (t + lease_secs).into(), id.clone().into()],
+                )?;
+                tx.execute(
+                    "UPDATE images SET status = 'analyzing' WHERE id = $1",
+                    &[r[2].str().into()],
+                )?;
+                let attempts = one(tx, "SELECT attempts FROM jobs WHERE id = $1", &[id.into()])?.map_or(0, |a| a[0].int());
+                return Ok(Some(Job {
+                    id: r[0].str(),
+                    account: r[1].str(),
+                    image_id: r[2].str(),
+                    tag: r[3].str(),
+                    worker: worker.to_string(),
+                    lease_until: t + lease_secs,
+                    attempts,
+                    digest: r[5].text().map(str::to_string),
+                    force: r[4].int() != 0,
+                }));
+            }
         })
     }
 
@@ -518,9 +681,11 @@ impl Store {
 
     /// Stores the analysis of a job the worker still holds, records the tag → digest
     /// observation and an event, all in one transaction. Returns false (storing nothing)
-    /// when the worker lost the job, so a result is stored exactly once.
+    /// when the worker lost the job, so a result is stored exactly once; true when the job
+    /// is done (its analysis stored, or already there for the digest: see
+    /// [`Store::finish_job`]).
     pub fn complete_job(&self, job: &Job, digest: &str, document: &str) -> Result<bool, StoreError> {
-        self.complete_job_with(job, digest, document, None)
+        Ok(self.finish_job(job, digest, document, None)? != Completion::Lost)
     }
 
     /// [`Store::complete_job`] with the analysis's query index, written in the same
@@ -532,16 +697,37 @@ impl Store {
         document: &str,
         index: &AnalysisIndex,
     ) -> Result<bool, StoreError> {
-        self.complete_job_with(job, digest, document, Some(index))
+        Ok(self.finish_job(job, digest, document, Some(index))? != Completion::Lost)
     }
 
-    fn complete_job_with(
+    /// Ends a job the worker holds with its analysis of `digest`. One image per (account,
+    /// digest) and one analysis per image: when the digest already is another image of the
+    /// account (the job's image was added before its digest was known), the job's image is
+    /// folded into it; when that image already has an analysis and the job is not forced,
+    /// nothing is stored (the tag observation is still recorded). A forced job replaces
+    /// the stored analysis.
+    pub fn finish_job(
         &self,
         job: &Job,
         digest: &str,
         document: &str,
         index: Option<&AnalysisIndex>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Completion, StoreError> {
+        // Two placeholder images of one digest finishing at once on PostgreSQL: the second
+        // meets the unique index; run again, it finds the first and folds into it.
+        match self.finish_job_once(job, digest, document, index) {
+            Err(StoreError::Conflict(_)) => self.finish_job_once(job, digest, document, index),
+            other => other,
+        }
+    }
+
+    fn finish_job_once(
+        &self,
+        job: &Job,
+        digest: &str,
+        document: &str,
+        index: Option<&AnalysisIndex>,
+    ) -> Result<Completion, StoreError> {
         self.tx(true, |tx| {
             let t = now();
             if tx.execute(
@@ -549,53 +735,86 @@ impl Store {
                 &[t.into(), job.id.clone().into(), job.worker.clone().into()],
             )? != 1
             {
-                return Ok(false);
+                return Ok(Completion::Lost);
             }
-            tx.execute("DELETE FROM analyses WHERE image_id = $1", &[job.image_id.clone().into()])?;
-            tx.execute(
-                "INSERT INTO analyses (image_id, account, document, job_id, stored_at, revision, indexed) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                &[
-                    job.image_id.clone().into(),
-                    job.account.clone().into(),
-                    document.into(),
-                    job.id.clone().into(),
-                    t.into(),
-                    new_id().into(),
-                    index.is_some().into(),
-                ],
-            )?;
-            match index {
-                Some(ix) => {
-                    index::write_packages(tx, &job.account, &job.image_id, &ix.packages)?;
-                    index::write_findings(tx, &job.account, &job.image_id, &ix.findings)?;
-                }
-                None => index::remove(tx, &job.image_id.clone().into())?,
-            }
-            tx.execute(
-                "UPDATE images SET status = 'analyzed', digest = $1, analyzed_at = $2, error = NULL WHERE id = $3",
-                &[digest.into(), t.into(), job.image_id.clone().into()],
-            )?;
-            let seen = one(
+            let forced = one(tx, "SELECT forced FROM jobs WHERE id = $1", &[job.id.clone().into()])?
+                .is_some_and(|r| r[0].int() != 0);
+            let account: Value = job.account.clone().into();
+            let mut image_id = job.image_id.clone();
+            if let Some(r) = one(
                 tx,
-                "SELECT first_seen FROM tag_history WHERE account = $1 AND tag = $2 AND digest = $3",
-                &[job.account.clone().into(), job.tag.clone().into(), digest.into()],
-            )?;
-            if seen.is_some() {
+                "SELECT id FROM images WHERE account = $1 AND digest = $2",
+                &[account.clone(), digest.into()],
+            )? {
+                let known = r[0].str();
+                let placeholder = one(
+                    tx,
+                    "SELECT digest FROM images WHERE id = $1",
+                    &[image_id.clone().into()],
+                )?
+                .is_some_and(|r| !r[0].is_some());
+                if known != image_id {
+                    if placeholder {
+                        fold_image(tx, &image_id, &known)?;
+                    }
+                    image_id = known;
+                }
+            }
+            let id: Value = image_id.clone().into();
+            let analysed = one(
+                tx,
+                "SELECT 1 FROM analyses WHERE image_id = $1",
+                std::slice::from_ref(&id),
+            )?
+            .is_some();
+            let store = forced || !analysed;
+            if store {
+                tx.execute("DELETE FROM analyses WHERE image_id = $1", std::slice::from_ref(&id))?;
                 tx.execute(
-                    "UPDATE tag_history SET last_seen = $1, image_id = $2 WHERE account = $3 AND tag = $4 AND digest = $5",
-                    &[t.into(), job.image_id.clone().into(), job.account.clone().into(), job.tag.clone().into(), digest.into()],
+                    "INSERT INTO analyses (image_id, account, document, job_id, stored_at, revision, indexed) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    &[
+                        id.clone(),
+                        account.clone(),
+                        document.into(),
+                        job.id.clone().into(),
+                        t.into(),
+                        new_id().into(),
+                        index.is_some().into(),
+                    ],
                 )?;
+                match index {
+                    Some(ix) => {
+                        index::write_packages(tx, &job.account, &image_id, &ix.packages)?;
+                        index::write_findings(tx, &job.account, &image_id, &ix.findings)?;
+                    }
+                    None => index::remove(tx, &id)?,
+                }
+                tx.execute(
+                    "UPDATE images SET status = 'analyzed', digest = $1, analyzed_at = $2, error = NULL WHERE id = $3",
+                    &[digest.into(), t.into(), id.clone()],
+                )
+                .map_err(conflict)?;
             } else {
                 tx.execute(
-                    "INSERT INTO tag_history (account, tag, digest, image_id, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $5)",
-                    &[job.account.clone().into(), job.tag.clone().into(), digest.into(), job.image_id.clone().into(), t.into()],
+                    "UPDATE jobs SET error = 'already analysed' WHERE id = $1",
+                    &[job.id.clone().into()],
+                )?;
+                tx.execute(
+                    "UPDATE images SET status = 'analyzed', error = NULL WHERE id = $1 AND NOT EXISTS \
+                     (SELECT 1 FROM jobs j WHERE j.image_id = images.id AND j.state IN ('queued', 'running'))",
+                    std::slice::from_ref(&id),
                 )?;
             }
-            let detail = serde_json::json!({"image_id": job.image_id, "digest": digest, "status": "analyzed", "worker": job.worker});
+            observe_tag(tx, &job.account, &job.tag, digest, &image_id, t)?;
+            if !store {
+                return Ok(Completion::AlreadyAnalysed);
+            }
+            let detail =
+                serde_json::json!({"image_id": image_id, "digest": digest, "status": "analyzed", "worker": job.worker});
             add_event(tx, &job.account, "analysis_update", &job.tag, &detail)?;
             queue_notifications(tx, "analysis_update", &job.tag, &detail, false)?;
-            Ok(true)
+            Ok(Completion::Stored)
         })
     }
 
@@ -609,8 +828,10 @@ impl Store {
             {
                 return Ok(false);
             }
+            // A failed re-analysis leaves the stored analysis (and the image analysed).
             tx.execute(
-                "UPDATE images SET status = 'failed', error = $1 WHERE id = $2",
+                "UPDATE images SET status = CASE WHEN EXISTS (SELECT 1 FROM analyses a WHERE a.image_id = images.id) \
+                 THEN 'analyzed' ELSE 'failed' END, error = $1 WHERE id = $2",
                 &[error.into(), job.image_id.clone().into()],
             )?;
             let detail = serde_json::json!({"image_id": job.image_id, "status": "failed", "error": error});
@@ -1530,4 +1751,51 @@ fn add_event(
         ],
     )?;
     Ok(())
+}
+
+/// Records that `tag` points at `digest` (image `image_id`) now (an upsert: concurrent adds
+/// of one tag record it once).
+fn observe_tag(
+    tx: &mut dyn sql::Tx,
+    account: &str,
+    tag: &str,
+    digest: &str,
+    image_id: &str,
+    t: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO tag_history (account, tag, digest, image_id, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $5) \
+         ON CONFLICT (account, tag, digest) DO UPDATE SET last_seen = excluded.last_seen, image_id = excluded.image_id",
+        &[account.into(), tag.into(), digest.into(), image_id.into(), t.into()],
+    )?;
+    Ok(())
+}
+
+/// Moves what refers to image `from` (added before its digest was known) to image `into`
+/// (the same digest) and deletes `from`.
+fn fold_image(tx: &mut dyn sql::Tx, from: &str, into: &str) -> Result<(), StoreError> {
+    let (from_v, into_v): (Value, Value) = (from.into(), into.into());
+    for table in ["jobs", "tag_history"] {
+        tx.execute(
+            &format!("UPDATE {table} SET image_id = $1 WHERE image_id = $2"),
+            &[into_v.clone(), from_v.clone()],
+        )?;
+    }
+    index::remove(tx, &from_v)?;
+    for table in ["analyses", "image_state"] {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE image_id = $1"),
+            std::slice::from_ref(&from_v),
+        )?;
+    }
+    tx.execute("DELETE FROM images WHERE id = $1", &[from_v])?;
+    Ok(())
+}
+
+/// A unique-index violation as [`StoreError::Conflict`] (the statement raced another).
+fn conflict(e: StoreError) -> StoreError {
+    match e {
+        StoreError::Database(m) if m.contains("23505") || m.contains("UNIQUE constraint") => StoreError::Conflict(m),
+        other => other,
+    }
 }

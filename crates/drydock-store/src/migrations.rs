@@ -94,6 +94,35 @@ pub const MIGRATIONS: &[(i64, &[&str])] = &[
             "CREATE INDEX analyses_unindexed ON analyses (indexed, image_id)",
         ],
     ),
+    (
+        8,
+        &[
+            // One image per (account, manifest digest). Duplicates an older drydock made by
+            // re-adding a tag are merged first: the row with the newest analysis (else the
+            // newest row) keeps the digest; the others' tag history and jobs move to it, and
+            // their older copies of the same analysis go.
+            "CREATE TABLE image_merge AS SELECT i.id AS old_id, \
+             (SELECT k.id FROM images k LEFT JOIN analyses a ON a.image_id = k.id \
+              WHERE k.account = i.account AND k.digest = i.digest \
+              ORDER BY COALESCE(a.stored_at, -1) DESC, k.created_at DESC, k.id DESC LIMIT 1) AS keep_id \
+             FROM images i WHERE i.digest IS NOT NULL",
+            "DELETE FROM image_merge WHERE old_id = keep_id",
+            "UPDATE tag_history SET image_id = (SELECT m.keep_id FROM image_merge m WHERE m.old_id = tag_history.image_id) \
+             WHERE image_id IN (SELECT old_id FROM image_merge)",
+            "UPDATE jobs SET image_id = (SELECT m.keep_id FROM image_merge m WHERE m.old_id = jobs.image_id) \
+             WHERE image_id IN (SELECT old_id FROM image_merge)",
+            "DELETE FROM analyses WHERE image_id IN (SELECT old_id FROM image_merge)",
+            "DELETE FROM image_state WHERE image_id IN (SELECT old_id FROM image_merge)",
+            "DELETE FROM image_packages WHERE image_id IN (SELECT old_id FROM image_merge)",
+            "DELETE FROM image_vulns WHERE image_id IN (SELECT old_id FROM image_merge)",
+            "DELETE FROM images WHERE id IN (SELECT old_id FROM image_merge)",
+            "DROP TABLE image_merge",
+            "CREATE UNIQUE INDEX images_account_digest ON images (account, digest)",
+            // A forced re-analysis replaces the stored one; any other job for an analysed
+            // digest stores nothing.
+            "ALTER TABLE jobs ADD COLUMN forced BIGINT NOT NULL DEFAULT 0",
+        ],
+    ),
 ];
 
 /// Applies the migrations not applied yet; returns the schema version. A database newer

@@ -1,7 +1,7 @@
 //! The store on both backends: an SQLite file and a real PostgreSQL (127.0.0.1:5432, trust
 //! auth; `DRYDOCK_TEST_POSTGRES` to point elsewhere), each test on a fresh database.
 
-use drydock_store::{ImageFilter, Store, StoreError};
+use drydock_store::{Completion, ImageFilter, Store, StoreError};
 use std::collections::BTreeSet;
 
 const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -401,5 +401,289 @@ fn the_query_index_follows_the_stored_analyses() {
             .map(|h| h.image_id)
             .collect();
         assert_eq!(left, [two]);
+    });
+}
+
+/// Runs the migrations up to `version` on a raw connection (an older drydock's schema).
+fn migrate_to(exec: &mut dyn FnMut(&str), version: i64) {
+    exec("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)");
+    for (v, statements) in drydock_store::migrations::MIGRATIONS.iter().filter(|m| m.0 <= version) {
+        for s in *statements {
+            exec(s);
+        }
+        exec(&format!(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES ({v}, 0)"
+        ));
+    }
+}
+
+/// What an older drydock stored after `image add` of one tag twice (two images of one
+/// digest, two analyses, the tag on the second) and a second tag of the same digest still
+/// queued on a third row.
+const DUPLICATES: &[&str] = &[
+    "INSERT INTO accounts (name, created_at) VALUES ('a', 1)",
+    "INSERT INTO accounts (name, created_at) VALUES ('b', 1)",
+    "INSERT INTO images (id, account, digest, registry, repository, status, created_at, analyzed_at) \
+     VALUES ('old', 'a', 'sha256:d', 'r', 'app', 'analyzed', 10, 11)",
+    "INSERT INTO images (id, account, digest, registry, repository, status, created_at, analyzed_at) \
+     VALUES ('new', 'a', 'sha256:d', 'r', 'app', 'analyzed', 20, 21)",
+    "INSERT INTO images (id, account, digest, registry, repository, status, created_at, analyzed_at) \
+     VALUES ('other', 'a', 'sha256:e', 'r', 'other', 'analyzed', 5, 6)",
+    "INSERT INTO images (id, account, digest, registry, repository, status, created_at, analyzed_at) \
+     VALUES ('b-copy', 'b', 'sha256:d', 'r', 'app', 'analyzed', 30, 31)",
+    "INSERT INTO analyses (image_id, account, document, job_id, stored_at) VALUES ('old', 'a', '{\"v\":1}', 'j1', 11)",
+    "INSERT INTO analyses (image_id, account, document, job_id, stored_at) VALUES ('new', 'a', '{\"v\":2}', 'j2', 21)",
+    "INSERT INTO analyses (image_id, account, document, job_id, stored_at) VALUES ('other', 'a', '{}', 'j0', 6)",
+    "INSERT INTO analyses (image_id, account, document, job_id, stored_at) VALUES ('b-copy', 'b', '{}', 'j3', 31)",
+    "INSERT INTO image_state (image_id, vulnerabilities, final_action, updated_at) VALUES ('old', '[]', 'GO', 12)",
+    "INSERT INTO tag_history (account, tag, digest, image_id, first_seen, last_seen) VALUES ('a', 'r/app:1', 'sha256:d', 'new', 11, 21)",
+    "INSERT INTO tag_history (account, tag, digest, image_id, first_seen, last_seen) VALUES ('a', 'r/app:stable', 'sha256:d', 'old', 11, 11)",
+    "INSERT INTO jobs (id, account, image_id, tag, state, created_at) VALUES ('j1', 'a', 'old', 'r/app:1', 'done', 10)",
+    "INSERT INTO jobs (id, account, image_id, tag, state, created_at) VALUES ('j2', 'a', 'new', 'r/app:1', 'done', 20)",
+];
+
+fn check_merged(s: &Store) {
+    let img = s.image("a", "sha256:d").unwrap().expect("the digest is still there");
+    assert_eq!(img.id, "new", "the image with the newest analysis stays");
+    assert_eq!(img.tags, ["r/app:1", "r/app:stable"], "both tags moved to it");
+    assert!(s.image("a", "old").unwrap().is_none());
+    assert_eq!(s.analyses_of_digest("a", "sha256:d").unwrap(), 1);
+    assert_eq!(s.analysis("a", "new").unwrap().unwrap().0, "{\"v\":2}");
+    assert_eq!(
+        s.analyses_of_digest("a", "sha256:e").unwrap(),
+        1,
+        "other images untouched"
+    );
+    assert_eq!(
+        s.analyses_of_digest("b", "sha256:d").unwrap(),
+        1,
+        "another account's copy is its own"
+    );
+    // Adding the tag again now finds the merged image.
+    let again = s
+        .add_image_digest("a", "r/app:1", "r", "app", Some("sha256:d"), false)
+        .unwrap();
+    assert_eq!(
+        (again.image_id.as_str(), again.new, again.queued),
+        ("new", false, false)
+    );
+}
+
+#[test]
+fn an_upgrade_merges_duplicate_images_of_one_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        migrate_to(&mut |sql| c.execute_batch(sql).unwrap(), 7);
+        for sql in DUPLICATES {
+            c.execute_batch(sql).unwrap();
+        }
+    }
+    check_merged(&Store::open(path.to_str().unwrap()).unwrap());
+
+    let pg = PgDb::new();
+    {
+        let mut c = postgres::Client::connect(&pg.url, postgres::NoTls).unwrap();
+        migrate_to(&mut |sql| c.batch_execute(sql).unwrap(), 7);
+        for sql in DUPLICATES {
+            c.batch_execute(sql).unwrap();
+        }
+    }
+    check_merged(&Store::open(&pg.url).unwrap());
+}
+
+#[test]
+fn an_image_is_its_account_and_digest() {
+    on_both(|open| {
+        let s = open();
+        s.ensure_account("a").unwrap();
+        let add = |tag: &str, digest: Option<&str>, force: bool| {
+            s.add_image_digest("a", tag, "r", "app", digest, force).unwrap()
+        };
+        let first = add("r/app:1", Some("sha256:d1"), false);
+        assert!(first.new && first.queued);
+        let pending = add("r/app:1", Some("sha256:d1"), false);
+        assert_eq!(
+            (pending.image_id.as_str(), pending.new, pending.queued),
+            (first.image_id.as_str(), false, false)
+        );
+        assert_eq!(s.queue_depth().unwrap(), (1, 0), "one job for one digest");
+        let job = s.claim_job("w", 300).unwrap().unwrap();
+        assert_eq!((job.digest.as_deref(), job.force), (Some("sha256:d1"), false));
+        assert_eq!(
+            s.finish_job(&job, "sha256:d1", "{\"v\":1}", None).unwrap(),
+            Completion::Stored
+        );
+
+        // Known digest: the same image, nothing queued; a second tag is recorded on it.
+        let again = add("r/app:1", Some("sha256:d1"), false);
+        assert_eq!(
+            (again.image_id.as_str(), again.new, again.queued),
+            (first.image_id.as_str(), false, false)
+        );
+        let latest = add("r/app:latest", Some("sha256:d1"), false);
+        assert_eq!(latest.image_id, first.image_id);
+        assert_eq!(s.queue_depth().unwrap(), (0, 0));
+        let img = s.image("a", &first.image_id).unwrap().unwrap();
+        assert_eq!(
+            (img.status.as_str(), img.tags.clone()),
+            ("analyzed", vec!["r/app:1".to_string(), "r/app:latest".to_string()])
+        );
+        assert_eq!(s.images("a", &ImageFilter::default(), 100, 0).unwrap().len(), 1);
+
+        // force: analysed again, the new analysis replaces the old one.
+        let forced = add("r/app:1", Some("sha256:d1"), true);
+        assert_eq!(
+            (forced.image_id.as_str(), forced.new, forced.queued),
+            (first.image_id.as_str(), false, true)
+        );
+        let job = s.claim_job("w", 300).unwrap().unwrap();
+        assert!(job.force);
+        assert_eq!(
+            s.finish_job(&job, "sha256:d1", "{\"v\":2}", None).unwrap(),
+            Completion::Stored
+        );
+        assert_eq!(s.analyses_of_digest("a", "sha256:d1").unwrap(), 1);
+        assert_eq!(s.analysis("a", &first.image_id).unwrap().unwrap().0, "{\"v\":2}");
+
+        // The tag moves: a new image, and the move in the tag history.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let moved = add("r/app:1", Some("sha256:d2"), false);
+        assert!(moved.new && moved.queued && moved.image_id != first.image_id);
+        let job = s.claim_job("w", 300).unwrap().unwrap();
+        assert_eq!(s.finish_job(&job, "sha256:d2", "{}", None).unwrap(), Completion::Stored);
+        let h: Vec<String> = s
+            .tag_history("a", "r/app:1")
+            .unwrap()
+            .into_iter()
+            .map(|h| h.digest)
+            .collect();
+        assert_eq!(h, ["sha256:d1", "sha256:d2"]);
+        assert_eq!(s.image_by_tag("a", "r/app:1").unwrap(), Some(moved.image_id.clone()));
+        // ... and back: the old image again, nothing queued.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let back = add("r/app:1", Some("sha256:d1"), false);
+        assert_eq!((back.image_id.as_str(), back.queued), (first.image_id.as_str(), false));
+        assert_eq!(s.image_by_tag("a", "r/app:1").unwrap(), Some(first.image_id.clone()));
+
+        // A failed analysis is retried by adding again.
+        let broken = add("r/broken:1", Some("sha256:d3"), false);
+        let job = s.claim_job("w", 300).unwrap().unwrap();
+        assert!(s.fail_job(&job, "manifest unknown").unwrap());
+        let retry = add("r/broken:1", Some("sha256:d3"), false);
+        assert_eq!(
+            (retry.image_id.as_str(), retry.new, retry.queued),
+            (broken.image_id.as_str(), false, true)
+        );
+        let job = s.claim_job("w", 300).unwrap().unwrap();
+        assert_eq!(s.finish_job(&job, "sha256:d3", "{}", None).unwrap(), Completion::Stored);
+
+        // Digest unknown at add time (registry unreachable): two images until the workers
+        // find the digest; then one, with one analysis.
+        let p1 = add("r/late:1", None, false);
+        let p2 = add("r/late:1", None, false);
+        assert_ne!(p1.image_id, p2.image_id);
+        let (j1, j2) = (
+            s.claim_job("w1", 300).unwrap().unwrap(),
+            s.claim_job("w2", 300).unwrap().unwrap(),
+        );
+        assert_eq!(j1.digest, None);
+        assert_eq!(
+            s.finish_job(&j1, "sha256:d4", "{\"by\":1}", None).unwrap(),
+            Completion::Stored
+        );
+        assert_eq!(
+            s.finish_job(&j2, "sha256:d4", "{\"by\":2}", None).unwrap(),
+            Completion::AlreadyAnalysed
+        );
+        assert_eq!(s.analyses_of_digest("a", "sha256:d4").unwrap(), 1);
+        let late = s.image("a", "sha256:d4").unwrap().unwrap();
+        assert_eq!(
+            (late.status.as_str(), late.tags.clone()),
+            ("analyzed", vec!["r/late:1".to_string()])
+        );
+        assert_eq!(
+            s.images(
+                "a",
+                &ImageFilter {
+                    tag: Some("r/late:1"),
+                    ..Default::default()
+                },
+                100,
+                0
+            )
+            .unwrap()
+            .len(),
+            1
+        );
+        // A queued job whose image got its analysis meanwhile is closed, not run.
+        let p3 = add("r/late:1", None, false);
+        let j3 = s.claim_job("w1", 300).unwrap().unwrap();
+        assert_eq!(
+            s.finish_job(&j3, "sha256:d4", "{}", None).unwrap(),
+            Completion::AlreadyAnalysed
+        );
+        assert!(
+            s.image("a", &p3.image_id).unwrap().is_none(),
+            "folded into the known image"
+        );
+        assert_eq!(s.queue_depth().unwrap(), (0, 0));
+    });
+}
+
+#[test]
+fn concurrent_adds_of_one_digest_make_one_image_and_one_job() {
+    on_both(|open| {
+        let s = open();
+        s.ensure_account("a").unwrap();
+        let added: Vec<drydock_store::Added> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    let store = open();
+                    scope.spawn(move || {
+                        store
+                            .add_image_digest("a", "r/app:1", "r", "app", Some("sha256:same"), false)
+                            .unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let ids: BTreeSet<&str> = added.iter().map(|a| a.image_id.as_str()).collect();
+        assert_eq!(ids.len(), 1, "{added:?}");
+        assert_eq!(added.iter().filter(|a| a.new).count(), 1, "{added:?}");
+        assert_eq!(added.iter().filter(|a| a.queued).count(), 1, "{added:?}");
+        assert_eq!(s.queue_depth().unwrap(), (1, 0));
+
+        // Two images added before their digest was known, finished at once with one digest:
+        // one analysis, one image.
+        s.add_image("a", "r/late:1", "r", "late").unwrap();
+        s.add_image("a", "r/late:1", "r", "late").unwrap();
+        let jobs: Vec<drydock_store::Job> = (0..3)
+            .filter_map(|i| s.claim_job(&format!("w{i}"), 300).unwrap())
+            .collect();
+        let late: Vec<_> = jobs.into_iter().filter(|j| j.tag == "r/late:1").collect();
+        assert_eq!(late.len(), 2);
+        let done: Vec<Completion> = std::thread::scope(|scope| {
+            let handles: Vec<_> = late
+                .iter()
+                .map(|j| {
+                    let store = open();
+                    scope.spawn(move || store.finish_job(j, "sha256:late", "{}", None).unwrap())
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(
+            done.contains(&Completion::Stored) && done.contains(&Completion::AlreadyAnalysed),
+            "{done:?}"
+        );
+        assert_eq!(s.analyses_of_digest("a", "sha256:late").unwrap(), 1);
+        let filter = ImageFilter {
+            tag: Some("r/late:1"),
+            ..Default::default()
+        };
+        assert_eq!(s.images("a", &filter, 100, 0).unwrap().len(), 1);
     });
 }

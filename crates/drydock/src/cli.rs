@@ -173,15 +173,21 @@ pub enum Command {
     /// Run the service: REST API, analysis workers, watchers and notifications in one process.
     #[command(after_help = concat!(
         "EXAMPLES:\n",
-        "  drydock serve                                         SQLite in the data directory, one worker\n",
+        "  drydock serve --db vulndb.sqlite                      SQLite in the data directory, one worker\n",
         "  DRYDOCK_ADMIN_PASSWORD=… drydock serve --listen 0.0.0.0:8228 --db vulndb.sqlite\n",
         "  drydock serve --database postgres://drydock@db:5432/drydock --workers 0   (workers run elsewhere)\n",
         "  DRYDOCK_FEED_API_KEY=ddk_… drydock serve --feed-url https://central:8228/v1/feeds/db   (air-gapped copy)\n\n",
         "SETTINGS: a flag, else its DRYDOCK_* environment variable (named on each flag), else the [server]\n",
         "table of the --config file (listen, database, data_dir, db, workers, insecure_registries,\n",
         "lease_seconds, poll_seconds, watch_seconds, retention_days, allow_internal_webhooks, vex, feed_url,\n",
-        "feed_api_key, feed_seconds, analysis_cache_mb), else the default. The same file's [[ignore]] rules\n",
-        "apply to every match, its [db] section names the feeds the server downloads (without --feed-url).\n",
+        "feed_api_key, feed_seconds, analysis_cache_mb, allow_no_db), else the default. The same file's\n",
+        "[[ignore]] rules apply to every match, its [db] section names the feeds the server downloads\n",
+        "(without --feed-url).\n",
+        "VULNERABILITY DATA: serve refuses to start without a vulnerability database (--db FILE that exists,\n",
+        "or a --feed-url / [db] feeds that will make one) unless --allow-no-db; then every image check\n",
+        "reports vulnerability_data_unavailable. `drydock system status` shows the database in use.\n",
+        "IMAGES: an image is its (account, manifest digest): adding a tag whose digest is already known\n",
+        "returns that image and queues nothing (`image add --force` analyses it again).\n",
         "The first start creates the user admin (password from DRYDOCK_ADMIN_PASSWORD, or printed once).\n",
         "Every route but /health and /ready needs HTTP basic auth or an API key (POST /v1/apikeys);\n",
         "the API is described at /v1/openapi.json."
@@ -406,6 +412,11 @@ pub struct ServeArgs {
     /// the stored document on every request).
     #[arg(long, env = "DRYDOCK_ANALYSIS_CACHE_MB", value_name = "MIB")]
     pub analysis_cache_mb: Option<usize>,
+    /// Start without a vulnerability database (no --db file, no --feed-url, no [db] feeds):
+    /// analyses are then not matched against vulnerability data, and every image check says
+    /// so (vulnerability_data_unavailable). Without this flag serve refuses to start.
+    #[arg(long, env = "DRYDOCK_ALLOW_NO_DB", value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_no_db: bool,
 }
 
 /// Arguments of `drydock worker`.
@@ -873,9 +884,14 @@ pub enum SbomFormatArg {
 #[derive(Subcommand, Debug)]
 pub enum ImageCommand {
     /// Add an image by tag: the service queues its analysis (with --wait, until it is done).
+    /// An image is its manifest digest: a tag whose digest the service already analysed
+    /// returns that image and queues nothing, unless --force.
     Add {
         /// An image in a registry, e.g. registry.example.com/team/app:1.0.
         tag: String,
+        /// Analyse again even when the digest already has an analysis (the new one replaces it).
+        #[arg(long)]
+        force: bool,
         /// Wait until the analysis is done (analyzed: exit 0; failed or timed out: exit 1).
         #[arg(long)]
         wait: bool,

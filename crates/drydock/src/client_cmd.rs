@@ -160,17 +160,64 @@ pub fn system(args: &SystemArgs) -> anyhow::Result<ExitCode> {
                 return print_json(&v).map(|_| ExitCode::SUCCESS);
             }
             let queue = v.get("queue").unwrap_or(&Value::Null);
-            emit(&fields_text(&[
+            let mut fields = vec![
                 ("Service", args.client.url.trim_end_matches('/').to_string()),
                 ("Version", text(&v, "version")),
                 ("Database", text(&v, "database")),
                 ("Queued", text(queue, "queued")),
                 ("Analysing", text(queue, "running")),
-            ]))?;
+            ];
+            fields.extend(vulndb_fields(v.get("vulnerability_database").unwrap_or(&Value::Null)));
+            emit(&fields_text(&fields))?;
             Ok(ExitCode::SUCCESS)
         }
     });
     Ok(finish(result, 1))
+}
+
+/// The vulnerability database lines of `system status`: state, build time and age, build
+/// id, sources with their advisory counts.
+fn vulndb_fields(db: &Value) -> Vec<(&'static str, String)> {
+    let state = match string(db, "state") {
+        Some("ready") => "ready".to_string(),
+        Some("waiting_for_feed") => "none yet: waiting for the first feed update".to_string(),
+        Some("unavailable") => "UNAVAILABLE: images are not matched against vulnerability data (checks report \
+             vulnerability_data_unavailable)"
+            .to_string(),
+        _ => "unknown (an older service)".to_string(),
+    };
+    let mut out = vec![("Vuln DB", state)];
+    let Some(status) = db.get("status").filter(|s| s.is_object()) else {
+        if let Some(e) = string(db, "error") {
+            out.push(("Vuln DB error", e.to_string()));
+        }
+        return out;
+    };
+    let age = status.get("ageSeconds").and_then(Value::as_u64).unwrap_or(0);
+    let stale = if status.get("stale").and_then(Value::as_bool) == Some(true) {
+        ", STALE"
+    } else {
+        ""
+    };
+    out.push(("DB path", text(status, "path")));
+    out.push((
+        "DB built",
+        format!("{} ({} old{stale})", text(status, "builtAt"), age_text(age)),
+    ));
+    out.push(("DB build id", text(db, "build_id")));
+    let sources: Vec<String> = list(status, "sources")
+        .iter()
+        .map(|s| format!("{} ({})", text(s, "name"), text(s, "records")))
+        .collect();
+    out.push((
+        "DB sources",
+        if sources.is_empty() {
+            "-".into()
+        } else {
+            sources.join(", ")
+        },
+    ));
+    out
 }
 
 /// Runs `drydock account …`.
@@ -218,7 +265,12 @@ fn clip(s: &str, n: usize) -> String {
 
 fn run_image(c: &Client, command: &ImageCommand) -> Result<ExitCode> {
     match command {
-        ImageCommand::Add { tag, wait, timeout } => image_add(c, tag, *wait, *timeout),
+        ImageCommand::Add {
+            tag,
+            force,
+            wait,
+            timeout,
+        } => image_add(c, tag, *force, *wait, *timeout),
         ImageCommand::List {
             status,
             registry,
@@ -391,11 +443,38 @@ fn print_image(c: &Client, v: &Value) -> Result<()> {
     emit(&fields_text(&fields))
 }
 
-fn image_add(c: &Client, tag: &str, wait: bool, timeout: u64) -> Result<ExitCode> {
-    let added = c.post(&["images"], Some(Body::json(&json!({ "tag": tag }))))?;
+fn image_add(c: &Client, tag: &str, force: bool, wait: bool, timeout: u64) -> Result<ExitCode> {
+    let mut body = json!({ "tag": tag });
+    if force {
+        body["force"] = true.into();
+    }
+    let added = c.post(&["images"], Some(Body::json(&body)))?;
     let id = string(&added, "id")
         .ok_or_else(|| ClientError::failed("the service's answer names no image id"))?
         .to_string();
+    let queued = added.get("queued").and_then(Value::as_bool).unwrap_or(true);
+    if !queued {
+        print_image(c, &added)?;
+        if !c.json() {
+            if added.get("already_analysed").and_then(Value::as_bool) == Some(true) {
+                eprintln!(
+                    "{} is already analysed ({}); nothing queued: use --force to analyse again.",
+                    tag,
+                    text(&added, "digest")
+                );
+            } else {
+                eprintln!(
+                    "{} is already known ({}, {}); nothing new queued.",
+                    tag,
+                    text(&added, "digest"),
+                    text(&added, "status")
+                );
+            }
+        }
+        if !wait {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     if !wait {
         print_image(c, &added)?;
         if !c.json() {
@@ -407,12 +486,14 @@ fn image_add(c: &Client, tag: &str, wait: bool, timeout: u64) -> Result<ExitCode
     let limit = Duration::from_secs(timeout);
     let mut current = added;
     loop {
+        // A failed re-analysis leaves the stored one (the image stays analysed, with the error).
+        let refailed = queued && current.get("error").is_some_and(|e| !e.is_null());
         match string(&current, "status") {
-            Some("analyzed") => {
+            Some("analyzed") if !refailed => {
                 print_image(c, &current)?;
                 return Ok(ExitCode::SUCCESS);
             }
-            Some("failed") => {
+            Some("failed") | Some("analyzed") => {
                 print_image(c, &current)?;
                 return Err(
                     ClientError::failed(format!("the analysis of {tag} failed: {}", text(&current, "error"))).hint(
@@ -619,6 +700,16 @@ fn check_table(v: &Value, color: bool) -> String {
         None => "no mapping".into(),
     };
     out.push_str(&format!("Bundle:       {bundle}{source}, {mapping}\n"));
+    if string(v, "vulnerability_data") == Some("unavailable") {
+        out.push_str(&format!(
+            "Vulns:        {}\n",
+            paint(
+                "WARN",
+                "NOT CHECKED: no vulnerability data (vulnerability_data_unavailable); the service has no vulnerability database",
+                color
+            )
+        ));
+    }
     let results = list(eval, "results");
     let count = |a: &str| {
         eval.get("counts")

@@ -39,6 +39,7 @@ struct ServerFile {
     feed_api_key: Option<String>,
     feed_seconds: Option<u64>,
     analysis_cache_mb: Option<usize>,
+    allow_no_db: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -134,6 +135,8 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
     if feeds.is_some() && worker.vulndb.is_none() {
         worker.vulndb = Some(st.data.join("vulndb.sqlite"));
     }
+    let allow_no_db = args.allow_no_db || st.file.allow_no_db.unwrap_or(false);
+    check_vulndb(worker.vulndb.as_deref(), feeds.is_some(), allow_no_db)?;
     let feed_seconds = args.feed_seconds.or(st.file.feed_seconds).unwrap_or(6 * 3600);
     let cfg = ServerConfig {
         listen: args.listen.or(st.file.listen).unwrap_or(default_listen),
@@ -158,6 +161,35 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
     };
     drydock_server::serve(cfg)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A server must not answer checks as if it had matched vulnerabilities when it cannot: it
+/// starts with a database file, or with a feed source that will make one (the status routes
+/// say "waiting for the first feed update" meanwhile), or — with `--allow-no-db` — with a
+/// loud warning, every check then reporting `vulnerability_data_unavailable`.
+fn check_vulndb(db: Option<&Path>, feeds: bool, allow_no_db: bool) -> Result<()> {
+    if feeds || db.is_some_and(Path::exists) {
+        return Ok(());
+    }
+    let what = match db {
+        Some(p) => format!("the vulnerability database {} does not exist", p.display()),
+        None => "no vulnerability database is configured".to_string(),
+    };
+    if allow_no_db {
+        let line = "!".repeat(78);
+        eprintln!(
+            "{line}\nWARNING: {what}.\nImages are analysed WITHOUT vulnerability matching; every image check reports \
+             vulnerability_data_unavailable.\n{line}"
+        );
+        tracing::warn!("{what}: serving without vulnerability data (--allow-no-db)");
+        return Ok(());
+    }
+    Err(anyhow!(
+        "{what}: drydock serve would check images without vulnerability data\n\
+         hint: build one (`drydock db build --from DIR --db PATH` or `drydock db update --db PATH`) and pass --db PATH; \
+         or let the server keep its own (--feed-url URL of another drydock, or a [db] section in --config); \
+         or start anyway with --allow-no-db (DRYDOCK_ALLOW_NO_DB=1, [server] allow_no_db = true)"
+    ))
 }
 
 /// Where the server's database updates come from: `--feed-url` (another drydock), else the
@@ -199,6 +231,13 @@ fn feed_source(args: &ServeArgs, st: &Settings) -> Result<Option<FeedSource>> {
 pub fn worker(args: &WorkerArgs) -> Result<ExitCode> {
     let st = settings(&args.service)?;
     let count = args.workers.or(st.file.workers).unwrap_or(1);
-    drydock_server::run_workers(&st.database, count, worker_config(&args.service, &st)?)?;
+    let cfg = worker_config(&args.service, &st)?;
+    if !cfg.vulndb.as_deref().is_some_and(Path::exists) {
+        eprintln!(
+            "WARNING: this worker has no vulnerability database (--db): its analyses are not matched against \
+             vulnerability data, and checks of them report vulnerability_data_unavailable."
+        );
+    }
+    drydock_server::run_workers(&st.database, count, cfg)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -36,6 +36,7 @@ impl Server {
             .arg("--data-dir")
             .arg(home.path().join("data"))
             .args(extra)
+            .args((!extra.contains(&"--db")).then_some("--allow-no-db"))
             .env("HOME", home.path())
             .env("DRYDOCK_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env_remove("DRYDOCK_DB")
@@ -404,6 +405,7 @@ fn image_commands_on_a_queued_image() {
 
     let r = s.admin(&["system", "status"]).code(0);
     assert!(r.stdout.contains("Queued:") && r.stdout.contains("sqlite"), "{r:#?}");
+    assert!(contains_all(&r.stdout, &["Vuln DB:", "UNAVAILABLE"]), "{r:#?}");
     let status = s.admin(&["system", "status", "-o", "json"]).code(0).json();
     assert_eq!(status["queue"]["queued"], 2, "{status}");
     s.admin(&["event", "list", "--limit", "5"]).code(0);
@@ -498,9 +500,24 @@ fn analysed_image_through_the_client() {
         "{r:#?}\n{}",
         s.log()
     );
+    // Added again: the same image, nothing queued, and how to analyse it again.
+    let r = s.admin(&["image", "add", &tag, "--wait"]).code(0);
+    assert!(
+        contains_all(&r.stderr, &["already analysed", "use --force to analyse again"]),
+        "{r:#?}"
+    );
+    let r = s
+        .admin(&["image", "add", &tag, "--force", "--wait", "--timeout", "120"])
+        .code(0);
+    assert!(contains_all(&r.stdout, &["Status:", "analyzed"]), "{r:#?}");
     let r = s.admin(&["image", "get", "no-such-image"]).code(1);
     assert!(r.stderr.contains("image not found"), "{r:#?}");
     let list = s.admin(&["image", "list", "-o", "json"]).code(0).json();
+    assert_eq!(
+        list["images"].as_array().unwrap().len(),
+        1,
+        "one image per digest: {list}"
+    );
     let id = list["images"][0]["id"].as_str().unwrap().to_string();
     let digest = list["images"][0]["digest"].as_str().unwrap().to_string();
     let r = s.admin(&["image", "get", &digest]).code(0);
@@ -531,6 +548,10 @@ fn analysed_image_through_the_client() {
     let r = s.admin(&["image", "check", &id]).code(1);
     assert!(r.stdout.starts_with("Image:"), "{r:#?}");
     assert!(r.stdout.contains("Final action: STOP"), "{r:#?}");
+    assert!(
+        contains_all(&r.stdout, &["NOT CHECKED", "vulnerability_data_unavailable"]),
+        "a server without a database says so: {r:#?}"
+    );
     assert!(r.stdout.contains("ACTION"), "triggers follow: {r:#?}");
     let check = s.admin(&["image", "check", &id, "-o", "json"]).code(1).json();
     assert_eq!(check["evaluation"]["final_action"], "STOP");
@@ -930,6 +951,20 @@ fn feeds_status_with_a_database() {
                 "Last update:  -",
                 "SOURCE",
                 "osv"
+            ]
+        ),
+        "{r:#?}"
+    );
+    let r = s.admin(&["system", "status"]).code(0);
+    assert!(
+        contains_all(
+            &r.stdout,
+            &[
+                "Vuln DB:     ready",
+                "DB built:",
+                "old)",
+                "DB build id:",
+                "DB sources:  osv ("
             ]
         ),
         "{r:#?}"

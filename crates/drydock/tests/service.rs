@@ -41,6 +41,20 @@ fn sqlite_service_end_to_end() {
     api.analysed(&id2);
     let digest1 = img1["digest"].as_str().unwrap().to_string();
     assert!(digest1.starts_with("sha256:"));
+    // Adding the tag again: the same image, nothing queued.
+    let (s, again) = api.admin(
+        "POST",
+        "/v1/images",
+        Some(json!({"tag": format!("{}/fx/app:1", reg.addr)})),
+    );
+    assert_eq!(
+        (s, &again["id"], &again["already_analysed"]),
+        (200, &json!(id1), &json!(true)),
+        "{again}"
+    );
+    // Started with --allow-no-db: the status and every check say there is no vulnerability data.
+    let (_, status) = api.admin("GET", "/v1/system/status", None);
+    assert_eq!(status["vulnerability_database"]["state"], "unavailable", "{status}");
 
     let (s, sbom) = api.admin("GET", &format!("/v1/images/{id1}/sbom?format=cyclonedx"), None);
     assert_eq!(s, 200);
@@ -56,6 +70,15 @@ fn sqlite_service_end_to_end() {
     assert_eq!(
         check["evaluation"]["final_action"], "STOP",
         "the default bundle stops secrets"
+    );
+    assert_eq!(check["vulnerability_data"], "unavailable", "{check}");
+    assert!(
+        check["evaluation"]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["trigger"] == "vulnerability_data_unavailable"),
+        "{check}"
     );
     let (s, vuln) = api.admin("GET", &format!("/v1/images/{id1}/vuln/all"), None);
     assert_eq!(s, 200);
@@ -78,6 +101,13 @@ fn sqlite_service_end_to_end() {
     let (_, check) = api.admin("GET", &format!("/v1/images/{id1}/check"), None);
     assert_eq!(check["policy"], "warn-root");
     assert_eq!(check["evaluation"]["final_action"], "WARN");
+    assert!(
+        check["evaluation"]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("vulnerability_data_unavailable"),
+        "a bundle without the rule still says so: {check}"
+    );
 
     // The tag moves to a new digest: a new analysis and a second history entry.
     reg.push("fx/app", "1", &image("one, rebuilt"));
@@ -242,7 +272,9 @@ fn stalling_proxy(target: String, stall: Arc<AtomicBool>) -> String {
 fn postgres_workers_survive_a_killed_worker() {
     let reg = Registry::start();
     reg.push("fx/app", "1", &image("pg"));
-    let stall = Arc::new(AtomicBool::new(true));
+    reg.push("fx/app", "latest", &image("pg"));
+    reg.push("fx/app", "2", &image("pg two"));
+    let stall = Arc::new(AtomicBool::new(false));
     let proxy = stalling_proxy(reg.addr.clone(), stall.clone());
     let pg = PgDb::new();
     let home = tempfile::tempdir().unwrap();
@@ -263,39 +295,220 @@ fn postgres_workers_survive_a_killed_worker() {
             &h,
         )
     };
+    let tags = [
+        format!("{proxy}/fx/app:1"),
+        format!("{proxy}/fx/app:2"),
+        format!("{proxy}/fx/app:latest"),
+    ];
+    let add = |tag: &str| api.admin("POST", "/v1/images", Some(json!({ "tag": tag })));
+    // fx/app:1 twice at once: one image, one job.
+    let (first, second) = std::thread::scope(|s| {
+        let (a, b) = (s.spawn(|| add(&tags[0])), s.spawn(|| add(&tags[0])));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(first.1["id"], second.1["id"], "{first:?} {second:?}");
+    let mut statuses = [first.0, second.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 202]);
+    let id = first.1["id"].as_str().unwrap().to_string();
+    let (s, two) = add(&tags[1]);
+    assert_eq!(s, 202, "{two}");
+    let id2 = two["id"].as_str().unwrap().to_string();
+    // Two workers claim the two jobs and stall on the registry: kill one mid-analysis.
+    stall.store(true, Ordering::Relaxed);
     let mut a = worker("a");
-    let (_, v) = api.admin("POST", "/v1/images", Some(json!({"tag": format!("{proxy}/fx/app:1")})));
-    let id = v["id"].as_str().unwrap().to_string();
-    // Worker A claims the job and stalls on the registry: kill it mid-analysis.
+    let _b = worker("b");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while api.admin("GET", &format!("/v1/images/{id}"), None).1["status"] != "analyzing" {
-        assert!(Instant::now() < deadline, "worker A never claimed the job");
+    while [&id, &id2]
+        .iter()
+        .any(|i| api.admin("GET", &format!("/v1/images/{i}"), None).1["status"] != "analyzing")
+    {
+        assert!(Instant::now() < deadline, "the workers never claimed both jobs");
         std::thread::sleep(Duration::from_millis(50));
     }
     a.0.kill().unwrap();
     a.0.wait().unwrap();
     stall.store(false, Ordering::Relaxed);
-    let _b = worker("b");
     let img = api.analysed(&id);
+    api.analysed(&id2);
     assert!(img["digest"].as_str().unwrap().starts_with("sha256:"));
+    // Every image added again (and fx/app:latest, the digest of fx/app:1): nothing queued.
+    for tag in &tags {
+        let (s, v) = add(tag);
+        assert_eq!(
+            (s, &v["already_analysed"], &v["queued"]),
+            (200, &json!(true), &json!(false)),
+            "{tag}: {v}"
+        );
+    }
+    let (_, v) = api.admin("GET", &format!("/v1/images/{id}"), None);
+    assert_eq!(v["tags"].as_array().unwrap().len(), 2, "both tags of the digest: {v}");
     let (_, events) = api.admin("GET", "/v1/events", None);
     let done: Vec<&Value> = events["events"].as_array().unwrap().iter().collect();
-    assert_eq!(done.len(), 1, "the result was stored exactly once: {done:?}");
+    assert_eq!(done.len(), 2, "each result was stored exactly once: {done:?}");
     assert!(
         done[0]["detail"]["worker"].as_str().unwrap().contains('-'),
         "{:?}",
         done[0]
     );
     let mut c = postgres::Client::connect(&pg.url, postgres::NoTls).unwrap();
-    let row = c
-        .query_one("SELECT attempts, state FROM jobs WHERE image_id = $1", &[&id])
+    let per_digest = c
+        .query(
+            "SELECT i.digest, COUNT(a.image_id) FROM images i LEFT JOIN analyses a ON a.image_id = i.id GROUP BY i.digest",
+            &[],
+        )
         .unwrap();
-    let (attempts, state): (i64, String) = (row.get(0), row.get(1));
+    assert_eq!(per_digest.len(), 2, "one image per digest");
+    for row in &per_digest {
+        assert_eq!(row.get::<_, i64>(1), 1, "one analysis of {}", row.get::<_, String>(0));
+    }
+    let attempts: Vec<i64> = c
+        .query("SELECT attempts FROM jobs WHERE state = 'done' ORDER BY attempts", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     assert_eq!(
-        (attempts, state.as_str()),
-        (2, "done"),
-        "claimed again after the lease expired"
+        attempts,
+        [1, 2],
+        "the killed worker's job was claimed again after its lease expired"
     );
+}
+
+/// One image per (account, digest) through the API, on SQLite (no `database`) or
+/// PostgreSQL: concurrent adds, adding again, a second tag, `force`, a tag that moves.
+fn one_image_per_digest(database: Option<&str>) {
+    let reg = Registry::start();
+    reg.push("fx/app", "1", &image("once"));
+    reg.push("fx/app", "latest", &image("once"));
+    let home = tempfile::tempdir().unwrap();
+    let (_server, api) = serve(home.path(), database, 1);
+    let url = database.map_or_else(
+        || home.path().join("data/drydock.sqlite").display().to_string(),
+        str::to_string,
+    );
+    let tag = format!("{}/fx/app:1", reg.addr);
+    let add = |body: Value| api.admin("POST", "/v1/images", Some(body));
+    let results: Vec<(u16, Value)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2).map(|_| s.spawn(|| add(json!({ "tag": tag })))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(results[0].1["id"], results[1].1["id"], "{results:?}");
+    assert_eq!(results.iter().filter(|r| r.1["new"] == true).count(), 1, "{results:?}");
+    let id = results[0].1["id"].as_str().unwrap().to_string();
+    let img = api.analysed(&id);
+    let digest = img["digest"].as_str().unwrap().to_string();
+    assert_eq!(
+        results[0].1["digest"],
+        digest.as_str(),
+        "the digest is known at add time"
+    );
+
+    let (s, again) = add(json!({ "tag": tag }));
+    assert_eq!(
+        (s, &again["id"], &again["already_analysed"]),
+        (200, &json!(id), &json!(true))
+    );
+    let (s, latest) = add(json!({"tag": format!("{}/fx/app:latest", reg.addr)}));
+    assert_eq!((s, &latest["id"]), (200, &json!(id)), "{latest}");
+    let (_, list) = api.admin("GET", "/v1/images", None);
+    assert_eq!(list["images"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(
+        list["images"][0]["tags"].as_array().unwrap().len(),
+        2,
+        "no tag lost: {list}"
+    );
+
+    let store = drydock_store::Store::open(&url).unwrap();
+    let first_doc = store.analysis("admin", &id).unwrap().unwrap().1;
+    let (s, forced) = api.admin("POST", "/v1/images?force=true", Some(json!({ "tag": tag })));
+    assert_eq!(
+        (s, &forced["queued"], &forced["status"]),
+        (202, &json!(true), &json!("queued")),
+        "{forced}"
+    );
+    api.analysed(&id);
+    assert_eq!(store.analyses_of_digest("admin", &digest).unwrap(), 1);
+    assert_ne!(
+        store.analysis("admin", &id).unwrap().unwrap().1,
+        first_doc,
+        "the forced analysis replaced the first"
+    );
+
+    // The tag moves: a new image, and the move in the history.
+    reg.push("fx/app", "1", &image("once, rebuilt"));
+    let (s, moved) = add(json!({ "tag": tag }));
+    assert_eq!((s, &moved["new"]), (202, &json!(true)), "{moved}");
+    let moved = api.analysed(moved["id"].as_str().unwrap());
+    let (_, h) = api.admin("GET", &format!("/v1/history?tag={tag}"), None);
+    let digests: Vec<&str> = h["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["digest"].as_str().unwrap())
+        .collect();
+    assert_eq!(digests, [digest.as_str(), moved["digest"].as_str().unwrap()]);
+    for d in [&digest, &moved["digest"].as_str().unwrap().to_string()] {
+        assert_eq!(store.analyses_of_digest("admin", d).unwrap(), 1, "{d}");
+    }
+}
+
+#[test]
+fn one_image_per_digest_on_sqlite() {
+    one_image_per_digest(None);
+}
+
+#[test]
+fn one_image_per_digest_on_postgresql() {
+    let pg = PgDb::new();
+    one_image_per_digest(Some(&pg.url));
+}
+
+#[test]
+fn serve_refuses_to_start_without_a_vulnerability_database() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    // An address in use: an allowed server stops there, after its warning.
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = taken.local_addr().unwrap().to_string();
+    let run = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_drydock"));
+        c.args(["serve", "--listen", &listen, "--data-dir", data.to_str().unwrap()])
+            .args(extra)
+            .env("HOME", home.path())
+            .env_remove("DRYDOCK_DB")
+            .env_remove("DRYDOCK_CONFIG")
+            .env_remove("DRYDOCK_ALLOW_NO_DB");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let o = run(&[], &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    for hint in [
+        "no vulnerability database",
+        "drydock db build --from",
+        "drydock db update",
+        "--feed-url",
+        "--allow-no-db",
+    ] {
+        assert!(err.contains(hint), "{hint}: {err}");
+    }
+    let missing = home.path().join("missing.sqlite");
+    let o = run(&["--db", missing.to_str().unwrap()], &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.code() == Some(1) && err.contains("does not exist"), "{err}");
+    // Allowed (here through the environment): a loud warning, then it runs (and fails only
+    // on the unusable listen address).
+    let o = run(&[], &[("DRYDOCK_ALLOW_NO_DB", "1")]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("WARNING") && err.contains("vulnerability_data_unavailable"),
+        "{err}"
+    );
+    assert!(err.contains("cannot listen"), "{err}");
 }
 
 #[test]
@@ -558,6 +771,16 @@ fn watch_flow(database: Option<&str>) {
             "--allow-internal-webhooks",
         ],
     );
+    let (_, status) = api.admin("GET", "/v1/system/status", None);
+    let vdb = &status["vulnerability_database"];
+    assert_eq!(
+        (&vdb["state"], &vdb["available"]),
+        (&json!("ready"), &json!(true)),
+        "{status}"
+    );
+    assert!(vdb["build_id"].as_str().is_some_and(|b| !b.is_empty()), "{status}");
+    assert!(vdb["status"]["builtAtUnix"].as_u64().unwrap() > 0, "{status}");
+    assert!(!vdb["status"]["sources"].as_array().unwrap().is_empty(), "{status}");
     let (hook_url, got) = webhook_receiver();
     let (s, hook) = api.admin("POST", "/v1/webhooks", Some(json!({"url": hook_url})));
     assert_eq!(s, 201, "{hook}");
@@ -712,7 +935,7 @@ fn settings_come_from_flags_then_environment_then_the_config_file() {
     std::fs::write(
         &config,
         format!(
-            "[server]\nlisten = \"127.0.0.1:{a}\"\nworkers = 0\ndata_dir = \"{}\"\nwatch_seconds = 5\n\n[secrets]\ndisable = []\n",
+            "[server]\nlisten = \"127.0.0.1:{a}\"\nworkers = 0\ndata_dir = \"{}\"\nwatch_seconds = 5\nallow_no_db = true\n\n[secrets]\ndisable = []\n",
             home.path().join("data").display()
         ),
     )

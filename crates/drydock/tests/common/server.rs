@@ -260,7 +260,8 @@ pub fn serve(home: &Path, database: Option<&str>, workers: usize) -> (Proc, Api)
     serve_with(home, database, workers, &[])
 }
 
-/// [`serve`] with more flags.
+/// [`serve`] with more flags. A server given no vulnerability database (`--db`, `--feed-url`
+/// or a `--config` that may name feeds) is started with `--allow-no-db`.
 pub fn serve_with(home: &Path, database: Option<&str>, workers: usize, extra: &[&str]) -> (Proc, Api) {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
@@ -281,6 +282,9 @@ pub fn serve_with(home: &Path, database: Option<&str>, workers: usize, extra: &[
         args.extend(["--database", db]);
     }
     args.extend(extra);
+    if !extra.iter().any(|a| ["--db", "--feed-url", "--config"].contains(a)) {
+        args.push("--allow-no-db");
+    }
     let p = drydock(&args, home);
     (p, Api::wait(format!("http://{listen}")))
 }
