@@ -91,3 +91,17 @@ impl ImageError {
 
 /// Result alias for this crate.
 pub type Result<T, E = ImageError> = std::result::Result<T, E>;
+
+/// Text from untrusted input made safe to print in a message: control and non-ASCII bytes
+/// (a binary header quoted by a parser) become `?`, and it is cut to `max` characters.
+pub fn printable(text: &str, max: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .take(max)
+        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' })
+        .collect();
+    if text.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}

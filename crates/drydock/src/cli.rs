@@ -168,7 +168,7 @@ pub enum Command {
         "  drydock policy activate prod\n",
         "  drydock policy update prod bundle.json\n",
         "  drydock policy list -o json\n\n",
-        "  `policy validate` exits 1 when a bundle has problems (listed), 2 when it cannot be read.\n\n",
+        "  `policy validate` exits 1 when a bundle is invalid or unparseable (every problem is listed).\n\n",
         exit_help!()
     ))]
     Policy(PolicyArgs),
