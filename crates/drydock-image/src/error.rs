@@ -105,3 +105,19 @@ pub fn printable(text: &str, max: usize) -> String {
     }
     out
 }
+
+/// True when an error's text is a failed name lookup (what hyper, reqwest and getaddrinfo
+/// say), told apart from refused connections and refused credentials.
+pub fn is_dns_failure(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    [
+        "dns error",
+        "failed to lookup address",
+        "name or service not known",
+        "no address associated with hostname",
+        "temporary failure in name resolution",
+        "nodename nor servname",
+    ]
+    .iter()
+    .any(|m| t.contains(m))
+}

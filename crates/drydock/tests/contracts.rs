@@ -370,6 +370,33 @@ fn a_host_that_does_not_resolve_is_reported_as_such_with_an_offline_hint() {
         !e.contains("authentication") && !e.contains("--insecure-registry"),
         "{e}"
     );
+
+    // The same for feed downloads.
+    let cfg = dir.path().join("drydock.toml");
+    std::fs::write(
+        &cfg,
+        "[[db.sources]]\nkind = \"kev\"\nurl = \"https://no-such-host.invalid/kev.json\"\n",
+    )
+    .unwrap();
+    let db = dir.path().join("db.sqlite");
+    let out = drydock(
+        &[
+            "db",
+            "update",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let e = stderr(&out);
+    assert!(
+        e.contains("dns error") && e.contains("hint: check the host name"),
+        "{e}"
+    );
+    assert!(e.contains("drydock db import FILE"), "{e}");
 }
 
 #[test]

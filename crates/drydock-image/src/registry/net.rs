@@ -219,7 +219,7 @@ impl Remote {
     /// Turns a client error into an [`ImageError`] naming the registry and repository.
     pub fn error(&self, e: OciDistributionError, op: &Op<'_>) -> ImageError {
         let text = chain(&e);
-        if is_dns_failure(&text) {
+        if crate::error::is_dns_failure(&text) {
             return ImageError::UnknownHost {
                 host: self.host.clone(),
                 reason: short(&text),
@@ -313,22 +313,6 @@ fn short(message: &str) -> String {
 }
 
 /// An error with its sources, deduplicated (reqwest repeats itself).
-/// True when an error's text is a failed name lookup (what hyper, reqwest and getaddrinfo say),
-/// told apart from refused connections and refused credentials.
-pub(crate) fn is_dns_failure(text: &str) -> bool {
-    let t = text.to_ascii_lowercase();
-    [
-        "dns error",
-        "failed to lookup address",
-        "name or service not known",
-        "no address associated with hostname",
-        "temporary failure in name resolution",
-        "nodename nor servname",
-    ]
-    .iter()
-    .any(|m| t.contains(m))
-}
-
 fn chain(e: &dyn std::error::Error) -> String {
     let mut parts: Vec<String> = vec![e.to_string()];
     let mut source = e.source();
