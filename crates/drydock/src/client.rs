@@ -454,7 +454,7 @@ pub fn print_json(v: &Value) -> Result<()> {
 pub fn table_text(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut buf = Vec::new();
     // Writing to a Vec cannot fail.
-    let _ = crate::output::table(&mut buf, header, rows);
+    let _ = drydock_report::table::table(&mut buf, header, rows);
     String::from_utf8_lossy(&buf).into_owned()
 }
 
