@@ -872,10 +872,10 @@ impl Store {
                     &[id.clone().into()],
                 )?;
             }
-            Ok(tx.execute(
+            tx.execute(
                 "UPDATE jobs SET state = 'queued', worker = NULL, lease_until = 0 WHERE worker = $1 AND state = 'running'",
                 &[worker.into()],
-            )?)
+            )
         })
     }
 
