@@ -1438,6 +1438,12 @@ fn logins_lock_out_per_address_cache_briefly_and_unknown_users_cost_the_same() {
             .status()
             .as_u16()
     };
+    let (s, v) = api.admin(
+        "POST",
+        "/v1/users",
+        Some(json!({"name": "known", "password": "password-123", "role": "read-only"})),
+    );
+    assert_eq!(s, 201, "{v}");
     let here = client_from("127.0.0.1");
     let elsewhere = client_from("127.0.0.2");
     // Someone guessing the admin's password from one address...
@@ -1460,11 +1466,6 @@ fn logins_lock_out_per_address_cache_briefly_and_unknown_users_cost_the_same() {
         t.sort();
         t[1]
     };
-    api.admin(
-        "POST",
-        "/v1/users",
-        Some(json!({"name": "known", "password": "password-123", "role": "read-only"})),
-    );
     let (known, unknown) = (time("known"), time("nobody-at-all"));
     assert!(
         unknown * 3 >= known,
@@ -1474,7 +1475,12 @@ fn logins_lock_out_per_address_cache_briefly_and_unknown_users_cost_the_same() {
     // A cached login ends with its user.
     assert_eq!(get(&elsewhere, "known", "password-123"), 200);
     assert_eq!(get(&elsewhere, "known", "password-123"), 200);
-    assert_eq!(api.admin("DELETE", "/v1/users/known", None).0, 204);
+    let gone = elsewhere
+        .delete(format!("{}/v1/users/known", api.base))
+        .basic_auth("admin", Some(ADMIN_PASSWORD))
+        .send()
+        .unwrap();
+    assert_eq!(gone.status().as_u16(), 204);
     assert_eq!(get(&elsewhere, "known", "password-123"), 401);
 }
 
@@ -1651,7 +1657,8 @@ fn the_server_bounds_connections_and_slow_clients_and_keeps_its_files_private() 
 }
 
 /// Measures 1,000 concurrent basic-auth requests on loopback: the server's peak RSS and the
-/// p50/p99 latency. `DRYDOCK_BENCH_BIN` names another drydock binary to compare with.
+/// p50/p99 latency. `DRYDOCK_BENCH_BIN` names another drydock binary to compare with,
+/// `DRYDOCK_BENCH_N` fewer requests (at most 1,000).
 /// `cargo test -p drydock --test service -- --ignored --nocapture basic_auth_burst`
 #[test]
 #[ignore]
@@ -1692,7 +1699,11 @@ fn basic_auth_burst() {
     };
     let rss_before = status("VmRSS:");
     let auth = base64::engine::general_purpose::STANDARD.encode(format!("admin:{ADMIN_PASSWORD}"));
-    let n = 1000;
+    let n: usize = std::env::var("DRYDOCK_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000)
+        .clamp(1, 1000);
     let barrier = Arc::new(std::sync::Barrier::new(n));
     let started = Instant::now();
     let handles: Vec<_> = (0..n)
