@@ -486,7 +486,7 @@ fn serve_refuses_to_start_without_a_vulnerability_database() {
     };
     let o = run(&[], &[]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(o.status.code(), Some(2), "{err}");
     for hint in [
         "no vulnerability database",
         "drydock db build --from",
@@ -499,7 +499,7 @@ fn serve_refuses_to_start_without_a_vulnerability_database() {
     let missing = home.path().join("missing.sqlite");
     let o = run(&["--db", missing.to_str().unwrap()], &[]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.code() == Some(1) && err.contains("does not exist"), "{err}");
+    assert!(o.status.code() == Some(2) && err.contains("does not exist"), "{err}");
     // Allowed (here through the environment): a loud warning, then it runs (and fails only
     // on the unusable listen address).
     let o = run(&[], &[("DRYDOCK_ALLOW_NO_DB", "1")]);
@@ -978,7 +978,7 @@ fn settings_come_from_flags_then_environment_then_the_config_file() {
         .env("HOME", home.path())
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("listen_address"),
         "{}",
@@ -1201,7 +1201,7 @@ fn feed_updates_download_rebuild_and_rematch() {
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        o.status.code() == Some(1) && err.contains("DRYDOCK_FEED_API_KEY"),
+        o.status.code() == Some(2) && err.contains("DRYDOCK_FEED_API_KEY"),
         "{err}"
     );
     let log = std::fs::File::create(home.path().join("edge.log")).unwrap();
