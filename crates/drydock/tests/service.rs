@@ -1744,3 +1744,69 @@ fn basic_auth_burst() {
         status("VmHWM:") / 1024
     );
 }
+
+#[test]
+fn a_worker_stops_on_sigterm_mid_analysis_and_its_job_goes_back_on_postgresql() {
+    let reg = Registry::start();
+    reg.push("fx/slow", "1", &image("slow pg"));
+    let stall = Arc::new(AtomicBool::new(true));
+    let proxy = blob_stalling_proxy(reg.addr.clone(), stall.clone());
+    let pg = PgDb::new();
+    let home = tempfile::tempdir().unwrap();
+    let (_server, api) = serve(home.path(), Some(&pg.url), 0);
+    let (s, v) = api.admin("POST", "/v1/images", Some(json!({"tag": format!("{proxy}/fx/slow:1")})));
+    assert_eq!(s, 202, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let wh = home.path().join("w");
+    std::fs::create_dir_all(&wh).unwrap();
+    // A long lease: only the release can make the job claimable soon.
+    let mut worker = drydock(
+        &[
+            "worker",
+            "--database",
+            &pg.url,
+            "--data-dir",
+            wh.to_str().unwrap(),
+            "--lease-seconds",
+            "600",
+        ],
+        &wh,
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while api.admin("GET", &format!("/v1/images/{id}"), None).1["status"] != "analyzing" {
+        assert!(Instant::now() < deadline, "the worker never started");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    assert!(Command::new("kill")
+        .args(["-TERM", &worker.0.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    while worker.0.try_wait().unwrap().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the worker did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "stopping took {:?}",
+        started.elapsed()
+    );
+    stall.store(false, Ordering::Relaxed);
+    assert_eq!(
+        api.admin("GET", &format!("/v1/images/{id}"), None).1["status"],
+        "queued"
+    );
+    // Another worker analyses it now, long before the first one's lease would have expired.
+    let wh2 = home.path().join("w2");
+    std::fs::create_dir_all(&wh2).unwrap();
+    let _next = drydock(
+        &["worker", "--database", &pg.url, "--data-dir", wh2.to_str().unwrap()],
+        &wh2,
+    );
+    api.analysed(&id);
+}
