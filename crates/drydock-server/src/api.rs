@@ -94,7 +94,7 @@ pub const ROUTES: &[RouteSpec] = &[
         "GET",
         "/v1/images/{id}/vuln/{kind}",
         Perm::ImageRead,
-        "Vulnerabilities: os, non-os or all.",
+        "Vulnerabilities: os, non-os or all (format=api, json, table, sarif or cyclonedx-json: as drydock scan -o).",
     ),
     r(
         "GET",
@@ -106,7 +106,8 @@ pub const ROUTES: &[RouteSpec] = &[
         "GET",
         "/v1/images/{id}/check",
         Perm::ImageRead,
-        "Policy evaluation (policy=ID, else the active bundle; tag=).",
+        "Policy evaluation (policy=ID, else the active bundle; tag=; format=api, json, table, junit or sarif: as \
+         drydock check -o).",
     ),
     r(
         "GET",
@@ -981,11 +982,38 @@ async fn image_sbom(
     Ok(Json(doc).into_response())
 }
 
+/// `format=` of the routes that answer in drydock's report formats: `json` (the API's own
+/// JSON, the default) or a name of the report's formats (`drydock_report`).
+#[derive(Deserialize)]
+struct FormatQuery {
+    format: Option<String>,
+}
+
+/// The report format asked for, `None` for the API's own JSON.
+fn report_format<F: drydock_report::OutputFormat>(format: Option<&str>) -> Result<Option<F>, ApiError> {
+    match format {
+        None | Some("api") | Some("api-json") => Ok(None),
+        Some(name) => F::parse(name)
+            .map(Some)
+            .map_err(|e| ApiError::bad(format!("{e}, or api (the default)"))),
+    }
+}
+
+/// A report rendered by `drydock_report`, with the media type of its format.
+fn rendered(media_type: &'static str, render: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> ApiResult {
+    let mut body = Vec::new();
+    render(&mut body).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, media_type)], body).into_response())
+}
+
 async fn image_vuln(
     State(s): State<S>,
     axum::Extension(p): axum::Extension<Principal>,
     Path((id, kind)): Path<(String, String)>,
+    Query(q): Query<FormatQuery>,
 ) -> ApiResult {
+    use drydock_report::vulns::{render, Format};
+    let format = report_format::<Format>(q.format.as_deref())?;
     let keep: fn(&drydock_match::Finding) -> bool = match kind.as_str() {
         "os" => |f| f.package.package_type.is_os(),
         "non-os" => |f| !f.package.package_type.is_os(),
@@ -997,6 +1025,24 @@ async fn image_vuln(
         }
     };
     let (image, a) = load_analysis(&s, &p, id).await?;
+    if let Some(format) = format {
+        // The same document `drydock scan -o FORMAT` writes, limited to the packages asked for.
+        let mut report = a.vulnerabilities.clone().unwrap_or_default();
+        report.findings.retain(|f| keep(f));
+        report.suppressed.retain(|s| keep(&s.finding));
+        let ctx = drydock_report::vulns::ScanContext {
+            analysis: &a,
+            report: &report,
+            files: false,
+        };
+        let media_type = match format {
+            Format::Table => "text/plain; charset=utf-8",
+            Format::Sarif => "application/sarif+json",
+            Format::CycloneDxJson => "application/vnd.cyclonedx+json",
+            Format::Json => "application/json",
+        };
+        return rendered(media_type, |w| render(&ctx, format, w, false));
+    }
     let Some(report) = &a.vulnerabilities else {
         return Ok(Json(json!({"image": image.id, "digest": image.digest, "vulnerabilities": [], "note": "no vulnerability database was available when the image was analysed"})).into_response());
     };
@@ -1051,6 +1097,7 @@ async fn image_content(
 struct CheckQuery {
     policy: Option<String>,
     tag: Option<String>,
+    format: Option<String>,
 }
 
 async fn image_check(
@@ -1059,6 +1106,7 @@ async fn image_check(
     Path(id): Path<String>,
     Query(q): Query<CheckQuery>,
 ) -> ApiResult {
+    let format = report_format::<drydock_report::policy::Format>(q.format.as_deref())?;
     let (image, a) = load_analysis(&s, &p, id).await?;
     let store = s.store.clone();
     let account = p.acting_account.clone();
@@ -1107,6 +1155,18 @@ async fn image_check(
         }
         "unavailable"
     };
+    if let Some(format) = format {
+        use drydock_report::policy::Format;
+        let media_type = match format {
+            Format::Table => "text/plain; charset=utf-8",
+            Format::Sarif => "application/sarif+json",
+            Format::Junit => "application/xml",
+            Format::Json => "application/json",
+        };
+        return rendered(media_type, |w| {
+            drydock_report::policy::render(&bundle, &eval, format, w, false, false)
+        });
+    }
     Ok(Json(
         json!({"image": image.id, "tag": tag, "policy": stored.map(|p| p.id), "evaluation": eval,
         "vulnerability_data": vuln_data}),

@@ -159,7 +159,15 @@ fn query(spec: &RouteSpec) -> &'static [(&'static str, &'static str)] {
                 "Policy bundle id (default: the active one, else the built-in default)",
             ),
             ("tag", "The tag mappings see"),
+            (
+                "format",
+                "api (default: this JSON), or a drydock check format: json, table, junit, sarif",
+            ),
         ],
+        ("GET", "/v1/images/{id}/vuln/{kind}") => &[(
+            "format",
+            "api (default: this JSON), or a drydock scan format: json, table, sarif, cyclonedx-json",
+        )],
         ("GET", "/v1/history") => &[("tag", "registry/repository:tag")],
         ("GET", "/v1/query/vulnerability") => &[("id", "CVE-…, GHSA-… or another advisory id or alias")],
         ("GET", "/v1/query/package") => &[

@@ -853,6 +853,28 @@ fn watch_flow(database: Option<&str>) {
     // Without re-pulling (the registry is gone), the stored analysis now has the finding.
     let (_, vuln) = api.admin("GET", &format!("/v1/images/{image2}/vuln/non-os"), None);
     assert_eq!(vuln["vulnerabilities"][0]["id"], "GHSA-dddd-0000-0001", "{vuln}");
+    // The same findings in drydock scan's formats, and the check in drydock check's.
+    let (s, sarif) = api.admin("GET", &format!("/v1/images/{image2}/vuln/non-os?format=sarif"), None);
+    assert_eq!(s, 200);
+    assert_eq!(sarif["version"], "2.1.0", "{sarif}");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "GHSA-dddd-0000-0001"), "{sarif}");
+    let (_, cdx) = api.admin(
+        "GET",
+        &format!("/v1/images/{image2}/vuln/all?format=cyclonedx-json"),
+        None,
+    );
+    assert_eq!(cdx["bomFormat"], "CycloneDX", "{cdx}");
+    let (s, junit) = api.admin("GET", &format!("/v1/images/{image2}/check?format=junit"), None);
+    assert_eq!(s, 200);
+    let junit = junit.as_str().unwrap();
+    assert!(junit.starts_with("<?xml") && junit.contains("<testsuite"), "{junit}");
+    let (s, table) = api.admin("GET", &format!("/v1/images/{image2}/check?format=table"), None);
+    assert_eq!(s, 200);
+    assert!(table.as_str().unwrap().contains("STOP"), "{table}");
+    let (s, e) = api.admin("GET", &format!("/v1/images/{image2}/check?format=pdf"), None);
+    assert_eq!(s, 400);
+    assert!(e["error"].as_str().unwrap_or_default().contains("junit"), "{e}");
     // The query index follows the re-match: the images are found by the advisory's alias.
     let (_, q) = api.admin("GET", "/v1/query/vulnerability?id=CVE-2099-0001", None);
     let found: Vec<&str> = q["images"]

@@ -330,6 +330,7 @@ pub fn api_base(api: &Api) -> String {
 pub fn check_documented(method: &str, path: &str, status: u16, body: &Value) {
     static DOC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
     let doc = DOC.get_or_init(drydock_server::openapi::document);
+    let full_path = path;
     let path = path.split('?').next().unwrap_or(path);
     let segments: Vec<&str> = path.split('/').collect();
     let op = doc["paths"].as_object().unwrap().iter().find_map(|(template, item)| {
@@ -343,6 +344,11 @@ pub fn check_documented(method: &str, path: &str, status: u16, body: &Value) {
     let Some(op) = op else {
         panic!("{method} {path} is not in the OpenAPI document");
     };
+    // A report in one of drydock's own formats (format=sarif, junit, …) is that format's
+    // document, not the API's JSON: its own tests check it.
+    if full_path.contains("format=") && !full_path.contains("format=api") {
+        return;
+    }
     let schema = if status >= 400 {
         if !body.is_object() {
             return;
