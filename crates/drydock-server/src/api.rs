@@ -1419,7 +1419,7 @@ async fn user_delete(
 
 async fn apikey_create(State(s): State<S>, axum::Extension(p): axum::Extension<Principal>) -> ApiResult {
     let id = drydock_store::new_id()[..16].to_string();
-    let secret = auth::random_secret(32);
+    let secret = auth::random_secret(32).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
     let hash = auth::hash_key_secret(&secret);
     let store = s.store.clone();
     let (kid, user) = (id.clone(), p.user.clone());
@@ -1537,7 +1537,7 @@ async fn webhook_add(
     }
     let (url, allow) = (b.url.clone(), s.allow_internal_webhooks);
     blocking(move || crate::notify::check_destination(&url, allow, false).map_err(ApiError::bad)).await?;
-    let secret = auth::random_secret(32);
+    let secret = auth::random_secret(32).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
     let store = s.store.clone();
     let (url, sec) = (b.url.clone(), secret.clone());
     let hook = blocking(move || {

@@ -108,11 +108,12 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// A random secret: `n` bytes, URL-safe base64 without padding.
-pub fn random_secret(n: usize) -> String {
+/// A random secret: `n` bytes from the OS, URL-safe base64 without padding; an error (never a
+/// predictable secret) when the OS has no randomness to give.
+pub fn random_secret(n: usize) -> Result<String, String> {
     let mut b = vec![0u8; n];
-    let _ = getrandom::fill(&mut b);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+    getrandom::fill(&mut b).map_err(|e| format!("the operating system's random number generator failed: {e}"))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b))
 }
 
 /// SHA-256 of an API key's secret, hex (keys are random, so a fast hash suffices).
@@ -199,7 +200,11 @@ impl LoginLimiter {
 /// a user that does not exist as for one that does.
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash_password(&random_secret(16)).unwrap_or_default())
+    DUMMY.get_or_init(|| {
+        // Only its cost matters, not its secrecy: without randomness a fixed password will do.
+        let password = random_secret(16).unwrap_or_else(|_| "no-such-user".into());
+        hash_password(&password).unwrap_or_default()
+    })
 }
 
 /// Recently verified passwords, so that a client sending basic auth on every request pays

@@ -101,7 +101,7 @@ pub fn bootstrap(store: &Store, password: Option<&str>) -> Result<Option<String>
     let (password, generated) = match password {
         Some(p) => (p.to_string(), None),
         None => {
-            let p = auth::random_secret(18);
+            let p = auth::random_secret(18).map_err(ServerError::Other)?;
             (p.clone(), Some(p))
         }
     };
