@@ -9,8 +9,15 @@ pub fn print_error(e: &anyhow::Error) {
     let red = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let prefix = if red { "\x1b[31merror:\x1b[0m" } else { "error:" };
     eprintln!("{prefix} {e}");
+    // A cause already quoted by the message above it (`"cannot read {path}: {source}"`) is
+    // not printed again.
+    let mut shown = e.to_string();
     for cause in e.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
+        let text = cause.to_string();
+        if !shown.contains(&text) {
+            eprintln!("  caused by: {text}");
+        }
+        shown = text;
     }
     if let Some(hint) = e.chain().find_map(|c| c.downcast_ref::<ImageError>()).and_then(hint) {
         eprintln!("hint: {hint}");

@@ -86,6 +86,11 @@ fn errors_exit_2_and_usage_problems_are_found_before_any_work() {
     );
     assert!(!fresh.exists());
 
+    // A cause the message already quotes is not printed twice.
+    let out = drydock(&["sbom", "docker-archive:/nonexistent.tar"], st.dir.path());
+    let e = stderr(&out);
+    assert_eq!(e.matches("No such file or directory").count(), 1, "{e}");
+
     // Every command: an error is 2, an invalid command line is 2.
     for args in [
         vec!["sbom", "dir:/nonexistent-source"],
