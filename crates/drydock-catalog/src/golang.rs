@@ -624,77 +624,13 @@ fn ends_valid_utf8(data: &[u8], i: usize) -> bool {
 /// `vcs.time` (RFC 3339) as the `yyyymmddhhmmss` UTC stamp of a pseudo-version;
 /// unparsable times give the zero time, as in Syft.
 pub fn pseudo_timestamp(t: &str) -> String {
-    parse_rfc3339(t)
-        .map(|(y, mo, d, h, mi, s)| format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}"))
+    drydock_time::parse_timestamp(t)
+        .filter(|&secs| (-62_167_219_200..=253_402_300_799).contains(&secs))
+        .map(|secs| {
+            let utc = drydock_time::format_rfc3339(secs);
+            utc.chars().filter(char::is_ascii_digit).collect()
+        })
         .unwrap_or_else(|| "00010101000000".into())
-}
-
-fn parse_rfc3339(t: &str) -> Option<(i64, i64, i64, i64, i64, i64)> {
-    let b = t.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let s = t.get(r)?;
-        s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok())?
-    };
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let (y, mo, d, h, mi, s) = (
-        num(0..4)?,
-        num(5..7)?,
-        num(8..10)?,
-        num(11..13)?,
-        num(14..16)?,
-        num(17..19)?,
-    );
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return None;
-    }
-    let mut rest = &t[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
-        rest = &frac[n..];
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ if rest.len() == 6 && rest.as_bytes()[3] == b':' => {
-            let sign = match rest.as_bytes()[0] {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let oh: i64 = rest.get(1..3)?.parse().ok()?;
-            let om: i64 = rest.get(4..6)?.parse().ok()?;
-            sign * (oh * 60 + om)
-        }
-        _ => return None,
-    };
-    let days = days_from_civil(y, mo, d);
-    let total = days * 86400 + h * 3600 + mi * 60 + s - offset * 60;
-    let (days, secs) = (total.div_euclid(86400), total.rem_euclid(86400));
-    let (y, mo, d) = civil_from_days(days);
-    Some((y, mo, d, secs / 3600, secs % 3600 / 60, secs % 60))
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
 }
 
 /// Packages of one build: dependencies, the main module and the standard library.

@@ -638,7 +638,7 @@ pub fn match_with(sbom: &Sbom, source: &dyn AdvisorySource, opts: &MatchOptions)
 
     // Ignore rules.
     if !opts.ignore.is_empty() {
-        let today = opts.today.clone().unwrap_or_else(today_utc);
+        let today = opts.today.clone().unwrap_or_else(drydock_time::today_utc);
         let mut active = Vec::new();
         for (i, r) in opts.ignore.iter().enumerate() {
             if r.expired(&today) {
@@ -718,15 +718,6 @@ fn list_ids(ids: &[String]) -> String {
         s.push_str(&format!(" and {} more", ids.len() - SHOWN));
     }
     s
-}
-
-fn today_utc() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let s = drydock_sbom::formats::rfc3339_utc(i64::try_from(now).unwrap_or(i64::MAX));
-    s[..10].to_string()
 }
 
 /// Whether one affected entry covers `version`: the matched range or listed version, the

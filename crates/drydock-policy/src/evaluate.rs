@@ -5,10 +5,10 @@
 use crate::bundle::{Action, AllowlistItem, Bundle, ImageSelector, Mapping};
 use crate::gates;
 use crate::spec::{EvalContext, Params, TriggerInput};
-use crate::time::parse_time;
 use crate::validate::validate;
 use crate::PolicyError;
 use drydock_analysis::Analysis;
+use drydock_time::parse_date_or_timestamp as parse_time;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

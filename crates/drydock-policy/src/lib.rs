@@ -8,7 +8,6 @@ pub mod compat;
 pub mod evaluate;
 pub mod gates;
 pub mod spec;
-pub mod time;
 pub mod validate;
 
 pub use bundle::{default_bundle, parse_bundle, Action, Bundle};

@@ -3,7 +3,7 @@
 
 use crate::bundle::{Action, Bundle, ImageSelector};
 use crate::gates;
-use crate::time::parse_time;
+use drydock_time::parse_date_or_timestamp as parse_time;
 use serde::Serialize;
 use std::collections::BTreeSet;
 

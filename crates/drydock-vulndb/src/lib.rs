@@ -21,7 +21,7 @@ pub use build::{build, build_with, detect_sources, BuildOptions, BuildReport, Pr
 pub use cpe::{Cpe, CpeCandidate};
 pub use model::*;
 pub use normalize::{normalize_namespace, normalize_package};
-pub use store::{rfc3339, SCHEMA_VERSION};
+pub use store::SCHEMA_VERSION;
 pub use transfer::{export, import, import_with, ImportError};
 pub use update::{update, RemoteSource, UpdateConfig, UpdateReport};
 

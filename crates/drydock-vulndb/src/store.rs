@@ -186,7 +186,7 @@ impl Writer {
         let c = &self.conn;
         let meta = [
             ("schema_version", SCHEMA_VERSION.to_string()),
-            ("built_at", rfc3339(built_at_unix)),
+            ("built_at", drydock_time::format_rfc3339(built_at_unix as i64)),
             ("built_at_unix", built_at_unix.to_string()),
             ("build_id", build_id()),
             ("generator", format!("drydock-vulndb {}", env!("CARGO_PKG_VERSION"))),
@@ -272,37 +272,4 @@ pub(crate) fn now_unix() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
-}
-
-/// Formats Unix seconds as RFC 3339 UTC (`2024-10-10T17:35:05Z`).
-pub fn rfc3339(secs: u64) -> String {
-    let days = (secs / 86400) as i64;
-    let rem = secs % 86400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn rfc3339() {
-        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(super::rfc3339(1_728_581_705), "2024-10-10T17:35:05Z");
-        assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-    }
 }

@@ -416,7 +416,7 @@ pub fn show(v: &Value) -> String {
 /// A Unix-seconds field as an RFC 3339 UTC time (`-` when absent).
 pub fn time(v: &Value, key: &str) -> String {
     match v.get(key).and_then(Value::as_i64) {
-        Some(t) => drydock_sbom::formats::rfc3339_utc(t),
+        Some(t) => drydock_time::format_rfc3339(t),
         None => "-".into(),
     }
 }

@@ -13,8 +13,8 @@ use crate::gates::packages::{type_matches, PACKAGE_TYPES};
 use crate::spec::{
     compare, EvalContext, Fired, GateSpec, ParamKind, ParamSpec, Params, TriggerInput, TriggerSpec, COMPARISONS,
 };
-use crate::time::parse_time;
 use drydock_match::{Finding, SeverityLevel};
+use drydock_time::parse_date_or_timestamp as parse_time;
 use drydock_vulndb::{FixState, Severity};
 use regex::Regex;
 use std::str::FromStr;

@@ -29,7 +29,7 @@ impl EncodeOptions {
     /// Options for a document created at `unix_seconds` (seconds since 1970-01-01 UTC).
     pub fn at_unix(unix_seconds: i64) -> Self {
         EncodeOptions {
-            created: rfc3339_utc(unix_seconds),
+            created: drydock_time::format_rfc3339(unix_seconds),
         }
     }
 
@@ -50,37 +50,6 @@ impl EncodeOptions {
             }
         }
     }
-}
-
-/// Formats seconds since the Unix epoch as an RFC 3339 UTC timestamp with second precision,
-/// clamped to the years 0000..=9999.
-pub fn rfc3339_utc(unix_seconds: i64) -> String {
-    // 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
-    let secs = unix_seconds.clamp(-62_167_219_200, 253_402_300_799);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// Converts days since 1970-01-01 to a proleptic Gregorian (year, month, day)
-/// (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// A UUID shaped like a version 4 UUID (version and variant bits set) whose bits are the first
@@ -517,17 +486,6 @@ pub(crate) fn normalized(sbom: &Sbom) -> Sbom {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timestamps_are_rfc3339_utc() {
-        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339_utc(1_700_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(rfc3339_utc(1_709_251_199), "2024-02-29T23:59:59Z");
-        assert_eq!(rfc3339_utc(-1), "1969-12-31T23:59:59Z");
-        assert_eq!(rfc3339_utc(i64::MAX), "9999-12-31T23:59:59Z");
-        assert_eq!(rfc3339_utc(i64::MIN), "0000-01-01T00:00:00Z");
-    }
 
     #[test]
     fn uuids_are_v4_shaped_and_deterministic() {
