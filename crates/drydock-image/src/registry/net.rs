@@ -96,6 +96,20 @@ impl AddressPolicy {
             .any(|a| super::host_part(a.trim()).eq_ignore_ascii_case(host))
     }
 
+    /// Like [`Self::host_allowed`], but an entry naming a port allows only that port.
+    fn host_allowed_at(&self, host: &str, port: Option<u16>) -> bool {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        self.allowed_hosts.iter().any(|a| {
+            let a = a.trim();
+            let h = super::host_part(a);
+            let entry_port = a
+                .rsplit_once(':')
+                .filter(|(before, _)| !h.contains(':') || before.ends_with(']'))
+                .and_then(|(_, p)| p.parse::<u16>().ok());
+            h.eq_ignore_ascii_case(host) && (entry_port.is_none() || entry_port == port)
+        })
+    }
+
     fn refusal(&self, host: &str, ip: IpAddr) -> String {
         format!("{host} is an internal address ({ip}); {}", self.hint)
     }
@@ -117,7 +131,7 @@ impl AddressPolicy {
             }
             Err(_) => return Ok(()),
         };
-        if (self.is_internal)(ip) && !self.host_allowed(bare) {
+        if (self.is_internal)(ip) && !self.host_allowed_at(bare, url.port_or_known_default()) {
             return Err(self.refusal(bare, ip));
         }
         Ok(())
@@ -658,10 +672,11 @@ impl Remote {
 
     fn is_transient(&self, e: &Fail) -> bool {
         match e {
+            // A request that used up its whole budget is not tried again (a trickling
+            // registry would hold the worker for every attempt); a slow connect is.
+            Fail::Http(r) if r.is_timeout() => r.is_connect(),
             Fail::Http(r) => {
-                self.refusal_of(r).is_none()
-                    && !r.is_redirect()
-                    && (r.is_connect() || r.is_timeout() || r.is_request() || r.is_body())
+                self.refusal_of(r).is_none() && !r.is_redirect() && (r.is_connect() || r.is_request() || r.is_body())
             }
             Fail::Status { code, codes } => {
                 *code >= 500 || *code == 429 || *code == 408 || codes.iter().any(|c| c == "TOOMANYREQUESTS")
