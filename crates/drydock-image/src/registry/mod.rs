@@ -437,7 +437,7 @@ async fn resolve(remote: &Remote, want: &Platform, limits: &Limits) -> Result<Re
         })?;
         check_digest(&chosen.digest, "manifest", remote)?;
         if chosen.size > limits.max_document {
-            return Err(remote.too_large(&format!("manifest {}", chosen.digest), chosen.size, limits));
+            return Err(remote.too_large(&format!("manifest {}", chosen.digest), Some(chosen.size), limits));
         }
         (bytes, digest) = remote
             .fetch_manifest(&chosen.digest, Some(&chosen.digest), limits)
@@ -450,7 +450,7 @@ async fn resolve(remote: &Remote, want: &Platform, limits: &Limits) -> Result<Re
     if manifest.config.size > limits.max_document {
         return Err(remote.too_large(
             &format!("config {}", manifest.config.digest),
-            manifest.config.size,
+            Some(manifest.config.size),
             limits,
         ));
     }

@@ -69,8 +69,8 @@ pub(super) enum Fail {
     Refused(String),
     /// A non-success status with the (sanitised) OCI error codes of its body.
     Status { code: u16, codes: Vec<String> },
-    /// A document over its limit (by Content-Length or by the bytes read).
-    TooLarge { size: u64, max: u64 },
+    /// A document over its limit: by its Content-Length (`size`), or by the bytes read.
+    TooLarge { size: Option<u64>, max: u64 },
     /// The token service's answer was unusable.
     Token(String),
 }
@@ -237,15 +237,13 @@ pub(super) type BlobStream = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send
 /// as soon as it passes `max`.
 async fn read_capped(mut resp: reqwest::Response, max: u64) -> std::result::Result<Vec<u8>, Fail> {
     if let Some(len) = resp.content_length().filter(|l| *l > max) {
-        return Err(Fail::TooLarge { size: len, max });
+        return Err(Fail::TooLarge { size: Some(len), max });
     }
     let mut buf = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(Fail::Http)? {
         if (buf.len() + chunk.len()) as u64 > max {
-            return Err(Fail::TooLarge {
-                size: (buf.len() + chunk.len()) as u64,
-                max,
-            });
+            // Not read to its end: the size is unknown, only that it is over.
+            return Err(Fail::TooLarge { size: None, max });
         }
         buf.extend_from_slice(&chunk);
     }
@@ -625,11 +623,8 @@ impl Remote {
     }
 
     /// A manifest or config over the document limit.
-    pub fn too_large(&self, what: &str, size: u64, limits: &Limits) -> ImageError {
-        self.malformed(
-            what,
-            format!("{size} bytes is over the {} byte document limit", limits.max_document),
-        )
+    pub fn too_large(&self, what: &str, size: Option<u64>, limits: &Limits) -> ImageError {
+        self.malformed(what, over(size, limits.max_document, "document "))
     }
 
     /// A problem with the registry that is not about the image's shape.
@@ -692,9 +687,7 @@ impl Remote {
                 registry: self.registry.clone(),
                 reason: format!("{} ({op}): {msg}", self.repository),
             },
-            Fail::TooLarge { size, max } => {
-                self.malformed(&op.to_string(), format!("{size} bytes is over the {max} byte limit"))
-            }
+            Fail::TooLarge { size, max } => self.malformed(&op.to_string(), over(size, max, "")),
             Fail::Token(msg) => self.auth_refused(format!("the token service refused access ({msg})")),
             Fail::Status { code, codes } => {
                 let listed = if codes.is_empty() {
@@ -781,6 +774,15 @@ fn describe(e: &Fail) -> String {
         Fail::Http(r) => chain(r),
         Fail::Status { code, codes } => format!("HTTP {code} {}", codes.join(", ")),
         other => format!("{other:?}"),
+    }
+}
+
+/// "N bytes is over the M byte limit", or "more than M bytes, over the limit" when the
+/// size is unknown.
+fn over(size: Option<u64>, max: u64, kind: &str) -> String {
+    match size {
+        Some(size) => format!("{size} bytes is over the {max} byte {kind}limit"),
+        None => format!("more than {max} bytes, over the {max} byte {kind}limit"),
     }
 }
 
