@@ -450,3 +450,39 @@ fn measure_a_3gb_manifest() {
         reg.sent.load(Ordering::SeqCst)
     );
 }
+
+#[test]
+fn a_layer_longer_than_its_descriptor_is_refused() {
+    use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+    let big = vec![b'x'; 4 << 20];
+    let tar = LayerBuilder::new().file("big.bin", &big, 0o644).finish();
+    let img = ImageBuilder::new().layer(tar, Storage::Plain, "ADD big");
+    // The manifest declares the layer 1000 bytes long; the registry sends 4 MiB.
+    let mut manifest: serde_json::Value = serde_json::from_slice(&img.manifest_json()).unwrap();
+    manifest["layers"][0]["size"] = 1000.into();
+    let manifest = serde_json::to_vec(&manifest).unwrap();
+    let blobs = img.blobs();
+    let reg = Hostile::start(move |r, s, _| {
+        if r.path.contains("/manifests/") {
+            respond(s, "200 OK", &[("Content-Type", OCI_MANIFEST.into())], &manifest);
+        } else if let Some((_, bytes)) = blobs.iter().find(|(d, _)| r.path.ends_with(d.as_str())) {
+            respond(s, "200 OK", &[], bytes);
+        } else {
+            respond(s, "200 OK", &[], b"{}");
+        }
+    });
+    let opened = open_ref(&format!("{}/evil/long:v1", reg.addr), &opts()).expect("the manifest is fine");
+    let err = drydock_image::read_layers(
+        &opened,
+        &drydock_image::ReadOptions {
+            capture: &drydock_image::CaptureNothing,
+            limits: Default::default(),
+            cache: None,
+            threads: 1,
+            progress: &drydock_image::NoProgress,
+        },
+    )
+    .err()
+    .expect("refused");
+    assert!(err.to_string().contains("more than the 1000 bytes"), "{err}");
+}
