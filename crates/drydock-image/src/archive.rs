@@ -130,6 +130,16 @@ pub struct TarStore {
     links: BTreeMap<String, String>,
 }
 
+/// The tar reader's complaint, without the raw header bytes it quotes (binary garbage).
+fn tar_error_text(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    if text.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+        crate::error::printable(&text, 120)
+    } else {
+        "a member header is not a valid tar header".into()
+    }
+}
+
 impl TarStore {
     /// Indexes the members of an uncompressed tar archive.
     pub fn open(path: &Path, limits: &Limits) -> Result<Self> {
@@ -150,7 +160,11 @@ impl TarStore {
         let malformed = |e: std::io::Error| ImageError::Malformed {
             what: "image archive",
             path: path.display().to_string(),
-            reason: e.to_string(),
+            reason: format!(
+                "not a tar archive, or a damaged or truncated one ({}); re-export it with `docker save` or \
+                 `skopeo copy`",
+                tar_error_text(&e)
+            ),
         };
         for (n, entry) in archive.entries().map_err(malformed)?.enumerate() {
             if n as u64 > limits.max_layer_entries {

@@ -278,6 +278,10 @@ pub const ROUTES: &[RouteSpec] = &[
 pub struct AppState {
     pub store: Store,
     pub limiter: auth::LoginLimiter,
+    /// Recently verified passwords (salted hashes of them).
+    pub credentials: auth::CredentialCache,
+    /// Bounds the argon2 verifications running at once.
+    pub verifications: tokio::sync::Semaphore,
     pub metrics: Arc<Metrics>,
     /// The watchers' settings (vulnerability database, registries), for the feeds routes.
     pub watch: crate::watch::WatchConfig,
@@ -453,7 +457,7 @@ async fn authorize(State(state): State<S>, matched: MatchedPath, mut req: Reques
     let response = if spec.perm == Perm::Public {
         next.run(req).await
     } else {
-        match authenticate(&state, req.headers()).await {
+        match authenticate(&state, req.headers(), remote.as_deref().unwrap_or("-")).await {
             Err(e) => e.into_response(),
             Ok(p) if !permitted(&p, spec.perm) => ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -499,7 +503,10 @@ fn permitted(p: &Principal, perm: Perm) -> bool {
     }
 }
 
-async fn authenticate(state: &S, headers: &HeaderMap) -> Result<Principal, ApiError> {
+/// How long a request waits for a password verification slot before it is turned away.
+const VERIFY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn authenticate(state: &S, headers: &HeaderMap, remote: &str) -> Result<Principal, ApiError> {
     let unauthorized = || {
         ApiError::new(StatusCode::UNAUTHORIZED, "authentication required")
             .hint("use HTTP basic auth (user:password) or an API key as `Authorization: Bearer ddk_…`")
@@ -513,49 +520,155 @@ async fn authenticate(state: &S, headers: &HeaderMap) -> Result<Principal, ApiEr
         .get("x-drydock-account")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let state = state.clone();
-    blocking(move || {
-        // The user is read once: by key owner or by name.
-        let u = if let Some(key) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) {
-            let (id, secret) = auth::parse_api_key(key.trim()).ok_or_else(unauthorized)?;
-            match state.store.api_key(id)? {
-                Some((user, hash)) if hash == auth::hash_key_secret(secret) => {
-                    state.store.user(&user)?.ok_or_else(unauthorized)?
-                }
-                _ => return Err(unauthorized()),
+    let remote = remote.to_string();
+    let u = if let Some(key) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) {
+        // Keys are random: a SHA-256 of the secret suffices, no argon2.
+        let (id, secret) = auth::parse_api_key(key.trim()).ok_or_else(unauthorized)?;
+        let (id, secret) = (id.to_string(), secret.to_string());
+        let state = state.clone();
+        blocking(move || match state.store.api_key(&id)? {
+            Some((user, hash)) if hash == auth::hash_key_secret(&secret) => {
+                state.store.user(&user)?.ok_or_else(unauthorized)
             }
-        } else {
-            let (user, password) = auth::parse_basic(&value).ok_or_else(unauthorized)?;
-            if !state.limiter.allowed(&user) {
-                return Err(ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too many failed logins; wait a minute",
-                ));
-            }
-            match state.store.user(&user)? {
-                Some(u) if auth::verify_password(&password, &u.password_hash) => {
-                    state.limiter.succeeded(&user);
-                    u
-                }
-                _ => {
-                    state.limiter.failed(&user);
-                    return Err(unauthorized());
-                }
-            }
-        };
-        let role = Role::parse(&u.role).ok_or_else(unauthorized)?;
-        let acting_account = match account_header {
-            Some(a) if role == Role::Admin => a,
-            _ => u.account.clone(),
-        };
-        Ok(Principal {
-            user: u.name,
-            account: u.account,
-            role,
-            acting_account,
+            _ => Err(unauthorized()),
         })
+        .await?
+    } else {
+        let (user, password) = auth::parse_basic(&value).ok_or_else(unauthorized)?;
+        if user.len() > 256 || password.len() > 1024 {
+            return Err(unauthorized());
+        }
+        if !state.limiter.allowed(&remote, &user) {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many failed logins; wait a minute",
+            ));
+        }
+        let found = {
+            let (state, user) = (state.clone(), user.clone());
+            blocking(move || Ok(state.store.user(&user)?)).await?
+        };
+        let cached = found
+            .as_ref()
+            .is_some_and(|u| state.credentials.hit(&user, &password, &u.password_hash));
+        if cached {
+            found.ok_or_else(unauthorized)?
+        } else {
+            // argon2 holds 19 MiB and a core: a bounded number run at once, the rest wait
+            // (briefly) for a slot; a waiter rechecks the cache, which a concurrent request
+            // with the same credentials has likely filled.
+            let _permit = match tokio::time::timeout(VERIFY_WAIT, state.verifications.acquire()).await {
+                Ok(Ok(p)) => p,
+                _ => {
+                    return Err(
+                        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too many logins at once")
+                            .hint("retry shortly, or use an API key"),
+                    )
+                }
+            };
+            let state = state.clone();
+            blocking(move || {
+                // Unknown users are verified against a dummy hash: the answer takes as long.
+                let stored = found
+                    .as_ref()
+                    .map_or_else(|| auth::dummy_hash().to_string(), |u| u.password_hash.clone());
+                let ok = (found.is_some() && state.credentials.hit(&user, &password, &stored))
+                    || auth::verify_password(&password, &stored);
+                match found {
+                    Some(u) if ok => {
+                        state.limiter.succeeded(&remote, &user);
+                        state.credentials.insert(&user, &password, &u.password_hash);
+                        Ok(u)
+                    }
+                    _ => {
+                        state.limiter.failed(&remote, &user);
+                        Err(unauthorized())
+                    }
+                }
+            })
+            .await?
+        }
+    };
+    let role = Role::parse(&u.role).ok_or_else(unauthorized)?;
+    let acting_account = match account_header {
+        Some(a) if role == Role::Admin => a,
+        _ => u.account.clone(),
+    };
+    Ok(Principal {
+        user: u.name,
+        account: u.account,
+        role,
+        acting_account,
     })
-    .await
+}
+
+/// What a by-id write acts on, for [`owned`].
+#[derive(Debug, Clone, Copy)]
+enum Resource {
+    ApiKey,
+    User,
+    Image,
+    Policy,
+    Subscription,
+    Webhook,
+    Registry,
+}
+
+/// The one account-ownership check of every by-id write: the resource must belong to the
+/// account the caller acts on. Admins may act on users and API keys of every account
+/// (those ids are global); everything else is scoped by the acting account
+/// (`x-drydock-account`). Another account's resource answers 404, like an id that does
+/// not exist, so ids of other accounts are never confirmed.
+fn owned(store: &Store, p: &Principal, what: Resource, id: &str) -> Result<(), ApiError> {
+    let (owner, label) = match what {
+        Resource::ApiKey => (
+            store.api_key_owner(id)?.and_then(|(user, account)| {
+                // Your own key, or a key of your account when you administer its users.
+                (user == p.user || p.role.allows(Perm::UserAdmin)).then_some(account)
+            }),
+            "API key",
+        ),
+        Resource::User => (store.user(id)?.map(|u| u.account), "user"),
+        Resource::Image => (
+            store.image(&p.acting_account, id)?.map(|_| p.acting_account.clone()),
+            "image",
+        ),
+        Resource::Policy => (
+            store
+                .policy(&p.acting_account, Some(id))?
+                .map(|_| p.acting_account.clone()),
+            "policy",
+        ),
+        Resource::Subscription => (
+            store
+                .subscriptions(Some(&p.acting_account), None)?
+                .into_iter()
+                .find(|s| s.id == id)
+                .map(|s| s.account),
+            "subscription",
+        ),
+        Resource::Webhook => (
+            store
+                .webhooks(&p.acting_account)?
+                .into_iter()
+                .find(|w| w.id == id)
+                .map(|w| w.account),
+            "webhook",
+        ),
+        Resource::Registry => (
+            store
+                .registries(&p.acting_account)?
+                .into_iter()
+                .find(|r| r.registry == id)
+                .map(|_| p.acting_account.clone()),
+            "registry",
+        ),
+    };
+    let global = matches!(what, Resource::ApiKey | Resource::User);
+    match owner {
+        Some(a) if a == p.acting_account || (global && p.role == Role::Admin) => Ok(()),
+        _ => Err(ApiError::not_found(label)),
+    }
 }
 
 // Handlers.
@@ -576,12 +689,15 @@ async fn ready(State(s): State<S>) -> Response {
     }
 }
 
-async fn metrics(State(s): State<S>) -> ApiResult {
+/// Prometheus metrics. Everyone authenticated sees the service's health (requests, queue,
+/// analyses, database age); only admins see the findings totals, which sum every account.
+async fn metrics(State(s): State<S>, axum::Extension(p): axum::Extension<Principal>) -> ApiResult {
     let store = s.store.clone();
     let vulndb = s.watch.vulndb.clone();
+    let fleet = p.role == Role::Admin;
     let (queued, running, severities, age) = blocking(move || {
         let (q, r) = store.queue_depth()?;
-        let sev = store.severity_totals()?;
+        let sev = if fleet { Some(store.severity_totals()?) } else { None };
         let age = vulndb
             .filter(|p| p.exists())
             .and_then(|p| drydock_vulndb::Db::open(&p).ok())
@@ -591,7 +707,7 @@ async fn metrics(State(s): State<S>) -> ApiResult {
         Ok((q, r, sev, age))
     })
     .await?;
-    let text = s.metrics.render(queued, running, &severities, age);
+    let text = s.metrics.render(queued, running, severities.as_ref(), age);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 
@@ -793,7 +909,11 @@ async fn image_delete(
     Path(id): Path<String>,
 ) -> ApiResult {
     let store = s.store.clone();
-    blocking(move || Ok(store.delete_image(&p.acting_account, &id)?)).await?;
+    blocking(move || {
+        owned(&store, &p, Resource::Image, &id)?;
+        Ok(store.delete_image(&p.acting_account, &id)?)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -1107,6 +1227,10 @@ async fn policy_put(
     let store = s.store.clone();
     blocking(move || {
         store.ensure_account(&p.acting_account)?;
+        // Replacing is a by-id write; a new id makes the policy in the caller's account.
+        if store.policy(&p.acting_account, Some(&id))?.is_some() {
+            owned(&store, &p, Resource::Policy, &id)?;
+        }
         Ok(store.put_policy(&p.acting_account, &id, &name, &text)?)
     })
     .await?;
@@ -1119,7 +1243,11 @@ async fn policy_delete(
     Path(id): Path<String>,
 ) -> ApiResult {
     let store = s.store.clone();
-    blocking(move || Ok(store.delete_policy(&p.acting_account, &id)?)).await?;
+    blocking(move || {
+        owned(&store, &p, Resource::Policy, &id)?;
+        Ok(store.delete_policy(&p.acting_account, &id)?)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -1129,7 +1257,11 @@ async fn policy_activate(
     Path(id): Path<String>,
 ) -> ApiResult {
     let store = s.store.clone();
-    blocking(move || Ok(store.activate_policy(&p.acting_account, &id)?)).await?;
+    blocking(move || {
+        owned(&store, &p, Resource::Policy, &id)?;
+        Ok(store.activate_policy(&p.acting_account, &id)?)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -1207,16 +1339,19 @@ async fn user_delete(
     axum::Extension(p): axum::Extension<Principal>,
     Path(name): Path<String>,
 ) -> ApiResult {
-    let store = s.store.clone();
+    let state = s.clone();
     blocking(move || {
-        let u = store.user(&name)?.ok_or_else(|| ApiError::not_found("user"))?;
-        if p.role != Role::Admin && u.account != p.acting_account {
-            return Err(ApiError::not_found("user"));
-        }
-        if u.name == p.user {
+        owned(&state.store, &p, Resource::User, &name)?;
+        if name == p.user {
             return Err(ApiError::bad("you cannot delete yourself"));
         }
-        Ok(store.delete_user(&name)?)
+        let hash = state.store.user(&name)?.map(|u| u.password_hash);
+        state.store.delete_user(&name)?;
+        // Cached logins end with the user (they would fail anyway: no stored hash).
+        if let Some(h) = hash {
+            state.credentials.forget_hash(&h);
+        }
+        Ok(())
     })
     .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -1243,11 +1378,7 @@ async fn apikey_revoke(
 ) -> ApiResult {
     let store = s.store.clone();
     blocking(move || {
-        let (owner, _) = store.api_key(&id)?.ok_or_else(|| ApiError::not_found("API key"))?;
-        let may = owner == p.user || p.role.allows(Perm::UserAdmin);
-        if !may {
-            return Err(ApiError::not_found("API key"));
-        }
+        owned(&store, &p, Resource::ApiKey, &id)?;
         Ok(store.revoke_api_key(&id)?)
     })
     .await?;
@@ -1323,7 +1454,11 @@ async fn subscription_delete(
     Path(id): Path<String>,
 ) -> ApiResult {
     let store = s.store.clone();
-    blocking(move || Ok(store.delete_subscription(&p.acting_account, &id)?)).await?;
+    blocking(move || {
+        owned(&store, &p, Resource::Subscription, &id)?;
+        Ok(store.delete_subscription(&p.acting_account, &id)?)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -1374,7 +1509,11 @@ async fn webhook_delete(
     Path(id): Path<String>,
 ) -> ApiResult {
     let store = s.store.clone();
-    blocking(move || Ok(store.delete_webhook(&p.acting_account, &id)?)).await?;
+    blocking(move || {
+        owned(&store, &p, Resource::Webhook, &id)?;
+        Ok(store.delete_webhook(&p.acting_account, &id)?)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -1546,7 +1685,11 @@ async fn registry_delete(
     Path(registry): Path<String>,
 ) -> ApiResult {
     let store = s.store.clone();
-    blocking(move || Ok(store.delete_registry(&p.acting_account, &registry)?)).await?;
+    blocking(move || {
+        owned(&store, &p, Resource::Registry, &registry)?;
+        Ok(store.delete_registry(&p.acting_account, &registry)?)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -136,12 +136,13 @@ pub fn parse_basic(value: &str) -> Option<(String, String)> {
     Some((u.to_string(), p.to_string()))
 }
 
-/// Failed logins per user name: at most `max` per `window`, then refused until the
-/// window passes.
+/// Failed logins per (source address, user name): at most `max` per `window`, then that
+/// address is refused for that user until the window passes. Keyed by address too, so
+/// someone guessing the admin's password elsewhere does not lock the admin out.
 pub struct LoginLimiter {
     max: usize,
     window: Duration,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    failures: Mutex<HashMap<(String, String), Vec<Instant>>>,
 }
 
 impl LoginLimiter {
@@ -154,28 +155,142 @@ impl LoginLimiter {
         }
     }
 
-    /// True when the user may try now.
-    pub fn allowed(&self, user: &str) -> bool {
+    fn key(remote: &str, user: &str) -> (String, String) {
+        (remote.to_string(), user.to_string())
+    }
+
+    /// True when `user` may try now from `remote`.
+    pub fn allowed(&self, remote: &str, user: &str) -> bool {
         let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        let list = f.entry(user.to_string()).or_default();
+        let Some(list) = f.get_mut(&Self::key(remote, user)) else {
+            return true;
+        };
         list.retain(|t| now.duration_since(*t) < self.window);
         list.len() < self.max
     }
 
     /// Records a failure.
-    pub fn failed(&self, user: &str) {
+    pub fn failed(&self, remote: &str, user: &str) {
         let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         if f.len() > 100_000 {
-            f.clear();
+            let now = Instant::now();
+            f.retain(|_, l| l.iter().any(|t| now.duration_since(*t) < self.window));
+            if f.len() > 100_000 {
+                f.clear();
+            }
         }
-        f.entry(user.to_string()).or_default().push(Instant::now());
+        let list = f.entry(Self::key(remote, user)).or_default();
+        if list.len() < self.max * 2 {
+            list.push(Instant::now());
+        }
     }
 
     /// Forgets failures after a success.
-    pub fn succeeded(&self, user: &str) {
-        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(user);
+    pub fn succeeded(&self, remote: &str, user: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&Self::key(remote, user));
     }
+}
+
+/// A hash every unknown user name is verified against, so that a login takes as long for
+/// a user that does not exist as for one that does.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&random_secret(16)).unwrap_or_default())
+}
+
+/// Recently verified passwords, so that a client sending basic auth on every request pays
+/// for argon2 once a minute, not once a request. Keyed by a salted SHA-256 of (user,
+/// password) — never the password — and holding the stored hash it was verified against:
+/// an entry counts only while the user's stored hash is unchanged, so a new password or a
+/// deleted user ends it at once (in every process sharing the database).
+pub struct CredentialCache {
+    ttl: Duration,
+    salt: [u8; 16],
+    entries: Mutex<HashMap<[u8; 32], (String, Instant)>>,
+}
+
+/// Most entries a [`CredentialCache`] holds.
+const CACHE_ENTRIES: usize = 10_000;
+
+impl CredentialCache {
+    /// A cache whose entries last `ttl` (zero: nothing is cached).
+    pub fn new(ttl: Duration) -> Self {
+        let mut salt = [0u8; 16];
+        let _ = getrandom::fill(&mut salt);
+        CredentialCache {
+            ttl,
+            salt,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn key(&self, user: &str, password: &str) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.salt);
+        h.update((user.len() as u64).to_le_bytes());
+        h.update(user.as_bytes());
+        h.update(password.as_bytes());
+        h.finalize().into()
+    }
+
+    /// True when this user and password were verified against `stored_hash` within the TTL.
+    pub fn hit(&self, user: &str, password: &str, stored_hash: &str) -> bool {
+        let key = self.key(user, password);
+        let mut e = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        match e.get(&key) {
+            Some((h, at)) if at.elapsed() < self.ttl && h == stored_hash => true,
+            Some(_) => {
+                e.remove(&key);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Remembers a successful verification against `stored_hash`.
+    pub fn insert(&self, user: &str, password: &str, stored_hash: &str) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let key = self.key(user, password);
+        let mut e = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if e.len() >= CACHE_ENTRIES {
+            let ttl = self.ttl;
+            e.retain(|_, (_, at)| at.elapsed() < ttl);
+            if e.len() >= CACHE_ENTRIES {
+                e.clear();
+            }
+        }
+        e.insert(key, (stored_hash.to_string(), Instant::now()));
+    }
+
+    /// Forgets every entry verified against `stored_hash` (a user deleted or changed).
+    pub fn forget_hash(&self, stored_hash: &str) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, (h, _)| h != stored_hash);
+    }
+
+    /// Entries held (for tests).
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// True when nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// How many argon2 verifications may run at once (each holds 19 MiB and a core): the
+/// machine's cores, at least 2.
+pub fn verify_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()).max(2)
 }
 
 #[cfg(test)]
@@ -201,10 +316,45 @@ mod tests {
     fn limiter_blocks_after_max_failures() {
         let l = LoginLimiter::new(3, Duration::from_secs(60));
         for _ in 0..3 {
-            assert!(l.allowed("bob"));
-            l.failed("bob");
+            assert!(l.allowed("10.0.0.9", "bob"));
+            l.failed("10.0.0.9", "bob");
         }
-        assert!(!l.allowed("bob"));
-        assert!(l.allowed("alice"));
+        assert!(!l.allowed("10.0.0.9", "bob"));
+        assert!(l.allowed("10.0.0.9", "alice"));
+        assert!(l.allowed("127.0.0.1", "bob"), "another address is not locked out");
+        l.succeeded("10.0.0.9", "bob");
+        assert!(l.allowed("10.0.0.9", "bob"));
+    }
+
+    #[test]
+    fn the_credential_cache_holds_hashes_and_ends_with_the_stored_hash() {
+        let c = CredentialCache::new(Duration::from_secs(60));
+        assert!(!c.hit("ann", "pw", "$h1"));
+        c.insert("ann", "pw", "$h1");
+        assert!(c.hit("ann", "pw", "$h1"));
+        assert!(!c.hit("ann", "other", "$h1"), "another password");
+        assert!(!c.hit("bob", "pw", "$h1"), "another user");
+        assert!(!c.hit("ann", "pw", "$h2"), "the password changed");
+        assert!(c.is_empty(), "a stale entry is dropped");
+        c.insert("ann", "pw", "$h1");
+        let held = format!("{:?}", c.entries.lock().unwrap());
+        assert!(!held.contains("pw") && !held.contains("ann"), "no plaintext: {held}");
+        c.forget_hash("$h1");
+        assert!(!c.hit("ann", "pw", "$h1"));
+        let short = CredentialCache::new(Duration::from_millis(20));
+        short.insert("ann", "pw", "$h1");
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(!short.hit("ann", "pw", "$h1"), "expired");
+        let none = CredentialCache::new(Duration::ZERO);
+        none.insert("ann", "pw", "$h1");
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn unknown_users_cost_a_verification_too() {
+        let h = dummy_hash();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(std::ptr::eq(h, dummy_hash()), "made once");
+        assert!(!verify_password("anything", h));
     }
 }

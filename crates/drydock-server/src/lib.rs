@@ -59,6 +59,37 @@ pub struct ServerConfig {
     pub feed_interval: Option<Duration>,
     /// Bytes of parsed analysis documents the API keeps between requests (0: none).
     pub analysis_cache_bytes: usize,
+    /// Connection limits and timeouts.
+    pub http: HttpLimits,
+}
+
+/// How much the HTTP side lets clients hold.
+#[derive(Debug, Clone)]
+pub struct HttpLimits {
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Time a client has to send a request's headers, and the longest a kept-alive
+    /// connection may sit idle between requests.
+    pub header_timeout: Duration,
+    /// Longest pause while a request body is read or a response body is written.
+    pub body_idle_timeout: Duration,
+    /// On shutdown, how long requests in flight and workers mid-analysis get to finish
+    /// (an unfinished job goes back to the queue).
+    pub shutdown_grace: Duration,
+    /// How long a verified password is remembered (0: argon2 on every request).
+    pub credential_ttl: Duration,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            max_connections: 1024,
+            header_timeout: Duration::from_secs(10),
+            body_idle_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(3),
+            credential_ttl: Duration::from_secs(60),
+        }
+    }
 }
 
 /// Creates the `admin` account and user on first start; returns the generated password
@@ -80,7 +111,8 @@ pub fn bootstrap(store: &Store, password: Option<&str>) -> Result<Option<String>
     Ok(generated)
 }
 
-/// Runs the API and the in-process workers until Ctrl-C (or SIGTERM).
+/// Runs the API and the in-process workers until Ctrl-C (or SIGTERM); stops within
+/// [`HttpLimits::shutdown_grace`] and a moment, putting unfinished jobs back in the queue.
 pub fn serve(cfg: ServerConfig) -> Result<(), ServerError> {
     let store = Store::open(&cfg.database)?;
     if let Some(p) = bootstrap(&store, cfg.admin_password.as_deref())? {
@@ -89,13 +121,18 @@ pub fn serve(cfg: ServerConfig) -> Result<(), ServerError> {
     let metrics = Arc::new(metrics::Metrics::default());
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
+    let mut worker_threads = Vec::new();
     for i in 0..cfg.workers {
         let (store, stop, metrics) = (store.clone(), stop.clone(), metrics.clone());
         let mut wc = cfg.worker.clone();
         wc.id = format!("{}-{i}", wc.id);
-        threads.push(std::thread::spawn(move || {
-            worker::run(store, wc, stop, &|o| record(&metrics, o));
-        }));
+        let id = wc.id.clone();
+        worker_threads.push((
+            id,
+            std::thread::spawn(move || {
+                worker::run(store, wc, stop, &|o| record(&metrics, o));
+            }),
+        ));
     }
     let watch_cfg = watch::WatchConfig {
         interval: cfg.watch_interval,
@@ -134,6 +171,8 @@ pub fn serve(cfg: ServerConfig) -> Result<(), ServerError> {
     let state = Arc::new(AppState {
         store: store.clone(),
         limiter: auth::LoginLimiter::new(10, Duration::from_secs(60)),
+        credentials: auth::CredentialCache::new(cfg.http.credential_ttl),
+        verifications: tokio::sync::Semaphore::new(auth::verify_concurrency()),
         metrics,
         watch: watch_cfg,
         sealer: cfg.sealer.clone(),
@@ -162,21 +201,119 @@ pub fn serve(cfg: ServerConfig) -> Result<(), ServerError> {
             cfg.workers
         );
         eprintln!("drydock serving on http://{addr}");
-        let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown())
-            .await
-            .map_err(|e| ServerError::Other(e.to_string()))
+        serve_http(listener, api::router(state), &cfg.http, shutdown()).await;
+        Ok(())
     });
+    // Requests still running on blocking threads (a registry lookup) are not waited for.
+    runtime.shutdown_timeout(Duration::from_millis(500));
     stop.store(true, Ordering::Relaxed);
+    let deadline = std::time::Instant::now() + cfg.http.shutdown_grace;
+    stop_workers(&store, worker_threads, deadline);
     for t in threads {
-        let _ = t.join();
+        join_until(t, deadline);
     }
     result
 }
 
+/// Serves HTTP/1 on `listener` until `stop` resolves: at most `max_connections` at once,
+/// header and idle-body timeouts; then lets requests in flight finish for the grace time.
+async fn serve_http(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    limits: &HttpLimits,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let app = app
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            limits.body_idle_timeout,
+        ))
+        .layer(tower_http::timeout::ResponseBodyTimeoutLayer::new(
+            limits.body_idle_timeout,
+        ));
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_buf_size(64 * 1024);
+    tokio::pin!(stop);
+    loop {
+        // A slot first: when every slot is taken, new connections wait in the backlog.
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            _ = &mut stop => break,
+        };
+        let (stream, remote) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors and the like: pause instead of spinning.
+                    tracing::warn!("accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let svc = app
+            .clone()
+            .map_request(move |mut req: axum::extract::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(axum::extract::ConnectInfo(remote));
+                req
+            });
+        let conn = http.serve_connection(TokioIo::new(stream), hyper_util::service::TowerToHyperService::new(svc));
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tracing::info!("stopping: no new connections");
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "stopping: requests still running after {:?} were cut off",
+            limits.shutdown_grace
+        );
+    }
+}
+
+/// Stops worker threads: each gets until `deadline` to finish its job; the jobs of those
+/// still busy go back to the queue (claimable at once by any worker), and their threads are
+/// left to die with the process.
+fn stop_workers(store: &Store, workers: Vec<(String, std::thread::JoinHandle<()>)>, deadline: std::time::Instant) {
+    for (id, t) in workers {
+        if !join_until(t, deadline) {
+            match store.release_jobs(&id) {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!("worker {id} stopped mid-analysis; {n} job(s) back in the queue"),
+                Err(e) => tracing::warn!("worker {id}: cannot put its job back (its lease will expire): {e}"),
+            }
+        }
+    }
+}
+
+/// Joins a thread if it ends by `deadline`; false when it is still running.
+fn join_until(t: std::thread::JoinHandle<()>, deadline: std::time::Instant) -> bool {
+    while !t.is_finished() {
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = t.join();
+    true
+}
+
 /// Runs workers only (for scale-out on PostgreSQL) until Ctrl-C.
 pub fn run_workers(database: &str, count: usize, cfg: worker::WorkerConfig) -> Result<(), ServerError> {
+    let grace = HttpLimits::default().shutdown_grace;
     let store = Store::open(database)?;
     let metrics = Arc::new(metrics::Metrics::default());
     let stop = Arc::new(AtomicBool::new(false));
@@ -194,12 +331,17 @@ pub fn run_workers(database: &str, count: usize, cfg: worker::WorkerConfig) -> R
             let (store, stop, metrics) = (store.clone(), stop.clone(), metrics.clone());
             let mut wc = cfg.clone();
             wc.id = format!("{}-{i}", wc.id);
-            std::thread::spawn(move || worker::run(store, wc, stop, &|o| record(&metrics, o)))
+            let id = wc.id.clone();
+            (
+                id,
+                std::thread::spawn(move || worker::run(store, wc, stop, &|o| record(&metrics, o))),
+            )
         })
         .collect();
-    for t in threads {
-        let _ = t.join();
+    while !stop.load(Ordering::Relaxed) && threads.iter().any(|(_, t)| !t.is_finished()) {
+        std::thread::sleep(Duration::from_millis(50));
     }
+    stop_workers(&store, threads, std::time::Instant::now() + grace);
     Ok(())
 }
 

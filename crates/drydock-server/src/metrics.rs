@@ -1,5 +1,6 @@
 //! Prometheus metrics in the text exposition format: HTTP requests by route and status,
-//! analyses by result, an analysis duration histogram and the queue depth.
+//! analyses by result, an analysis duration histogram and the queue depth; for admins also
+//! the findings totals of every account.
 
 use axum::http::Method;
 use std::collections::BTreeMap;
@@ -53,17 +54,19 @@ impl Metrics {
         &self,
         queued: i64,
         running: i64,
-        severities: &BTreeMap<String, i64>,
+        severities: Option<&BTreeMap<String, i64>>,
         db_age_seconds: Option<u64>,
     ) -> String {
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "# HELP drydock_vulnerabilities Findings by severity across all analysed images."
-        );
-        let _ = writeln!(out, "# TYPE drydock_vulnerabilities gauge");
-        for (sev, n) in severities {
-            let _ = writeln!(out, "drydock_vulnerabilities{{severity=\"{sev}\"}} {n}");
+        if let Some(severities) = severities {
+            let _ = writeln!(
+                out,
+                "# HELP drydock_vulnerabilities Findings by severity across all analysed images."
+            );
+            let _ = writeln!(out, "# TYPE drydock_vulnerabilities gauge");
+            for (sev, n) in severities {
+                let _ = writeln!(out, "drydock_vulnerabilities{{severity=\"{sev}\"}} {n}");
+            }
         }
         if let Some(age) = db_age_seconds {
             let _ = writeln!(

@@ -29,8 +29,11 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
 }
 
 /// True for addresses a webhook must not reach unless allowed: loopback, private,
-/// link-local, unique-local, shared (CGNAT) and unspecified ones.
+/// link-local, unique-local, shared (CGNAT), benchmarking (198.18.0.0/15), reserved
+/// (240.0.0.0/4), multicast and unspecified ones — also when embedded in an IPv6 address
+/// (IPv4-mapped, IPv4-compatible, NAT64 64:ff9b::/96, 6to4 2002::/16, Teredo 2001::/32).
 pub fn is_internal(ip: std::net::IpAddr) -> bool {
+    use std::net::Ipv4Addr;
     match ip {
         std::net::IpAddr::V4(v4) => {
             let o = v4.octets();
@@ -39,15 +42,34 @@ pub fn is_internal(ip: std::net::IpAddr) -> bool {
                 || v4.is_link_local()
                 || v4.is_unspecified()
                 || v4.is_broadcast()
+                || v4.is_multicast()
+                || o[0] == 0
                 || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                || (o[0] == 198 && (o[1] & 0xfe) == 18)
+                || o[0] >= 240
         }
         std::net::IpAddr::V6(v6) => {
             let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| Ipv4Addr::from(((hi as u32) << 16) | lo as u32);
             v6.is_loopback()
                 || v6.is_unspecified()
+                || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
                 || v6.to_ipv4_mapped().is_some_and(|v4| is_internal(v4.into()))
+                // IPv4-compatible ::a.b.c.d (deprecated, still routed by some stacks).
+                || (s[..6].iter().all(|x| *x == 0) && is_internal(embedded(s[6], s[7]).into()))
+                // NAT64: the well-known prefix carries an IPv4 address; local-use ones are internal.
+                || (s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] && is_internal(embedded(s[6], s[7]).into()))
+                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1)
+                // 6to4: 2002:AABB:CCDD::/48 is IPv4 AA.BB.CC.DD.
+                || (s[0] == 0x2002 && is_internal(embedded(s[1], s[2]).into()))
+                // Teredo: the server at segments 2-3, the client (inverted) at 6-7.
+                || (s[0] == 0x2001
+                    && s[1] == 0
+                    && (is_internal(embedded(s[2], s[3]).into()) || is_internal(embedded(!s[6], !s[7]).into())))
         }
     }
 }
@@ -222,6 +244,23 @@ mod tests {
             "http://[fd00::1]/",
             "http://100.64.0.1/",
             "http://localhost/",
+            "http://198.18.0.1/",
+            "http://198.19.255.254/",
+            "http://240.0.0.1/",
+            "http://255.255.255.255/",
+            "http://0.1.2.3/",
+            "http://224.0.0.1/",
+            // IPv4-compatible, NAT64 (well-known and local-use), 6to4 and Teredo forms.
+            "http://[::127.0.0.1]/",
+            "http://[::a9fe:a9fe]/",
+            "http://[64:ff9b::10.0.0.1]/",
+            "http://[64:ff9b::7f00:1]/",
+            "http://[64:ff9b:1::5db8:d822]/",
+            "http://[2002:7f00:1::]/",
+            "http://[2002:a9fe:a9fe::1]/",
+            "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",
+            "http://[::ffff:169.254.169.254]/",
+            "http://[fec0::1]/",
         ] {
             assert!(check_destination(url, false, true).is_err(), "{url}");
             assert!(
@@ -231,6 +270,15 @@ mod tests {
             assert!(check_destination(url, true, true).is_ok(), "{url}");
         }
         assert!(check_destination("http://93.184.216.34/hook", false, true).is_ok());
+        for public in [
+            "http://[2606:2800:220:1:248:1893:25c8:1946]/",
+            "http://[64:ff9b::5db8:d822]/",
+            "http://[2002:5db8:d822::1]/",
+            "http://198.20.0.1/",
+            "http://239.255.255.255.invalid/",
+        ] {
+            assert!(check_destination(public, false, false).is_ok(), "{public} is public");
+        }
         assert!(
             check_destination("https://hooks.example.invalid/x", false, false).is_ok(),
             "names are judged at delivery"

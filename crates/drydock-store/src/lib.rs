@@ -350,6 +350,19 @@ impl Store {
         })
     }
 
+    /// The user and account owning a key that is not revoked.
+    pub fn api_key_owner(&self, id: &str) -> Result<Option<(String, String)>, StoreError> {
+        self.rx(|tx| {
+            Ok(one(
+                tx,
+                "SELECT k.user_name, u.account FROM api_keys k JOIN users u ON u.name = k.user_name \
+                 WHERE k.id = $1 AND k.revoked = 0",
+                &[id.into()],
+            )?
+            .map(|r| (r[0].str(), r[1].str())))
+        })
+    }
+
     /// Revokes a key.
     pub fn revoke_api_key(&self, id: &str) -> Result<(), StoreError> {
         self.tx(true, |tx| {
@@ -838,6 +851,31 @@ impl Store {
             add_event(tx, &job.account, "analysis_update", &job.tag, &detail)?;
             queue_notifications(tx, "analysis_update", &job.tag, &detail, false)?;
             Ok(true)
+        })
+    }
+
+    /// Puts the running jobs of `worker` back in the queue (a worker that stops mid-analysis):
+    /// they are claimable at once, and the worker's late result is dropped. Returns how many.
+    pub fn release_jobs(&self, worker: &str) -> Result<u64, StoreError> {
+        self.tx(true, |tx| {
+            let ids: Vec<String> = tx
+                .query(
+                    "SELECT image_id FROM jobs WHERE worker = $1 AND state = 'running'",
+                    &[worker.into()],
+                )?
+                .into_iter()
+                .map(|r| r[0].str())
+                .collect();
+            for id in &ids {
+                tx.execute(
+                    "UPDATE images SET status = 'queued' WHERE id = $1 AND status = 'analyzing'",
+                    &[id.clone().into()],
+                )?;
+            }
+            tx.execute(
+                "UPDATE jobs SET state = 'queued', worker = NULL, lease_until = 0 WHERE worker = $1 AND state = 'running'",
+                &[worker.into()],
+            )
         })
     }
 

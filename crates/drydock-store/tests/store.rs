@@ -687,3 +687,35 @@ fn concurrent_adds_of_one_digest_make_one_image_and_one_job() {
         assert_eq!(s.images("a", &filter, 100, 0).unwrap().len(), 1);
     });
 }
+
+#[test]
+fn a_stopping_worker_puts_its_job_back_and_keys_name_their_account() {
+    on_both(|open| {
+        let s = open();
+        s.ensure_account("a").unwrap();
+        s.add_user("ann", "a", "read-only", "x").unwrap();
+        s.add_api_key("ka", "ann", "h").unwrap();
+        assert_eq!(s.api_key_owner("ka").unwrap(), Some(("ann".into(), "a".into())));
+        assert_eq!(s.api_key_owner("nope").unwrap(), None);
+        s.revoke_api_key("ka").unwrap();
+        assert_eq!(s.api_key_owner("ka").unwrap(), None);
+
+        let image = s
+            .add_image("a", "127.0.0.1:5000/fx/app:1", "127.0.0.1:5000", "fx/app")
+            .unwrap();
+        let job = s.claim_job("w-1", 300).unwrap().unwrap();
+        assert_eq!(s.image("a", &image).unwrap().unwrap().status, "analyzing");
+        assert!(s.claim_job("w-2", 300).unwrap().is_none(), "held");
+        assert_eq!(s.release_jobs("w-other").unwrap(), 0);
+        assert_eq!(s.release_jobs("w-1").unwrap(), 1);
+        assert_eq!(s.image("a", &image).unwrap().unwrap().status, "queued");
+        assert_eq!(s.queue_depth().unwrap(), (1, 0));
+        let again = open().claim_job("w-2", 300).unwrap().expect("claimable at once");
+        assert_eq!(again.id, job.id);
+        assert!(
+            !s.complete_job(&job, "sha256:late", "{}").unwrap(),
+            "the released worker's result is dropped"
+        );
+        assert!(s.complete_job(&again, "sha256:b", "{}").unwrap());
+    });
+}

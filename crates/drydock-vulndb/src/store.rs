@@ -7,7 +7,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 
 /// Version of the on-disk schema (`PRAGMA user_version` and `meta.schema_version`).
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: Packagist and NuGet ranges carry their own version schemes (`composer`, `nuget`)
+/// instead of `semver`, so a database from before is rebuilt rather than misread.
+pub const SCHEMA_VERSION: u32 = 3;
 
 pub(crate) const SCHEMA: &str = "
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;

@@ -270,7 +270,7 @@ fn download(
             }
         }
     }
-    let mut resp = req.send().map_err(|e| derr(e.to_string()))?;
+    let mut resp = req.send().map_err(|e| derr(with_sources(&e)))?;
     let status = resp.status().as_u16();
     if status == 304 {
         return Ok(DownloadInfo {
@@ -402,4 +402,20 @@ pub fn update(config: &UpdateConfig, progress: &mut dyn FnMut(&Progress)) -> Res
         progress,
     )?;
     Ok(UpdateReport { downloads, build })
+}
+
+/// An error's text followed by its causes (reqwest's own says only "error sending request";
+/// the cause says whether the name did not resolve, the connection was refused, …).
+fn with_sources(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
 }

@@ -7,12 +7,12 @@ use crate::db_cmd::config_path;
 use crate::gate;
 use crate::output::{parse_outputs, write_outputs};
 use crate::policy_cmd::load_bundle;
-use crate::policy_output::{render, Format};
 use crate::progress::{describe, Summary};
 use anyhow::{anyhow, Result};
 use drydock_analysis::{now_unix, Analysis};
 use drydock_inspect::secrets::SecretsScope;
 use drydock_policy::{evaluate, Action, EvalContext, EvalOptions, ImageTarget, Unmapped};
+use drydock_report::policy::{render, Format};
 use drydock_sbom::Scope;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -63,7 +63,7 @@ pub fn run(args: &CheckArgs, cli: &Cli) -> Result<ExitCode> {
     let start = Instant::now();
     let mut eval = evaluate(&bundle, &analysis, &target, &ctx, &opts)?;
     // What the scan itself could not do (coverage gaps, unparseable versions) goes with the verdict.
-    let scan_warnings = crate::findings_output::analysis_warnings(&analysis);
+    let scan_warnings = drydock_report::findings::analysis_warnings(&analysis);
     eval.warnings.splice(0..0, scan_warnings.into_iter().cloned());
     tracing::info!(
         "bundle {} evaluated in {:.2} ms: {} ({} triggers)",

@@ -167,7 +167,9 @@ pub enum Command {
         "  drydock policy add bundle.json                       (the service: see `drydock policy add --help`)\n",
         "  drydock policy activate prod\n",
         "  drydock policy update prod bundle.json\n",
-        "  drydock policy list -o json"
+        "  drydock policy list -o json\n\n",
+        "  `policy validate` exits 1 when a bundle is invalid or unparseable (every problem is listed).\n\n",
+        exit_help!()
     ))]
     Policy(PolicyArgs),
     /// Run the service: REST API, analysis workers, watchers and notifications in one process.

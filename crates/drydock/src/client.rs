@@ -26,12 +26,12 @@ pub struct ClientError {
     pub message: String,
     /// What to do about it.
     pub hint: Option<String>,
-    /// An invalid command line or environment (exit 2) rather than a failed call (exit 1).
+    /// An invalid command line or environment rather than a failed call (both exit 2).
     pub usage: bool,
 }
 
 impl ClientError {
-    /// A call that failed (exit 1).
+    /// A call that failed (exit 2).
     pub fn failed(message: impl Into<String>) -> Self {
         ClientError {
             message: message.into(),
@@ -77,14 +77,14 @@ impl std::error::Error for ClientError {}
 /// The result of a client step.
 pub type Result<T> = std::result::Result<T, ClientError>;
 
-/// Prints an error (if any) and turns the outcome into an exit status: `error_code` for
-/// failed calls, 2 for usage errors.
-pub fn finish(result: Result<ExitCode>, error_code: u8) -> ExitCode {
+/// Prints an error (if any) and turns the outcome into an exit status: every error, a
+/// failed call or a usage error, is [`crate::gate::ERROR`] (the one exit-code contract).
+pub fn finish(result: Result<ExitCode>) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
             e.print();
-            ExitCode::from(if e.usage { 2 } else { error_code })
+            ExitCode::from(crate::gate::ERROR)
         }
     }
 }
@@ -454,7 +454,7 @@ pub fn print_json(v: &Value) -> Result<()> {
 pub fn table_text(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut buf = Vec::new();
     // Writing to a Vec cannot fail.
-    let _ = crate::output::table(&mut buf, header, rows);
+    let _ = drydock_report::table::table(&mut buf, header, rows);
     String::from_utf8_lossy(&buf).into_owned()
 }
 

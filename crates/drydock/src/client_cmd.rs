@@ -19,15 +19,10 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-/// Runs `drydock image …`. `image check` exits like `drydock check` (errors are 2).
+/// Runs `drydock image …`. `image check` exits like `drydock check`.
 pub fn image(args: &ImageArgs) -> anyhow::Result<ExitCode> {
-    let error_code = if matches!(args.command, ImageCommand::Check { .. }) {
-        2
-    } else {
-        1
-    };
     let result = Client::new(&args.client).and_then(|c| run_image(&c, &args.command));
-    Ok(finish(result, error_code))
+    Ok(finish(result))
 }
 
 /// Runs the remote `drydock policy` subcommands (add, list, get, activate, delete, update).
@@ -62,7 +57,7 @@ pub fn policy(command: &PolicyCommand) -> anyhow::Result<ExitCode> {
         }),
         _ => Err(ClientError::usage("not a command of the drydock service")),
     };
-    Ok(finish(result, 1))
+    Ok(finish(result))
 }
 
 /// Runs `drydock user …`.
@@ -97,7 +92,7 @@ pub fn user(args: &UserArgs) -> anyhow::Result<ExitCode> {
             )
         }
     });
-    Ok(finish(result, 1))
+    Ok(finish(result))
 }
 
 /// Runs `drydock apikey …`.
@@ -122,7 +117,7 @@ pub fn apikey(args: &ApikeyArgs) -> anyhow::Result<ExitCode> {
             done(&c, &format!("revoked API key {id}"), json!({"id": id, "revoked": true}))
         }
     });
-    Ok(finish(result, 1))
+    Ok(finish(result))
 }
 
 /// Runs `drydock event …`.
@@ -148,7 +143,7 @@ pub fn event(args: &EventArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     });
-    Ok(finish(result, 1))
+    Ok(finish(result))
 }
 
 /// Runs `drydock system …`.
@@ -172,7 +167,7 @@ pub fn system(args: &SystemArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     });
-    Ok(finish(result, 1))
+    Ok(finish(result))
 }
 
 /// The vulnerability database lines of `system status`: state, build time and age, build
@@ -237,7 +232,7 @@ pub fn account(args: &AccountArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     });
-    Ok(finish(result, 1))
+    Ok(finish(result))
 }
 
 /// Reports a change: a sentence, or `json` with `-o json`.
@@ -661,8 +656,8 @@ fn image_check(c: &Client, id: &str, policy: Option<&str>, tag: Option<&str>, fa
         emit(&check_table(&v, std::io::stdout().is_terminal()))?;
     }
     Ok(match action.as_str() {
-        "STOP" => ExitCode::from(1),
-        "WARN" if fail_on_warn => ExitCode::from(1),
+        "STOP" => ExitCode::from(crate::gate::FAILURE),
+        "WARN" if fail_on_warn => ExitCode::from(crate::gate::FAILURE),
         "GO" | "WARN" => ExitCode::SUCCESS,
         other => return Err(ClientError::failed(format!("unknown final action {other:?}"))),
     })
@@ -949,7 +944,7 @@ pub fn subscription(args: &SubscriptionArgs) -> anyhow::Result<ExitCode> {
             )
         }
     });
-    Ok(finish(result, 1))
+    Ok(finish(result))
 }
 
 /// Runs `drydock webhook …`. `add` prints the signing secret, which the service shows once.
@@ -992,7 +987,7 @@ pub fn webhook(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
             done(&c, &format!("deleted webhook {id}"), json!({"id": id, "deleted": true}))
         }
     });
-    Ok(finish(result, 1))
+    Ok(finish(result))
 }
 
 /// Runs `drydock notification …`.
@@ -1025,7 +1020,7 @@ pub fn notification(args: &NotificationArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     });
-    Ok(finish(result, 1))
+    Ok(finish(result))
 }
 
 // Registry credentials.
@@ -1102,7 +1097,7 @@ pub fn registry(args: &RegistryArgs) -> anyhow::Result<ExitCode> {
             )
         }
     });
-    Ok(finish(result, 1))
+    Ok(finish(result))
 }
 
 // Diff, queries and feeds.
@@ -1120,7 +1115,7 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         emit(&diff_text(&v))?;
         Ok(ExitCode::SUCCESS)
     });
-    Ok(finish(result, 1))
+    Ok(finish(result))
 }
 
 /// The service answers an unknown image with a bare "image not found": say which.
@@ -1280,7 +1275,7 @@ pub fn query(args: &QueryArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     });
-    Ok(finish(result, 1))
+    Ok(finish(result))
 }
 
 /// One feed update, in a line: result, source, duration, error.
@@ -1411,7 +1406,7 @@ pub fn feeds(args: &FeedsArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     });
-    Ok(finish(result, 1))
+    Ok(finish(result))
 }
 
 /// A duration in seconds, roughly: minutes, hours or days.

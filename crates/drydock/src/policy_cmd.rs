@@ -57,7 +57,11 @@ pub fn run(args: &PolicyArgs) -> Result<ExitCode> {
                     }
                 }
             }
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(crate::gate::FAILURE)
+            })
         }
         PolicyCommand::Describe { gate, output } => {
             let gates: Vec<&GateSpec> = match gate {

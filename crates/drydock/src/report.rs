@@ -1,5 +1,6 @@
 //! Errors turned into a short message with a hint about what to do next.
 
+use drydock_image::error::is_dns_failure;
 use drydock_image::ImageError;
 use std::io::IsTerminal;
 
@@ -13,8 +14,15 @@ pub fn print_error(e: &anyhow::Error) {
     }
     if let Some(hint) = e.chain().find_map(|c| c.downcast_ref::<ImageError>()).and_then(hint) {
         eprintln!("hint: {hint}");
+    } else if e.chain().any(|c| is_dns_failure(&c.to_string())) {
+        eprintln!("hint: {OFFLINE_HINT}");
     }
 }
+
+/// What to do when a host name does not resolve (no network, or no DNS): work offline.
+const OFFLINE_HINT: &str = "check the host name and this machine's network and DNS; offline, scan a saved image \
+     (docker-archive:FILE, oci-dir:DIR) and use a local database (`drydock db build --from DIR`, `drydock db import \
+     FILE`, or `drydock db update --from-url URL` from a drydock service)";
 
 fn hint(e: &ImageError) -> Option<String> {
     Some(match e {
@@ -24,7 +32,7 @@ fn hint(e: &ImageError) -> Option<String> {
         ImageError::AuthRefused { registry, .. } => format!(
             "log in with `docker login {registry}`, or pass --username and set DRYDOCK_REGISTRY_PASSWORD"
         ),
-        ImageError::UnknownHost { .. } => "check the host name and this machine's network and DNS; offline, scan a saved image (docker-archive:FILE, oci-dir:DIR) and use a local database (`drydock db build --from DIR`, `drydock db import FILE`, `drydock db update --from-url URL` from a drydock service)".into(),
+        ImageError::UnknownHost { .. } => OFFLINE_HINT.into(),
         ImageError::Registry { .. } => "check the reference and that the registry is reachable; for a plain-HTTP registry pass --insecure-registry HOST".into(),
         ImageError::DigestMismatch { .. } => "the blob was corrupted in storage or in transit; pull again, and if it persists the source is damaged".into(),
         ImageError::CorruptLayer { .. } => "the layer could not be decoded; re-export or re-pull the image".into(),

@@ -1,7 +1,7 @@
 //! `drydock sbom`: read a source, catalogue it, write the SBOM.
 
 use crate::cli::{Cli, SbomArgs, ScopeArg, SourceArgs};
-use crate::output::{parse_outputs, write_all};
+use crate::output::{parse_outputs, write_outputs};
 use crate::progress::LayerBars;
 use anyhow::{anyhow, bail, Context, Result};
 use drydock_catalog::{all, build_sbom, CatalogCapture};
@@ -9,6 +9,7 @@ use drydock_image::{
     open, read_layers, Capture, LayerCache, Limits, OpenOptions, Opened, Platform, ReadLayers, ReadOptions,
     RegistryOptions, SourceSpec,
 };
+use drydock_report::sbom::{render, Format};
 use drydock_sbom::formats::decode::MAX_SBOM_BYTES;
 use drydock_sbom::formats::read_sbom;
 use drydock_sbom::{Sbom, Scope};
@@ -44,7 +45,7 @@ pub fn sbom_path(source: &str) -> Option<&str> {
 /// Runs `drydock sbom`.
 pub fn run(args: &SbomArgs, cli: &Cli) -> Result<ExitCode> {
     let summary = crate::progress::Summary::start();
-    let outputs = parse_outputs::<crate::output::Format>(&args.output)?;
+    let outputs = parse_outputs::<Format>(&args.output)?;
     let scope = match args.scope {
         ScopeArg::Squashed => Scope::Squashed,
         ScopeArg::AllLayers => Scope::AllLayers,
@@ -53,7 +54,7 @@ pub fn run(args: &SbomArgs, cli: &Cli) -> Result<ExitCode> {
     for w in &sbom.warnings {
         tracing::info!("{w}");
     }
-    write_all(&sbom, &outputs)?;
+    write_outputs(&outputs, |format, w, _color| render(&sbom, format, w))?;
     summary.finish(cli.quiet, &format!("{} packages", sbom.packages.len()));
     Ok(ExitCode::SUCCESS)
 }

@@ -5,17 +5,17 @@ use crate::analysis_run::{analyze, load_config, prepare_vulns, scope, secrets_sc
 use crate::cli::{Cli, ScanArgs};
 use crate::db_cmd::config_path;
 use crate::gate;
-use crate::output::parse_outputs;
+use crate::output::{parse_outputs, write_outputs};
 use crate::progress::{describe, Summary};
-use crate::vuln_output::{write_all, Format as VulnFormat, ScanContext};
 use anyhow::Result;
 use drydock_match::MatchReport;
+use drydock_report::vulns::{render, Format, ScanContext};
 use std::process::ExitCode;
 
 /// Runs `drydock scan`.
 pub fn run(args: &ScanArgs, cli: &Cli) -> Result<ExitCode> {
     let summary = Summary::start();
-    let outputs = parse_outputs::<VulnFormat>(&args.output)?;
+    let outputs = parse_outputs::<Format>(&args.output)?;
     let config_file = config_path(args.config.as_deref());
     let scanners = args.scanners;
     let analysis_config = load_config(config_file.as_deref())?;
@@ -45,7 +45,7 @@ pub fn run(args: &ScanArgs, cli: &Cli) -> Result<ExitCode> {
         report,
         files: args.files,
     };
-    write_all(&ctx, &outputs)?;
+    write_outputs(&outputs, |format, w, color| render(&ctx, format, w, color))?;
     summary.finish(cli.quiet, &describe(&analysis));
     Ok(gate::verdict(&analysis, args.fail_on, &args.gate))
 }

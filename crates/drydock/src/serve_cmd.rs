@@ -41,6 +41,16 @@ struct ServerFile {
     feed_seconds: Option<u64>,
     analysis_cache_mb: Option<usize>,
     allow_no_db: Option<bool>,
+    /// Connections served at once.
+    max_connections: Option<usize>,
+    /// Seconds a client has to send request headers (and may idle between requests).
+    header_timeout_seconds: Option<u64>,
+    /// Seconds a request or response body may pause.
+    body_timeout_seconds: Option<u64>,
+    /// Seconds a verified password is remembered (0: argon2 on every request).
+    credential_cache_seconds: Option<u64>,
+    /// Seconds requests and analyses get to finish on SIGTERM.
+    shutdown_grace_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -59,6 +69,7 @@ struct Settings {
 }
 
 fn settings(s: &ServiceArgs) -> Result<Settings> {
+    private_files();
     let file = match &s.config {
         Some(path) => {
             let text = read_config_text(path)?;
@@ -78,6 +89,7 @@ fn settings(s: &ServiceArgs) -> Result<Settings> {
             .join("drydock/server"),
     };
     std::fs::create_dir_all(&data).with_context(|| format!("cannot create the data directory {}", data.display()))?;
+    tighten(&data);
     let database = s
         .database
         .clone()
@@ -117,6 +129,31 @@ fn worker_config(s: &ServiceArgs, st: &Settings) -> Result<WorkerConfig> {
         sealer: Some(sealer(&st.data)?),
         matching: match_options(s.config.as_deref(), false, false, &vex)?,
     })
+}
+
+/// Everything the service creates (database, WAL, key file, caches, exports) is readable by
+/// its user only.
+fn private_files() {
+    #[cfg(unix)]
+    // SAFETY: umask only sets this process's file creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
+/// Makes an existing data directory and the files directly in it private (made by an older
+/// drydock, or under another umask).
+fn tighten(data: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(data, std::fs::Permissions::from_mode(0o700));
+        for entry in std::fs::read_dir(data).into_iter().flatten().flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_file()) {
+                let _ = std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
 }
 
 /// The key sealing registry passwords: `DRYDOCK_SECRET_KEY`, else a key file in the data
@@ -160,9 +197,23 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
             .analysis_cache_mb
             .or(st.file.analysis_cache_mb)
             .map_or(drydock_server::cache::DEFAULT_BUDGET, |mb| mb.saturating_mul(1 << 20)),
+        http: http_limits(&st.file),
     };
     drydock_server::serve(cfg)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `[server]` table's connection limits and timeouts over the defaults.
+fn http_limits(f: &ServerFile) -> drydock_server::HttpLimits {
+    let d = drydock_server::HttpLimits::default();
+    let secs = |v: Option<u64>, default: Duration| v.map_or(default, Duration::from_secs);
+    drydock_server::HttpLimits {
+        max_connections: f.max_connections.unwrap_or(d.max_connections).max(1),
+        header_timeout: secs(f.header_timeout_seconds, d.header_timeout).max(Duration::from_secs(1)),
+        body_idle_timeout: secs(f.body_timeout_seconds, d.body_idle_timeout).max(Duration::from_secs(1)),
+        shutdown_grace: secs(f.shutdown_grace_seconds, d.shutdown_grace),
+        credential_ttl: secs(f.credential_cache_seconds, d.credential_ttl).min(Duration::from_secs(600)),
+    }
 }
 
 /// A server must not answer checks as if it had matched vulnerabilities when it cannot: it

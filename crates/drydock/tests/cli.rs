@@ -371,12 +371,12 @@ fn output_is_deterministic() {
 fn errors_say_what_failed_and_what_to_try() {
     let dir = tempfile::tempdir().unwrap();
     let out = drydock(&["sbom", "./no-such-image.tar"], dir.path());
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no such file") && err.contains("hint:"), "{err}");
 
     let out = drydock(&["sbom", "dir:/", "-o", "yaml"], dir.path());
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown output format \"yaml\""));
 
     // A docker archive whose layer was tampered with.
@@ -395,7 +395,7 @@ fn errors_say_what_failed_and_what_to_try() {
         ],
         dir.path(),
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("digest mismatch"),
         "{}",

@@ -33,6 +33,7 @@ impl Server {
         let log = std::fs::File::create(home.path().join("serve.log")).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_drydock"))
             .args(["serve", "--listen", &listen, "--workers", &workers.to_string()])
+            .arg("--allow-internal-registries")
             .arg("--data-dir")
             .arg(home.path().join("data"))
             .args(extra)
@@ -174,7 +175,7 @@ fn policy_commands_manage_bundles() {
         r.stdout.contains("added policy \"warn-root\" (active)"),
         "the first is active: {r:#?}"
     );
-    let r = s.admin(&["policy", "add", json_path]).code(1);
+    let r = s.admin(&["policy", "add", json_path]).code(2);
     assert!(r.stderr.contains("exists"), "{r:#?}");
     assert!(r.stderr.contains("hint:"), "the server's hint is shown: {r:#?}");
 
@@ -207,7 +208,7 @@ fn policy_commands_manage_bundles() {
     assert_eq!(got["name"], "second");
     let r = s
         .admin(&["policy", "update", "warn-root", yaml.to_str().unwrap()])
-        .code(1);
+        .code(2);
     assert!(r.stderr.contains("is not \"warn-root\""), "{r:#?}");
 
     // An invalid bundle: the server's reason and hint.
@@ -215,16 +216,16 @@ fn policy_commands_manage_bundles() {
         "bad.json",
         &json!({"id": "bad", "rule_sets": [{"id": "x", "rules": [{"gate": "nope", "trigger": "t", "action": "STOP"}]}], "mappings": []}).to_string(),
     );
-    let r = s.admin(&["policy", "add", bad.to_str().unwrap()]).code(1);
+    let r = s.admin(&["policy", "add", bad.to_str().unwrap()]).code(2);
     assert!(r.stderr.contains("unknown gate \"nope\""), "{r:#?}");
     assert!(r.stderr.contains("hint: `drydock policy validate FILE`"), "{r:#?}");
-    let r = s.admin(&["policy", "add", "/nonexistent/bundle.json"]).code(1);
+    let r = s.admin(&["policy", "add", "/nonexistent/bundle.json"]).code(2);
     assert!(r.stderr.contains("cannot read policy bundle"), "{r:#?}");
 
     s.admin(&["policy", "delete", "from-yaml"]).code(0);
-    let r = s.admin(&["policy", "get", "from-yaml"]).code(1);
+    let r = s.admin(&["policy", "get", "from-yaml"]).code(2);
     assert!(r.stderr.contains("not found"), "{r:#?}");
-    let r = s.admin(&["policy", "delete", "from-yaml", "-o", "json"]).code(1);
+    let r = s.admin(&["policy", "delete", "from-yaml", "-o", "json"]).code(2);
     assert!(r.stdout.is_empty(), "{r:#?}");
 
     // The local subcommands need no service.
@@ -250,7 +251,7 @@ fn users_roles_and_api_keys() {
     assert!(r.stdout.contains("added user \"bob\" with role read-only"), "{r:#?}");
     let r = with_new("bob-password-1", &["user", "add", "eve", "--role", "root"]).code(2);
     assert!(r.stderr.contains("policy-editor"), "the roles are listed: {r:#?}");
-    let r = with_new("short", &["user", "add", "eve", "--role", "read-only"]).code(1);
+    let r = with_new("short", &["user", "add", "eve", "--role", "read-only"]).code(2);
     assert!(r.stderr.contains("at least 8 characters"), "{r:#?}");
     let r = s.admin(&["user", "add", "eve", "--role", "read-only"]).code(2);
     assert!(
@@ -267,7 +268,7 @@ fn users_roles_and_api_keys() {
     let policy = s.file("bundle.json", &bundle("warn-root", "root only"));
     let r = s
         .as_user("bob", "bob-password-1", &["policy", "add", policy.to_str().unwrap()])
-        .code(1);
+        .code(2);
     assert!(
         r.stderr.contains("forbidden") && r.stderr.contains("read-only"),
         "{r:#?}"
@@ -283,7 +284,7 @@ fn users_roles_and_api_keys() {
         ],
         &["account", "list", "--user", "bob"],
     )
-    .code(1);
+    .code(2);
     assert!(r.stderr.contains("read-only"), "{r:#?}");
 
     // An API key for bob: printed once on stdout, acts as bob.
@@ -294,7 +295,7 @@ fn users_roles_and_api_keys() {
     let key_id = key.trim_start_matches("ddk_").split('_').next().unwrap().to_string();
     let list = s.with_key(&key, &["image", "list", "-o", "json"]).code(0).json();
     assert_eq!(list["images"], json!([]));
-    let r = s.with_key(&key, &["user", "list"]).code(1);
+    let r = s.with_key(&key, &["user", "list"]).code(2);
     assert!(r.stderr.contains("role read-only may not"), "{r:#?}");
     let r = s.with_key(&key, &["system", "status"]).code(0);
     assert!(r.stdout.contains("Version:"), "{r:#?}");
@@ -303,14 +304,14 @@ fn users_roles_and_api_keys() {
         .as_user("bob", "bob-password-1", &["apikey", "revoke", &key_id])
         .code(0);
     assert!(r.stdout.contains(&format!("revoked API key {key_id}")), "{r:#?}");
-    let r = s.with_key(&key, &["image", "list"]).code(1);
+    let r = s.with_key(&key, &["image", "list"]).code(2);
     assert!(r.stderr.contains("API key"), "{r:#?}");
     assert!(r.stderr.contains("DRYDOCK_API_KEY"), "{r:#?}");
 
     s.admin(&["user", "delete", "bob"]).code(0);
-    let r = s.as_user("bob", "bob-password-1", &["image", "list"]).code(1);
+    let r = s.as_user("bob", "bob-password-1", &["image", "list"]).code(2);
     assert!(r.stderr.contains("refused the login of user \"bob\""), "{r:#?}");
-    let r = s.admin(&["user", "delete", "admin"]).code(1);
+    let r = s.admin(&["user", "delete", "admin"]).code(2);
     assert!(r.stderr.contains("cannot delete yourself"), "{r:#?}");
 
     // Accounts (admins only).
@@ -322,7 +323,7 @@ fn users_roles_and_api_keys() {
     );
     let r = s.admin(&["account", "list"]).code(0);
     assert!(r.stdout.starts_with("ACCOUNT") && r.stdout.contains("team-a"), "{r:#?}");
-    let r = s.admin(&["account", "add", "bad name"]).code(1);
+    let r = s.admin(&["account", "add", "bad name"]).code(2);
     assert!(r.stderr.contains("account names are"), "{r:#?}");
 }
 
@@ -355,7 +356,7 @@ fn image_commands_on_a_queued_image() {
     let r = s.admin(&["image", "list", "--status", "analyzed"]).code(0);
     assert_eq!(r.stdout.trim(), "No images.");
     s.admin(&["image", "list", "--status", "done"]).code(2);
-    let r = s.admin(&["image", "list", "--limit", "501"]).code(1);
+    let r = s.admin(&["image", "list", "--limit", "501"]).code(2);
     assert!(r.stderr.contains("limit must be"), "{r:#?}");
 
     let r = s.admin(&["image", "get", &id]).code(0);
@@ -368,7 +369,7 @@ fn image_commands_on_a_queued_image() {
     assert_eq!(got["id"], id.as_str());
 
     // Not analysed yet: the server says so, with its hint.
-    let r = s.admin(&["image", "vuln", &id, "os"]).code(1);
+    let r = s.admin(&["image", "vuln", &id, "os"]).code(2);
     assert!(r.stderr.contains("not analysed yet"), "{r:#?}");
     assert!(r.stderr.contains("hint: wait for the analysis"), "{r:#?}");
     let r = s.admin(&["image", "check", &id]).code(2);
@@ -382,11 +383,11 @@ fn image_commands_on_a_queued_image() {
     // --wait gives up after --timeout.
     let r = s
         .admin(&["image", "add", "127.0.0.1:1/none:3", "--wait", "--timeout", "1"])
-        .code(1);
+        .code(2);
     assert!(r.stderr.contains("is still queued after 1 s"), "{r:#?}");
 
     // Local paths are refused by the service.
-    let r = s.admin(&["image", "add", "docker-archive:/tmp/x.tar"]).code(1);
+    let r = s.admin(&["image", "add", "docker-archive:/tmp/x.tar"]).code(2);
     assert!(r.stderr.contains("not a registry reference"), "{r:#?}");
     assert!(r.stderr.contains("hint: give an image in a registry"), "{r:#?}");
 
@@ -400,7 +401,7 @@ fn image_commands_on_a_queued_image() {
 
     let r = s.admin(&["image", "delete", &id]).code(0);
     assert!(r.stdout.contains("deleted image"), "{r:#?}");
-    let r = s.admin(&["image", "get", &id]).code(1);
+    let r = s.admin(&["image", "get", &id]).code(2);
     assert!(r.stderr.contains("not found"), "{r:#?}");
 
     let r = s.admin(&["system", "status"]).code(0);
@@ -416,7 +417,7 @@ fn image_commands_on_a_queued_image() {
 #[test]
 fn errors_name_the_fix() {
     let s = Server::start(0);
-    let r = s.as_user("admin", "wrong-password", &["image", "list"]).code(1);
+    let r = s.as_user("admin", "wrong-password", &["image", "list"]).code(2);
     assert!(
         r.stderr.contains("refused the login of user \"admin\": wrong password"),
         "{r:#?}"
@@ -433,7 +434,7 @@ fn errors_name_the_fix() {
         ],
         &["system", "status"],
     )
-    .code(1);
+    .code(2);
     assert!(
         r.stderr
             .contains(&format!("cannot reach the drydock service at {nowhere}")),
@@ -444,7 +445,7 @@ fn errors_name_the_fix() {
         &[("DRYDOCK_USER", "admin"), ("DRYDOCK_PASSWORD", ADMIN_PASSWORD)],
         &["image", "list", "--url", &nowhere],
     )
-    .code(1);
+    .code(2);
     assert!(r.stderr.contains("--url or DRYDOCK_URL"), "{r:#?}");
 
     // Usage errors: exit 2.
@@ -510,7 +511,7 @@ fn analysed_image_through_the_client() {
         .admin(&["image", "add", &tag, "--force", "--wait", "--timeout", "120"])
         .code(0);
     assert!(contains_all(&r.stdout, &["Status:", "analyzed"]), "{r:#?}");
-    let r = s.admin(&["image", "get", "no-such-image"]).code(1);
+    let r = s.admin(&["image", "get", "no-such-image"]).code(2);
     assert!(r.stderr.contains("image not found"), "{r:#?}");
     let list = s.admin(&["image", "list", "-o", "json"]).code(0).json();
     assert_eq!(
@@ -597,14 +598,14 @@ fn subscriptions_webhooks_and_notifications() {
     assert_eq!(added["kind"], "policy_eval");
     let r = s
         .admin(&["subscription", "add", "tag_moved", "127.0.0.1:1/fx/app:1"])
-        .code(1);
+        .code(2);
     assert!(
         r.stderr.contains("unknown subscription kind \"tag_moved\"") && r.stderr.contains("vuln_update"),
         "the server's message, with the kinds: {r:#?}"
     );
     let r = s
         .admin(&["subscription", "add", "tag_update", "docker-archive:/tmp/x.tar"])
-        .code(1);
+        .code(2);
     assert!(r.stderr.contains("not a registry reference"), "{r:#?}");
     s.admin(&["subscription", "add", "tag_update"]).code(2);
 
@@ -621,7 +622,7 @@ fn subscriptions_webhooks_and_notifications() {
     assert_eq!(list["subscriptions"].as_array().unwrap().len(), 2, "{list}");
     let r = s.admin(&["subscription", "delete", &sub_id]).code(0);
     assert!(r.stdout.contains(&format!("deleted subscription {sub_id}")), "{r:#?}");
-    let r = s.admin(&["subscription", "delete", &sub_id]).code(1);
+    let r = s.admin(&["subscription", "delete", &sub_id]).code(2);
     assert!(r.stderr.contains("not found"), "{r:#?}");
     let list = s.admin(&["subscription", "list", "-o", "json"]).code(0).json();
     assert_eq!(list["subscriptions"].as_array().unwrap().len(), 1, "{list}");
@@ -648,7 +649,7 @@ fn subscriptions_webhooks_and_notifications() {
         .code(0)
         .json();
     let second_secret = second["secret"].as_str().unwrap().to_string();
-    let r = s.admin(&["webhook", "add", "ftp://ci.example.com/x"]).code(1);
+    let r = s.admin(&["webhook", "add", "ftp://ci.example.com/x"]).code(2);
     assert!(r.stderr.contains("is not an http(s) URL"), "{r:#?}");
 
     let r = s.admin(&["webhook", "list"]).code(0);
@@ -682,7 +683,7 @@ fn subscriptions_webhooks_and_notifications() {
         .json();
     assert_eq!(log["deliveries"], json!([]), "{log}");
     assert_eq!(log["limit"], 10, "{log}");
-    let r = s.admin(&["notification", "list", "--limit", "501"]).code(1);
+    let r = s.admin(&["notification", "list", "--limit", "501"]).code(2);
     assert!(r.stderr.contains("limit must be"), "{r:#?}");
     s.admin(&["notification", "list", "--limit", "many"]).code(2);
 
@@ -690,7 +691,7 @@ fn subscriptions_webhooks_and_notifications() {
     assert!(r.stdout.contains(&format!("deleted webhook {hook_id}")), "{r:#?}");
     let r = s.admin(&["webhook", "list"]).code(0);
     assert!(!r.stdout.contains(&hook_id), "{r:#?}");
-    s.admin(&["webhook", "delete", &hook_id]).code(1);
+    s.admin(&["webhook", "delete", &hook_id]).code(2);
 }
 
 #[test]
@@ -762,7 +763,7 @@ fn registry_credentials_are_never_shown() {
         "{r:#?}"
     );
     runs.push(r);
-    let r = s.admin(&["registry", "delete", "registry.example.com"]).code(1);
+    let r = s.admin(&["registry", "delete", "registry.example.com"]).code(2);
     assert!(r.stderr.contains("not found"), "{r:#?}");
     runs.push(r);
     let r = s.admin(&["registry", "list", "-o", "json"]).code(0);
@@ -814,7 +815,7 @@ fn queries_diff_and_feeds_without_analyses() {
     s.admin(&["query", "image", "x"]).code(2);
 
     // Unknown images: which one is missing, and how to find the right ids.
-    let r = s.admin(&["diff", "no-such-a", "no-such-b"]).code(1);
+    let r = s.admin(&["diff", "no-such-a", "no-such-b"]).code(2);
     assert!(
         r.stderr
             .contains("cannot compare: no image \"no-such-a\" and no image \"no-such-b\" in the service"),
@@ -830,9 +831,9 @@ fn queries_diff_and_feeds_without_analyses() {
         .code(0)
         .json();
     let id = queued["id"].as_str().unwrap().to_string();
-    let r = s.admin(&["diff", "no-such-a", &id]).code(1);
+    let r = s.admin(&["diff", "no-such-a", &id]).code(2);
     assert!(r.stderr.contains("no image \"no-such-a\" (FROM)"), "{r:#?}");
-    let r = s.admin(&["diff", &id, &id, "-o", "json"]).code(1);
+    let r = s.admin(&["diff", &id, &id, "-o", "json"]).code(2);
     assert!(r.stderr.contains("not analysed yet"), "{r:#?}");
     assert!(r.stdout.is_empty(), "{r:#?}");
     s.admin(&["diff", &id]).code(2);

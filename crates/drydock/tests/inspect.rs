@@ -411,11 +411,35 @@ fn scan_runs_only_the_chosen_scanners() {
         "{table}"
     );
 
+    // --fail-on gates vulnerabilities (as Grype's does); secrets gate with their own flag.
     let o = drydock(
         &["scan", &src, "--scanners", "secret", "--fail-on", "critical", "-q"],
         dir.path(),
     );
-    assert_eq!(o.status.code(), Some(3), "a critical secret fails the scan");
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = drydock(
+        &[
+            "scan",
+            &src,
+            "--scanners",
+            "secret",
+            "--fail-on-secrets",
+            "-q",
+            "-o",
+            "json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a secret fails the scan with --fail-on-secrets"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("failed this run (--fail-on-secrets)") && err.contains("secret "),
+        "{err}"
+    );
 
     let o = drydock(&["scan", &src, "--scanners", "secrets,bogus"], dir.path());
     assert_eq!(o.status.code(), Some(2));

@@ -206,7 +206,7 @@ fn standard_input_is_read_with_sbom_dash() {
 #[test]
 fn missing_and_foreign_files_are_clear_errors() {
     let out = drydock(&["sbom", "sbom:/nonexistent/x.cdx.json", "-q"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot read SBOM file /nonexistent/x.cdx.json"), "{err}");
     assert!(err.contains("hint: check the path"), "{err}");
@@ -215,7 +215,7 @@ fn missing_and_foreign_files_are_clear_errors() {
     let other = dir.path().join("package.json");
     std::fs::write(&other, br#"{"name": "app", "version": "1.0.0", "dependencies": {}}"#).unwrap();
     let out = drydock(&["sbom", &format!("sbom:{}", other.display()), "-q"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("not a recognised SBOM (top-level keys: dependencies, name, version)"),
@@ -224,6 +224,6 @@ fn missing_and_foreign_files_are_clear_errors() {
     assert!(err.contains("hint: sbom:FILE takes a JSON SBOM"), "{err}");
 
     let out = drydock(&["sbom", &format!("sbom:{}", dir.path().display()), "-q"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is a directory"));
 }

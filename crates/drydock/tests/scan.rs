@@ -107,13 +107,13 @@ fn scan_reports_the_advisories_of_the_old_pins_and_nothing_else() {
 fn fail_on_exit_code_and_only_fixed() {
     let st = setup();
     let out = scan(&st, &["-o", "json", "--fail-on", "critical"]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         serde_json::from_slice::<Value>(&out.stdout).is_ok(),
         "the report is still written"
     );
     let out = scan(&st, &["-o", "json", "--fail-on", "critical", "--only-fixed"]);
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let ids: Vec<String> = matches(&v).into_iter().map(|m| m.2).collect();
     assert!(!ids.contains(&s("GHSA-dddd-0000-0002")), "no fix, hidden: {ids:?}");
@@ -159,7 +159,7 @@ fn vex_removes_not_affected_findings() {
     let bad = st.dir.path().join("bad.json");
     std::fs::write(&bad, b"{\"hello\": 1}").unwrap();
     let out = scan(&st, &["-o", "json", "--vex", bad.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("bad.json"), "{}", stderr(&out));
 }
 
@@ -286,7 +286,7 @@ fn a_missing_database_says_how_to_get_one() {
         &["scan", "dir:/nonexistent", "--db", "/nonexistent/vulndb.sqlite"],
         dir.path(),
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let e = stderr(&out);
     assert!(
         e.contains("/nonexistent/vulndb.sqlite") && e.contains("drydock db build --from DIR"),
@@ -348,7 +348,7 @@ fn db_status_export_and_import() {
         ],
         dir,
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let c = json_of(&drydock(
         &["scan", &st.image, "--db", imported.to_str().unwrap(), "-o", "json"],
         dir,

@@ -487,7 +487,7 @@ fn serve_refuses_to_start_without_a_vulnerability_database() {
     };
     let o = run(&[], &[]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(o.status.code(), Some(2), "{err}");
     for hint in [
         "no vulnerability database",
         "drydock db build --from",
@@ -500,7 +500,7 @@ fn serve_refuses_to_start_without_a_vulnerability_database() {
     let missing = home.path().join("missing.sqlite");
     let o = run(&["--db", missing.to_str().unwrap()], &[]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.code() == Some(1) && err.contains("does not exist"), "{err}");
+    assert!(o.status.code() == Some(2) && err.contains("does not exist"), "{err}");
     // Allowed (here through the environment): a loud warning, then it runs (and fails only
     // on the unusable listen address).
     let o = run(&[], &[("DRYDOCK_ALLOW_NO_DB", "1")]);
@@ -979,7 +979,7 @@ fn settings_come_from_flags_then_environment_then_the_config_file() {
         .env("HOME", home.path())
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("listen_address"),
         "{}",
@@ -1115,6 +1115,7 @@ fn feed_updates_download_rebuild_and_rematch() {
     let _central = drydock(
         &[
             "serve",
+            "--allow-internal-registries",
             "--listen",
             &format!("127.0.0.1:{central_port}"),
             "--data-dir",
@@ -1173,6 +1174,7 @@ fn feed_updates_download_rebuild_and_rematch() {
     let feed_url = format!("http://127.0.0.1:{central_port}/v1/feeds/db");
     let edge_args = [
         "serve",
+        "--allow-internal-registries",
         "--listen",
         &format!("127.0.0.1:{edge_port}"),
         "--data-dir",
@@ -1202,7 +1204,7 @@ fn feed_updates_download_rebuild_and_rematch() {
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        o.status.code() == Some(1) && err.contains("DRYDOCK_FEED_API_KEY"),
+        o.status.code() == Some(2) && err.contains("DRYDOCK_FEED_API_KEY"),
         "{err}"
     );
     let log = std::fs::File::create(home.path().join("edge.log")).unwrap();
@@ -1298,7 +1300,7 @@ fn feed_updates_download_rebuild_and_rematch() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let o = client(&["feeds", "update"]);
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("cannot download") && err.contains("previous database"),
@@ -1400,4 +1402,513 @@ fn image_adds_cannot_make_the_server_reach_internal_addresses() {
     assert_eq!(s, 201, "{v}");
     let done = wait(&format!("{}/fx/app:1", reg.addr));
     assert_eq!(done["status"], "analyzed", "{done}");
+}
+
+/// Every by-id write of one account's resource by another account's administrator answers
+/// 404 (as for an id that does not exist) and changes nothing; the owner can still act.
+#[test]
+fn every_by_id_write_checks_the_owning_account() {
+    let home = tempfile::tempdir().unwrap();
+    let (_server, api) = serve(home.path(), None, 0);
+    for (name, role, account) in [
+        ("a-admin", "account-admin", "acct-a"),
+        ("a-user", "read-write", "acct-a"),
+        ("b-admin", "account-admin", "acct-b"),
+    ] {
+        let (s, v) = api.admin(
+            "POST",
+            "/v1/users",
+            Some(json!({"name": name, "password": "password-123", "role": role, "account": account})),
+        );
+        assert_eq!(s, 201, "{v}");
+    }
+    let a = Some(("a-admin", "password-123"));
+    let b = Some(("b-admin", "password-123"));
+    let bundle = json!({"id": "pa", "rule_sets": [{"id": "rs", "rules": []}],
+        "mappings": [{"id": "m", "registry": "*", "repository": "*", "image": {"type": "tag", "value": "*"}, "rule_set_ids": ["rs"]}]});
+    // Account A's resources, one of each kind.
+    let (s, key) = api.call("POST", "/v1/apikeys", Some(("a-user", "password-123")), None);
+    assert_eq!(s, 201, "{key}");
+    let key_id = key["id"].as_str().unwrap().to_string();
+    let (s, img) = api.call("POST", "/v1/images", a, Some(json!({"tag": "127.0.0.1:1/none:1"})));
+    assert!(s == 202 || s == 200, "{img}");
+    let image_id = img["id"].as_str().unwrap().to_string();
+    let (s, sub) = api.call(
+        "POST",
+        "/v1/subscriptions",
+        a,
+        Some(json!({"kind": "tag_update", "tag": "127.0.0.1:1/none:1"})),
+    );
+    assert_eq!(s, 201, "{sub}");
+    let sub_id = sub["id"].as_str().unwrap().to_string();
+    let (s, hook) = api.call(
+        "POST",
+        "/v1/webhooks",
+        a,
+        Some(json!({"url": "http://93.184.216.34/hook"})),
+    );
+    assert_eq!(s, 201, "{hook}");
+    let hook_id = hook["id"].as_str().unwrap().to_string();
+    let (s, v) = api.call(
+        "POST",
+        "/v1/registries",
+        a,
+        Some(json!({"registry": "reg.example:5000", "username": "u", "password": "p"})),
+    );
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(api.call("POST", "/v1/policies", a, Some(bundle.clone())).0, 201);
+
+    let writes = [
+        ("DELETE", format!("/v1/apikeys/{key_id}")),
+        ("DELETE", "/v1/users/a-user".to_string()),
+        ("DELETE", format!("/v1/images/{image_id}")),
+        ("DELETE", format!("/v1/subscriptions/{sub_id}")),
+        ("DELETE", format!("/v1/webhooks/{hook_id}")),
+        ("DELETE", "/v1/registries/reg.example:5000".to_string()),
+        ("DELETE", "/v1/policies/pa".to_string()),
+        ("POST", "/v1/policies/pa/activate".to_string()),
+    ];
+    for (method, path) in &writes {
+        let (s, v) = api.call(method, path, b, None);
+        assert_eq!(s, 404, "B's admin {method} {path}: {v}");
+    }
+    // PUT of the same policy id makes B's own policy; A's stays as it was.
+    let mut other = bundle.clone();
+    other["name"] = json!("b's");
+    assert!(api.call("PUT", "/v1/policies/pa", b, Some(other)).0 < 300);
+    let (_, pol) = api.call("GET", "/v1/policies/pa", a, None);
+    assert!(pol["name"].is_null() || pol["name"] != "b's", "{pol}");
+
+    // Nothing of A's changed: the key still works, everything is still listed.
+    assert_eq!(
+        api.call(
+            "GET",
+            "/v1/images",
+            Some(("bearer", key["key"].as_str().unwrap())),
+            None
+        )
+        .0,
+        200,
+        "A's key was not revoked"
+    );
+    let listed = |path: &str| api.call("GET", path, a, None).1.to_string();
+    assert!(listed("/v1/users").contains("a-user"));
+    assert!(listed("/v1/images").contains(&image_id));
+    assert!(listed("/v1/subscriptions").contains(&sub_id));
+    assert!(listed("/v1/webhooks").contains(&hook_id));
+    assert!(listed("/v1/registries").contains("reg.example:5000"));
+    assert!(listed("/v1/policies").contains("\"pa\""));
+    // B's failed attempts are in B's audit log, none in A's.
+    let (_, audit_a) = api.call("GET", "/v1/audit", a, None);
+    assert!(!audit_a.to_string().contains("b-admin"), "{audit_a}");
+    // A's administrator may do every one of these writes.
+    for (method, path) in &writes {
+        let (s, v) = api.call(method, path, a, None);
+        assert!(
+            s == 204 || (path.ends_with("/activate") && s == 404),
+            "A's admin {method} {path}: {s} {v}"
+        );
+    }
+}
+
+/// A client bound to another loopback address.
+fn client_from(ip: &str) -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn logins_lock_out_per_address_cache_briefly_and_unknown_users_cost_the_same() {
+    let home = tempfile::tempdir().unwrap();
+    let (_server, api) = serve(home.path(), None, 0);
+    let get = |c: &reqwest::blocking::Client, user: &str, pw: &str| {
+        c.get(format!("{}/v1/images", api.base))
+            .basic_auth(user, Some(pw))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let (s, v) = api.admin(
+        "POST",
+        "/v1/users",
+        Some(json!({"name": "known", "password": "password-123", "role": "read-only"})),
+    );
+    assert_eq!(s, 201, "{v}");
+    let here = client_from("127.0.0.1");
+    let elsewhere = client_from("127.0.0.2");
+    // Someone guessing the admin's password from one address...
+    for _ in 0..12 {
+        get(&here, "admin", "guess");
+    }
+    assert_eq!(get(&here, "admin", ADMIN_PASSWORD), 429, "that address is refused");
+    // ...does not lock the admin out from elsewhere.
+    assert_eq!(get(&elsewhere, "admin", ADMIN_PASSWORD), 200);
+
+    // An unknown user takes as long to refuse as a known one with a wrong password.
+    let time = |user: &str| {
+        let mut t: Vec<Duration> = (0..3)
+            .map(|_| {
+                let start = Instant::now();
+                assert_eq!(get(&elsewhere, user, "wrong-password"), 401);
+                start.elapsed()
+            })
+            .collect();
+        t.sort();
+        t[1]
+    };
+    let (known, unknown) = (time("known"), time("nobody-at-all"));
+    assert!(
+        unknown * 3 >= known,
+        "unknown user refused in {unknown:?}, known in {known:?}: the difference tells who exists"
+    );
+
+    // A cached login ends with its user.
+    assert_eq!(get(&elsewhere, "known", "password-123"), 200);
+    assert_eq!(get(&elsewhere, "known", "password-123"), 200);
+    let gone = elsewhere
+        .delete(format!("{}/v1/users/known", api.base))
+        .basic_auth("admin", Some(ADMIN_PASSWORD))
+        .send()
+        .unwrap();
+    assert_eq!(gone.status().as_u16(), 204);
+    assert_eq!(get(&elsewhere, "known", "password-123"), 401);
+}
+
+/// Forwards to `target`; while `stall` is set, a request for a blob waits (a slow image).
+fn blob_stalling_proxy(target: String, stall: Arc<AtomicBool>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let (target, stall) = (target.clone(), stall.clone());
+            std::thread::spawn(move || {
+                let Ok(up) = TcpStream::connect(&target) else { return };
+                let (mut a, mut b) = (conn.try_clone().unwrap(), up.try_clone().unwrap());
+                let t = std::thread::spawn(move || {
+                    let mut buf = [0u8; 16384];
+                    while let Ok(n) = a.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        if buf[..n].windows(7).any(|w| w == b"/blobs/") {
+                            while stall.load(Ordering::Relaxed) {
+                                std::thread::sleep(Duration::from_millis(20));
+                            }
+                        }
+                        if b.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = b.shutdown(std::net::Shutdown::Write);
+                });
+                let (mut up, mut conn) = (up, conn);
+                let mut buf = [0u8; 16384];
+                while let Ok(n) = up.read(&mut buf) {
+                    if n == 0 || conn.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = conn.shutdown(std::net::Shutdown::Write);
+                let _ = t.join();
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn serve_stops_on_sigterm_mid_analysis_and_the_job_goes_back_to_the_queue() {
+    let reg = Registry::start();
+    reg.push("fx/slow", "1", &image("slow"));
+    let stall = Arc::new(AtomicBool::new(true));
+    let proxy = blob_stalling_proxy(reg.addr.clone(), stall.clone());
+    let home = tempfile::tempdir().unwrap();
+    let (mut server, api) = serve(home.path(), None, 1);
+    let (s, v) = api.admin("POST", "/v1/images", Some(json!({"tag": format!("{proxy}/fx/slow:1")})));
+    assert_eq!(s, 202, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while api.admin("GET", &format!("/v1/images/{id}"), None).1["status"] != "analyzing" {
+        assert!(Instant::now() < deadline, "the worker never started");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    let st = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let exit = loop {
+        if let Some(s) = server.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "serve did not stop on SIGTERM mid-analysis"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let took = started.elapsed();
+    stall.store(false, Ordering::Relaxed);
+    assert!(took < Duration::from_secs(8), "stopping took {took:?}");
+    assert!(exit.success(), "{exit:?}");
+    // The job is claimable again at once (the 3-second lease need not expire first).
+    let db = home.path().join("data/drydock.sqlite");
+    let store = drydock_store::Store::open(db.to_str().unwrap()).unwrap();
+    assert_eq!(store.queue_depth().unwrap(), (1, 0), "queued again, not running");
+    let job = store.claim_job("probe", 600).unwrap().expect("claimable");
+    assert_eq!(job.image_id, id);
+    let log = std::fs::read_to_string(home.path().join("drydock.log")).unwrap();
+    assert!(log.contains("back in the queue"), "{log}");
+}
+
+#[test]
+fn the_server_bounds_connections_and_slow_clients_and_keeps_its_files_private() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("drydock.toml");
+    std::fs::write(
+        &config,
+        "[server]\nmax_connections = 4\nheader_timeout_seconds = 2\nallow_no_db = true\n",
+    )
+    .unwrap();
+    let (_server, api) = serve_with(home.path(), None, 0, &["--config", config.to_str().unwrap()]);
+    let addr = api.base.trim_start_matches("http://").to_string();
+
+    // A client that never finishes its headers is cut off.
+    let mut slow = TcpStream::connect(&addr).unwrap();
+    slow.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n").unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let start = Instant::now();
+    let mut buf = [0u8; 512];
+    let n = slow.read(&mut buf).unwrap_or(0);
+    assert!(
+        start.elapsed() < Duration::from_secs(6),
+        "held for {:?}",
+        start.elapsed()
+    );
+    assert!(
+        n == 0 || String::from_utf8_lossy(&buf[..n]).contains("408"),
+        "{n} bytes"
+    );
+
+    // Four idle connections take every slot: a fifth request waits until the idle ones
+    // time out, then is served.
+    let idle: Vec<TcpStream> = (0..4).map(|_| TcpStream::connect(&addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut fifth = TcpStream::connect(&addr).unwrap();
+    let start = Instant::now();
+    fifth
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    fifth.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut answer = String::new();
+    let _ = fifth.read_to_string(&mut answer);
+    let waited = start.elapsed();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    assert!(
+        waited > Duration::from_millis(1000) && waited < Duration::from_secs(8),
+        "served after {waited:?}"
+    );
+    drop(idle);
+
+    // /metrics: service health for everyone, every account's findings totals for admins only.
+    api.admin(
+        "POST",
+        "/v1/users",
+        Some(json!({"name": "viewer", "password": "password-123", "role": "read-only", "account": "other"})),
+    );
+    let (s, m) = api.call("GET", "/metrics", Some(("viewer", "password-123")), None);
+    assert_eq!(s, 200);
+    let m = m.as_str().unwrap().to_string();
+    assert!(
+        m.contains("drydock_queue_jobs") && !m.contains("drydock_vulnerabilities"),
+        "{m}"
+    );
+    let (_, m) = api.admin("GET", "/metrics", None);
+    assert!(m.as_str().unwrap().contains("# TYPE drydock_vulnerabilities gauge"));
+
+    // The database, its WAL and the key file are the service user's alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let data = home.path().join("data");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        let mut files = 0;
+        for e in std::fs::read_dir(&data).unwrap().flatten() {
+            if e.file_type().unwrap().is_file() {
+                files += 1;
+                assert_eq!(mode(&e.path()), 0o600, "{}", e.path().display());
+            }
+        }
+        assert!(files >= 2, "the database and the key file at least");
+    }
+}
+
+/// Measures 1,000 concurrent basic-auth requests on loopback: the server's peak RSS and the
+/// p50/p99 latency. `DRYDOCK_BENCH_BIN` names another drydock binary to compare with,
+/// `DRYDOCK_BENCH_N` fewer requests (at most 1,000).
+/// `cargo test -p drydock --test service -- --ignored --nocapture basic_auth_burst`
+#[test]
+#[ignore]
+fn basic_auth_burst() {
+    use base64::Engine as _;
+    let home = tempfile::tempdir().unwrap();
+    let bin = std::env::var("DRYDOCK_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_drydock").to_string());
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let data = home.path().join("data");
+    let child = Command::new(&bin)
+        .args([
+            "serve",
+            "--listen",
+            &listen,
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--workers",
+            "0",
+            "--allow-no-db",
+        ])
+        .env("HOME", home.path())
+        .env("DRYDOCK_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Proc(child);
+    let _api = Api::wait(format!("http://{listen}"));
+    let pid = server.0.id();
+    let status = |field: &str| -> u64 {
+        let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        s.lines()
+            .find(|l| l.starts_with(field))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let rss_before = status("VmRSS:");
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("admin:{ADMIN_PASSWORD}"));
+    let n: usize = std::env::var("DRYDOCK_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000)
+        .clamp(1, 1000);
+    let barrier = Arc::new(std::sync::Barrier::new(n));
+    let started = Instant::now();
+    let handles: Vec<_> = (0..n)
+        .map(|_| {
+            let (listen, auth, barrier) = (listen.clone(), auth.clone(), barrier.clone());
+            std::thread::Builder::new()
+                .stack_size(64 * 1024)
+                .spawn(move || {
+                    barrier.wait();
+                    let t = Instant::now();
+                    let Ok(mut c) = TcpStream::connect(&listen) else {
+                        return (t.elapsed(), 0);
+                    };
+                    let _ = c.set_read_timeout(Some(Duration::from_secs(60)));
+                    let req = format!(
+                        "GET /v1/system/status HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nConnection: close\r\n\r\n"
+                    );
+                    let _ = c.write_all(req.as_bytes());
+                    let mut out = String::new();
+                    let _ = c.read_to_string(&mut out);
+                    let code = out.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+                    (t.elapsed(), code)
+                })
+                .unwrap()
+        })
+        .collect();
+    let mut results: Vec<(Duration, u16)> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let wall = started.elapsed();
+    results.sort();
+    let ok = results.iter().filter(|r| r.1 == 200).count();
+    let pct = |p: f64| results[((results.len() as f64 * p) as usize).min(results.len() - 1)].0;
+    println!(
+        "{bin}\n  {n} concurrent basic-auth requests: {ok} answered 200, wall {wall:.2?}, p50 {:.2?}, p99 {:.2?}, max {:.2?}\n  server RSS before {} MiB, peak {} MiB",
+        pct(0.5),
+        pct(0.99),
+        results.last().unwrap().0,
+        rss_before / 1024,
+        status("VmHWM:") / 1024
+    );
+}
+
+#[test]
+fn a_worker_stops_on_sigterm_mid_analysis_and_its_job_goes_back_on_postgresql() {
+    let reg = Registry::start();
+    reg.push("fx/slow", "1", &image("slow pg"));
+    let stall = Arc::new(AtomicBool::new(true));
+    let proxy = blob_stalling_proxy(reg.addr.clone(), stall.clone());
+    let pg = PgDb::new();
+    let home = tempfile::tempdir().unwrap();
+    let (_server, api) = serve(home.path(), Some(&pg.url), 0);
+    let (s, v) = api.admin("POST", "/v1/images", Some(json!({"tag": format!("{proxy}/fx/slow:1")})));
+    assert_eq!(s, 202, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let wh = home.path().join("w");
+    std::fs::create_dir_all(&wh).unwrap();
+    // A long lease: only the release can make the job claimable soon.
+    let mut worker = drydock(
+        &[
+            "worker",
+            "--allow-internal-registries",
+            "--database",
+            &pg.url,
+            "--data-dir",
+            wh.to_str().unwrap(),
+            "--lease-seconds",
+            "600",
+        ],
+        &wh,
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while api.admin("GET", &format!("/v1/images/{id}"), None).1["status"] != "analyzing" {
+        assert!(Instant::now() < deadline, "the worker never started");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    assert!(Command::new("kill")
+        .args(["-TERM", &worker.0.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    while worker.0.try_wait().unwrap().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the worker did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "stopping took {:?}",
+        started.elapsed()
+    );
+    stall.store(false, Ordering::Relaxed);
+    assert_eq!(
+        api.admin("GET", &format!("/v1/images/{id}"), None).1["status"],
+        "queued"
+    );
+    // Another worker analyses it now, long before the first one's lease would have expired.
+    let wh2 = home.path().join("w2");
+    std::fs::create_dir_all(&wh2).unwrap();
+    let _next = drydock(
+        &[
+            "worker",
+            "--allow-internal-registries",
+            "--database",
+            &pg.url,
+            "--data-dir",
+            wh2.to_str().unwrap(),
+        ],
+        &wh2,
+    );
+    api.analysed(&id);
 }

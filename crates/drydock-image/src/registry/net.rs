@@ -713,7 +713,7 @@ impl Remote {
                     return self.error(Fail::Refused(msg), op);
                 }
                 let text = chain(&r);
-                if is_dns_failure(&text) {
+                if crate::error::is_dns_failure(&text) {
                     return ImageError::UnknownHost {
                         host: self.host.clone(),
                         reason: short(&text),
@@ -793,22 +793,6 @@ fn short(message: &str) -> String {
     } else {
         m
     }
-}
-
-/// True when an error's text is a failed name lookup (what hyper, reqwest and getaddrinfo say),
-/// told apart from refused connections and refused credentials.
-pub(crate) fn is_dns_failure(text: &str) -> bool {
-    let t = text.to_ascii_lowercase();
-    [
-        "dns error",
-        "failed to lookup address",
-        "name or service not known",
-        "no address associated with hostname",
-        "temporary failure in name resolution",
-        "nodename nor servname",
-    ]
-    .iter()
-    .any(|m| t.contains(m))
 }
 
 /// An error with its sources, deduplicated (reqwest repeats itself).

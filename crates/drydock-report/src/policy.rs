@@ -1,9 +1,9 @@
 //! Output of `drydock check`: table (final action first, then triggers by gate), the
 //! evaluation as JSON, JUnit XML (one test case per rule) and SARIF.
 
-use crate::output::OutputFormat;
-use crate::output::{image_uri, table, write_warnings, SarifRun};
-use anyhow::{bail, Result};
+use crate::sarif::{image_uri, SarifRun};
+use crate::table::{table, write_warnings};
+use crate::OutputFormat;
 use drydock_policy::bundle::Rule;
 use drydock_policy::{Action, Bundle, Evaluation, RuleResult};
 use serde::Serialize;
@@ -24,16 +24,17 @@ pub enum Format {
 }
 
 impl OutputFormat for Format {
-    fn parse(name: &str) -> Result<Self> {
-        Ok(match name {
-            "table" => Format::Table,
-            "json" | "native" | "drydock-json" => Format::Json,
-            "junit" | "junit-xml" | "xml" => Format::Junit,
-            "sarif" | "sarif-json" => Format::Sarif,
-            other => bail!("unknown output format {other:?}; use one of: table, json, junit, sarif"),
-        })
-    }
-    const DEFAULT: Self = Format::Table;
+    const NAMES: &'static [(&'static str, Self)] = &[
+        ("table", Format::Table),
+        ("json", Format::Json),
+        ("native", Format::Json),
+        ("drydock-json", Format::Json),
+        ("junit", Format::Junit),
+        ("junit-xml", Format::Junit),
+        ("xml", Format::Junit),
+        ("sarif", Format::Sarif),
+        ("sarif-json", Format::Sarif),
+    ];
 }
 
 /// Writes the evaluation in one format.

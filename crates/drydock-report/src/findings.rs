@@ -2,7 +2,8 @@
 //! matches, modified package files — shared by `drydock scan` and `drydock inspect`:
 //! tables, the fields of the native JSON and SARIF results.
 
-use crate::output::{image_uri, sarif_location, table, SarifRun};
+use crate::sarif::{image_uri, sarif_location, SarifRun};
+use crate::table::table;
 use drydock_analysis::Analysis;
 use drydock_inspect::content::{ContentMatch, RetrievedFile};
 use drydock_inspect::files::{ChangedFile, FileRecord};

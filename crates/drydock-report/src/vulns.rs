@@ -1,8 +1,9 @@
 //! Output of `drydock scan`: table, native JSON, CycloneDX 1.6 with vulnerabilities, SARIF 2.1.0.
 
-use crate::findings_output::{add_sarif, inspect_fields, sarif_run, write_tables, InspectFields};
-use crate::output::{sarif_location, write_warnings};
-use anyhow::{bail, Result};
+use crate::findings::{add_sarif, inspect_fields, sarif_run, write_tables, InspectFields};
+use crate::sarif::sarif_location;
+use crate::table::write_warnings;
+use crate::OutputFormat;
 use drydock_analysis::Analysis;
 use drydock_match::{Finding, MatchReport, Matched, MatchedBy, SeverityLevel, VexStatus, REPORT_SCHEMA};
 use drydock_vulndb::{FixState, Severity};
@@ -20,27 +21,19 @@ pub enum Format {
     Sarif,
 }
 
-impl Format {
-    fn parse(s: &str) -> Result<Self> {
-        Ok(match s {
-            "table" => Format::Table,
-            "json" | "native" | "drydock-json" => Format::Json,
-            "cyclonedx-json" | "cyclonedx" | "cdx" => Format::CycloneDxJson,
-            "sarif" | "sarif-json" => Format::Sarif,
-            other => bail!("unknown output format {other:?}; use one of: table, json, cyclonedx-json, sarif"),
-        })
-    }
+impl OutputFormat for Format {
+    const NAMES: &'static [(&'static str, Self)] = &[
+        ("table", Format::Table),
+        ("json", Format::Json),
+        ("native", Format::Json),
+        ("drydock-json", Format::Json),
+        ("cyclonedx-json", Format::CycloneDxJson),
+        ("cyclonedx", Format::CycloneDxJson),
+        ("cdx", Format::CycloneDxJson),
+        ("sarif", Format::Sarif),
+        ("sarif-json", Format::Sarif),
+    ];
 }
-
-impl crate::output::OutputFormat for Format {
-    fn parse(name: &str) -> Result<Self> {
-        Format::parse(name)
-    }
-    const DEFAULT: Self = Format::Table;
-}
-
-/// One requested output of `drydock scan`.
-pub type OutputSpec = crate::output::OutputSpec<Format>;
 
 /// Everything the outputs draw on.
 pub struct ScanContext<'a> {
@@ -53,12 +46,8 @@ pub struct ScanContext<'a> {
     pub files: bool,
 }
 
-/// Writes the findings in every requested format.
-pub fn write_all(ctx: &ScanContext<'_>, specs: &[OutputSpec]) -> Result<()> {
-    crate::output::write_outputs(specs, |format, w, color| render(ctx, format, w, color))
-}
-
-fn render(ctx: &ScanContext<'_>, format: Format, w: &mut dyn Write, color: bool) -> io::Result<()> {
+/// Writes the findings in one format (`color`: severity colours in the table, for a terminal).
+pub fn render(ctx: &ScanContext<'_>, format: Format, w: &mut dyn Write, color: bool) -> io::Result<()> {
     match format {
         Format::Table => {
             if ctx.analysis.scanners.vuln {
@@ -575,7 +564,7 @@ pub fn sarif_json(ctx: &ScanContext<'_>) -> Value {
             .fold(None, |m: Option<f32>, s| Some(m.map_or(s, |m| m.max(s))));
         let security_severity = score
             .map(|s| format!("{:.1}", s.clamp(0.0, 10.0)))
-            .or_else(|| crate::output::security_severity(level_word(severity)).map(str::to_string));
+            .or_else(|| crate::sarif::security_severity(level_word(severity)).map(str::to_string));
         let (_, url) = id_source(id);
         let short = if f.summary.is_empty() {
             format!("{id} in {}", f.package.name)
