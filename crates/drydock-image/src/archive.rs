@@ -64,10 +64,55 @@ impl DirStore {
     }
 }
 
+impl DirStore {
+    /// The member's path, refused when it is, or passes through, a symbolic link or is not
+    /// a regular file (a layout must not make drydock read a file outside it).
+    fn regular_file(&self, rel: &str) -> Result<(PathBuf, std::fs::Metadata)> {
+        let clean = self.path(rel)?;
+        let refuse = |p: &Path, reason: &str| ImageError::Malformed {
+            what: "OCI layout member",
+            path: p.display().to_string(),
+            reason: reason.into(),
+        };
+        let mut cur = self.root.clone();
+        let mut meta = None;
+        for comp in clean.strip_prefix(&self.root).unwrap_or(&clean).components() {
+            cur.push(comp);
+            let m = std::fs::symlink_metadata(&cur).map_err(|e| ImageError::io(&cur, e))?;
+            if m.file_type().is_symlink() {
+                return Err(refuse(
+                    &cur,
+                    "is a symbolic link; members of a layout must be regular files inside it",
+                ));
+            }
+            meta = Some(m);
+        }
+        match meta {
+            Some(m) if m.is_file() => Ok((cur, m)),
+            _ => Err(refuse(&cur, "is not a regular file")),
+        }
+    }
+}
+
 impl BlobStore for DirStore {
     fn open(&self, rel: &str) -> Result<Box<dyn Read + Send + '_>> {
-        let p = self.path(rel)?;
+        let (p, checked) = self.regular_file(rel)?;
         let f = File::open(&p).map_err(|e| ImageError::io(&p, e))?;
+        // The file opened is the one checked (not swapped for a link in between).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let opened = f.metadata().map_err(|e| ImageError::io(&p, e))?;
+            if (opened.dev(), opened.ino()) != (checked.dev(), checked.ino()) {
+                return Err(ImageError::Malformed {
+                    what: "OCI layout member",
+                    path: p.display().to_string(),
+                    reason: "changed while it was opened".into(),
+                });
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = checked;
         Ok(Box::new(std::io::BufReader::with_capacity(1 << 20, f)))
     }
     fn describe(&self, rel: &str) -> String {

@@ -22,7 +22,7 @@ pub use layer::{Capture, CaptureNothing, LayerId};
 pub use limits::Limits;
 pub use model::{Content, Extracted, FileDigests, FileEntry, FileKind, ImageMeta, LayerIndex, LayerInfo, SourceInfo};
 pub use platform::Platform;
-pub use registry::RegistryOptions;
+pub use registry::{AddressPolicy, RegistryOptions};
 pub use source::{open, OpenOptions, Opened, SourceSpec};
 pub use squash::FileTree;
 

@@ -138,6 +138,7 @@ pub fn serve(cfg: ServerConfig) -> Result<(), ServerError> {
         interval: cfg.watch_interval,
         vulndb: cfg.worker.vulndb.clone(),
         insecure_registries: cfg.worker.insecure_registries.clone(),
+        allow_internal_registries: cfg.worker.allow_internal_registries,
         export_path: cfg
             .worker
             .cache_dir

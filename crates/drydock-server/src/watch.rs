@@ -27,6 +27,8 @@ pub struct WatchConfig {
     pub interval: Duration,
     pub vulndb: Option<PathBuf>,
     pub insecure_registries: Vec<String>,
+    /// See [`crate::worker::WorkerConfig::allow_internal_registries`].
+    pub allow_internal_registries: bool,
     /// Where the exported database served at `/v1/feeds/db` is kept.
     pub export_path: Option<PathBuf>,
     /// Opens the registry passwords accounts stored (private watched tags need them).
@@ -67,7 +69,14 @@ pub fn resolve(store: &Store, account: &str, tag: &str, cfg: &WatchConfig) -> Re
     let source = format!("registry:{tag}");
     let spec = SourceSpec::parse(&source).map_err(|e| e.to_string())?;
     let opts = OpenOptions {
-        registry: crate::worker::registry_options(store, account, tag, &cfg.insecure_registries, cfg.sealer.as_deref()),
+        registry: crate::worker::registry_options(
+            store,
+            account,
+            tag,
+            &cfg.insecure_registries,
+            cfg.allow_internal_registries,
+            cfg.sealer.as_deref(),
+        ),
         ..Default::default()
     };
     let opened = open(&spec, &source, &opts).map_err(|e| e.to_string())?;

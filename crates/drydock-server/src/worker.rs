@@ -4,7 +4,9 @@
 //! the store accepts only while the lease is still held, so each result lands once.
 
 use drydock_analysis::{AnalysisConfig, Analyzer, DbStatus, Scanners};
-use drydock_image::{open, read_layers, LayerCache, NoProgress, OpenOptions, ReadOptions, RegistryOptions, SourceSpec};
+use drydock_image::{
+    open, read_layers, AddressPolicy, LayerCache, NoProgress, OpenOptions, ReadOptions, RegistryOptions, SourceSpec,
+};
 use drydock_inspect::secrets::SecretsScope;
 use drydock_sbom::Scope;
 use drydock_store::{Completion, Job, Store};
@@ -28,6 +30,9 @@ pub struct WorkerConfig {
     pub cache_dir: Option<PathBuf>,
     /// Registries that may be spoken to over plain HTTP (loopback always may).
     pub insecure_registries: Vec<String>,
+    /// Let images be pulled from loopback, private and link-local addresses; otherwise only
+    /// the hosts of configured registries may be internal.
+    pub allow_internal_registries: bool,
     /// Analysis settings (secrets, content search, retrieved files…).
     pub analysis: AnalysisConfig,
     /// Opens the registry passwords accounts stored.
@@ -108,6 +113,7 @@ pub fn work_once(store: &Store, cfg: &WorkerConfig) -> Result<Option<Outcome>, d
         &job.account,
         &job.tag,
         &cfg.insecure_registries,
+        cfg.allow_internal_registries,
         cfg.sealer.as_deref(),
     );
     let result = analyse(&job, cfg, registry);
@@ -143,23 +149,42 @@ pub fn work_once(store: &Store, cfg: &WorkerConfig) -> Result<Option<Outcome>, d
 }
 
 /// How to reach the registry of `tag` for `account`: the server's plain-HTTP list plus the
-/// account's stored credentials for that registry (opened with `sealer`), if any.
+/// account's stored credentials for that registry (opened with `sealer`), if any. Unless
+/// `allow_internal`, the webhook address policy applies to the registry and to every
+/// redirect and token service it names: internal addresses are refused except for the
+/// hosts of configured registries (the server's insecure list and the account's own).
 pub fn registry_options(
     store: &Store,
     account: &str,
     tag: &str,
     insecure: &[String],
+    allow_internal: bool,
     sealer: Option<&crate::seal::Sealer>,
 ) -> RegistryOptions {
     let host = drydock_policy::ImageTarget::parse(tag).registry;
+    let registries = store.registries(account).unwrap_or_default();
     let mut opts = RegistryOptions {
         insecure: insecure.to_vec(),
+        address_policy: (!allow_internal).then(|| AddressPolicy {
+            is_internal: crate::notify::is_internal,
+            allowed_hosts: insecure
+                .iter()
+                .map(|h| {
+                    h.trim()
+                        .trim_start_matches("http://")
+                        .trim_start_matches("https://")
+                        .trim_end_matches('/')
+                })
+                .chain(registries.iter().map(|r| r.registry.as_str()))
+                .map(str::to_string)
+                .collect(),
+            hint: "the server pulls only from public addresses unless it runs with --allow-internal-registries \
+                   or the registry is added to the account (`drydock registry add`)"
+                .into(),
+        }),
         ..Default::default()
     };
-    let stored = store
-        .registries(account)
-        .ok()
-        .and_then(|list| list.into_iter().find(|r| r.registry == host));
+    let stored = registries.into_iter().find(|r| r.registry == host);
     let (Some(reg), Some(sealer)) = (stored, sealer) else {
         return opts;
     };

@@ -181,8 +181,9 @@ pub enum Command {
         "  DRYDOCK_FEED_API_KEY=ddk_… drydock serve --feed-url https://central:8228/v1/feeds/db   (air-gapped copy)\n\n",
         "SETTINGS: a flag, else its DRYDOCK_* environment variable (named on each flag), else the [server]\n",
         "table of the --config file (listen, database, data_dir, db, workers, insecure_registries,\n",
-        "lease_seconds, poll_seconds, watch_seconds, retention_days, allow_internal_webhooks, vex, feed_url,\n",
-        "feed_api_key, feed_seconds, analysis_cache_mb, allow_no_db), else the default. The same file's\n",
+        "lease_seconds, poll_seconds, watch_seconds, retention_days, allow_internal_webhooks,\n",
+        "allow_internal_registries, vex, feed_url, feed_api_key, feed_seconds, analysis_cache_mb,\n",
+        "allow_no_db), else the default. The same file's\n",
         "[[ignore]] rules apply to every match, its [db] section names the feeds the server downloads\n",
         "(without --feed-url).\n",
         "VULNERABILITY DATA: serve refuses to start without a vulnerability database (--db FILE that exists,\n",
@@ -355,6 +356,11 @@ pub struct ServiceArgs {
     /// Registries (host[:port]) that may be spoken to over plain HTTP (loopback always may).
     #[arg(long = "insecure-registry", value_name = "HOST")]
     pub insecure_registry: Vec<String>,
+    /// Let image adds pull from loopback, private and link-local addresses (refused by
+    /// default, except for the hosts of configured registries, so users cannot make the
+    /// server reach into its own network).
+    #[arg(long, env = "DRYDOCK_ALLOW_INTERNAL_REGISTRIES")]
+    pub allow_internal_registries: bool,
     /// Configuration (TOML): [server] settings, the analysis sections ([secrets], [misconfig],
     /// [[content_search]], [retrieve], [files]), [[ignore]] rules applied to every match, and
     /// [db] feeds the server downloads.

@@ -94,6 +94,8 @@ pub fn read_source(src: &SourceArgs, capture: &dyn Capture, quiet: bool) -> Resu
             username: src.username.clone(),
             password: src.password.clone(),
             docker_config: None,
+            // The CLI reads what its user asks for, loopback included.
+            address_policy: None,
         },
         limits: Default::default(),
     };

@@ -33,6 +33,7 @@ struct ServerFile {
     watch_seconds: Option<u64>,
     retention_days: Option<u64>,
     allow_internal_webhooks: Option<bool>,
+    allow_internal_registries: Option<bool>,
     #[serde(default)]
     vex: Vec<PathBuf>,
     feed_url: Option<String>,
@@ -123,6 +124,7 @@ fn worker_config(s: &ServiceArgs, st: &Settings) -> Result<WorkerConfig> {
             .or_else(|| st.db.path.clone()),
         cache_dir: Some(st.data.join("cache")),
         insecure_registries: insecure,
+        allow_internal_registries: s.allow_internal_registries || st.file.allow_internal_registries.unwrap_or(false),
         analysis: load_config(s.config.as_deref())?,
         sealer: Some(sealer(&st.data)?),
         matching: match_options(s.config.as_deref(), false, false, &vex)?,

@@ -33,6 +33,7 @@ impl Server {
         let log = std::fs::File::create(home.path().join("serve.log")).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_drydock"))
             .args(["serve", "--listen", &listen, "--workers", &workers.to_string()])
+            .arg("--allow-internal-registries")
             .arg("--data-dir")
             .arg(home.path().join("data"))
             .args(extra)

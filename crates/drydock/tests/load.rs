@@ -63,6 +63,7 @@ fn load() {
         let _w = drydock(
             &[
                 "worker",
+                "--allow-internal-registries",
                 "--database",
                 &pg.url,
                 "--data-dir",

@@ -285,6 +285,7 @@ fn postgres_workers_survive_a_killed_worker() {
         drydock(
             &[
                 "worker",
+                "--allow-internal-registries",
                 "--database",
                 &pg.url,
                 "--data-dir",
@@ -1136,6 +1137,7 @@ fn feed_updates_download_rebuild_and_rematch() {
     let _central = drydock(
         &[
             "serve",
+            "--allow-internal-registries",
             "--listen",
             &format!("127.0.0.1:{central_port}"),
             "--data-dir",
@@ -1194,6 +1196,7 @@ fn feed_updates_download_rebuild_and_rematch() {
     let feed_url = format!("http://127.0.0.1:{central_port}/v1/feeds/db");
     let edge_args = [
         "serve",
+        "--allow-internal-registries",
         "--listen",
         &format!("127.0.0.1:{edge_port}"),
         "--data-dir",
@@ -1330,6 +1333,97 @@ fn feed_updates_download_rebuild_and_rematch() {
     assert_eq!(f["last_update"]["build_after"], central_built, "{f}");
     assert_eq!(vuln_ids(&edge, &id), vec!["GHSA-dddd-0000-0001".to_string()]);
     edge_proc.take();
+}
+
+/// Answers every connection with `answer(path)` (status line and headers, empty body), then
+/// closes it; counts connections.
+fn tiny_server(answer: impl Fn(&str) -> String + Send + 'static) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let h = hits.clone();
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            h.fetch_add(1, Ordering::SeqCst);
+            let mut buf = vec![0u8; 8192];
+            let n = conn.read(&mut buf).unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let _ = conn.write_all(answer(&path).as_bytes());
+        }
+    });
+    (addr, hits)
+}
+
+#[test]
+fn image_adds_cannot_make_the_server_reach_internal_addresses() {
+    let reg = Registry::start();
+    reg.push("fx/app", "1", &image("internal"));
+    let home = tempfile::tempdir().unwrap();
+    let (_server, api) = serve_with(home.path(), None, 1, &["--no-internal-registries"]);
+    let wait = |tag: &str| -> Value {
+        let (s, v) = api.admin("POST", "/v1/images", Some(json!({ "tag": tag })));
+        assert!(s < 300, "{v}");
+        let id = v["id"].as_str().unwrap().to_string();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let (_, v) = api.admin("GET", &format!("/v1/images/{id}"), None);
+            if v["status"] == "analyzed" || v["status"] == "failed" {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "{v}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+
+    // A loopback registry is refused, with a message saying what to do.
+    let refused = wait(&format!("{}/fx/app:1", reg.addr));
+    assert_eq!(refused["status"], "failed", "{refused}");
+    let text = refused.to_string();
+    assert!(text.contains("is an internal address"), "{text}");
+    assert!(text.contains("--allow-internal-registries"), "{text}");
+
+    // An internal service that must never be reached, and a configured registry that
+    // redirects to it (by address and by name).
+    let (internal, hits) = tiny_server(|_| {
+        "HTTP/1.1 200 OK\r\nContent-Length: 21\r\nConnection: close\r\n\r\nINTERNAL-SECRET-VALUE".into()
+    });
+    let port = internal.rsplit(':').next().unwrap().to_string();
+    for target in [
+        format!("http://127.0.0.2:{port}/x"),
+        format!("http://localhost:{port}/x"),
+    ] {
+        let t = target.clone();
+        let (redirecting, _) = tiny_server(move |path| {
+            if path.starts_with("/v2/fx") {
+                format!("HTTP/1.1 307 Temporary Redirect\r\nLocation: {t}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            } else {
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".into()
+            }
+        });
+        let (s, v) = api.admin(
+            "POST",
+            "/v1/registries",
+            Some(json!({"registry": redirecting, "username": "u", "password": "p"})),
+        );
+        assert_eq!(s, 201, "{v}");
+        let failed = wait(&format!("{redirecting}/fx/app:1"));
+        assert_eq!(failed["status"], "failed", "{failed}");
+        let text = failed.to_string();
+        assert!(text.contains("a redirect was refused"), "{target}: {text}");
+        assert!(!text.contains("INTERNAL-SECRET"), "{text}");
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "the internal service was reached");
+
+    // Once the registry is configured for the account, its host may be internal.
+    let (s, v) = api.admin(
+        "POST",
+        "/v1/registries",
+        Some(json!({"registry": reg.addr, "username": "u", "password": "p"})),
+    );
+    assert_eq!(s, 201, "{v}");
+    let done = wait(&format!("{}/fx/app:1", reg.addr));
+    assert_eq!(done["status"], "analyzed", "{done}");
 }
 
 /// Every by-id write of one account's resource by another account's administrator answers
@@ -1785,6 +1879,7 @@ fn a_worker_stops_on_sigterm_mid_analysis_and_its_job_goes_back_on_postgresql() 
     let mut worker = drydock(
         &[
             "worker",
+            "--allow-internal-registries",
             "--database",
             &pg.url,
             "--data-dir",
@@ -1827,7 +1922,14 @@ fn a_worker_stops_on_sigterm_mid_analysis_and_its_job_goes_back_on_postgresql() 
     let wh2 = home.path().join("w2");
     std::fs::create_dir_all(&wh2).unwrap();
     let _next = drydock(
-        &["worker", "--database", &pg.url, "--data-dir", wh2.to_str().unwrap()],
+        &[
+            "worker",
+            "--allow-internal-registries",
+            "--database",
+            &pg.url,
+            "--data-dir",
+            wh2.to_str().unwrap(),
+        ],
         &wh2,
     );
     api.analysed(&id);

@@ -1,6 +1,13 @@
-//! Registry source (Docker Registry HTTP API V2 / OCI distribution), built on
-//! `oci-client`: resolves a reference to one image manifest (through manifest lists and
-//! OCI indexes, by platform), fetches and verifies the config, and streams layer blobs.
+//! Registry source (Docker Registry HTTP API V2 / OCI distribution) over `reqwest`
+//! (`oci-client` parses references): resolves a reference to one image manifest (through
+//! manifest lists and OCI indexes, by platform), fetches and verifies the config, and
+//! streams layer blobs.
+//!
+//! Registries are untrusted servers: every document is read with a capped streaming read
+//! (refused by Content-Length first), every request has connect, read and whole-request
+//! timeouts, only `sha256`/`sha512` digests are accepted and both are verified, response
+//! bodies never reach error messages (status and sanitised OCI error codes only), and an
+//! optional [`AddressPolicy`] keeps every connection and redirect off internal addresses.
 //!
 //! The client is asynchronous; [`RegistryLayers`] owns a small tokio runtime and bridges
 //! each blob stream to a blocking [`Read`] so layers can be read from plain threads.
@@ -14,15 +21,15 @@ use crate::limits::Limits;
 use crate::model::{ImageMeta, LayerInfo, SourceInfo};
 use crate::platform::Platform;
 use crate::source::LayerSource;
-use net::{BlobReader, Op, Remote, Reopen};
-use oci_client::client::{BlobResponse, ClientConfig, ClientProtocol};
+use net::{BlobReader, BlobStream, Checks, Op, Remote, Reopen};
 use oci_client::Reference;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha512};
 use std::io::Read;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 /// How to reach and authenticate to registries.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +42,20 @@ pub struct RegistryOptions {
     pub password: Option<String>,
     /// Docker `config.json` to read credentials from (default `~/.docker/config.json`).
     pub docker_config: Option<PathBuf>,
+    /// When set (the service), connections and redirects to internal addresses are refused.
+    pub address_policy: Option<AddressPolicy>,
+}
+
+/// Which addresses a registry client may connect to, judged on every connection (names as
+/// resolved, the connection pinned to the addresses judged) and every redirect.
+#[derive(Debug, Clone)]
+pub struct AddressPolicy {
+    /// True for addresses refused unless their host is allowed (loopback, private, …).
+    pub is_internal: fn(IpAddr) -> bool,
+    /// Hosts (`host[:port]`; the port is not compared) that may be internal anyway.
+    pub allowed_hosts: Vec<String>,
+    /// What to do about a refusal, appended to the message.
+    pub hint: String,
 }
 
 /// Streams layer blobs from a registry.
@@ -65,36 +86,31 @@ impl LayerSource for RegistryLayers {
         let remote = &self.remote;
         check_digest(&layer.digest, "layer", remote)?;
         let op = Op::Layer(layer.index, &layer.digest);
-        let sized = block_outside_runtime(
-            rt,
-            remote.retry(&op, || {
-                remote.client.pull_blob_stream(&remote.reference, layer.digest.as_str())
-            }),
-        )
-        .map_err(|e| remote.error(e, &op))?;
-        let downstream_verifies = layer.digest.starts_with("sha256:");
+        let timeout = net::blob_timeout(layer.size);
+        let deadline = Instant::now() + timeout;
+        let (stream, _) = block_outside_runtime(rt, remote.retry(&op, || remote.open_blob(&layer.digest, 0, timeout)))
+            .map_err(|e| remote.error(e, &op))?;
         let (index, digest) = (layer.index, layer.digest.clone());
-        let reopen: Reopen<'_, _> = Box::new(move |offset| {
+        let reopen: Reopen<'_, BlobStream> = Box::new(move |offset| {
             let op = Op::Layer(index, &digest);
-            let response = block_outside_runtime(
-                rt,
-                remote.retry(&op, || {
-                    remote
-                        .client
-                        .pull_blob_stream_partial(&remote.reference, digest.as_str(), offset, None)
-                }),
-            )
-            .map_err(|e| std::io::Error::other(remote.error(e, &op)))?;
-            Ok(match response {
-                BlobResponse::Partial(s) => (s.stream, 0),
-                BlobResponse::Full(s) => (s.stream, offset),
-            })
+            let left = deadline.saturating_duration_since(Instant::now());
+            block_outside_runtime(rt, remote.retry(&op, || remote.open_blob(&digest, offset, left)))
+                .map_err(|e| std::io::Error::other(remote.error(e, &op)))
         });
+        let checks = Checks {
+            size: (layer.size > 0).then_some(layer.size),
+            deadline,
+            // sha256 is verified by the layer pass, which hashes every byte.
+            verify: layer
+                .digest
+                .starts_with("sha512:")
+                .then(|| (layer.digest.clone(), Sha512::new())),
+        };
         Ok(Box::new(BlobReader::new(
             rt.handle().clone(),
-            sized.stream,
-            downstream_verifies,
+            stream,
             Some(reopen),
+            checks,
         )))
     }
 }
@@ -153,25 +169,19 @@ pub fn open_registry(
         .enable_all()
         .build()
         .map_err(|e| failed("async runtime", &e))?;
-    let config = ClientConfig {
-        protocol: if plain_http {
-            ClientProtocol::HttpsExcept(vec![host.clone()])
-        } else {
-            ClientProtocol::Https
-        },
-        platform_resolver: None,
-        connect_timeout: Some(Duration::from_secs(30)),
-        read_timeout: Some(Duration::from_secs(120)),
-        user_agent: concat!("drydock/", env!("CARGO_PKG_VERSION")),
-        ..Default::default()
-    };
-    let client = oci_client::Client::try_from(config).map_err(|e| failed("registry client", &e))?;
+    let refused = Arc::new(Mutex::new(None));
+    let client = net::client(opts.address_policy.as_ref(), &refused).map_err(|e| failed("registry client", &e))?;
+    let base = format!("{}://{host}", if plain_http { "http" } else { "https" });
     // Owned by the layer source from here on, so that an early return shuts the
     // runtime down without blocking (dropping it plainly panics inside async code).
     let layers = RegistryLayers {
         runtime: Some(runtime),
         remote: Remote {
             client,
+            policy: opts.address_policy.clone(),
+            refused,
+            base,
+            authorization: Mutex::new(None),
             reference: parsed,
             registry,
             repository,
@@ -402,9 +412,10 @@ async fn resolve(remote: &Remote, want: &Platform, limits: &Limits) -> Result<Re
         .or(remote.reference.tag())
         .unwrap_or("latest")
         .to_string();
-    let (mut bytes, mut digest) = remote
-        .fetch_manifest(&remote.reference, &top, remote.reference.digest(), limits)
-        .await?;
+    if let Some(d) = remote.reference.digest() {
+        check_digest(d, "manifest", remote)?;
+    }
+    let (mut bytes, mut digest) = remote.fetch_manifest(&top, remote.reference.digest(), limits).await?;
     let mut depth = 0;
     let manifest = loop {
         let manifest = parse_manifest(&bytes).map_err(|problem| match problem {
@@ -426,11 +437,10 @@ async fn resolve(remote: &Remote, want: &Platform, limits: &Limits) -> Result<Re
         })?;
         check_digest(&chosen.digest, "manifest", remote)?;
         if chosen.size > limits.max_document {
-            return Err(remote.too_large(&format!("manifest {}", chosen.digest), chosen.size, limits));
+            return Err(remote.too_large(&format!("manifest {}", chosen.digest), Some(chosen.size), limits));
         }
-        let child = remote.reference.clone_with_digest(chosen.digest.clone());
         (bytes, digest) = remote
-            .fetch_manifest(&child, &chosen.digest, Some(&chosen.digest), limits)
+            .fetch_manifest(&chosen.digest, Some(&chosen.digest), limits)
             .await?;
     };
     check_digest(&manifest.config.digest, "config", remote)?;
@@ -440,7 +450,7 @@ async fn resolve(remote: &Remote, want: &Platform, limits: &Limits) -> Result<Re
     if manifest.config.size > limits.max_document {
         return Err(remote.too_large(
             &format!("config {}", manifest.config.digest),
-            manifest.config.size,
+            Some(manifest.config.size),
             limits,
         ));
     }
@@ -452,34 +462,48 @@ async fn resolve(remote: &Remote, want: &Platform, limits: &Limits) -> Result<Re
     })
 }
 
-/// Refuses digests that are not `algorithm:hex` (they end up in request URLs).
-fn check_digest(digest: &str, what: &str, remote: &Remote) -> Result<()> {
-    let ok = digest.split_once(':').is_some_and(|(alg, hex)| {
-        !alg.is_empty()
-            && !hex.is_empty()
-            && alg
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+._-".contains(c))
-            && hex.chars().all(|c| c.is_ascii_alphanumeric() || "=_-".contains(c))
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(remote.malformed(what, format!("{digest:?} is not a digest of the form algorithm:hex")))
+/// True for the digests drydock accepts: lower-case `sha256` or `sha512` with a hex
+/// value of the right length (every accepted algorithm is verified).
+fn valid_digest(digest: &str) -> bool {
+    let hex_ok =
+        |hex: &str, len: usize| hex.len() == len && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    match digest.split_once(':') {
+        Some(("sha256", hex)) => hex_ok(hex, 64),
+        Some(("sha512", hex)) => hex_ok(hex, 128),
+        _ => false,
     }
 }
 
-/// Checks that `bytes` hash to `expected` when it is a sha256 digest.
-fn verify_sha256(bytes: &[u8], expected: &str, what: impl FnOnce() -> String) -> Result<()> {
-    if let Some(hex) = expected.strip_prefix("sha256:") {
-        let actual = hex::encode(Sha256::digest(bytes));
-        if !actual.eq_ignore_ascii_case(hex) {
+/// Refuses digests other than lower-case `sha256`/`sha512` (they end up in request URLs,
+/// and only those are verified).
+fn check_digest(digest: &str, what: &str, remote: &Remote) -> Result<()> {
+    if valid_digest(digest) {
+        Ok(())
+    } else {
+        let shown: String = digest.chars().take(140).collect();
+        Err(remote.malformed(what, format!("{shown:?} is not a lower-case sha256 or sha512 digest")))
+    }
+}
+
+/// Checks that `bytes` hash to `expected` (a sha256 or sha512 digest; others are refused).
+fn verify_digest(bytes: &[u8], expected: &str, what: impl FnOnce() -> String) -> Result<()> {
+    let actual = match expected.split_once(':') {
+        Some(("sha256", _)) => format!("sha256:{}", hex::encode(Sha256::digest(bytes))),
+        Some(("sha512", _)) => format!("sha512:{}", hex::encode(Sha512::digest(bytes))),
+        _ => {
             return Err(ImageError::DigestMismatch {
                 what: what(),
-                expected: expected.to_string(),
-                actual: format!("sha256:{actual}"),
-            });
+                expected: expected.chars().take(140).collect(),
+                actual: "an unsupported digest algorithm".into(),
+            })
         }
+    };
+    if actual != expected {
+        return Err(ImageError::DigestMismatch {
+            what: what(),
+            expected: expected.to_string(),
+            actual,
+        });
     }
     Ok(())
 }

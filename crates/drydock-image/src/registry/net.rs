@@ -1,22 +1,45 @@
-//! Talking to one repository through `oci-client`: retries with backoff, turning client
-//! errors into [`ImageError`]s that name the registry and repository, bounded document
-//! fetches, and the blocking reader over a blob stream.
+//! Talking to one repository over HTTP: token and basic authentication, retries with
+//! backoff, capped streaming reads of documents, timeouts on every request, an optional
+//! address policy (checked on every connection and redirect), errors that name the
+//! registry and repository but never echo a response body, and the blocking reader over a
+//! blob stream.
 
 use super::auth::Credentials;
-use super::{verify_sha256, ACCEPTED_MANIFESTS};
+use super::{verify_digest, AddressPolicy, ACCEPTED_MANIFESTS};
 use crate::error::{ImageError, Result};
 use crate::limits::Limits;
+use base64::Engine;
+use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
-use oci_client::errors::{DigestError, OciDistributionError, OciErrorCode};
-use oci_client::{Client, Reference, RegistryOperation};
+use oci_client::secrets::RegistryAuth;
 use std::fmt;
 use std::future::Future;
 use std::io::{self, Read};
-use std::time::Duration;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Attempts per request for transient failures (waits of 200 ms, 400 ms, 800 ms, 1.6 s).
 const ATTEMPTS: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+/// Time to establish a connection (TCP and TLS).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Longest wait for the next bytes of any response.
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Whole-request budget (connect to last byte) for manifests, tag lists, tokens, configs.
+pub(super) const DOC_TIMEOUT: Duration = Duration::from_secs(60);
+/// Whole-request budget for a blob: this much plus its declared size at [`BLOB_MIN_RATE`].
+const BLOB_BASE_TIMEOUT: Duration = Duration::from_secs(300);
+/// Slowest average rate (bytes per second) a blob may arrive at, after [`BLOB_GRACE`].
+const BLOB_MIN_RATE: u64 = 256 << 10;
+const BLOB_GRACE: Duration = Duration::from_secs(60);
+/// Largest token response, tag list and error body read.
+const MAX_TOKEN_BODY: u64 = 1 << 20;
+const MAX_TAGS_BODY: u64 = 1 << 20;
+const MAX_ERROR_BODY: u64 = 64 << 10;
+/// Redirects followed per request.
+const MAX_REDIRECTS: usize = 5;
 
 /// What a request was for, in error messages.
 pub(super) enum Op<'a> {
@@ -37,10 +60,165 @@ impl fmt::Display for Op<'_> {
     }
 }
 
+/// Why one request failed, before it becomes an [`ImageError`].
+#[derive(Debug)]
+pub(super) enum Fail {
+    /// Transport trouble (connect, TLS, timeout, broken body).
+    Http(reqwest::Error),
+    /// The address policy refused a destination.
+    Refused(String),
+    /// A non-success status with the (sanitised) OCI error codes of its body.
+    Status { code: u16, codes: Vec<String> },
+    /// A document over its limit: by its Content-Length (`size`), or by the bytes read.
+    TooLarge { size: Option<u64>, max: u64 },
+    /// The token service's answer was unusable.
+    Token(String),
+}
+
+/// A destination refused by the address policy (travels through reqwest's error chain).
+#[derive(Debug)]
+struct Refused(String);
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+impl AddressPolicy {
+    /// True when `host` (a name or address, no port) is one the policy lets be internal.
+    fn host_allowed(&self, host: &str) -> bool {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        self.allowed_hosts
+            .iter()
+            .any(|a| super::host_part(a.trim()).eq_ignore_ascii_case(host))
+    }
+
+    /// Like [`Self::host_allowed`], but an entry naming a port allows only that port.
+    fn host_allowed_at(&self, host: &str, port: Option<u16>) -> bool {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        self.allowed_hosts.iter().any(|a| {
+            let a = a.trim();
+            let h = super::host_part(a);
+            let entry_port = a
+                .rsplit_once(':')
+                .filter(|(before, _)| !h.contains(':') || before.ends_with(']'))
+                .and_then(|(_, p)| p.parse::<u16>().ok());
+            h.eq_ignore_ascii_case(host) && (entry_port.is_none() || entry_port == port)
+        })
+    }
+
+    fn refusal(&self, host: &str, ip: IpAddr) -> String {
+        format!("{host} is an internal address ({ip}); {}", self.hint)
+    }
+
+    /// Judges a URL before it is requested: the scheme, and a host that is an address
+    /// literal or a `localhost` name (names are judged when they are resolved).
+    fn judge_url(&self, url: &reqwest::Url) -> std::result::Result<(), String> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("{} is not an http(s) URL", url.scheme()));
+        }
+        let Some(host) = url.host_str() else {
+            return Err("a URL without a host".into());
+        };
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let ip = match bare.parse::<IpAddr>() {
+            Ok(ip) => ip,
+            Err(_) if bare.eq_ignore_ascii_case("localhost") || bare.to_ascii_lowercase().ends_with(".localhost") => {
+                IpAddr::from([127, 0, 0, 1])
+            }
+            Err(_) => return Ok(()),
+        };
+        if (self.is_internal)(ip) && !self.host_allowed_at(bare, url.port_or_known_default()) {
+            return Err(self.refusal(bare, ip));
+        }
+        Ok(())
+    }
+}
+
+/// Resolves names for the client and refuses those resolving to internal addresses; the
+/// connection then goes to exactly the addresses judged (no second lookup to rebind).
+struct PolicyResolver {
+    policy: AddressPolicy,
+    refused: Arc<Mutex<Option<String>>>,
+}
+
+impl reqwest::dns::Resolve for PolicyResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let policy = self.policy.clone();
+        let slot = self.refused.clone();
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let h = host.clone();
+            let addrs: Vec<SocketAddr> =
+                tokio::task::spawn_blocking(move || (h.as_str(), 0).to_socket_addrs().map(|a| a.collect()))
+                    .await
+                    .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)??;
+            if !policy.host_allowed(&host) {
+                if let Some(ip) = addrs.iter().map(|a| a.ip()).find(|ip| (policy.is_internal)(*ip)) {
+                    let msg = policy.refusal(&host, ip);
+                    if let Ok(mut s) = slot.lock() {
+                        *s = Some(msg.clone());
+                    }
+                    return Err(Box::new(Refused(msg)) as Box<dyn std::error::Error + Send + Sync>);
+                }
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The HTTP client for one registry: timeouts, redirects and (with a policy) the resolver
+/// and redirect checks that keep it off internal addresses.
+pub(super) fn client(
+    policy: Option<&AddressPolicy>,
+    refused: &Arc<Mutex<Option<String>>>,
+) -> std::result::Result<reqwest::Client, reqwest::Error> {
+    let builder = reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(READ_TIMEOUT)
+        .user_agent(concat!("drydock/", env!("CARGO_PKG_VERSION")));
+    let Some(policy) = policy else {
+        return builder
+            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .build();
+    };
+    let judge = policy.clone();
+    let slot = refused.clone();
+    builder
+        .dns_resolver(Arc::new(PolicyResolver {
+            policy: policy.clone(),
+            refused: refused.clone(),
+        }))
+        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > MAX_REDIRECTS {
+                return attempt.error(Refused("too many redirects".into()));
+            }
+            match judge.judge_url(attempt.url()) {
+                Ok(()) => attempt.follow(),
+                Err(msg) => {
+                    let msg = format!("a redirect was refused: {msg}");
+                    if let Ok(mut s) = slot.lock() {
+                        *s = Some(msg.clone());
+                    }
+                    attempt.error(Refused(msg))
+                }
+            }
+        }))
+        .build()
+}
+
 /// A repository on a registry, with the client and credentials to reach it.
 pub(super) struct Remote {
-    pub client: Client,
-    pub reference: Reference,
+    pub client: reqwest::Client,
+    pub policy: Option<AddressPolicy>,
+    /// The last refusal of the address policy (reqwest may hide it in its error chain).
+    pub refused: Arc<Mutex<Option<String>>>,
+    /// `http(s)://host[:port]` of the registry API.
+    pub base: String,
+    pub reference: oci_client::Reference,
     /// Registry as written in the reference (`docker.io`, `127.0.0.1:5000`).
     pub registry: String,
     pub repository: String,
@@ -48,25 +226,94 @@ pub(super) struct Remote {
     pub host: String,
     pub plain_http: bool,
     pub creds: Credentials,
+    /// The `Authorization` header value settled on by [`Remote::authenticate`].
+    pub authorization: Mutex<Option<String>>,
+}
+
+/// A blob's bytes as they arrive.
+pub(super) type BlobStream = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
+
+/// Reads a response body into memory, refusing it by Content-Length first and stopping
+/// as soon as it passes `max`.
+async fn read_capped(mut resp: reqwest::Response, max: u64) -> std::result::Result<Vec<u8>, Fail> {
+    if let Some(len) = resp.content_length().filter(|l| *l > max) {
+        return Err(Fail::TooLarge { size: Some(len), max });
+    }
+    let mut buf = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(Fail::Http)? {
+        if (buf.len() + chunk.len()) as u64 > max {
+            // Not read to its end: the size is unknown, only that it is over.
+            return Err(Fail::TooLarge { size: None, max });
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
+/// The OCI error codes of an error body, sanitised: upper-case words only, at most three.
+fn error_codes(body: &[u8]) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        #[serde(default)]
+        errors: Vec<serde_json::Value>,
+    }
+    let Ok(env) = serde_json::from_slice::<Envelope>(body) else {
+        return Vec::new();
+    };
+    env.errors
+        .iter()
+        .filter_map(|e| e.get("code")?.as_str())
+        .filter(|c| !c.is_empty() && c.len() <= 40 && c.chars().all(|ch| ch.is_ascii_uppercase() || ch == '_'))
+        .take(3)
+        .map(str::to_string)
+        .collect()
+}
+
+/// Parses `Bearer realm="…",service="…"` (or `Basic realm="…"`) into its scheme and
+/// parameters.
+fn parse_challenge(header: &str) -> Option<(String, Vec<(String, String)>)> {
+    let header = header.trim();
+    let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
+    let mut params = Vec::new();
+    let mut rest = rest.trim();
+    while !rest.is_empty() {
+        let (key, after) = rest.split_once('=')?;
+        let after = after.trim_start();
+        let (value, tail) = if let Some(q) = after.strip_prefix('"') {
+            let end = q.find('"')?;
+            (&q[..end], &q[end + 1..])
+        } else {
+            let end = after.find(',').unwrap_or(after.len());
+            (&after[..end], &after[end..])
+        };
+        params.push((key.trim().to_ascii_lowercase(), value.to_string()));
+        rest = tail.trim_start().trim_start_matches(',').trim_start();
+    }
+    Some((scheme.to_ascii_lowercase(), params))
+}
+
+/// A token usable in a header: visible ASCII only, bounded.
+fn header_safe(token: &str) -> bool {
+    !token.is_empty() && token.len() <= 16 << 10 && token.bytes().all(|b| (0x21..0x7f).contains(&b))
 }
 
 impl Remote {
     /// Runs `f` until it succeeds, fails for good, or the attempts are spent.
-    pub async fn retry<T, F, Fut>(&self, op: &Op<'_>, mut f: F) -> std::result::Result<T, OciDistributionError>
+    pub async fn retry<T, F, Fut>(&self, op: &Op<'_>, mut f: F) -> std::result::Result<T, Fail>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = std::result::Result<T, OciDistributionError>>,
+        Fut: Future<Output = std::result::Result<T, Fail>>,
     {
         let mut delay = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
             match f().await {
-                Err(e) if attempt < ATTEMPTS && is_transient(&e) => {
+                Err(e) if attempt < ATTEMPTS && self.is_transient(&e) => {
                     tracing::debug!(
                         "{}/{}: {op} failed ({}); retrying in {delay:?}",
                         self.registry,
                         self.repository,
-                        chain(&e)
+                        describe(&e)
                     );
                     tokio::time::sleep(delay).await;
                     delay *= 2;
@@ -77,87 +324,277 @@ impl Remote {
         }
     }
 
+    fn authorization(&self) -> Option<String> {
+        self.authorization.lock().ok().and_then(|a| a.clone())
+    }
+
+    fn set_authorization(&self, value: String) {
+        if let Ok(mut a) = self.authorization.lock() {
+            *a = Some(value);
+        }
+    }
+
+    /// Judges a URL against the policy, if any, before requesting it.
+    fn judge(&self, url: &reqwest::Url) -> std::result::Result<(), Fail> {
+        match &self.policy {
+            Some(p) => p.judge_url(url).map_err(Fail::Refused),
+            None => Ok(()),
+        }
+    }
+
+    /// One GET, authenticating once on a 401 challenge; non-success statuses become
+    /// [`Fail::Status`] (the body is read only for its error codes, capped).
+    async fn get(
+        &self,
+        url: &str,
+        accept: Option<&str>,
+        range: Option<u64>,
+        timeout: Duration,
+    ) -> std::result::Result<reqwest::Response, Fail> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| Fail::Refused(format!("bad URL: {e}")))?;
+        self.judge(&parsed)?;
+        let mut challenged = false;
+        loop {
+            let mut rq = self.client.get(parsed.clone()).timeout(timeout);
+            if let Some(a) = accept {
+                rq = rq.header(reqwest::header::ACCEPT, a);
+            }
+            if let Some(off) = range {
+                rq = rq.header(reqwest::header::RANGE, format!("bytes={off}-"));
+            }
+            if let Some(auth) = self.authorization() {
+                rq = rq.header(reqwest::header::AUTHORIZATION, auth);
+            }
+            let resp = rq.send().await.map_err(Fail::Http)?;
+            let status = resp.status();
+            if status.is_success() {
+                return Ok(resp);
+            }
+            if status.as_u16() == 401 && !challenged {
+                if let Some(challenge) = challenge_of(&resp) {
+                    challenged = true;
+                    self.login(&challenge).await?;
+                    continue;
+                }
+            }
+            return Err(status_fail(resp).await);
+        }
+    }
+
+    /// Answers a `WWW-Authenticate` challenge: basic credentials, or a token fetched from
+    /// the realm (its answer read capped, under the document timeout).
+    async fn login(&self, challenge: &str) -> std::result::Result<(), Fail> {
+        let (scheme, params) = parse_challenge(challenge).ok_or_else(|| Fail::Status {
+            code: 401,
+            codes: Vec::new(),
+        })?;
+        let param = |k: &str| params.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+        let basic = match &self.creds.auth {
+            RegistryAuth::Basic(u, p) => Some(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+            )),
+            _ => None,
+        };
+        if let RegistryAuth::Bearer(token) = &self.creds.auth {
+            self.set_authorization(format!("Bearer {token}"));
+            return Ok(());
+        }
+        match scheme.as_str() {
+            "basic" => match basic {
+                Some(b) => {
+                    self.set_authorization(b);
+                    Ok(())
+                }
+                None => Err(Fail::Status {
+                    code: 401,
+                    codes: Vec::new(),
+                }),
+            },
+            "bearer" => {
+                let realm = param("realm").ok_or_else(|| Fail::Token("the challenge names no realm".into()))?;
+                let mut url = reqwest::Url::parse(realm).map_err(|_| Fail::Token("the realm is not a URL".into()))?;
+                {
+                    let mut q = url.query_pairs_mut();
+                    if let Some(service) = param("service") {
+                        q.append_pair("service", service);
+                    }
+                    q.append_pair("scope", &format!("repository:{}:pull", self.repository));
+                }
+                self.judge(&url)?;
+                let mut rq = self.client.get(url).timeout(DOC_TIMEOUT);
+                if let Some(b) = basic {
+                    rq = rq.header(reqwest::header::AUTHORIZATION, b);
+                }
+                let resp = rq.send().await.map_err(Fail::Http)?;
+                if !resp.status().is_success() {
+                    return Err(match status_fail(resp).await {
+                        Fail::Status { code, codes } => Fail::Token(format!(
+                            "HTTP {code}{}",
+                            if codes.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" {}", codes.join(", "))
+                            }
+                        )),
+                        other => other,
+                    });
+                }
+                let body = read_capped(resp, MAX_TOKEN_BODY).await?;
+                #[derive(serde::Deserialize)]
+                struct TokenReply {
+                    #[serde(default)]
+                    token: Option<String>,
+                    #[serde(default)]
+                    access_token: Option<String>,
+                }
+                let reply: TokenReply =
+                    serde_json::from_slice(&body).map_err(|_| Fail::Token("the token answer is not JSON".into()))?;
+                let token = reply
+                    .token
+                    .filter(|t| !t.is_empty())
+                    .or(reply.access_token)
+                    .filter(|t| header_safe(t))
+                    .ok_or_else(|| Fail::Token("the token answer holds no usable token".into()))?;
+                self.set_authorization(format!("Bearer {token}"));
+                Ok(())
+            }
+            _ => Err(Fail::Token("an unknown authentication scheme".into())),
+        }
+    }
+
     /// Obtains a token (or settles on basic or anonymous access) for pulling.
     pub async fn authenticate(&self) -> Result<()> {
         let op = Op::Connect;
-        self.retry(&op, || {
-            self.client
-                .auth(&self.reference, &self.creds.auth, RegistryOperation::Pull)
-        })
-        .await
-        .map(|_| ())
-        .map_err(|e| self.error(e, &op))
+        let url = format!("{}/v2/", self.base);
+        let result = self
+            .retry(&op, || async {
+                match self.get(&url, None, None, DOC_TIMEOUT).await {
+                    Ok(_) => Ok(()),
+                    // Some registries only challenge on repository URLs, or do not
+                    // implement /v2/ at all: let the real request tell.
+                    Err(Fail::Status { code, .. }) if code == 404 || code == 401 && self.authorization().is_none() => {
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+            .await;
+        result.map_err(|e| self.error(e, &op))
     }
 
-    /// Fetches a manifest document; `label` is the tag or digest asked for and
-    /// `expected` the digest the bytes must hash to, when known.
+    /// Fetches a manifest document by tag or digest (`label`), capped at the document
+    /// limit; `expected` is the digest the bytes must hash to, when known. Returns the
+    /// bytes and their digest (verified against the registry's `Docker-Content-Digest`).
     pub async fn fetch_manifest(
         &self,
-        reference: &Reference,
         label: &str,
         expected: Option<&str>,
         limits: &Limits,
     ) -> Result<(Vec<u8>, String)> {
         let op = Op::Manifest(label);
+        let url = format!("{}/v2/{}/manifests/{label}", self.base, self.repository);
+        let accept = ACCEPTED_MANIFESTS.join(", ");
         let fetched = self
-            .retry(&op, || {
-                self.client
-                    .pull_manifest_raw(reference, &self.creds.auth, ACCEPTED_MANIFESTS)
+            .retry(&op, || async {
+                let resp = self.get(&url, Some(&accept), None, DOC_TIMEOUT).await?;
+                let header = resp
+                    .headers()
+                    .get("docker-content-digest")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                Ok((read_capped(resp, limits.max_document).await?, header))
             })
             .await;
-        let (body, digest) = match fetched {
+        let (body, header) = match fetched {
             Ok(v) => v,
             Err(e) if is_not_found(&e) => return Err(self.not_found(label).await),
+            Err(Fail::TooLarge { size, .. }) => return Err(self.too_large(&format!("manifest {label}"), size, limits)),
             Err(e) => return Err(self.error(e, &op)),
         };
-        if body.len() as u64 > limits.max_document {
-            return Err(self.too_large(&format!("manifest {label}"), body.len() as u64, limits));
-        }
-        if let Some(expected) = expected {
-            verify_sha256(&body, expected, || {
-                format!("manifest {label} from {}/{}", self.registry, self.repository)
-            })?;
-        }
-        Ok((body.to_vec(), digest))
+        let what = || format!("manifest {label} from {}/{}", self.registry, self.repository);
+        let digest = match (expected, header) {
+            (Some(expected), _) => expected.to_string(),
+            (None, Some(h)) if super::valid_digest(&h) => h,
+            (None, _) => format!("sha256:{}", hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&body))),
+        };
+        verify_digest(&body, &digest, what)?;
+        Ok((body, digest))
     }
 
     /// Fetches and verifies the config blob, bounded by the document limit.
     pub async fn fetch_config(&self, digest: &str, limits: &Limits) -> Result<Vec<u8>> {
         let op = Op::Config(digest);
-        let max = limits.max_document;
-        let fetch = || async move {
-            let mut sized = self.client.pull_blob_stream(&self.reference, digest).await?;
-            let mut buf = Vec::new();
-            while let Some(chunk) = sized.stream.next().await {
-                let chunk = chunk?;
-                if (buf.len() + chunk.len()) as u64 > max {
-                    return Err(OciDistributionError::GenericError(Some(format!(
-                        "larger than the {max} byte document limit"
-                    ))));
-                }
-                buf.extend_from_slice(&chunk);
-            }
-            Ok(buf)
+        let url = format!("{}/v2/{}/blobs/{digest}", self.base, self.repository);
+        let bytes = self
+            .retry(&op, || async {
+                let resp = self.get(&url, None, None, DOC_TIMEOUT).await?;
+                read_capped(resp, limits.max_document).await
+            })
+            .await;
+        let bytes = match bytes {
+            Ok(b) => b,
+            Err(Fail::TooLarge { size, .. }) => return Err(self.too_large(&format!("config {digest}"), size, limits)),
+            Err(e) => return Err(self.error(e, &op)),
         };
-        let bytes = self.retry(&op, fetch).await.map_err(|e| self.error(e, &op))?;
-        verify_sha256(&bytes, digest, || {
+        verify_digest(&bytes, digest, || {
             format!("config blob from {}/{}", self.registry, self.repository)
         })?;
         Ok(bytes)
     }
 
+    /// Opens a blob stream from `offset` (a range request when non-zero); returns the
+    /// stream and how many of its first bytes to skip (when the range was ignored).
+    pub async fn open_blob(
+        &self,
+        digest: &str,
+        offset: u64,
+        timeout: Duration,
+    ) -> std::result::Result<(BlobStream, u64), Fail> {
+        let url = format!("{}/v2/{}/blobs/{digest}", self.base, self.repository);
+        let resp = self.get(&url, None, (offset > 0).then_some(offset), timeout).await?;
+        let skip = if offset > 0 && resp.status().as_u16() != 206 {
+            offset
+        } else {
+            0
+        };
+        let stream = futures_util::stream::unfold(Some(resp), |state| async move {
+            let mut resp = state?;
+            match resp.chunk().await {
+                Ok(Some(chunk)) => Some((Ok(chunk), Some(resp))),
+                Ok(None) => None,
+                Err(e) => Some((Err(io::Error::other(e)), None)),
+            }
+        });
+        Ok((Box::pin(stream), skip))
+    }
+
     /// The error for a tag or digest the repository does not hold, listing its tags.
     async fn not_found(&self, label: &str) -> ImageError {
-        let available = match self
-            .client
-            .list_tags(&self.reference, &self.creds.auth, Some(100), None)
-            .await
-        {
-            Ok(t) if t.tags.is_empty() => "no tags".to_string(),
+        let url = format!("{}/v2/{}/tags/list?n=100", self.base, self.repository);
+        let listed = async {
+            let resp = self.get(&url, None, None, DOC_TIMEOUT).await?;
+            let body = read_capped(resp, MAX_TAGS_BODY).await?;
+            #[derive(serde::Deserialize)]
+            struct Tags {
+                #[serde(default)]
+                tags: Option<Vec<String>>,
+            }
+            serde_json::from_slice::<Tags>(&body)
+                .map(|t| t.tags.unwrap_or_default())
+                .map_err(|_| Fail::Token("not JSON".into()))
+        }
+        .await;
+        let available = match listed {
+            Ok(t) if t.is_empty() => "no tags".to_string(),
             Ok(t) => {
-                let mut shown: Vec<&str> = t.tags.iter().take(20).map(String::as_str).collect();
-                if t.tags.len() > 20 {
-                    shown.push("...");
+                let mut shown: Vec<String> = t
+                    .iter()
+                    .take(20)
+                    .map(|s| s.chars().filter(|c| c.is_ascii_graphic()).take(128).collect())
+                    .collect();
+                if t.len() > 20 {
+                    shown.push("...".into());
                 }
                 shown.join(", ")
             }
@@ -186,11 +623,8 @@ impl Remote {
     }
 
     /// A manifest or config over the document limit.
-    pub fn too_large(&self, what: &str, size: u64, limits: &Limits) -> ImageError {
-        self.malformed(
-            what,
-            format!("{size} bytes is over the {} byte document limit", limits.max_document),
-        )
+    pub fn too_large(&self, what: &str, size: Option<u64>, limits: &Limits) -> ImageError {
+        self.malformed(what, over(size, limits.max_document, "document "))
     }
 
     /// A problem with the registry that is not about the image's shape.
@@ -216,90 +650,139 @@ impl Remote {
         }
     }
 
-    /// Turns a client error into an [`ImageError`] naming the registry and repository.
-    pub fn error(&self, e: OciDistributionError, op: &Op<'_>) -> ImageError {
-        let text = chain(&e);
-        if crate::error::is_dns_failure(&text) {
-            return ImageError::UnknownHost {
-                host: self.host.clone(),
-                reason: short(&text),
-            };
+    /// The policy refusal behind a transport error, if that is what it was.
+    fn refusal_of(&self, e: &reqwest::Error) -> Option<String> {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        while let Some(s) = source {
+            if let Some(r) = s.downcast_ref::<Refused>() {
+                return Some(r.0.clone());
+            }
+            source = s.source();
         }
-        if let Some((expected, actual)) = digest_mismatch(&e) {
-            return ImageError::DigestMismatch {
-                what: format!("{op} from {}/{}", self.registry, self.repository),
-                expected,
-                actual,
-            };
+        if self.policy.is_some() && (e.is_connect() || e.is_redirect()) {
+            return self.refused.lock().ok().and_then(|s| s.clone());
         }
-        match &e {
-            OciDistributionError::UnauthorizedError { .. } => {
-                self.auth_refused(format!("{op} was refused with 401 Unauthorized"))
+        None
+    }
+
+    fn is_transient(&self, e: &Fail) -> bool {
+        match e {
+            // A request that used up its whole budget is not tried again (a trickling
+            // registry would hold the worker for every attempt); a slow connect is.
+            Fail::Http(r) if r.is_timeout() => r.is_connect(),
+            Fail::Http(r) => {
+                self.refusal_of(r).is_none() && !r.is_redirect() && (r.is_connect() || r.is_request() || r.is_body())
             }
-            OciDistributionError::AuthenticationFailure(reason) => {
-                let reason: String = reason.trim().chars().take(300).collect();
-                self.auth_refused(format!("the token service refused access ({reason})"))
+            Fail::Status { code, codes } => {
+                *code >= 500 || *code == 429 || *code == 408 || codes.iter().any(|c| c == "TOOMANYREQUESTS")
             }
-            OciDistributionError::RegistryError { envelope, .. } => {
-                let messages: Vec<String> = envelope
-                    .errors
-                    .iter()
-                    .map(|err| format!("{:?}: {}", err.code, err.message))
-                    .collect();
-                let messages = messages.join("; ");
-                if envelope
-                    .errors
-                    .iter()
-                    .any(|err| matches!(err.code, OciErrorCode::Unauthorized | OciErrorCode::Denied))
-                {
-                    self.auth_refused(format!("{op} was denied ({messages})"))
-                } else if envelope.errors.iter().any(|err| err.code == OciErrorCode::BlobUnknown) {
-                    self.registry_error(format!("{op} is missing from the registry ({messages})"))
-                } else if envelope
-                    .errors
-                    .iter()
-                    .any(|err| err.code == OciErrorCode::Toomanyrequests)
-                {
-                    self.registry_error(format!(
-                        "{op}: rate limited by the registry, try again later ({messages})"
-                    ))
+            _ => false,
+        }
+    }
+
+    /// Turns a request failure into an [`ImageError`] naming the registry and repository.
+    pub fn error(&self, e: Fail, op: &Op<'_>) -> ImageError {
+        match e {
+            Fail::Refused(msg) => ImageError::Registry {
+                registry: self.registry.clone(),
+                reason: format!("{} ({op}): {msg}", self.repository),
+            },
+            Fail::TooLarge { size, max } => self.malformed(&op.to_string(), over(size, max, "")),
+            Fail::Token(msg) => self.auth_refused(format!("the token service refused access ({msg})")),
+            Fail::Status { code, codes } => {
+                let listed = if codes.is_empty() {
+                    String::new()
                 } else {
-                    self.registry_error(format!("{op}: {messages}"))
-                }
-            }
-            OciDistributionError::ServerError { code: 403, message, .. } => {
-                self.auth_refused(format!("{op} was refused with 403 Forbidden ({})", short(message)))
-            }
-            OciDistributionError::ServerError { code, message, .. } => {
-                self.registry_error(format!("{op}: HTTP {code} {}", short(message)))
-            }
-            OciDistributionError::RequestError(r) if r.is_connect() => {
-                let (scheme, hint) = if self.plain_http {
-                    ("http", String::new())
-                } else {
-                    (
-                        "https",
-                        format!(" for plain HTTP registries pass --insecure-registry {}", self.registry),
-                    )
+                    format!(" ({})", codes.join(", "))
                 };
-                ImageError::Registry {
-                    registry: self.registry.clone(),
-                    reason: format!(
-                        "cannot connect to {scheme}://{}/ for {} ({}); is the registry running?{hint}",
-                        self.host,
-                        self.repository,
-                        chain(&e),
-                    ),
+                let has = |c: &str| codes.iter().any(|x| x == c);
+                if code == 401 || has("UNAUTHORIZED") {
+                    self.auth_refused(format!("{op} was refused with 401 Unauthorized{listed}"))
+                } else if code == 403 || has("DENIED") {
+                    self.auth_refused(format!("{op} was refused with {code} Forbidden{listed}"))
+                } else if has("BLOB_UNKNOWN") {
+                    self.registry_error(format!("{op} is missing from the registry (HTTP {code}{listed})"))
+                } else if code == 429 || has("TOOMANYREQUESTS") {
+                    self.registry_error(format!("{op}: rate limited by the registry, try again later{listed}"))
+                } else {
+                    self.registry_error(format!("{op}: HTTP {code}{listed}"))
                 }
             }
-            OciDistributionError::RequestError(r) if r.is_timeout() => {
-                self.registry_error(format!("{op}: timed out ({})", chain(&e)))
+            Fail::Http(r) => {
+                if let Some(msg) = self.refusal_of(&r) {
+                    return self.error(Fail::Refused(msg), op);
+                }
+                let text = chain(&r);
+                if crate::error::is_dns_failure(&text) {
+                    return ImageError::UnknownHost {
+                        host: self.host.clone(),
+                        reason: short(&text),
+                    };
+                }
+                if r.is_connect() {
+                    let (scheme, hint) = if self.plain_http {
+                        ("http", String::new())
+                    } else {
+                        (
+                            "https",
+                            format!(" for plain HTTP registries pass --insecure-registry {}", self.registry),
+                        )
+                    };
+                    return ImageError::Registry {
+                        registry: self.registry.clone(),
+                        reason: format!(
+                            "cannot connect to {scheme}://{}/ for {} ({}); is the registry running?{hint}",
+                            self.host,
+                            self.repository,
+                            short(&text),
+                        ),
+                    };
+                }
+                if r.is_timeout() {
+                    return self.registry_error(format!("{op}: timed out"));
+                }
+                self.registry_error(format!("{op}: {}", short(&text)))
             }
-            OciDistributionError::UnsupportedMediaTypeError(mt) => {
-                self.registry_error(format!("{op}: unsupported manifest media type {mt}"))
-            }
-            _ => self.registry_error(format!("{op}: {}", chain(&e))),
         }
+    }
+}
+
+/// The `WWW-Authenticate` challenge of a 401 answer.
+fn challenge_of(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get(reqwest::header::WWW_AUTHENTICATE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// A failed status with the error codes of its body (read capped, never echoed).
+async fn status_fail(resp: reqwest::Response) -> Fail {
+    let code = resp.status().as_u16();
+    let body = tokio::time::timeout(Duration::from_secs(10), read_capped(resp, MAX_ERROR_BODY))
+        .await
+        .ok()
+        .and_then(|b| b.ok())
+        .unwrap_or_default();
+    Fail::Status {
+        code,
+        codes: error_codes(&body),
+    }
+}
+
+fn describe(e: &Fail) -> String {
+    match e {
+        Fail::Http(r) => chain(r),
+        Fail::Status { code, codes } => format!("HTTP {code} {}", codes.join(", ")),
+        other => format!("{other:?}"),
+    }
+}
+
+/// "N bytes is over the M byte limit", or "more than M bytes, over the limit" when the
+/// size is unknown.
+fn over(size: Option<u64>, max: u64, kind: &str) -> String {
+    match size {
+        Some(size) => format!("{size} bytes is over the {max} byte {kind}limit"),
+        None => format!("more than {max} bytes, over the {max} byte {kind}limit"),
     }
 }
 
@@ -326,47 +809,21 @@ fn chain(e: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-/// Failures worth another attempt: connection trouble, timeouts, 5xx and 429.
-fn is_transient(e: &OciDistributionError) -> bool {
+fn is_not_found(e: &Fail) -> bool {
     match e {
-        OciDistributionError::RequestError(r) => r.is_connect() || r.is_timeout() || r.is_request() || r.is_body(),
-        OciDistributionError::ServerError { code, .. } => *code >= 500 || *code == 429 || *code == 408,
-        OciDistributionError::RegistryError { envelope, .. } => envelope
-            .errors
-            .iter()
-            .any(|err| err.code == OciErrorCode::Toomanyrequests),
-        OciDistributionError::IoError(io) => digest_error(io).is_none(),
+        Fail::Status { code, codes } => {
+            *code == 404
+                || codes
+                    .iter()
+                    .any(|c| matches!(c.as_str(), "MANIFEST_UNKNOWN" | "NAME_UNKNOWN" | "NOT_FOUND"))
+        }
         _ => false,
     }
 }
 
-fn is_not_found(e: &OciDistributionError) -> bool {
-    match e {
-        OciDistributionError::RegistryError { envelope, .. } => envelope.errors.iter().any(|err| {
-            matches!(
-                err.code,
-                OciErrorCode::ManifestUnknown | OciErrorCode::NameUnknown | OciErrorCode::NotFound
-            )
-        }),
-        OciDistributionError::ServerError { code: 404, .. } => true,
-        _ => false,
-    }
-}
-
-fn digest_error(e: &io::Error) -> Option<&DigestError> {
-    e.get_ref().and_then(|inner| inner.downcast_ref::<DigestError>())
-}
-
-fn digest_mismatch(e: &OciDistributionError) -> Option<(String, String)> {
-    let d = match e {
-        OciDistributionError::DigestError(d) => d,
-        OciDistributionError::IoError(io) => digest_error(io)?,
-        _ => return None,
-    };
-    match d {
-        DigestError::VerificationError { expected, actual } => Some((expected.clone(), actual.clone())),
-        _ => None,
-    }
+/// The whole-request budget for a blob of `size` declared bytes.
+pub(super) fn blob_timeout(size: u64) -> Duration {
+    BLOB_BASE_TIMEOUT + Duration::from_secs(size / BLOB_MIN_RATE)
 }
 
 /// Reopens a blob stream at a byte offset after a failure mid-stream; returns the new
@@ -376,13 +833,21 @@ pub(super) type Reopen<'a, S> = Box<dyn FnMut(u64) -> io::Result<(S, u64)> + Sen
 /// Times a blob stream is reopened after failing part-way.
 const MAX_RESUMES: u32 = 3;
 
+/// How a [`BlobReader`] checks what it delivers.
+pub(super) struct Checks {
+    /// The declared size: more bytes than this are refused (`None`: unknown).
+    pub size: Option<u64>,
+    /// When the whole blob must have arrived by.
+    pub deadline: Instant,
+    /// A digest the reader verifies itself (the caller verifies `sha256` on its own).
+    pub verify: Option<(String, sha2::Sha512)>,
+}
+
 /// A blocking reader over a blob stream, driven on the registry runtime.
 ///
-/// The stream verifies the blob's digest at its end. When the caller hashes every byte
-/// against the same (sha256) digest itself, a failed verification ends the reader
-/// normally so that the caller reports the mismatch as such; otherwise it is an error.
-/// Only then is a stream that breaks part-way resumed with a range request, since the
-/// caller's hash covers the stitched bytes.
+/// A stream that breaks part-way is resumed with a range request (the digest covers the
+/// stitched bytes). Delivering more than the declared size, missing the deadline, or
+/// arriving slower than the minimum rate are errors.
 pub(super) struct BlobReader<'a, S, B> {
     handle: tokio::runtime::Handle,
     stream: S,
@@ -393,9 +858,10 @@ pub(super) struct BlobReader<'a, S, B> {
     /// Bytes still to drop from the start of a reopened stream.
     skip: u64,
     done: bool,
-    downstream_verifies: bool,
     reopen: Option<Reopen<'a, S>>,
     resumes: u32,
+    checks: Checks,
+    started: Instant,
 }
 
 impl<'a, S, B> BlobReader<'a, S, B>
@@ -403,12 +869,7 @@ where
     S: Stream<Item = io::Result<B>> + Unpin,
     B: AsRef<[u8]> + Default,
 {
-    pub fn new(
-        handle: tokio::runtime::Handle,
-        stream: S,
-        downstream_verifies: bool,
-        reopen: Option<Reopen<'a, S>>,
-    ) -> Self {
+    pub fn new(handle: tokio::runtime::Handle, stream: S, reopen: Option<Reopen<'a, S>>, checks: Checks) -> Self {
         BlobReader {
             handle,
             stream,
@@ -417,17 +878,33 @@ where
             delivered: 0,
             skip: 0,
             done: false,
-            downstream_verifies,
             reopen,
             resumes: 0,
+            checks,
+            started: Instant::now(),
         }
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.done = true;
+        if let Some((expected, hasher)) = self.checks.verify.take() {
+            let actual = format!("sha512:{}", hex::encode(sha2::Digest::finalize(hasher)));
+            if actual != expected {
+                return Err(io::Error::other(ImageError::DigestMismatch {
+                    what: "layer blob".into(),
+                    expected,
+                    actual,
+                }));
+            }
+        }
+        Ok(())
     }
 }
 
 impl<S, B> Read for BlobReader<'_, S, B>
 where
     S: Stream<Item = io::Result<B>> + Unpin,
-    B: AsRef<[u8]>,
+    B: AsRef<[u8]> + Default,
 {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
@@ -435,6 +912,9 @@ where
             if self.pos < data.len() {
                 let n = buf.len().min(data.len() - self.pos);
                 buf[..n].copy_from_slice(&data[self.pos..self.pos + n]);
+                if let Some((_, h)) = self.checks.verify.as_mut() {
+                    sha2::Digest::update(h, &buf[..n]);
+                }
                 self.pos += n;
                 self.delivered += n as u64;
                 return Ok(n);
@@ -442,34 +922,59 @@ where
             if self.done || buf.is_empty() {
                 return Ok(0);
             }
-            match self.handle.block_on(self.stream.next()) {
+            let elapsed = self.started.elapsed();
+            if elapsed > BLOB_GRACE && self.delivered < BLOB_MIN_RATE.saturating_mul(elapsed.as_secs()) / 4 {
+                return Err(io::Error::other(format!(
+                    "the blob arrives too slowly ({} bytes in {}s)",
+                    self.delivered,
+                    elapsed.as_secs()
+                )));
+            }
+            let left = self.checks.deadline.saturating_duration_since(Instant::now());
+            let next = self.handle.block_on(async {
+                // Entered for the timer; the stream is polled on this thread.
+                tokio::time::timeout(left, self.stream.next()).await
+            });
+            let Ok(next) = next else {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the blob did not arrive within its time budget",
+                ));
+            };
+            match next {
                 Some(Ok(chunk)) => {
                     let len = chunk.as_ref().len() as u64;
                     if self.skip >= len {
                         self.skip -= len;
                         continue;
                     }
+                    let fresh = len - self.skip;
+                    if let Some(size) = self.checks.size {
+                        if self.delivered + fresh > size {
+                            return Err(io::Error::other(format!(
+                                "the registry sent more than the {size} bytes the manifest declares"
+                            )));
+                        }
+                    }
                     // Lossless: skip < len, and len came from a usize.
                     self.pos = self.skip as usize;
                     self.skip = 0;
                     self.chunk = chunk;
                 }
-                None => self.done = true,
-                Some(Err(e)) if self.downstream_verifies && digest_error(&e).is_some() => self.done = true,
-                Some(Err(e)) => {
-                    let resumable = self.downstream_verifies && self.resumes < MAX_RESUMES;
-                    match self.reopen.as_mut().filter(|_| resumable) {
-                        Some(reopen) => {
-                            self.resumes += 1;
-                            tracing::debug!("blob stream broke after {} bytes ({e}); resuming", self.delivered);
-                            std::thread::sleep(FIRST_BACKOFF * self.resumes);
-                            let (stream, skip) = reopen(self.delivered)?;
-                            self.stream = stream;
-                            self.skip = skip;
-                        }
-                        None => return Err(e),
+                None => self.finish()?,
+                Some(Err(e)) => match self.reopen.as_mut().filter(|_| self.resumes < MAX_RESUMES) {
+                    Some(reopen) => {
+                        self.resumes += 1;
+                        tracing::debug!("blob stream broke after {} bytes ({e}); resuming", self.delivered);
+                        std::thread::sleep(FIRST_BACKOFF * self.resumes);
+                        let (stream, skip) = reopen(self.delivered)?;
+                        self.stream = stream;
+                        self.skip = skip;
+                        self.chunk = B::default();
+                        self.pos = 0;
                     }
-                }
+                    None => return Err(e),
+                },
             }
         }
     }
@@ -479,35 +984,21 @@ where
 mod tests {
     use super::*;
 
-    #[test]
-    fn blob_reader_passes_bytes_and_hands_digest_errors_on() {
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let chunks = || {
-            futures_util::stream::iter(vec![
-                Ok(b"hello ".to_vec()),
-                Ok(b"world".to_vec()),
-                Err(io::Error::other(DigestError::VerificationError {
-                    expected: "sha256:a".into(),
-                    actual: "sha256:b".into(),
-                })),
-            ])
-        };
-        let mut out = String::new();
-        BlobReader::new(rt.handle().clone(), chunks(), true, None)
-            .read_to_string(&mut out)
-            .unwrap();
-        assert_eq!(out, "hello world");
-        let mut out = String::new();
-        let err = BlobReader::new(rt.handle().clone(), chunks(), false, None)
-            .read_to_string(&mut out)
-            .unwrap_err();
-        assert!(digest_error(&err).is_some());
+    fn checks() -> Checks {
+        Checks {
+            size: None,
+            deadline: Instant::now() + Duration::from_secs(60),
+            verify: None,
+        }
     }
 
     #[test]
     fn blob_reader_resumes_at_the_offset() {
         type Chunks = futures_util::stream::Iter<std::vec::IntoIter<io::Result<Vec<u8>>>>;
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let whole: Vec<u8> = (0..100u8).collect();
         let broken = |bytes: &[u8]| -> Chunks {
             futures_util::stream::iter(vec![Ok(bytes.to_vec()), Err(io::Error::other("connection reset"))])
@@ -526,38 +1017,53 @@ mod tests {
             }
         });
         let mut out = Vec::new();
-        BlobReader::new(rt.handle().clone(), broken(&whole[..30]), true, Some(reopen))
+        BlobReader::new(rt.handle().clone(), broken(&whole[..30]), Some(reopen), checks())
             .read_to_end(&mut out)
             .unwrap();
         assert_eq!(out, whole);
         assert_eq!(*offsets.lock().unwrap(), vec![30, 50]);
-
-        // Without the caller's own digest check there is no stitching.
-        let reopen: Reopen<'_, Chunks> = Box::new(|_| panic!("must not reopen"));
-        let mut out = Vec::new();
-        assert!(
-            BlobReader::new(rt.handle().clone(), broken(&whole[..30]), false, Some(reopen))
-                .read_to_end(&mut out)
-                .is_err()
-        );
     }
 
     #[test]
-    fn transient_errors() {
-        let server = |code| OciDistributionError::ServerError {
-            code,
-            url: String::new(),
-            message: String::new(),
-        };
-        assert!(is_transient(&server(503)));
-        assert!(is_transient(&server(429)));
-        assert!(!is_transient(&server(404)));
-        assert!(!is_transient(&OciDistributionError::UnauthorizedError {
-            url: String::new()
-        }));
-        assert!(is_transient(&OciDistributionError::IoError(io::Error::other("reset"))));
-        assert!(!is_transient(&OciDistributionError::IoError(io::Error::other(
-            DigestError::MissingAlgorithm
-        ))));
+    fn blob_reader_enforces_size_and_sha512() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let chunks = || futures_util::stream::iter(vec![Ok(b"hello ".to_vec()), Ok(b"world".to_vec())]);
+        let mut c = checks();
+        c.size = Some(8);
+        let mut out = Vec::new();
+        let err = BlobReader::new(rt.handle().clone(), chunks(), None, c)
+            .read_to_end(&mut out)
+            .unwrap_err();
+        assert!(err.to_string().contains("more than the 8 bytes"), "{err}");
+
+        let good = format!(
+            "sha512:{}",
+            hex::encode(<sha2::Sha512 as sha2::Digest>::digest(b"hello world"))
+        );
+        for (digest, ok) in [(good, true), (format!("sha512:{}", "0".repeat(128)), false)] {
+            let mut c = checks();
+            c.verify = Some((digest, <sha2::Sha512 as sha2::Digest>::new()));
+            let mut out = Vec::new();
+            let r = BlobReader::new(rt.handle().clone(), chunks(), None, c).read_to_end(&mut out);
+            assert_eq!(r.is_ok(), ok, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn challenges_and_error_codes() {
+        let (scheme, params) =
+            parse_challenge(r#"Bearer realm="https://auth.example/token",service="reg, x",scope="repository:a:pull""#)
+                .unwrap();
+        assert_eq!(scheme, "bearer");
+        assert_eq!(params[0], ("realm".into(), "https://auth.example/token".into()));
+        assert_eq!(params[1], ("service".into(), "reg, x".into()));
+        assert_eq!(parse_challenge("Basic realm=x").unwrap().0, "basic");
+        let body = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"secret internal text"},{"code":"<script>"}]}"#;
+        assert_eq!(error_codes(body), vec!["MANIFEST_UNKNOWN".to_string()]);
+        assert!(error_codes(b"root:x:0:0:root:/root:/bin/bash").is_empty());
+        assert!(!header_safe("a\r\nX-Evil: 1"));
     }
 }

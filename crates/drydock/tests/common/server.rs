@@ -261,8 +261,20 @@ pub fn serve(home: &Path, database: Option<&str>, workers: usize) -> (Proc, Api)
 }
 
 /// [`serve`] with more flags. A server given no vulnerability database (`--db`, `--feed-url`
-/// or a `--config` that may name feeds) is started with `--allow-no-db`.
+/// or a `--config` that may name feeds) is started with `--allow-no-db`; every server is
+/// started with `--allow-internal-registries` (the test registries are on loopback) unless
+/// `extra` holds `--no-internal-registries` (dropped; the default policy then applies).
 pub fn serve_with(home: &Path, database: Option<&str>, workers: usize, extra: &[&str]) -> (Proc, Api) {
+    let strict = extra.contains(&"--no-internal-registries");
+    let mut extra: Vec<&str> = extra
+        .iter()
+        .copied()
+        .filter(|a| *a != "--no-internal-registries")
+        .collect();
+    if !strict {
+        extra.push("--allow-internal-registries");
+    }
+    let extra = extra.as_slice();
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let data = home.join("data");
