@@ -6,9 +6,10 @@ use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Bumped whenever what a layer pass records changes.
-pub const ANALYZER_VERSION: &str = "drydock-layer-1";
+pub const ANALYZER_VERSION: &str = "drydock-layer-2";
 
 /// A directory of cached layer indexes.
 #[derive(Debug, Clone)]
@@ -74,7 +75,13 @@ impl LayerCache {
             source: e,
         };
         fs::create_dir_all(&dir).map_err(err)?;
-        let tmp = dir.join(format!(".{key}.{}.tmp", std::process::id()));
+        // Unique per process and per call: two threads may cache the same layer at once.
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let tmp = dir.join(format!(
+            ".{key}.{}.{}.tmp",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
         let write = || -> std::io::Result<()> {
             let mut f = fs::File::create(&tmp)?;
             f.write_all(&serde_json::to_vec(index).map_err(std::io::Error::other)?)?;
