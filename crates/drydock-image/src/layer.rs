@@ -4,7 +4,7 @@
 use crate::error::{ImageError, Result};
 use crate::limits::{clip, ImageBudget, Limits};
 use crate::model::{Content, Extracted, FileDigests, FileEntry, FileKind, Hashers, LayerIndex};
-use crate::path::{file_name, join, normalize_entry, parent};
+use crate::path::{file_name, join, normalize_entry, parent, resolve_link_target};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::{self, Read};
@@ -304,6 +304,9 @@ fn read_entries(
     let mut archive = tar::Archive::new(reader);
     let mut captured_total = 0u64;
     let mut expanded_total = 0u64;
+    // Symbolic links this layer wrote so far: a later entry below one is written where it
+    // points, so it is captured if that path is wanted.
+    let mut links: HashMap<String, String> = HashMap::new();
     let mut count = 0u64;
     let fail = |e: io::Error| corrupt_or_limit(id, e, limits, image);
     let entries = archive.entries().map_err(fail)?;
@@ -410,7 +413,16 @@ fn read_entries(
         }
         index.digests.remove(&path);
         pending.remove(&path);
-        if kind == FileKind::Regular && capture.wants(&path) {
+        let wanted =
+            capture.wants(&path) || landing(&links, &path, limits.max_symlink_hops).is_some_and(|p| capture.wants(&p));
+        if kind == FileKind::Symlink {
+            if let Some(target) = &link {
+                links.insert(path.clone(), target.clone());
+            }
+        } else {
+            links.remove(&path);
+        }
+        if kind == FileKind::Regular && wanted {
             let max_file = if capture.is_manifest(&path) {
                 limits.max_captured_file.min(limits.max_captured_manifest)
             } else {
@@ -439,7 +451,7 @@ fn read_entries(
                 }
                 index.captured.insert(path.clone(), Content::from(buf));
             }
-        } else if kind == FileKind::Hardlink && capture.wants(&path) {
+        } else if kind == FileKind::Hardlink && wanted {
             if let Some(content) = link.as_ref().and_then(|t| index.captured.get(t)).cloned() {
                 index.captured.insert(path.clone(), content);
             }
@@ -531,6 +543,28 @@ fn read_entries(
     }
     index.warnings = warnings.finish();
     Ok((index, pending))
+}
+
+/// Where `path` lands when its parent directories go through links this layer wrote;
+/// `None` when it lands on itself (or the links loop).
+fn landing(links: &HashMap<String, String>, path: &str, max_hops: usize) -> Option<String> {
+    if links.is_empty() {
+        return None;
+    }
+    let mut current = path.to_string();
+    for _ in 0..max_hops {
+        let Some(hit) = current
+            .match_indices('/')
+            .skip(1)
+            .map(|(i, _)| &current[..i])
+            .find(|dir| links.contains_key(*dir))
+        else {
+            return (current != path).then_some(current);
+        };
+        let target = resolve_link_target(hit, &links[hit]);
+        current = format!("{}{}", target.trim_end_matches('/'), &current[hit.len()..]);
+    }
+    None
 }
 
 /// The warnings of one layer, at most `max` kept; the rest counted.

@@ -233,7 +233,8 @@ fn a_second_root_account_written_through_a_link_lands_in_etc() {
     struct Passwd;
     impl Capture for Passwd {
         fn wants(&self, path: &str) -> bool {
-            path.ends_with("/passwd")
+            // Exactly: the layer pass must see that /lnk/passwd is /etc/passwd.
+            path == "/etc/passwd"
         }
         fn fingerprint(&self) -> String {
             "passwd".into()
