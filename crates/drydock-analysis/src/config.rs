@@ -87,7 +87,10 @@ mod tests {
     fn limits_are_read_from_the_configuration() {
         let cfg: AnalysisConfig = toml::from_str("[limits]\nmax_image_seconds = 42\n").unwrap();
         assert_eq!(cfg.limits.max_image_seconds, 42);
-        assert_eq!(cfg.limits.max_captured_per_image, Limits::default().max_captured_per_image);
+        assert_eq!(
+            cfg.limits.max_captured_per_image,
+            Limits::default().max_captured_per_image
+        );
         assert_eq!(AnalysisConfig::default().limits, Limits::default());
     }
 }
