@@ -89,7 +89,7 @@ impl FileTree {
             self.extracted.insert(at(path), found.clone());
         }
         for (path, d) in &layer.digests {
-            self.digests.insert(at(path), d.clone());
+            self.digests.insert(at(path), *d);
         }
     }
 
