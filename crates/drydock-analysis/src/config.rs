@@ -1,7 +1,8 @@
 //! The analysis sections of the configuration file: `[secrets]`, `[misconfig]`,
-//! `[[content_search]]`, `[retrieve]` and `[files]`.
+//! `[[content_search]]`, `[retrieve]`, `[files]` and `[limits]`.
 
 use crate::{compile_search, AnalysisError};
+use drydock_image::Limits;
 use drydock_inspect::content::{ContentSearch, DEFAULT_RETRIEVE, DEFAULT_RETRIEVE_MAX};
 use drydock_inspect::misconfig::MisconfigOptions;
 use drydock_inspect::secrets::SecretsConfig;
@@ -18,6 +19,8 @@ pub struct AnalysisConfig {
     pub content_search: Vec<ContentSearchSpec>,
     pub retrieve: RetrieveConfig,
     pub files: FilesConfig,
+    /// Bounds on what one image may cost (`[limits]`, e.g. `max_image_seconds = 600`).
+    pub limits: Limits,
 }
 
 impl AnalysisConfig {
@@ -73,5 +76,21 @@ pub struct FilesConfig {
 impl Default for FilesConfig {
     fn default() -> Self {
         FilesConfig { digests: true }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_are_read_from_the_configuration() {
+        let cfg: AnalysisConfig = toml::from_str("[limits]\nmax_image_seconds = 42\n").unwrap();
+        assert_eq!(cfg.limits.max_image_seconds, 42);
+        assert_eq!(
+            cfg.limits.max_captured_per_image,
+            Limits::default().max_captured_per_image
+        );
+        assert_eq!(AnalysisConfig::default().limits, Limits::default());
     }
 }

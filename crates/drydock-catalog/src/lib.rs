@@ -42,6 +42,11 @@ pub trait Cataloger: Sync {
     fn name(&self) -> &'static str;
     /// True for absolute paths whose contents this cataloger needs.
     fn wants(&self, path: &str) -> bool;
+    /// True for wanted files that describe one package (`package.json`, `METADATA`): kept
+    /// only up to the small manifest limit.
+    fn is_manifest(&self, _path: &str) -> bool {
+        false
+    }
     /// True for files this cataloger summarises during the layer pass instead of
     /// keeping them whole (binaries, archives); `mode` holds the permission bits.
     fn extracts(&self, _path: &str, _mode: u32, _size: u64) -> bool {
@@ -107,6 +112,18 @@ impl Capture for CatalogCapture {
     fn extracts(&self, path: &str, mode: u32, size: u64) -> bool {
         self.catalogers.iter().any(|c| c.extracts(path, mode, size))
     }
+    fn is_manifest(&self, path: &str) -> bool {
+        // Another cataloger wanting the same path whole wins.
+        let wanting = self.catalogers.iter().filter(|c| c.wants(path));
+        let mut any = false;
+        for c in wanting {
+            if !c.is_manifest(path) {
+                return false;
+            }
+            any = true;
+        }
+        any
+    }
     fn extract(&self, path: &str, mode: u32, content: &[u8]) -> drydock_image::Extracted {
         self.catalogers
             .iter()
@@ -137,5 +154,19 @@ pub fn distro_qualifier(distro: Option<&Distro>) -> String {
         Some(d) if !d.version_id.is_empty() => format!("{}-{}", d.id, d.version_id),
         Some(d) => d.id.clone(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_package_manifests_get_the_small_capture_limit() {
+        let c = CatalogCapture::new(all());
+        assert!(c.is_manifest("/app/node_modules/left-pad/package.json"));
+        assert!(c.is_manifest("/usr/lib/python3/site-packages/six-1.16.0.dist-info/METADATA"));
+        assert!(!c.is_manifest("/var/lib/dpkg/status"));
+        assert!(!c.is_manifest("/app/package-lock.json"));
     }
 }

@@ -6,9 +6,10 @@ use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Bumped whenever what a layer pass records changes.
-pub const ANALYZER_VERSION: &str = "drydock-layer-1";
+pub const ANALYZER_VERSION: &str = "drydock-layer-2";
 
 /// A directory of cached layer indexes.
 #[derive(Debug, Clone)]
@@ -55,8 +56,8 @@ impl LayerCache {
 
     /// A cached index, or `None` on a miss (an unreadable entry counts as a miss).
     pub fn get(&self, key: &str) -> Option<LayerIndex> {
-        let bytes = fs::read(self.path(key)).ok()?;
-        match serde_json::from_slice(&bytes) {
+        let file = fs::File::open(self.path(key)).ok()?;
+        match serde_json::from_reader(std::io::BufReader::with_capacity(1 << 20, file)) {
             Ok(index) => Some(index),
             Err(e) => {
                 tracing::warn!("ignoring unreadable layer cache entry {key}: {e}");
@@ -74,11 +75,19 @@ impl LayerCache {
             source: e,
         };
         fs::create_dir_all(&dir).map_err(err)?;
-        let tmp = dir.join(format!(".{key}.{}.tmp", std::process::id()));
+        // Unique per process and per call: two threads may cache the same layer at once.
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let tmp = dir.join(format!(
+            ".{key}.{}.{}.tmp",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
         let write = || -> std::io::Result<()> {
-            let mut f = fs::File::create(&tmp)?;
-            f.write_all(&serde_json::to_vec(index).map_err(std::io::Error::other)?)?;
-            f.sync_all()?;
+            // Streamed: a layer of millions of files must not be held twice in memory.
+            let mut f = std::io::BufWriter::with_capacity(1 << 20, fs::File::create(&tmp)?);
+            serde_json::to_writer(&mut f, index).map_err(std::io::Error::other)?;
+            f.flush()?;
+            f.into_inner().map_err(|e| e.into_error())?.sync_all()?;
             fs::rename(&tmp, &final_path)
         };
         write().map_err(|e| {

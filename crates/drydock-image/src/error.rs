@@ -46,6 +46,9 @@ pub enum ImageError {
         limit: &'static str,
         max: u64,
     },
+    /// Reading the image took longer than its time budget.
+    #[error("the image took longer than its time budget of {seconds} s to read; raise --time-budget (or [limits] max_image_seconds) if the image is genuine")]
+    TimeBudget { seconds: u64 },
     /// A layer uses a media type drydock does not read.
     #[error("unsupported layer media type {media_type} for layer {digest}")]
     UnsupportedMediaType { media_type: String, digest: String },

@@ -103,6 +103,112 @@ impl LayerBuilder {
     }
 }
 
+/// Writes the hand-made header of a GNU sparse entry: `real_size` bytes once expanded, of
+/// which only the last byte is stored (a 1 TiB file costs one 512-byte data block).
+fn sparse_header(path: &str, real_size: u64) -> tar::Header {
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::GNUSparse);
+    h.set_path(path).expect("short sparse entry path");
+    h.set_mode(0o644);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_mtime(0);
+    h.set_size(1);
+    if let Some(gnu) = h.as_gnu_mut() {
+        gnu.sparse[0].set_offset(real_size.saturating_sub(1));
+        gnu.sparse[0].set_length(1);
+        gnu.set_real_size(real_size);
+    }
+    h.set_cksum();
+    h
+}
+
+impl LayerBuilder {
+    /// Adds a GNU sparse file that expands to `real_size` bytes (hostile-input tests).
+    pub fn sparse(mut self, path: &str, real_size: u64) -> Self {
+        let h = sparse_header(path, real_size);
+        self.tar.append(&h, &b"x"[..]).expect("in-memory tar");
+        self
+    }
+}
+
+/// Hashes what passes through it (the diff-id of a layer written on the fly).
+struct HashWriter<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> Write for HashWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A gzip layer compressed as it is written, for layers too big to hold uncompressed
+/// (millions of entries); only the compressed blob is kept.
+pub struct StreamingLayer {
+    tar: tar::Builder<HashWriter<flate2::write::GzEncoder<Vec<u8>>>>,
+}
+
+impl Default for StreamingLayer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StreamingLayer {
+    /// An empty layer.
+    pub fn new() -> Self {
+        let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut tar = tar::Builder::new(HashWriter {
+            inner: gz,
+            hasher: Sha256::new(),
+        });
+        tar.mode(tar::HeaderMode::Deterministic);
+        StreamingLayer { tar }
+    }
+
+    /// Adds a regular file.
+    pub fn file(&mut self, path: &str, content: &[u8], mode: u32) -> &mut Self {
+        let mut h = LayerBuilder::header(tar::EntryType::Regular, mode, content.len() as u64);
+        self.tar.append_data(&mut h, path, content).expect("in-memory tar");
+        self
+    }
+
+    /// Adds a directory.
+    pub fn dir(&mut self, path: &str) -> &mut Self {
+        let mut h = LayerBuilder::header(tar::EntryType::Directory, 0o755, 0);
+        self.tar.append_data(&mut h, path, io::empty()).expect("in-memory tar");
+        self
+    }
+
+    /// Adds a symbolic link.
+    pub fn symlink(&mut self, path: &str, target: &str) -> &mut Self {
+        let mut h = LayerBuilder::header(tar::EntryType::Symlink, 0o777, 0);
+        self.tar.append_link(&mut h, path, target).expect("in-memory tar");
+        self
+    }
+
+    /// Adds a GNU sparse file that expands to `real_size` bytes.
+    pub fn sparse(&mut self, path: &str, real_size: u64) -> &mut Self {
+        let h = sparse_header(path, real_size);
+        self.tar.append(&h, &b"x"[..]).expect("in-memory tar");
+        self
+    }
+
+    /// The gzip blob and the diff-id (digest of the uncompressed tar).
+    pub fn finish(self) -> (Vec<u8>, String) {
+        let w = self.tar.into_inner().expect("in-memory tar");
+        let diff_id = format!("sha256:{}", hex::encode(w.hasher.finalize()));
+        (w.inner.finish().expect("in-memory gzip"), diff_id)
+    }
+}
+
 /// Gzip-compresses a blob.
 pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -190,6 +296,17 @@ impl ImageBuilder {
             blob,
             diff_id,
             media_type,
+            created_by: created_by.into(),
+        });
+        self
+    }
+
+    /// Appends a layer already gzip-compressed (from [`StreamingLayer::finish`]).
+    pub fn gzip_layer(mut self, blob: Vec<u8>, diff_id: String, created_by: &str) -> Self {
+        self.layers.push(BuiltLayer {
+            blob,
+            diff_id,
+            media_type: "application/vnd.oci.image.layer.v1.tar+gzip",
             created_by: created_by.into(),
         });
         self
@@ -325,4 +442,68 @@ fn tempdir_in(file: &Path) -> io::Result<std::path::PathBuf> {
     let dir = parent.join(format!(".oci-build-{}", std::process::id()));
     fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+/// Hostile images built in code, for the tests that prove one image cannot take the
+/// scanner down (and for measuring: `cargo run -p drydock-image --example hostile DIR`).
+pub mod hostile {
+    use super::{ImageBuilder, LayerBuilder, Storage, StreamingLayer};
+
+    /// One layer holding one GNU sparse file of `real_size` bytes (1 TiB makes a blob of
+    /// about a hundred bytes).
+    pub fn sparse_file(real_size: u64) -> ImageBuilder {
+        let mut layer = StreamingLayer::new();
+        layer.file("etc/os-release", b"ID=debian\nVERSION_ID=12\n", 0o644);
+        layer.sparse("usr/lib/huge.bin", real_size);
+        let (blob, diff_id) = layer.finish();
+        ImageBuilder::new().gzip_layer(blob, diff_id, "sparse")
+    }
+
+    /// `layers` layers, each with `per_layer` sparse `package.json` files of `size` bytes.
+    pub fn sparse_manifests(layers: usize, per_layer: usize, size: u64) -> ImageBuilder {
+        let mut image = ImageBuilder::new();
+        for l in 0..layers {
+            let mut layer = StreamingLayer::new();
+            for i in 0..per_layer {
+                layer.sparse(&format!("app/node_modules/p{l}x{i}/package.json"), size);
+            }
+            let (blob, diff_id) = layer.finish();
+            image = image.gzip_layer(blob, diff_id, "manifests");
+        }
+        image
+    }
+
+    /// One layer of `count` empty files spread over directories of a thousand.
+    pub fn many_files(count: usize) -> ImageBuilder {
+        let mut layer = StreamingLayer::new();
+        for i in 0..count {
+            if i % 1000 == 0 {
+                layer.dir(&format!("data/d{}", i / 1000));
+            }
+            layer.file(&format!("data/d{}/f{}", i / 1000, i % 1000), b"", 0o644);
+        }
+        let (blob, diff_id) = layer.finish();
+        ImageBuilder::new().gzip_layer(blob, diff_id, "many files")
+    }
+
+    /// A base with one root account, then a layer writing a second uid-0 account through a
+    /// symbolic link to `/etc` (`/lnk -> /etc`, `/lnk/passwd`).
+    pub fn passwd_through_symlink() -> ImageBuilder {
+        let base = LayerBuilder::new()
+            .dir("etc")
+            .file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n", 0o644)
+            .file("etc/os-release", b"ID=alpine\nVERSION_ID=3.20.0\n", 0o644)
+            .finish();
+        let upper = LayerBuilder::new()
+            .symlink("lnk", "/etc")
+            .file(
+                "lnk/passwd",
+                b"root:x:0:0:root:/root:/bin/sh\ntoor:x:0:0:backdoor:/root:/bin/sh\n",
+                0o644,
+            )
+            .finish();
+        ImageBuilder::new()
+            .layer(base, Storage::Gzip, "base")
+            .layer(upper, Storage::Gzip, "through a link")
+    }
 }

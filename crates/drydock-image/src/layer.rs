@@ -2,9 +2,9 @@
 //! metadata, capture the files catalogers asked for, honour the limits.
 
 use crate::error::{ImageError, Result};
-use crate::limits::Limits;
+use crate::limits::{clip, ImageBudget, Limits};
 use crate::model::{Content, Extracted, FileDigests, FileEntry, FileKind, Hashers, LayerIndex};
-use crate::path::{file_name, join, normalize_entry, parent};
+use crate::path::{file_name, join, normalize_entry, parent, resolve_link_target};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::{self, Read};
@@ -29,6 +29,12 @@ pub trait Capture: Sync {
     /// True when every regular file's content digests should be computed during the pass
     /// (streamed, so no size limit applies).
     fn digests(&self) -> bool {
+        false
+    }
+    /// True when the file at this path is a single package's manifest (`package.json`,
+    /// Python `METADATA`): a few KiB when genuine, so kept only up to
+    /// [`Limits::max_captured_manifest`].
+    fn is_manifest(&self, _path: &str) -> bool {
         false
     }
 }
@@ -87,8 +93,21 @@ pub fn check_media_type(id: &LayerId) -> Result<()> {
     }
 }
 
-/// Streams one layer blob and returns what it holds.
+/// Streams one layer blob and returns what it holds (the layer is an image of its own:
+/// it gets a fresh [`ImageBudget`]).
 pub fn index_layer(blob: impl Read, id: &LayerId, capture: &dyn Capture, limits: &Limits) -> Result<LayerIndex> {
+    index_layer_in(blob, id, capture, limits, &ImageBudget::new(limits))
+}
+
+/// Streams one layer blob of an image and returns what it holds, spending the image's
+/// capture and time budget.
+pub fn index_layer_in(
+    blob: impl Read,
+    id: &LayerId,
+    capture: &dyn Capture,
+    limits: &Limits,
+    budget: &ImageBudget,
+) -> Result<LayerIndex> {
     check_media_type(id)?;
     let mut hashing = HashingReader::new(blob);
     let mut head = [0u8; 4];
@@ -108,12 +127,13 @@ pub fn index_layer(blob: impl Read, id: &LayerId, capture: &dyn Capture, limits:
         inner: decoded,
         count: 0,
         max: limits.max_layer_uncompressed,
+        budget,
     };
-    let mut index = walk_tar(&mut counted, id, capture, limits)?;
+    let mut index = walk_tar(&mut counted, id, capture, limits, budget)?;
     index.uncompressed_size = counted.count;
     // Drain what the tar reader left (padding, trailing blocks) so the digest covers
     // the whole blob.
-    io::copy(&mut counted, &mut io::sink()).map_err(|e| corrupt(id, e))?;
+    io::copy(&mut counted, &mut io::sink()).map_err(|e| corrupt_or_limit(id, e, limits, budget))?;
     drop(counted);
     let actual = format!("sha256:{}", hex::encode(hashing.hasher.finalize()));
     let expected = match compression {
@@ -157,12 +177,12 @@ struct Done {
 }
 
 /// Bounds the bytes in flight between the reader and the helpers.
-struct Budget {
+struct InFlight {
     used: Mutex<u64>,
     freed: Condvar,
 }
 
-impl Budget {
+impl InFlight {
     fn take(&self, n: u64) {
         let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
         while *used > 0 && *used + n > IN_FLIGHT_MAX {
@@ -205,8 +225,9 @@ fn walk_tar(
     id: &LayerId,
     capture: &dyn Capture,
     limits: &Limits,
+    image: &ImageBudget,
 ) -> Result<LayerIndex> {
-    let budget = Budget {
+    let budget = InFlight {
         used: Mutex::new(0),
         freed: Condvar::new(),
     };
@@ -231,7 +252,7 @@ fn walk_tar(
             });
         }
         drop(done_tx);
-        let result = read_entries(reader, id, capture, limits, &budget, &job_tx);
+        let result = read_entries(reader, id, capture, limits, image, &budget, &job_tx);
         drop(job_tx);
         let (mut index, pending) = result?;
         // Results of the helpers, for the last version of each path only.
@@ -273,19 +294,26 @@ fn read_entries(
     id: &LayerId,
     capture: &dyn Capture,
     limits: &Limits,
-    budget: &Budget,
+    image: &ImageBudget,
+    budget: &InFlight,
     jobs: &mpsc::Sender<Job>,
 ) -> Result<(LayerIndex, HashMap<String, u64>)> {
     let mut index = LayerIndex::default();
+    let mut warnings = Warnings::new(limits.max_warnings_per_layer);
     let mut pending: HashMap<String, u64> = HashMap::new();
     let mut archive = tar::Archive::new(reader);
     let mut captured_total = 0u64;
+    let mut expanded_total = 0u64;
+    // Symbolic links this layer wrote so far: a later entry below one is written where it
+    // points, so it is captured if that path is wanted.
+    let mut links: HashMap<String, String> = HashMap::new();
     let mut count = 0u64;
-    let entries = archive.entries().map_err(|e| corrupt_or_limit(id, e, limits))?;
+    let fail = |e: io::Error| corrupt_or_limit(id, e, limits, image);
+    let entries = archive.entries().map_err(fail)?;
     let digests = capture.digests();
     let mut chunk = if digests { vec![0u8; 64 << 10] } else { Vec::new() };
     for entry in entries {
-        let mut entry = entry.map_err(|e| corrupt_or_limit(id, e, limits))?;
+        let entry = entry.map_err(fail)?;
         count += 1;
         if count > limits.max_layer_entries {
             return Err(ImageError::LimitExceeded {
@@ -295,11 +323,27 @@ fn read_entries(
                 max: limits.max_layer_entries,
             });
         }
-        let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        if image.expired() {
+            return Err(ImageError::TimeBudget {
+                seconds: image.seconds(),
+            });
+        }
+        // What the entry expands to (a sparse file's holes included) is what reading it
+        // costs, whatever the compressed or stored size.
+        let size = entry.size();
+        expanded_total = expanded_total.saturating_add(size);
+        if expanded_total > limits.max_layer_uncompressed {
+            return Err(ImageError::LimitExceeded {
+                layer: id.index,
+                digest: id.name(),
+                limit: "uncompressed layer size",
+                max: limits.max_layer_uncompressed,
+            });
+        }
+        let mut entry = Timed { inner: entry, image };
+        let raw_path = String::from_utf8_lossy(&entry.inner.path_bytes()).into_owned();
         let Some(path) = normalize_entry(&raw_path) else {
-            index
-                .warnings
-                .push(format!("skipped {raw_path:?}: path leaves the image root"));
+            warnings.push(format!("skipped {:?}: path leaves the image root", clip(&raw_path)));
             continue;
         };
         let name = file_name(&path);
@@ -308,15 +352,13 @@ fn read_entries(
             if hidden == ".wh..opq" {
                 index.opaque_dirs.push(dir.to_string());
             } else if hidden.is_empty() || hidden == "." || hidden == ".." || hidden.contains('/') {
-                index
-                    .warnings
-                    .push(format!("skipped whiteout {raw_path:?}: names nothing"));
+                warnings.push(format!("skipped whiteout {:?}: names nothing", clip(&raw_path)));
             } else {
                 index.whiteouts.push(join(dir, hidden));
             }
             continue;
         }
-        let header = entry.header();
+        let header = entry.inner.header();
         let kind = match header.entry_type() {
             tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => FileKind::Regular,
             tar::EntryType::Directory => FileKind::Directory,
@@ -326,35 +368,34 @@ fn read_entries(
             tar::EntryType::Block => FileKind::BlockDevice,
             tar::EntryType::Fifo => FileKind::Fifo,
             other => {
-                index
-                    .warnings
-                    .push(format!("skipped {path}: unsupported tar entry type {other:?}"));
+                warnings.push(format!("skipped {}: unsupported tar entry type {other:?}", clip(&path)));
                 continue;
             }
         };
         if matches!(kind, FileKind::CharDevice | FileKind::BlockDevice) {
-            index
-                .warnings
-                .push(format!("device file {path} recorded as metadata only"));
+            warnings.push(format!("device file {} recorded as metadata only", clip(&path)));
         }
         let mode = header.mode().unwrap_or(0) & 0o7777;
         let uid = header.uid().unwrap_or(0);
         let gid = header.gid().unwrap_or(0);
-        let size = entry.size();
         let link = match kind {
             FileKind::Symlink => entry
+                .inner
                 .link_name_bytes()
                 .map(|b| String::from_utf8_lossy(&b).into_owned()),
             FileKind::Hardlink => {
                 let target = entry
+                    .inner
                     .link_name_bytes()
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
                     .unwrap_or_default();
                 match normalize_entry(&target) {
                     Some(t) => Some(t),
                     None => {
-                        index.warnings.push(format!(
-                            "skipped hard link {path} -> {target:?}: target leaves the image root"
+                        warnings.push(format!(
+                            "skipped hard link {} -> {:?}: target leaves the image root",
+                            clip(&path),
+                            clip(&target)
                         ));
                         continue;
                     }
@@ -363,32 +404,54 @@ fn read_entries(
             _ => None,
         };
         // A path written twice in one layer: the later entry wins, as on extraction.
-        index.captured.remove(&path);
+        if let Some(old) = index.captured.remove(&path) {
+            // Shared with a hard link when it still names the old content.
+            if !index.captured.values().any(|c| std::sync::Arc::ptr_eq(c, &old)) {
+                captured_total -= old.len() as u64;
+                image.refund(old.len() as u64);
+            }
+        }
         index.digests.remove(&path);
         pending.remove(&path);
-        if kind == FileKind::Regular && capture.wants(&path) {
-            if size > limits.max_captured_file {
-                index.warnings.push(format!(
-                    "not captured {path}: {size} bytes is over the {} byte limit",
-                    limits.max_captured_file
+        let wanted =
+            capture.wants(&path) || landing(&links, &path, limits.max_symlink_hops).is_some_and(|p| capture.wants(&p));
+        if kind == FileKind::Symlink {
+            if let Some(target) = &link {
+                links.insert(path.clone(), target.clone());
+            }
+        } else {
+            links.remove(&path);
+        }
+        if kind == FileKind::Regular && wanted {
+            let max_file = if capture.is_manifest(&path) {
+                limits.max_captured_file.min(limits.max_captured_manifest)
+            } else {
+                limits.max_captured_file
+            };
+            if size > max_file {
+                warnings.push(format!(
+                    "not captured {}: {size} bytes is over the {max_file} byte limit",
+                    clip(&path)
                 ));
             } else if captured_total + size > limits.max_captured_per_layer {
-                index
-                    .warnings
-                    .push(format!("not captured {path}: layer capture budget spent"));
+                warnings.push(format!("not captured {}: layer capture budget spent", clip(&path)));
+            } else if !image.try_capture(size) {
+                warnings.push(format!(
+                    "not captured {}: image capture budget of {} bytes spent",
+                    clip(&path),
+                    limits.max_captured_per_image
+                ));
             } else {
                 let mut buf = Vec::with_capacity(size.min(16 << 20) as usize);
-                (&mut entry)
-                    .take(limits.max_captured_file + 1)
-                    .read_to_end(&mut buf)
-                    .map_err(|e| corrupt_or_limit(id, e, limits))?;
+                (&mut entry).take(size).read_to_end(&mut buf).map_err(fail)?;
+                image.refund(size - buf.len() as u64);
                 captured_total += buf.len() as u64;
                 if digests {
                     index.digests.insert(path.clone(), FileDigests::of(&buf));
                 }
                 index.captured.insert(path.clone(), Content::from(buf));
             }
-        } else if kind == FileKind::Hardlink && capture.wants(&path) {
+        } else if kind == FileKind::Hardlink && wanted {
             if let Some(content) = link.as_ref().and_then(|t| index.captured.get(t)).cloned() {
                 index.captured.insert(path.clone(), content);
             }
@@ -397,20 +460,26 @@ fn read_entries(
         let extract =
             kind == FileKind::Regular && !index.captured.contains_key(&path) && capture.extracts(&path, mode, size);
         if extract && size > limits.max_extracted_file {
-            index.warnings.push(format!(
-                "not analysed {path}: {size} bytes is over the {} byte limit",
+            warnings.push(format!(
+                "not analysed {}: {size} bytes is over the {} byte limit",
+                clip(&path),
                 limits.max_extracted_file
             ));
         }
         let extract = extract && size <= limits.max_extracted_file;
         let digest = digests && kind == FileKind::Regular && !index.digests.contains_key(&path);
+        if digest && size > limits.max_digested_file {
+            warnings.push(format!(
+                "no digests for {}: {size} bytes is over the {} byte limit",
+                clip(&path),
+                limits.max_digested_file
+            ));
+        }
+        let digest = digest && size <= limits.max_digested_file;
         if extract || digest {
             if size <= JOB_MAX {
                 let mut buf = Vec::with_capacity(size as usize);
-                (&mut entry)
-                    .take(JOB_MAX + 1)
-                    .read_to_end(&mut buf)
-                    .map_err(|e| corrupt_or_limit(id, e, limits))?;
+                (&mut entry).take(JOB_MAX + 1).read_to_end(&mut buf).map_err(fail)?;
                 budget.take(buf.len() as u64);
                 pending.insert(path.clone(), count);
                 let job = Job {
@@ -438,7 +507,7 @@ fn read_entries(
                 (&mut entry)
                     .take(limits.max_extracted_file + 1)
                     .read_to_end(&mut buf)
-                    .map_err(|e| corrupt_or_limit(id, e, limits))?;
+                    .map_err(fail)?;
                 if digest {
                     index.digests.insert(path.clone(), FileDigests::of(&buf));
                 }
@@ -453,7 +522,7 @@ fn read_entries(
                         Ok(0) => break,
                         Ok(n) => h.update(&chunk[..n]),
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => return Err(corrupt_or_limit(id, e, limits)),
+                        Err(e) => return Err(fail(e)),
                     }
                 }
                 index.digests.insert(path.clone(), h.finish());
@@ -472,7 +541,76 @@ fn read_entries(
             },
         );
     }
+    index.warnings = warnings.finish();
     Ok((index, pending))
+}
+
+/// Where `path` lands when its parent directories go through links this layer wrote;
+/// `None` when it lands on itself (or the links loop).
+fn landing(links: &HashMap<String, String>, path: &str, max_hops: usize) -> Option<String> {
+    if links.is_empty() {
+        return None;
+    }
+    let mut current = path.to_string();
+    for _ in 0..max_hops {
+        let Some(hit) = current
+            .match_indices('/')
+            .skip(1)
+            .map(|(i, _)| &current[..i])
+            .find(|dir| links.contains_key(*dir))
+        else {
+            return (current != path).then_some(current);
+        };
+        let target = resolve_link_target(hit, &links[hit]);
+        current = format!("{}{}", target.trim_end_matches('/'), &current[hit.len()..]);
+    }
+    None
+}
+
+/// The warnings of one layer, at most `max` kept; the rest counted.
+struct Warnings {
+    kept: Vec<String>,
+    dropped: u64,
+    max: usize,
+}
+
+impl Warnings {
+    fn new(max: usize) -> Self {
+        Warnings {
+            kept: Vec::new(),
+            dropped: 0,
+            max,
+        }
+    }
+    fn push(&mut self, w: String) {
+        if self.kept.len() < self.max {
+            self.kept.push(w);
+        } else {
+            self.dropped += 1;
+        }
+    }
+    fn finish(mut self) -> Vec<String> {
+        if self.dropped > 0 {
+            self.kept.push(format!("{} more warnings not shown", self.dropped));
+        }
+        self.kept
+    }
+}
+
+/// An entry's content, read against the image's time budget (a sparse file's holes never
+/// pass through the decompressor, so its clock cannot catch them).
+struct Timed<'b, R> {
+    inner: R,
+    image: &'b ImageBudget,
+}
+
+impl<R: Read> Read for Timed<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.image.expired() {
+            return Err(io::Error::other(TIME_MARKER));
+        }
+        self.inner.read(buf)
+    }
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -492,14 +630,20 @@ fn corrupt(id: &LayerId, e: impl std::fmt::Display) -> ImageError {
     ImageError::CorruptLayer {
         layer: id.index,
         digest: id.name(),
-        reason: e.to_string(),
+        reason: clip(&e.to_string()),
     }
 }
 
 const LIMIT_MARKER: &str = "drydock: uncompressed layer size limit exceeded";
+const TIME_MARKER: &str = "drydock: image time budget spent";
 
-fn corrupt_or_limit(id: &LayerId, e: io::Error, limits: &Limits) -> ImageError {
-    if e.to_string().contains(LIMIT_MARKER) {
+fn corrupt_or_limit(id: &LayerId, e: io::Error, limits: &Limits, image: &ImageBudget) -> ImageError {
+    let text = e.to_string();
+    if text.contains(TIME_MARKER) {
+        ImageError::TimeBudget {
+            seconds: image.seconds(),
+        }
+    } else if text.contains(LIMIT_MARKER) {
         ImageError::LimitExceeded {
             layer: id.index,
             digest: id.name(),
@@ -537,10 +681,14 @@ struct CountingReader<'a> {
     inner: Box<dyn Read + 'a>,
     count: u64,
     max: u64,
+    budget: &'a ImageBudget,
 }
 
 impl Read for CountingReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.budget.expired() {
+            return Err(io::Error::other(TIME_MARKER));
+        }
         let n = self.inner.read(buf)?;
         self.count += n as u64;
         if self.count > self.max {

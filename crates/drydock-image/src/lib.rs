@@ -19,7 +19,7 @@ pub mod squash;
 pub use cache::LayerCache;
 pub use error::{ImageError, Result};
 pub use layer::{Capture, CaptureNothing, LayerId};
-pub use limits::Limits;
+pub use limits::{ImageBudget, Limits};
 pub use model::{Content, Extracted, FileDigests, FileEntry, FileKind, ImageMeta, LayerIndex, LayerInfo, SourceInfo};
 pub use platform::Platform;
 pub use registry::{AddressPolicy, RegistryOptions};
@@ -84,6 +84,7 @@ fn read_image_layers(meta: &ImageMeta, source: &dyn source::LayerSource, opts: &
     let next = AtomicUsize::new(0);
     let fingerprint = opts.capture.fingerprint();
     let threads = opts.threads.clamp(1, n.max(1));
+    let budget = ImageBudget::new(&opts.limits);
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| loop {
@@ -92,7 +93,13 @@ fn read_image_layers(meta: &ImageMeta, source: &dyn source::LayerSource, opts: &
                     break;
                 }
                 let info = &meta.layers[i];
-                let r = read_one(info, source, opts, &fingerprint);
+                let r = if budget.expired() {
+                    Err(ImageError::TimeBudget {
+                        seconds: budget.seconds(),
+                    })
+                } else {
+                    read_one(info, source, opts, &fingerprint, &budget)
+                };
                 let failed = r.is_err();
                 *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
                 if failed {
@@ -128,6 +135,7 @@ fn read_one(
     source: &dyn source::LayerSource,
     opts: &ReadOptions<'_>,
     fingerprint: &str,
+    budget: &ImageBudget,
 ) -> Result<(LayerIndex, bool)> {
     let cache_id = if info.digest.is_empty() {
         info.diff_id.clone().unwrap_or_default()
@@ -142,6 +150,7 @@ fn read_one(
     if let (Some(cache), Some(key)) = (&opts.cache, &key) {
         if let Some(mut index) = cache.get(key) {
             relabel(&mut index, info.index);
+            budget.charge(index.captured.values().map(|c| c.len() as u64).sum());
             opts.progress.layer_done(info.index, true);
             return Ok((index, true));
         }
@@ -159,9 +168,16 @@ fn read_one(
         diff_id: info.diff_id.clone(),
         media_type: info.media_type.clone(),
     };
-    let index = layer::index_layer(reader, &id, opts.capture, &opts.limits)?;
+    let index = layer::index_layer_in(reader, &id, opts.capture, &opts.limits, budget)?;
     if let (Some(cache), Some(key)) = (&opts.cache, &key) {
-        if let Err(e) = cache.put(key, &index) {
+        let captured: u64 = index.captured.values().map(|c| c.len() as u64).sum();
+        if captured > opts.limits.max_cached_capture {
+            tracing::info!(
+                "layer {} not cached: {captured} bytes captured is over the {} byte cache limit",
+                info.index,
+                opts.limits.max_cached_capture
+            );
+        } else if let Err(e) = cache.put(key, &index) {
             tracing::warn!("{e}");
         }
     }

@@ -139,16 +139,57 @@ pub type Content = Arc<[u8]>;
 /// Summaries extracted from one file during the pass: extractor name → its result.
 pub type Extracted = BTreeMap<String, String>;
 
-/// Content digests of a regular file (lower-case hex), computed during the pass when the
-/// capture asks for them.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// Content digests of a regular file, computed during the pass when the capture asks for
+/// them. Held as bytes (48 per file: images have millions of files), written as lower-case
+/// hex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileDigests {
-    pub sha256: String,
+    sha256: [u8; 32],
     /// MD5, the algorithm dpkg records for package files.
-    pub md5: String,
+    md5: [u8; 16],
+}
+
+/// How [`FileDigests`] are written: lower-case hex.
+#[derive(Serialize, Deserialize)]
+struct HexDigests {
+    sha256: String,
+    md5: String,
+}
+
+impl Serialize for FileDigests {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        HexDigests {
+            sha256: self.sha256(),
+            md5: self.md5(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for FileDigests {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let h = HexDigests::deserialize(d)?;
+        let mut out = FileDigests {
+            sha256: [0; 32],
+            md5: [0; 16],
+        };
+        hex::decode_to_slice(&h.sha256, &mut out.sha256).map_err(serde::de::Error::custom)?;
+        hex::decode_to_slice(&h.md5, &mut out.md5).map_err(serde::de::Error::custom)?;
+        Ok(out)
+    }
 }
 
 impl FileDigests {
+    /// SHA-256 in lower-case hex.
+    pub fn sha256(&self) -> String {
+        hex::encode(self.sha256)
+    }
+
+    /// MD5 in lower-case hex.
+    pub fn md5(&self) -> String {
+        hex::encode(self.md5)
+    }
+
     /// Digests of a whole content.
     pub fn of(content: &[u8]) -> Self {
         let mut h = Hashers::default();
@@ -175,8 +216,8 @@ impl Hashers {
     pub fn finish(self) -> FileDigests {
         use sha2::Digest;
         FileDigests {
-            sha256: hex::encode(self.sha256.finalize()),
-            md5: hex::encode(self.md5.finalize()),
+            sha256: self.sha256.finalize().into(),
+            md5: self.md5.finalize().into(),
         }
     }
 }

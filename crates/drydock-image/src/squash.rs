@@ -2,7 +2,7 @@
 //! links honoured, answering "what is at this path" as a running container would see it.
 
 use crate::model::{Content, Extracted, FileDigests, FileEntry, FileKind, LayerIndex};
-use crate::path::resolve_link_target;
+use crate::path::{file_name, join, parent, resolve_link_target};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
@@ -15,6 +15,8 @@ pub struct FileTree {
     extracted: BTreeMap<String, Arc<Extracted>>,
     digests: HashMap<String, FileDigests>,
     max_hops: usize,
+    /// True once any symbolic link was laid in the tree (paths below one are redirected).
+    has_links: bool,
 }
 
 impl FileTree {
@@ -26,6 +28,7 @@ impl FileTree {
             extracted: BTreeMap::new(),
             digests: HashMap::new(),
             max_hops,
+            has_links: false,
         }
     }
 
@@ -38,40 +41,74 @@ impl FileTree {
         tree
     }
 
-    /// Lays one more layer on top: its deletions first, then its entries.
+    /// Lays one more layer on top: its deletions first, then its entries. A path below a
+    /// symbolic link to a directory lands where the link points, as extraction writes
+    /// through it (`/lnk -> /etc` then `/lnk/passwd` replaces `/etc/passwd`).
     pub fn apply(&mut self, layer: &LayerIndex) {
         for dir in &layer.opaque_dirs {
-            self.remove_children(dir);
+            let dir = self.landing(dir).unwrap_or_else(|| dir.clone());
+            self.remove_children(&dir);
         }
         for path in &layer.whiteouts {
-            self.files.remove(path);
-            self.contents.remove(path);
-            self.extracted.remove(path);
-            self.digests.remove(path);
-            self.remove_children(path);
+            let path = self.landing(path).unwrap_or_else(|| path.clone());
+            self.files.remove(&path);
+            self.contents.remove(&path);
+            self.extracted.remove(&path);
+            self.digests.remove(&path);
+            self.remove_children(&path);
         }
+        let mut moved: HashMap<&str, String> = HashMap::new();
         for (path, entry) in &layer.entries {
+            let target = match self.landing(path) {
+                Some(real) => {
+                    moved.insert(path.as_str(), real);
+                    &moved[path.as_str()]
+                }
+                None => path,
+            };
             if entry.kind != FileKind::Directory {
-                if let Some(old) = self.files.get(path) {
+                if let Some(old) = self.files.get(target) {
                     if old.kind == FileKind::Directory {
-                        self.remove_children(path);
+                        self.remove_children(target);
                     }
                 }
             }
-            self.contents.remove(path);
-            self.extracted.remove(path);
-            self.digests.remove(path);
-            self.files.insert(path.clone(), entry.clone());
+            if entry.kind == FileKind::Symlink {
+                self.has_links = true;
+            }
+            self.contents.remove(target);
+            self.extracted.remove(target);
+            self.digests.remove(target);
+            self.files.insert(target.clone(), entry.clone());
         }
+        let at = |p: &String| moved.get(p.as_str()).cloned().unwrap_or_else(|| p.clone());
         for (path, content) in &layer.captured {
-            self.contents.insert(path.clone(), content.clone());
+            self.contents.insert(at(path), content.clone());
         }
         for (path, found) in &layer.extracted {
-            self.extracted.insert(path.clone(), found.clone());
+            self.extracted.insert(at(path), found.clone());
         }
         for (path, d) in &layer.digests {
-            self.digests.insert(path.clone(), d.clone());
+            self.digests.insert(at(path), *d);
         }
+    }
+
+    /// Where a layer's path really lands when one of its parent directories is a symbolic
+    /// link in the tree; `None` when it lands on itself.
+    fn landing(&self, path: &str) -> Option<String> {
+        if !self.has_links {
+            return None;
+        }
+        let through_link = path
+            .match_indices('/')
+            .skip(1)
+            .any(|(i, _)| matches!(self.files.get(&path[..i]), Some(e) if e.kind == FileKind::Symlink));
+        if !through_link {
+            return None;
+        }
+        let dir = self.resolve_within(parent(path), true)?;
+        let real = join(&dir, file_name(path));
+        (real != path).then_some(real)
     }
 
     fn remove_children(&mut self, dir: &str) {
@@ -121,6 +158,12 @@ impl FileTree {
     /// Follows symbolic links in every component, staying inside the root; `None`
     /// for a dangling path or a link loop.
     pub fn resolve(&self, path: &str) -> Option<String> {
+        self.resolve_within(path, false)
+    }
+
+    /// [`FileTree::resolve`]; with `missing_ok`, a missing final component is fine (the
+    /// directory a new entry is written into).
+    fn resolve_within(&self, path: &str, missing_ok: bool) -> Option<String> {
         let mut pending: Vec<String> = path
             .split('/')
             .filter(|c| !c.is_empty())
@@ -145,7 +188,7 @@ impl FileTree {
                 None => {
                     // Implicit parent directories are common in layers; a missing final
                     // component means the path does not exist.
-                    if pending.is_empty() {
+                    if pending.is_empty() && !missing_ok {
                         return None;
                     }
                     current = candidate;

@@ -380,10 +380,10 @@ fn digests_of_every_file_are_computed_in_the_pass() {
     let l0 = index_layer(&base[..], &id(0), &Digesting, &Limits::default()).unwrap();
     let l1 = index_layer(&upper[..], &id(1), &Digesting, &Limits::default()).unwrap();
     let tree = FileTree::squash([&l0, &l1], 40);
-    let d = |p: &str| tree.digests(p).map(|d| (d.sha256.clone(), d.md5.clone()));
+    let d = |p: &str| tree.digests(p).map(|d| (d.sha256(), d.md5()));
     let want = |c: &[u8]| {
         let f = drydock_image::FileDigests::of(c);
-        Some((f.sha256, f.md5))
+        Some((f.sha256(), f.md5()))
     };
     assert_eq!(d("/etc/motd"), want(b"captured"), "captured file");
     assert_eq!(d("/usr/bin/tool"), want(b"\x7fELF replaced"), "upper layer wins");
@@ -393,9 +393,9 @@ fn digests_of_every_file_are_computed_in_the_pass() {
     assert_eq!(d("/var/removed"), None, "deleted file");
     // Known vectors: the hashes themselves are right.
     let empty = drydock_image::FileDigests::of(b"");
-    assert_eq!(empty.md5, "d41d8cd98f00b204e9800998ecf8427e");
+    assert_eq!(empty.md5(), "d41d8cd98f00b204e9800998ecf8427e");
     assert_eq!(
-        empty.sha256,
+        empty.sha256(),
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     );
 }

@@ -135,4 +135,10 @@ impl<C: Capture> Capture for InspectCapture<C> {
     fn digests(&self) -> bool {
         self.digests || self.inner.digests()
     }
+    fn is_manifest(&self, path: &str) -> bool {
+        // Files kept for the inspect checks are bounded by the general limit.
+        self.inner.is_manifest(path)
+            && !(self.misconfig && crate::misconfig::wants(path))
+            && !content::wants_retrieved(&self.retrieve, path)
+    }
 }

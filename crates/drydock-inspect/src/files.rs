@@ -110,8 +110,8 @@ pub fn records(tree: &FileTree, sbom: &Sbom, flagged: &BTreeMap<String, BTreeSet
             size: e.size,
             layer: e.layer,
             link: e.link.clone(),
-            sha256: digests.map(|d| d.sha256.clone()),
-            md5: digests.map(|d| d.md5.clone()),
+            sha256: digests.map(|d| d.sha256()),
+            md5: digests.map(|d| d.md5()),
             packages,
             reasons: reasons.into_iter().collect(),
         });
@@ -183,7 +183,7 @@ pub fn verify(tree: &FileTree, sbom: &Sbom) -> Vec<ChangedFile> {
             } else {
                 let have = tree
                     .digests(&f.path)
-                    .map(|d| if algo == "md5" { &d.md5 } else { &d.sha256 });
+                    .map(|d| if algo == "md5" { d.md5() } else { d.sha256() });
                 match have {
                     Some(h) if !h.eq_ignore_ascii_case(want) => {
                         Some((FileChange::Modified, Some(format!("{algo}:{h}"))))

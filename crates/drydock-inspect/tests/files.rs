@@ -55,11 +55,11 @@ fn package(t: PackageType, name: &str, location: &str, files: &[(&str, String)])
 }
 
 fn md5(c: &[u8]) -> String {
-    format!("md5:{}", FileDigests::of(c).md5)
+    format!("md5:{}", FileDigests::of(c).md5())
 }
 
 fn sha256(c: &[u8]) -> String {
-    format!("sha256:{}", FileDigests::of(c).sha256)
+    format!("sha256:{}", FileDigests::of(c).sha256())
 }
 
 #[test]
@@ -155,7 +155,7 @@ fn verification_follows_merged_usr_and_trusts_the_os_database() {
     assert_eq!(passwd.reasons, ["package", "setuid"]);
     assert_eq!(
         passwd.md5.as_deref(),
-        Some(FileDigests::of(b"edited passwd").md5.as_str())
+        Some(FileDigests::of(b"edited passwd").md5().as_str())
     );
     let status = recs.iter().find(|r| r.path == "/var/lib/dpkg/status").unwrap();
     assert!(

@@ -219,7 +219,7 @@ fn analyse(
     let opts = OpenOptions {
         platform: None,
         registry,
-        limits: Default::default(),
+        limits: cfg.analysis.limits.clone(),
     };
     let opened = open(&spec, &source, &opts).map_err(|e| e.to_string())?;
     let analyzer = Analyzer::new(

@@ -3,7 +3,7 @@
 
 use crate::cli::{ScopeArg, SecretsScopeArg, SourceArgs};
 use crate::db_cmd::{db_config, db_path, open_for_scan, read_config_text};
-use crate::sbom_cmd::{read_sbom_file, read_source, sbom_path};
+use crate::sbom_cmd::{read_sbom_file, read_source_with, sbom_path};
 use anyhow::{anyhow, bail, Context, Result};
 use drydock_analysis::{Analysis, AnalysisConfig, Analyzer, DbStatus, Scanners};
 use drydock_inspect::secrets::SecretsScope;
@@ -61,7 +61,7 @@ pub fn analyze(
         return Ok(Analysis::from_sbom(sbom, scanners));
     }
     let analyzer = Analyzer::new(scanners, scope, secrets_scope, config)?;
-    let read = read_source(src, analyzer.capture(), quiet)?;
+    let read = read_source_with(src, analyzer.capture(), quiet, config.limits.clone())?;
     let analysis = analyzer.analyze(read.opened.meta(), &read.layers.layers, read.limits.max_symlink_hops);
     tracing::info!(
         "{} packages, {} secrets, {} misconfigurations, {} content matches, {} changed package files",

@@ -619,6 +619,10 @@ pub struct SourceArgs {
     /// Layers read at once (default: number of CPUs).
     #[arg(long, value_name = "N")]
     pub parallelism: Option<usize>,
+    /// Seconds the image's layers may take to read before the analysis fails (0: no limit;
+    /// default 300, or `max_image_seconds` in the configuration's [limits]).
+    #[arg(long, env = "DRYDOCK_TIME_BUDGET", value_name = "SECS")]
+    pub time_budget: Option<u64>,
 }
 
 /// Arguments of `drydock sbom`.

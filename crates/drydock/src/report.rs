@@ -43,6 +43,7 @@ fn hint(e: &ImageError) -> Option<String> {
         ImageError::Registry { .. } => "check the reference and that the registry is reachable; for a plain-HTTP registry pass --insecure-registry HOST".into(),
         ImageError::DigestMismatch { .. } => "the blob was corrupted in storage or in transit; pull again, and if it persists the source is damaged".into(),
         ImageError::CorruptLayer { .. } => "the layer could not be decoded; re-export or re-pull the image".into(),
+        ImageError::TimeBudget { .. } => "a hostile or very large image; raise --time-budget SECS (0: no limit) if it is genuine".into(),
         ImageError::LimitExceeded { .. } => "the input is larger than drydock's safety limits allow; if it is genuine, raise the limit".into(),
         ImageError::NotFound { .. } => "pick one of the available names or platforms listed above".into(),
         ImageError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => "check the path".into(),

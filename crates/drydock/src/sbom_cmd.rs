@@ -85,6 +85,19 @@ pub struct ReadSource {
 /// Opens an image or directory and reads its layers once with `capture` (through the
 /// layer cache unless --no-cache).
 pub fn read_source(src: &SourceArgs, capture: &dyn Capture, quiet: bool) -> Result<ReadSource> {
+    read_source_with(src, capture, quiet, Limits::default())
+}
+
+/// [`read_source`] within `limits` (the configuration's `[limits]`; `--time-budget` wins).
+pub fn read_source_with(
+    src: &SourceArgs,
+    capture: &dyn Capture,
+    quiet: bool,
+    mut limits: Limits,
+) -> Result<ReadSource> {
+    if let Some(secs) = src.time_budget {
+        limits.max_image_seconds = secs;
+    }
     let spec = SourceSpec::parse(&src.source)?;
     let platform = src.platform.as_deref().map(Platform::parse).transpose()?;
     let opts = OpenOptions {
@@ -97,7 +110,7 @@ pub fn read_source(src: &SourceArgs, capture: &dyn Capture, quiet: bool) -> Resu
             // The CLI reads what its user asks for, loopback included.
             address_policy: None,
         },
-        limits: Default::default(),
+        limits,
     };
     let opened = open(&spec, &src.source, &opts).with_context(|| format!("cannot open {}", src.source))?;
     let cache = if src.no_cache {

@@ -49,6 +49,10 @@ impl Cataloger for JavaScript {
         lock_kind(p).is_some() || p.ends_with("/package.json")
     }
 
+    fn is_manifest(&self, p: &str) -> bool {
+        p.ends_with("/package.json")
+    }
+
     fn catalog(&self, tree: &FileTree, ctx: &Context<'_>, out: &mut Output) {
         for (p, entry) in tree.entries() {
             // Links (Debian links `lodash-es/package.json` to `lodash`) are not a second

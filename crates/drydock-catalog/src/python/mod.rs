@@ -38,6 +38,10 @@ impl Cataloger for Python {
             || lock::wants(p)
     }
 
+    fn is_manifest(&self, p: &str) -> bool {
+        p.ends_with("/METADATA") || p.ends_with("/PKG-INFO")
+    }
+
     fn extracts(&self, p: &str, _mode: u32, size: u64) -> bool {
         p.ends_with(".egg") && size <= egg::MAX_EGG_BYTES
     }
