@@ -134,7 +134,7 @@ pub struct TarStore {
 fn tar_error_text(e: &std::io::Error) -> String {
     let text = e.to_string();
     if text.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
-        crate::error::printable(&text, 120)
+        crate::limits::clip(&text)
     } else {
         "a member header is not a valid tar header".into()
     }

@@ -95,20 +95,6 @@ impl ImageError {
 /// Result alias for this crate.
 pub type Result<T, E = ImageError> = std::result::Result<T, E>;
 
-/// Text from untrusted input made safe to print in a message: control and non-ASCII bytes
-/// (a binary header quoted by a parser) become `?`, and it is cut to `max` characters.
-pub fn printable(text: &str, max: usize) -> String {
-    let mut out: String = text
-        .chars()
-        .take(max)
-        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' })
-        .collect();
-    if text.chars().nth(max).is_some() {
-        out.push('…');
-    }
-    out
-}
-
 /// True when an error's text is a failed name lookup (what hyper, reqwest and getaddrinfo
 /// say), told apart from refused connections and refused credentials.
 pub fn is_dns_failure(text: &str) -> bool {
