@@ -25,7 +25,7 @@ use stream::{Doc, OpenError};
 pub const MAX_SBOM_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Packages read from one document at most; the rest are skipped with a warning.
-const MAX_PACKAGES: usize = 2_000_000;
+const MAX_PACKAGES: usize = 500_000;
 /// Relationships read from one document at most.
 const MAX_RELATIONSHIPS: usize = 20_000_000;
 /// Per-package bounds on repeated fields.
@@ -228,6 +228,27 @@ pub fn fuzz_entry(data: &[u8]) {
         let _ = cyclonedx::read(&doc, &mut r);
         let _ = spdx::read(&doc, &mut r);
         let _ = syft::read(&doc, &mut r);
+    }
+}
+
+/// Runs the CycloneDX reader on arbitrary bytes (for fuzzing); never panics.
+pub fn fuzz_cyclonedx(data: &[u8]) {
+    if let Ok(doc) = Doc::open(data) {
+        let _ = cyclonedx::read(&doc, &mut Reader::new("fuzz"));
+    }
+}
+
+/// Runs the SPDX reader on arbitrary bytes (for fuzzing); never panics.
+pub fn fuzz_spdx(data: &[u8]) {
+    if let Ok(doc) = Doc::open(data) {
+        let _ = spdx::read(&doc, &mut Reader::new("fuzz"));
+    }
+}
+
+/// Runs the Syft reader on arbitrary bytes (for fuzzing); never panics.
+pub fn fuzz_syft(data: &[u8]) {
+    if let Ok(doc) = Doc::open(data) {
+        let _ = syft::read(&doc, &mut Reader::new("fuzz"));
     }
 }
 
