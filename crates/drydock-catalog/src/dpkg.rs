@@ -141,6 +141,31 @@ fn paragraphs_with<'a>(text: &'a str, keep: impl Fn(&str) -> bool + 'a) -> impl 
     })
 }
 
+/// Runs the status-file parser on arbitrary bytes (for fuzzing).
+pub fn fuzz_entry(data: &[u8]) {
+    let mut layer = drydock_image::LayerIndex::default();
+    layer.captured.insert(STATUS.to_string(), data.into());
+    layer.entries.insert(
+        STATUS.to_string(),
+        drydock_image::FileEntry {
+            kind: drydock_image::FileKind::Regular,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            size: data.len() as u64,
+            link: None,
+            layer: 0,
+        },
+    );
+    let mut tree = FileTree::new(8);
+    tree.apply(&layer);
+    let ctx = Context {
+        distro: None,
+        directory_scan: false,
+    };
+    Dpkg.catalog(&tree, &ctx, &mut Output::default());
+}
+
 fn field<'a>(para: &'a Paragraph<'_>, name: &str) -> Option<&'a str> {
     para.iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -375,7 +400,10 @@ mod tests {
     fn paragraphs_join_continuation_lines() {
         let text = "Package: a\nDescription: x\n more\n\n\nPackage: b\nVersion: 1\n";
         let ps: Vec<Paragraph> = paragraphs(text).collect();
-        let wanted: Vec<Paragraph> = paragraphs_with("Description: x\n more\nPackage: a\n\nDescription: only\n", |k| k == "Package").collect();
+        let wanted: Vec<Paragraph> = paragraphs_with("Description: x\n more\nPackage: a\n\nDescription: only\n", |k| {
+            k == "Package"
+        })
+        .collect();
         assert_eq!(wanted.len(), 2);
         assert_eq!(field(&wanted[0], "Package"), Some("a"));
         assert!(wanted[1].is_empty());

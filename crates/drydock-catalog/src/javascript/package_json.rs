@@ -41,7 +41,10 @@ pub fn parse_package_json(content: &[u8]) -> Result<Option<Manifest>, String> {
     };
     de.end().map_err(|e| format!("malformed JSON: {e}"))?;
     fn text(s: &Option<String>) -> Option<String> {
-        s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
     }
     let Some(name) = text(&raw.name) else {
         return Ok(None);
