@@ -62,7 +62,10 @@ pub(super) fn read(doc: &Doc, r: &mut Reader) -> Result<Sbom, DecodeError> {
         "relationships"
     };
     if let Some(other) = stream.not_array(key) {
-        r.warn(format_args!("$.{key}"), format_args!("expected an array, found {other}"));
+        r.warn(
+            format_args!("$.{key}"),
+            format_args!("expected an array, found {other}"),
+        );
     }
     stream.each(key, |i, rel| {
         let path = format!("$.{key}[{i}]");
