@@ -50,27 +50,31 @@ impl Cataloger for Dpkg {
             }
         }
         for (path, distroless) in sources {
-            let Some(content) = tree.read(&path) else { continue };
-            let text = String::from_utf8_lossy(content);
-            let layer = tree.entry(&path).map(|e| e.layer).unwrap_or(0);
-            let wanted = |k: &str| WANTED.iter().any(|w| w.eq_ignore_ascii_case(k));
-            let mut found = 0usize;
-            for (n, para) in paragraphs_with(&text, wanted).enumerate() {
-                if found >= MAX_PACKAGES_PER_DB {
-                    out.warnings.push(format!(
-                        "{path}: more than {MAX_PACKAGES_PER_DB} packages; the rest are skipped"
-                    ));
-                    break;
-                }
-                match package_from(&para, &path, layer, distroless, tree, ctx) {
-                    Ok(Some(p)) => {
-                        found += 1;
-                        out.packages.push(p)
-                    }
-                    Ok(None) => {}
-                    Err(reason) => out.warnings.push(format!("{path}: entry {}: {reason}", n + 1)),
-                }
+            read_db(tree, ctx, &path, distroless, MAX_PACKAGES_PER_DB, out);
+        }
+    }
+}
+
+/// Reads the packages of one status file, at most `max` of them, stanza by stanza.
+fn read_db(tree: &FileTree, ctx: &Context<'_>, path: &str, distroless: bool, max: usize, out: &mut Output) {
+    let Some(content) = tree.read(path) else { return };
+    let text = String::from_utf8_lossy(content);
+    let layer = tree.entry(path).map(|e| e.layer).unwrap_or(0);
+    let wanted = |k: &str| WANTED.iter().any(|w| w.eq_ignore_ascii_case(k));
+    let mut found = 0usize;
+    for (n, para) in paragraphs_with(&text, wanted).enumerate() {
+        if found >= max {
+            out.warnings
+                .push(format!("{path}: more than {max} packages; the rest are skipped"));
+            break;
+        }
+        match package_from(&para, path, layer, distroless, tree, ctx) {
+            Ok(Some(p)) => {
+                found += 1;
+                out.packages.push(p)
             }
+            Ok(None) => {}
+            Err(reason) => out.warnings.push(format!("{path}: entry {}: {reason}", n + 1)),
         }
     }
 }
@@ -143,6 +147,15 @@ fn paragraphs_with<'a>(text: &'a str, keep: impl Fn(&str) -> bool + 'a) -> impl 
 
 /// Runs the status-file parser on arbitrary bytes (for fuzzing).
 pub fn fuzz_entry(data: &[u8]) {
+    let ctx = Context {
+        distro: None,
+        directory_scan: false,
+    };
+    Dpkg.catalog(&tree_with_status(data), &ctx, &mut Output::default());
+}
+
+/// A tree holding only `/var/lib/dpkg/status` with the given content.
+fn tree_with_status(data: &[u8]) -> FileTree {
     let mut layer = drydock_image::LayerIndex::default();
     layer.captured.insert(STATUS.to_string(), data.into());
     layer.entries.insert(
@@ -159,11 +172,7 @@ pub fn fuzz_entry(data: &[u8]) {
     );
     let mut tree = FileTree::new(8);
     tree.apply(&layer);
-    let ctx = Context {
-        distro: None,
-        directory_scan: false,
-    };
-    Dpkg.catalog(&tree, &ctx, &mut Output::default());
+    tree
 }
 
 fn field<'a>(para: &'a Paragraph<'_>, name: &str) -> Option<&'a str> {
@@ -410,6 +419,28 @@ mod tests {
         assert_eq!(ps.len(), 2);
         assert_eq!(field(&ps[0], "description"), Some("x\nmore"));
         assert_eq!(field(&ps[1], "Version"), Some("1"));
+    }
+
+    #[test]
+    fn packages_per_database_are_capped() {
+        let text: String = (0..5)
+            .map(|i| format!("Package: p{i}\nStatus: install ok installed\nVersion: 1\n\n"))
+            .collect();
+        let tree = tree_with_status(text.as_bytes());
+        let ctx = Context {
+            distro: None,
+            directory_scan: false,
+        };
+        let mut out = Output::default();
+        read_db(&tree, &ctx, STATUS, false, 2, &mut out);
+        assert_eq!(out.packages.len(), 2);
+        assert_eq!(
+            out.warnings,
+            ["/var/lib/dpkg/status: more than 2 packages; the rest are skipped"]
+        );
+        let mut out = Output::default();
+        Dpkg.catalog(&tree, &ctx, &mut out);
+        assert_eq!((out.packages.len(), out.warnings.len()), (5, 0));
     }
 
     #[test]
