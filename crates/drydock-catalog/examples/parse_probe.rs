@@ -5,6 +5,7 @@
 //! cargo run -p drydock-catalog --example parse_probe -- package-json-array 200
 //! cargo run -p drydock-catalog --example parse_probe -- package-json-string 200
 //! cargo run -p drydock-catalog --example parse_probe -- dpkg 2000000
+//! cargo run -p drydock-catalog --example parse_probe -- dpkg-min 2000000
 //! ```
 use drydock_catalog::dpkg::Dpkg;
 use drydock_catalog::javascript::parse_package_json;
@@ -47,12 +48,20 @@ fn main() {
             }
             s.into_bytes()
         }
+        "dpkg-min" => {
+            // The smallest stanzas a status file can hold: 2 M of them fit the capture cap.
+            let mut s = String::new();
+            for i in 0..n {
+                s.push_str(&format!("Package: p{i}\nVersion: 1\n\n"));
+            }
+            s.into_bytes()
+        }
         other => panic!("unknown mode {other}"),
     };
     eprintln!("input: {} bytes", input.len());
     let start = Instant::now();
     match mode {
-        "dpkg" => {
+        "dpkg" | "dpkg-min" => {
             let mut layer = LayerIndex::default();
             let path = "/var/lib/dpkg/status".to_string();
             layer.entries.insert(
