@@ -1,8 +1,3 @@
-//! Manifest and lock-file parsers of every ecosystem on arbitrary bytes.
+//! Manifest and lock-file parsers of every ecosystem.
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    drydock_catalog::javascript::fuzz_entry(data);
-    drydock_catalog::python::fuzz_entry(data);
-    drydock_catalog::gem::fuzz_entry(data);
-    drydock_catalog::php::fuzz_entry(data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| drydock_fuzz_targets::lockfiles(data));

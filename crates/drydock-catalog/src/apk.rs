@@ -33,6 +33,17 @@ impl Cataloger for Apk {
     }
 }
 
+/// Runs the installed-database parser on arbitrary bytes (for fuzzing).
+pub fn fuzz_entry(data: &[u8]) {
+    let ctx = Context {
+        distro: None,
+        directory_scan: false,
+    };
+    for record in records(&String::from_utf8_lossy(data)) {
+        let _ = package_from(&record, 0, &ctx);
+    }
+}
+
 /// One package's `X:value` lines, in order (order matters for F:/R:/Z:).
 type Record<'a> = Vec<(char, &'a str)>;
 

@@ -2,9 +2,10 @@
 //! with file lists (`info/*.list`), digests (`info/*.md5sums`) and licenses from
 //! machine-readable `/usr/share/doc/*/copyright` files.
 
-use crate::{distro_qualifier, Cataloger, Context, Output};
+use crate::{distro_qualifier, Cataloger, Context, Output, MAX_PACKAGES_PER_DB};
 use drydock_image::FileTree;
 use drydock_sbom::{cpe, Location, Package, PackageFile, PackageType, Purl};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 const STATUS: &str = "/var/lib/dpkg/status";
@@ -49,58 +50,139 @@ impl Cataloger for Dpkg {
             }
         }
         for (path, distroless) in sources {
-            let Some(content) = tree.read(&path) else { continue };
-            let text = String::from_utf8_lossy(content);
-            let layer = tree.entry(&path).map(|e| e.layer).unwrap_or(0);
-            for (n, para) in paragraphs(&text).enumerate() {
-                match package_from(&para, &path, layer, distroless, tree, ctx) {
-                    Ok(Some(p)) => out.packages.push(p),
-                    Ok(None) => {}
-                    Err(reason) => out.warnings.push(format!("{path}: entry {}: {reason}", n + 1)),
-                }
-            }
+            read_db(tree, ctx, &path, distroless, MAX_PACKAGES_PER_DB, out);
         }
     }
 }
 
-/// One control-file paragraph as (field, value) pairs, continuation lines joined.
-type Paragraph = Vec<(String, String)>;
+/// Reads the packages of one status file, at most `max` of them, stanza by stanza.
+fn read_db(tree: &FileTree, ctx: &Context<'_>, path: &str, distroless: bool, max: usize, out: &mut Output) {
+    let Some(content) = tree.read(path) else { return };
+    let text = String::from_utf8_lossy(content);
+    let layer = tree.entry(path).map(|e| e.layer).unwrap_or(0);
+    let wanted = |k: &str| WANTED.iter().any(|w| w.eq_ignore_ascii_case(k));
+    let mut found = 0usize;
+    for (n, para) in paragraphs_with(&text, wanted).enumerate() {
+        if found >= max {
+            out.warnings
+                .push(format!("{path}: more than {max} packages; the rest are skipped"));
+            break;
+        }
+        match package_from(&para, path, layer, distroless, tree, ctx) {
+            Ok(Some(p)) => {
+                found += 1;
+                out.packages.push(p)
+            }
+            Ok(None) => {}
+            Err(reason) => out.warnings.push(format!("{path}: entry {}: {reason}", n + 1)),
+        }
+    }
+}
 
-/// Splits a control file into paragraphs of fields.
-pub fn paragraphs(text: &str) -> impl Iterator<Item = Paragraph> + '_ {
+/// One control-file paragraph as (field, value) pairs, continuation lines joined. Values
+/// borrow from the text unless continuation lines had to be joined.
+type Paragraph<'a> = Vec<(&'a str, Cow<'a, str>)>;
+
+/// Fields the cataloger reads; the others (descriptions, conffiles lists) are skipped
+/// without being copied.
+const WANTED: &[&str] = &[
+    "Package",
+    "Status",
+    "Version",
+    "Architecture",
+    "Source",
+    "Maintainer",
+    "Installed-Size",
+    "Pre-Depends",
+    "Depends",
+    "Provides",
+];
+
+/// Splits a control file into paragraphs of fields, one paragraph at a time.
+pub fn paragraphs(text: &str) -> impl Iterator<Item = Paragraph<'_>> + '_ {
+    paragraphs_with(text, |_| true)
+}
+
+/// Like [`paragraphs`], keeping only the fields `keep` accepts (and skipping their
+/// continuation lines unread).
+fn paragraphs_with<'a>(text: &'a str, keep: impl Fn(&str) -> bool + 'a) -> impl Iterator<Item = Paragraph<'a>> + 'a {
     let mut lines = text.lines();
     std::iter::from_fn(move || {
-        let mut para: Paragraph = Vec::new();
+        let mut para: Paragraph<'a> = Vec::new();
+        // Whether the last field line started a paragraph (a skipped field still does).
+        let mut started = false;
+        let mut skipping = false;
         for line in lines.by_ref() {
             if line.trim().is_empty() {
-                if para.is_empty() {
+                if !started {
                     continue;
                 }
                 return Some(para);
             }
             if line.starts_with(' ') || line.starts_with('\t') {
+                if skipping {
+                    continue;
+                }
                 if let Some((_, v)) = para.last_mut() {
+                    let v = v.to_mut();
                     v.push('\n');
                     v.push_str(line.trim_start());
                 }
                 continue;
             }
             if let Some((k, v)) = line.split_once(':') {
-                para.push((k.trim().to_string(), v.trim().to_string()));
+                started = true;
+                let k = k.trim();
+                skipping = !keep(k);
+                if !skipping {
+                    para.push((k, Cow::Borrowed(v.trim())));
+                }
+            } else {
+                skipping = true;
             }
         }
-        (!para.is_empty()).then_some(para)
+        started.then_some(para)
     })
 }
 
-fn field<'a>(para: &'a Paragraph, name: &str) -> Option<&'a str> {
+/// Runs the status-file parser on arbitrary bytes (for fuzzing).
+pub fn fuzz_entry(data: &[u8]) {
+    let ctx = Context {
+        distro: None,
+        directory_scan: false,
+    };
+    Dpkg.catalog(&tree_with_status(data), &ctx, &mut Output::default());
+}
+
+/// A tree holding only `/var/lib/dpkg/status` with the given content.
+fn tree_with_status(data: &[u8]) -> FileTree {
+    let mut layer = drydock_image::LayerIndex::default();
+    layer.captured.insert(STATUS.to_string(), data.into());
+    layer.entries.insert(
+        STATUS.to_string(),
+        drydock_image::FileEntry {
+            kind: drydock_image::FileKind::Regular,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            size: data.len() as u64,
+            link: None,
+            layer: 0,
+        },
+    );
+    let mut tree = FileTree::new(8);
+    tree.apply(&layer);
+    tree
+}
+
+fn field<'a>(para: &'a Paragraph<'_>, name: &str) -> Option<&'a str> {
     para.iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+        .map(|(_, v)| v.as_ref())
 }
 
 fn package_from(
-    para: &Paragraph,
+    para: &Paragraph<'_>,
     path: &str,
     layer: usize,
     distroless: bool,
@@ -327,9 +409,38 @@ mod tests {
     fn paragraphs_join_continuation_lines() {
         let text = "Package: a\nDescription: x\n more\n\n\nPackage: b\nVersion: 1\n";
         let ps: Vec<Paragraph> = paragraphs(text).collect();
+        let wanted: Vec<Paragraph> = paragraphs_with("Description: x\n more\nPackage: a\n\nDescription: only\n", |k| {
+            k == "Package"
+        })
+        .collect();
+        assert_eq!(wanted.len(), 2);
+        assert_eq!(field(&wanted[0], "Package"), Some("a"));
+        assert!(wanted[1].is_empty());
         assert_eq!(ps.len(), 2);
         assert_eq!(field(&ps[0], "description"), Some("x\nmore"));
         assert_eq!(field(&ps[1], "Version"), Some("1"));
+    }
+
+    #[test]
+    fn packages_per_database_are_capped() {
+        let text: String = (0..5)
+            .map(|i| format!("Package: p{i}\nStatus: install ok installed\nVersion: 1\n\n"))
+            .collect();
+        let tree = tree_with_status(text.as_bytes());
+        let ctx = Context {
+            distro: None,
+            directory_scan: false,
+        };
+        let mut out = Output::default();
+        read_db(&tree, &ctx, STATUS, false, 2, &mut out);
+        assert_eq!(out.packages.len(), 2);
+        assert_eq!(
+            out.warnings,
+            ["/var/lib/dpkg/status: more than 2 packages; the rest are skipped"]
+        );
+        let mut out = Output::default();
+        Dpkg.catalog(&tree, &ctx, &mut out);
+        assert_eq!((out.packages.len(), out.warnings.len()), (5, 0));
     }
 
     #[test]

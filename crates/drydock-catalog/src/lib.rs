@@ -61,6 +61,10 @@ pub trait Cataloger: Sync {
     fn catalog(&self, tree: &FileTree, ctx: &Context<'_>, out: &mut Output);
 }
 
+/// Packages read from one package database file at most (a real dpkg status holds a few
+/// thousand); the rest are skipped with a warning, so one hostile file cannot exhaust memory.
+pub const MAX_PACKAGES_PER_DB: usize = 200_000;
+
 /// Bumped whenever any cataloger changes what it captures or extracts, so cached
 /// layer results made by an older version are not reused.
 pub const CATALOG_VERSION: u32 = 4;

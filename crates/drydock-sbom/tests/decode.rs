@@ -648,8 +648,16 @@ fn deep_nesting_is_bounded() {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert!(matches!(
         read_sbom(deep.as_bytes(), "deep"),
-        Err(DecodeError::Json { .. })
+        Err(DecodeError::Json { .. } | DecodeError::Invalid { .. })
     ));
+    let deep = format!(
+        r#"{{"bomFormat":"CycloneDX","components":[{}{}],"x":{}{}}}"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000),
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    assert!(read_sbom(deep.as_bytes(), "deep").is_err());
     // Nested CycloneDX components are followed to a bound.
     let mut comp = json!({"type": "library", "name": "leaf", "version": "1", "purl": "pkg:npm/leaf@1"});
     for i in 0..40 {

@@ -109,6 +109,34 @@ impl Cataloger for Rpm {
     }
 }
 
+/// Runs the rpm header parser on arbitrary bytes (for fuzzing).
+pub fn fuzz_header(data: &[u8]) {
+    let _ = header::read_package(data);
+}
+
+/// Runs the Berkeley DB reader, then the header parser on every record, on arbitrary bytes (for fuzzing).
+pub fn fuzz_bdb(data: &[u8]) {
+    fuzz_records(bdb::read(data));
+}
+
+/// Runs the NDB reader, then the header parser on every record, on arbitrary bytes (for fuzzing).
+pub fn fuzz_ndb(data: &[u8]) {
+    fuzz_records(ndb::read(data));
+}
+
+/// Runs the SQLite reader, then the header parser on every record, on arbitrary bytes (for fuzzing).
+pub fn fuzz_sqlite(data: &[u8]) {
+    fuzz_records(sqlite::read(data, None));
+}
+
+fn fuzz_records(records: Result<Records<'_>, String>) {
+    if let Ok(records) = records {
+        for rec in records.records {
+            let _ = header::read_package(&rec.blob);
+        }
+    }
+}
+
 /// Turns the records of one database into packages, warning about bad ones.
 fn catalog_records(records: Records<'_>, location: &Location, distro: Option<&Distro>, out: &mut Output) {
     let path = &location.path;

@@ -7,6 +7,7 @@
 //! Syft's `syft:` ones of the same shape) restore type, finder, architecture, source package,
 //! size, extra CPEs and locations.
 
+use super::stream::Doc;
 use super::{
     fill_from_purl, get_str, is_drydock_id, kind, push_unique, resolve_type, split_and, Assembler, DecodeError, Props,
     Reader, MAX_CPES, MAX_LICENSES, MAX_LOCATIONS, MAX_NESTING,
@@ -39,8 +40,9 @@ struct State {
     nested: Vec<(String, String)>,
 }
 
-pub(super) fn read(doc: &Value, r: &mut Reader) -> Result<Sbom, DecodeError> {
-    if let Some(v) = r.str(doc, "specVersion", "$") {
+pub(super) fn read(doc: &Doc, r: &mut Reader) -> Result<Sbom, DecodeError> {
+    let head = &doc.head;
+    if let Some(v) = r.str(head, "specVersion", "$") {
         if !matches!(v, "1.4" | "1.5" | "1.6") {
             r.warn(
                 "$.specVersion",
@@ -57,7 +59,7 @@ pub(super) fn read(doc: &Value, r: &mut Reader) -> Result<Sbom, DecodeError> {
         nested: Vec::new(),
     };
     let mut root_ref = None;
-    if let Some(meta) = r.object(doc, "metadata", "$") {
+    if let Some(meta) = r.object(head, "metadata", "$") {
         st.by_drydock = written_by_drydock(meta);
         let props = Props::read(r, meta, "$.metadata");
         if let Some(scope) = props.get(&["drydock:scope"]) {
@@ -72,38 +74,49 @@ pub(super) fn read(doc: &Value, r: &mut Reader) -> Result<Sbom, DecodeError> {
         }
     }
 
-    let components = match doc.get("components") {
-        Some(Value::Array(a)) => a.as_slice(),
-        None | Some(Value::Null) => &[],
-        Some(other) => {
-            return Err(r.invalid("$.components", format_args!("expected an array, found {}", kind(other))));
+    if let Some(other) = doc.not_array("components") {
+        return Err(r.invalid("$.components", format_args!("expected an array, found {other}")));
+    }
+    doc.each("components", |i, c| {
+        if st.asm.is_full() {
+            return false;
         }
-    };
-    walk(r, &mut st, components, "$.components", 0, None);
+        let path = format!("$.components[{i}]");
+        match c {
+            Some(c) => walk_one(r, &mut st, &c, &path, 0, None),
+            None => r.warn(&path, "too large; skipped"),
+        }
+        true
+    });
 
     let nested = std::mem::take(&mut st.nested);
     for (parent, child) in &nested {
         st.asm.relate(r, parent, child, RelationshipKind::Contains);
     }
-    for (i, d) in r.array(doc, "dependencies", "$").iter().enumerate() {
+    if let Some(other) = doc.not_array("dependencies") {
+        r.warn("$.dependencies", format_args!("expected an array, found {other}"));
+    }
+    doc.each("dependencies", |i, d| {
         let path = format!("$.dependencies[{i}]");
-        let Some(from) = r.str(d, "ref", &path) else {
-            r.warn(&path, "a dependency without a ref");
-            continue;
+        let Some(d) = d else {
+            r.warn(&path, "too large; skipped");
+            return true;
         };
-        if root_ref.as_deref() == Some(from) {
-            continue;
+        let Some(from) = r.str(&d, "ref", &path) else {
+            r.warn(&path, "a dependency without a ref");
+            return true;
+        };
+        if root_ref.as_deref() == Some(from) || st.asm.id_of(from).is_none() {
+            return true;
         }
-        if st.asm.id_of(from).is_none() {
-            continue;
-        }
-        for (j, to) in r.array(d, "dependsOn", &path).iter().enumerate() {
+        for (j, to) in r.array(&d, "dependsOn", &path).iter().enumerate() {
             match to.as_str() {
                 Some(to) => st.asm.relate(r, from, to, RelationshipKind::DependsOn),
                 None => r.warn(format_args!("{path}.dependsOn[{j}]"), "expected a string"),
             }
         }
-    }
+        true
+    });
     (sbom.packages, sbom.relationships) = st.asm.finish(r);
     sbom.distro = st.distro;
     Ok(sbom)
@@ -174,49 +187,53 @@ fn walk(r: &mut Reader, st: &mut State, comps: &[Value], path: &str, depth: usiz
         if st.asm.is_full() {
             return;
         }
-        let path = format!("{path}[{i}]");
-        if !c.is_object() {
-            r.warn(&path, format_args!("expected an object, found {}", kind(c)));
-            continue;
-        }
-        let ty = r.str(c, "type", &path).unwrap_or("library");
-        let bom_ref = r.text(c, "bom-ref", &path).unwrap_or_else(|| format!("#{path}"));
-        let is_package = if ty == "operating-system" {
-            if st.distro.is_none() {
-                st.distro = os_distro(r, c, &path);
-            }
-            false
-        } else if NOT_PACKAGES.contains(&ty) {
-            false
-        } else {
-            read_component(r, st, c, &path, &bom_ref)
-        };
-        if is_package {
-            if let Some(parent) = parent {
-                st.nested.push((parent.to_string(), bom_ref.clone()));
-            }
-        }
-        let children = r.array(c, "components", &path);
-        if children.is_empty() {
-            continue;
-        }
-        if depth + 1 >= MAX_NESTING {
-            r.warn(
-                format_args!("{path}.components"),
-                format_args!("nested more than {MAX_NESTING} deep; skipped"),
-            );
-            continue;
-        }
-        let child_path = format!("{path}.components");
-        walk(
-            r,
-            st,
-            children,
-            &child_path,
-            depth + 1,
-            if is_package { Some(&bom_ref) } else { parent },
-        );
+        walk_one(r, st, c, &format!("{path}[{i}]"), depth, parent);
     }
+}
+
+/// Reads one component and its nested components.
+fn walk_one(r: &mut Reader, st: &mut State, c: &Value, path: &str, depth: usize, parent: Option<&str>) {
+    if !c.is_object() {
+        r.warn(path, format_args!("expected an object, found {}", kind(c)));
+        return;
+    }
+    let ty = r.str(c, "type", path).unwrap_or("library");
+    let bom_ref = r.text(c, "bom-ref", path).unwrap_or_else(|| format!("#{path}"));
+    let is_package = if ty == "operating-system" {
+        if st.distro.is_none() {
+            st.distro = os_distro(r, c, path);
+        }
+        false
+    } else if NOT_PACKAGES.contains(&ty) {
+        false
+    } else {
+        read_component(r, st, c, path, &bom_ref)
+    };
+    if is_package {
+        if let Some(parent) = parent {
+            st.nested.push((parent.to_string(), bom_ref.clone()));
+        }
+    }
+    let children = r.array(c, "components", path);
+    if children.is_empty() {
+        return;
+    }
+    if depth + 1 >= MAX_NESTING {
+        r.warn(
+            format_args!("{path}.components"),
+            format_args!("nested more than {MAX_NESTING} deep; skipped"),
+        );
+        return;
+    }
+    let child_path = format!("{path}.components");
+    walk(
+        r,
+        st,
+        children,
+        &child_path,
+        depth + 1,
+        if is_package { Some(&bom_ref) } else { parent },
+    );
 }
 
 /// The distro from an `operating-system` component.

@@ -11,6 +11,7 @@
 mod cyclonedx;
 mod native;
 mod spdx;
+mod stream;
 mod syft;
 
 use crate::model::{Distro, Package, PackageType, Relationship, RelationshipKind, Sbom, NATIVE_SCHEMA};
@@ -18,12 +19,13 @@ use crate::purl::Purl;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Display;
+use stream::{Doc, OpenError};
 
 /// The largest SBOM file the command line reads (512 MiB).
 pub const MAX_SBOM_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Packages read from one document at most; the rest are skipped with a warning.
-const MAX_PACKAGES: usize = 2_000_000;
+const MAX_PACKAGES: usize = 500_000;
 /// Relationships read from one document at most.
 const MAX_RELATIONSHIPS: usize = 20_000_000;
 /// Per-package bounds on repeated fields.
@@ -93,13 +95,18 @@ impl SbomFormat {
 /// Detects the format of a parsed document from its markers.
 pub fn detect_format(doc: &Value) -> Option<SbomFormat> {
     let obj = doc.as_object()?;
+    detect(obj, |k| obj.get(k).map(kind))
+}
+
+/// Detects the format from the header fields and the kinds of all top-level fields.
+fn detect(obj: &serde_json::Map<String, Value>, kind_of: impl Fn(&str) -> Option<&'static str>) -> Option<SbomFormat> {
     let s = |k: &str| obj.get(k).and_then(Value::as_str);
     let descriptor = obj
         .get("descriptor")
         .and_then(|d| d.get("name"))
         .and_then(Value::as_str);
     if s("$schema").is_some_and(|u| u.starts_with("https://drydock.dev/schema/sbom/"))
-        || (descriptor == Some("drydock") && obj.get("packages").is_some_and(Value::is_array))
+        || (descriptor == Some("drydock") && kind_of("packages") == Some("an array"))
     {
         return Some(SbomFormat::Drydock);
     }
@@ -115,7 +122,7 @@ pub fn detect_format(doc: &Value) -> Option<SbomFormat> {
         .and_then(|d| d.get("url"))
         .and_then(Value::as_str)
         .is_some_and(|u| u.contains("anchore/syft"));
-    if obj.contains_key("artifacts") && (syft_descriptor || syft_schema) {
+    if kind_of("artifacts").is_some() && (syft_descriptor || syft_schema) {
         return Some(SbomFormat::Syft);
     }
     None
@@ -152,26 +159,39 @@ pub fn read_sbom(bytes: &[u8], origin: &str) -> Result<Sbom, DecodeError> {
             detail: "write the SBOM as SPDX JSON instead".into(),
         });
     }
-    let doc: Value = serde_json::from_slice(bytes).map_err(|source| DecodeError::Json {
-        origin: origin.into(),
-        source,
-    })?;
-    let Some(obj) = doc.as_object() else {
+    if bytes.len() as u64 > MAX_SBOM_BYTES {
         return Err(DecodeError::Invalid {
             origin: origin.into(),
             path: "$".into(),
-            message: format!("the document is {}, not a JSON object", kind(&doc)),
+            message: format!("larger than {} MiB", MAX_SBOM_BYTES >> 20),
         });
+    }
+    // Read in bounded memory: the header fields, then each large array streamed.
+    let doc = match Doc::open(bytes) {
+        Ok(doc) => doc,
+        Err(OpenError::Json(source)) => {
+            return Err(DecodeError::Json {
+                origin: origin.into(),
+                source,
+            })
+        }
+        Err(OpenError::NotObject(k)) => {
+            return Err(DecodeError::Invalid {
+                origin: origin.into(),
+                path: "$".into(),
+                message: format!("the document is {k}, not a JSON object"),
+            })
+        }
     };
-    let Some(format) = detect_format(&doc) else {
-        if obj.contains_key("@context") && head_text.contains("spdx") {
+    let Some(format) = detect(doc.obj(), |k| doc.kind(k)) else {
+        if doc.has("@context") && head_text.contains("spdx") {
             return Err(DecodeError::Unsupported {
                 origin: origin.into(),
                 format: "SPDX 3 JSON-LD".into(),
                 detail: "write the SBOM as SPDX 2.3 JSON instead".into(),
             });
         }
-        let keys: Vec<&str> = obj.keys().take(8).map(String::as_str).collect();
+        let keys: Vec<&str> = doc.keys().into_iter().take(8).collect();
         return Err(DecodeError::UnknownFormat {
             origin: origin.into(),
             detail: if keys.is_empty() {
@@ -183,7 +203,7 @@ pub fn read_sbom(bytes: &[u8], origin: &str) -> Result<Sbom, DecodeError> {
     };
     let mut r = Reader::new(origin);
     let mut sbom = match format {
-        SbomFormat::Drydock => native::read(obj, &mut r)?,
+        SbomFormat::Drydock => native::read(&doc, &mut r)?,
         SbomFormat::CycloneDx => cyclonedx::read(&doc, &mut r)?,
         SbomFormat::Spdx => spdx::read(&doc, &mut r)?,
         SbomFormat::Syft => syft::read(&doc, &mut r)?,
@@ -202,14 +222,33 @@ pub fn read_sbom(bytes: &[u8], origin: &str) -> Result<Sbom, DecodeError> {
 /// Runs every reader on arbitrary bytes (for fuzzing); never panics.
 pub fn fuzz_entry(data: &[u8]) {
     let _ = read_sbom(data, "fuzz");
-    if let Ok(doc) = serde_json::from_slice::<Value>(data) {
-        if let Some(obj) = doc.as_object() {
-            let mut r = Reader::new("fuzz");
-            let _ = native::read(obj, &mut r);
-            let _ = cyclonedx::read(&doc, &mut r);
-            let _ = spdx::read(&doc, &mut r);
-            let _ = syft::read(&doc, &mut r);
-        }
+    if let Ok(doc) = Doc::open(data) {
+        let mut r = Reader::new("fuzz");
+        let _ = native::read(&doc, &mut r);
+        let _ = cyclonedx::read(&doc, &mut r);
+        let _ = spdx::read(&doc, &mut r);
+        let _ = syft::read(&doc, &mut r);
+    }
+}
+
+/// Runs the CycloneDX reader on arbitrary bytes (for fuzzing); never panics.
+pub fn fuzz_cyclonedx(data: &[u8]) {
+    if let Ok(doc) = Doc::open(data) {
+        let _ = cyclonedx::read(&doc, &mut Reader::new("fuzz"));
+    }
+}
+
+/// Runs the SPDX reader on arbitrary bytes (for fuzzing); never panics.
+pub fn fuzz_spdx(data: &[u8]) {
+    if let Ok(doc) = Doc::open(data) {
+        let _ = spdx::read(&doc, &mut Reader::new("fuzz"));
+    }
+}
+
+/// Runs the Syft reader on arbitrary bytes (for fuzzing); never panics.
+pub fn fuzz_syft(data: &[u8]) {
+    if let Ok(doc) = Doc::open(data) {
+        let _ = syft::read(&doc, &mut Reader::new("fuzz"));
     }
 }
 

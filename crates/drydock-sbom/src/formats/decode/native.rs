@@ -1,6 +1,7 @@
 //! drydock's native JSON, read field by field so one bad package does not lose the others.
 
-use super::{kind, Assembler, DecodeError, Reader, MAX_FILES_PER_PACKAGE, MAX_WARNINGS};
+use super::stream::Doc;
+use super::{Assembler, DecodeError, Reader, MAX_FILES_PER_PACKAGE, MAX_WARNINGS};
 use crate::model::{Distro, FilesSummary, Package, Relationship, Sbom, Scope};
 use drydock_image::ImageMeta;
 use serde::Deserialize;
@@ -18,7 +19,8 @@ fn field<T: for<'de> Deserialize<'de>>(r: &mut Reader, obj: &Map<String, Value>,
     }
 }
 
-pub(super) fn read(obj: &Map<String, Value>, r: &mut Reader) -> Result<Sbom, DecodeError> {
+pub(super) fn read(doc: &Doc, r: &mut Reader) -> Result<Sbom, DecodeError> {
+    let obj = doc.obj();
     let schema = obj.get("$schema").and_then(Value::as_str).unwrap_or("");
     if let Some(version) = schema.strip_prefix("https://drydock.dev/schema/sbom/") {
         if !version.starts_with("1.") && version != "1" {
@@ -40,23 +42,26 @@ pub(super) fn read(obj: &Map<String, Value>, r: &mut Reader) -> Result<Sbom, Dec
         src.reference = std::mem::take(&mut src.input);
     }
 
-    let packages = match obj.get("packages") {
-        Some(Value::Array(a)) => a.as_slice(),
-        None | Some(Value::Null) => &[],
-        Some(other) => return Err(r.invalid("$.packages", format_args!("expected an array, found {}", kind(other)))),
-    };
+    if let Some(other) = doc.not_array("packages") {
+        return Err(r.invalid("$.packages", format_args!("expected an array, found {other}")));
+    }
     let mut asm = Assembler::new();
-    for (i, v) in packages.iter().enumerate() {
+    doc.each("packages", |i, v| {
         if asm.is_full() {
-            break;
+            return false;
         }
-        let mut p = match Package::deserialize(v) {
+        let Some(v) = v else {
+            r.warn(format_args!("$.packages[{i}]"), "too large; skipped");
+            return true;
+        };
+        let mut p = match Package::deserialize(&v) {
             Ok(p) => p,
             Err(e) => {
                 r.warn(format_args!("$.packages[{i}]"), format_args!("skipped: {e}"));
-                continue;
+                return true;
             }
         };
+        drop(v);
         if p.files.len() > MAX_FILES_PER_PACKAGE {
             r.warn(
                 format_args!("$.packages[{i}].files"),
@@ -66,24 +71,19 @@ pub(super) fn read(obj: &Map<String, Value>, r: &mut Reader) -> Result<Sbom, Dec
         }
         let id = std::mem::take(&mut p.id);
         asm.add(r, Some(&id), p, Some(&id));
+        true
+    });
+    if let Some(other) = doc.not_array("relationships") {
+        r.warn("$.relationships", format_args!("expected an array, found {other}"));
     }
-    let relationships = match obj.get("relationships") {
-        Some(Value::Array(a)) => a.as_slice(),
-        None | Some(Value::Null) => &[],
-        Some(other) => {
-            r.warn(
-                "$.relationships",
-                format_args!("expected an array, found {}", kind(other)),
-            );
-            &[]
+    doc.each("relationships", |i, v| {
+        match v.map(|v| Relationship::deserialize(&v)) {
+            Some(Ok(rel)) => asm.relate(r, &rel.from, &rel.to, rel.kind),
+            Some(Err(e)) => r.warn(format_args!("$.relationships[{i}]"), format_args!("skipped: {e}")),
+            None => r.warn(format_args!("$.relationships[{i}]"), "too large; skipped"),
         }
-    };
-    for (i, v) in relationships.iter().enumerate() {
-        match Relationship::deserialize(v) {
-            Ok(rel) => asm.relate(r, &rel.from, &rel.to, rel.kind),
-            Err(e) => r.warn(format_args!("$.relationships[{i}]"), format_args!("skipped: {e}")),
-        }
-    }
+        true
+    });
     (sbom.packages, sbom.relationships) = asm.finish(r);
     if let Some(Value::Array(ws)) = obj.get("warnings") {
         sbom.warnings = ws

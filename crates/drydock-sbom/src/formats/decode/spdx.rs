@@ -9,6 +9,7 @@
 //! are resolved to the names the document defines for them; `sourceInfo` in the form drydock
 //! and Syft write (`acquired package info from FINDER: PATH, PATH`) gives finder and locations.
 
+use super::stream::Doc;
 use super::{
     fill_from_purl, get_str, is_drydock_id, kind, push_unique, resolve_type, split_and, type_from_name, Assembler,
     DecodeError, Reader, MAX_CPES, MAX_LICENSES, MAX_LOCATIONS,
@@ -41,7 +42,8 @@ const ID_TYPES: &[&str] = &[
     "binary",
 ];
 
-pub(super) fn read(doc: &Value, r: &mut Reader) -> Result<Sbom, DecodeError> {
+pub(super) fn read(doc: &Doc, r: &mut Reader) -> Result<Sbom, DecodeError> {
+    let (stream, doc) = (doc, &doc.head);
     let version = r.str(doc, "spdxVersion", "$").unwrap_or("");
     if version.starts_with("SPDX-3") {
         return Err(DecodeError::Unsupported {
@@ -81,52 +83,59 @@ pub(super) fn read(doc: &Value, r: &mut Reader) -> Result<Sbom, DecodeError> {
         }
     }
 
-    let packages = match doc.get("packages") {
-        Some(Value::Array(a)) => a.as_slice(),
-        None | Some(Value::Null) => &[],
-        Some(other) => return Err(r.invalid("$.packages", format_args!("expected an array, found {}", kind(other)))),
-    };
-    let relationships = r.array(doc, "relationships", "$");
+    if let Some(other) = stream.not_array("packages") {
+        return Err(r.invalid("$.packages", format_args!("expected an array, found {other}")));
+    }
+    if let Some(other) = stream.not_array("relationships") {
+        r.warn("$.relationships", format_args!("expected an array, found {other}"));
+    }
 
     // What the document describes.
-    let mut described: BTreeSet<&str> = BTreeSet::new();
+    let mut described: BTreeSet<String> = BTreeSet::new();
     for d in r.array(doc, "documentDescribes", "$") {
         if let Some(d) = d.as_str() {
-            described.insert(d);
+            described.insert(d.to_string());
         }
     }
-    for rel in relationships {
+    stream.each("relationships", |_, rel| {
+        let Some(rel) = rel else { return true };
         let (Some(from), Some(ty), Some(to)) = (
             rel.get("spdxElementId").and_then(Value::as_str),
             rel.get("relationshipType").and_then(Value::as_str),
             rel.get("relatedSpdxElement").and_then(Value::as_str),
         ) else {
-            continue;
+            return true;
         };
         match ty {
             "DESCRIBES" if from == DOCUMENT_ID => {
-                described.insert(to);
+                described.insert(to.to_string());
             }
             "DESCRIBED_BY" if to == DOCUMENT_ID => {
-                described.insert(from);
+                described.insert(from.to_string());
             }
             _ => {}
         }
-    }
+        true
+    });
 
     let mut sbom = Sbom::default();
     let mut asm = Assembler::new();
     // Elements that are not packages: the image, the operating system.
     let mut not_packages: BTreeSet<String> = BTreeSet::from([DOCUMENT_ID.to_string()]);
     let mut have_source = false;
-    for (i, pkg) in packages.iter().enumerate() {
+    stream.each("packages", |i, pkg| {
         if asm.is_full() {
-            break;
+            return false;
         }
         let path = format!("$.packages[{i}]");
+        let Some(pkg) = pkg else {
+            r.warn(&path, "too large; skipped");
+            return true;
+        };
+        let pkg = &pkg;
         if !pkg.is_object() {
             r.warn(&path, format_args!("expected an object, found {}", kind(pkg)));
-            continue;
+            return true;
         }
         let spdx_id = r.text(pkg, "SPDXID", &path).unwrap_or_else(|| format!("#{path}"));
         // The schema's enum spells purposes with `_`, the specification's prose with `-`.
@@ -147,9 +156,9 @@ pub(super) fn read(doc: &Value, r: &mut Reader) -> Result<Sbom, DecodeError> {
                 });
             }
             not_packages.insert(spdx_id);
-            continue;
+            return true;
         }
-        let is_image = described.contains(spdx_id.as_str())
+        let is_image = described.contains(&spdx_id)
             && (matches!(purpose, "CONTAINER" | "FILE" | "SOURCE" | "ARCHIVE")
                 || purl_text.is_none()
                 || purl.as_ref().is_some_and(|p| matches!(p.ty.as_str(), "oci" | "docker")));
@@ -163,11 +172,11 @@ pub(super) fn read(doc: &Value, r: &mut Reader) -> Result<Sbom, DecodeError> {
                     .map(str::to_string);
             }
             not_packages.insert(spdx_id);
-            continue;
+            return true;
         }
         let Some(name) = r.text(pkg, "name", &path) else {
             r.warn(&path, "a package without a name; skipped");
-            continue;
+            return true;
         };
         let version = r.text(pkg, "versionInfo", &path).unwrap_or_default();
         let id_type = spdx_id.strip_prefix("SPDXRef-Package-").and_then(|rest| {
@@ -216,20 +225,26 @@ pub(super) fn read(doc: &Value, r: &mut Reader) -> Result<Sbom, DecodeError> {
             None
         };
         asm.add(r, Some(&spdx_id), p, carried);
-    }
+        true
+    });
 
-    for (i, rel) in relationships.iter().enumerate() {
+    stream.each("relationships", |i, rel| {
         let path = format!("$.relationships[{i}]");
+        let Some(rel) = rel else {
+            r.warn(&path, "too large; skipped");
+            return true;
+        };
+        let rel = &rel;
         let (Some(from), Some(ty), Some(to)) = (
             r.str(rel, "spdxElementId", &path),
             r.str(rel, "relationshipType", &path),
             r.str(rel, "relatedSpdxElement", &path),
         ) else {
             r.warn(&path, "incomplete relationship; skipped");
-            continue;
+            return true;
         };
         if not_packages.contains(from) || not_packages.contains(to) {
-            continue;
+            return true;
         }
         let comment = get_str(rel, "comment").unwrap_or("");
         match ty {
@@ -242,7 +257,8 @@ pub(super) fn read(doc: &Value, r: &mut Reader) -> Result<Sbom, DecodeError> {
             }
             _ => {}
         }
-    }
+        true
+    });
     (sbom.packages, sbom.relationships) = asm.finish(r);
     Ok(sbom)
 }

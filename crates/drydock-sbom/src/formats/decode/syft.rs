@@ -6,6 +6,7 @@
 //! relationships. Metadata fields common to Syft's package metadata (architecture, source
 //! package, maintainer, installed size, files) fill the matching package fields.
 
+use super::stream::Doc;
 use super::{
     fill_from_purl, get_str, kind, push_unique, resolve_type, string_list, Assembler, DecodeError, Reader, MAX_CPES,
     MAX_FILES_PER_PACKAGE, MAX_LICENSES, MAX_LOCATIONS,
@@ -16,7 +17,8 @@ use drydock_image::LayerInfo;
 use serde_json::Value;
 use std::collections::HashMap;
 
-pub(super) fn read(doc: &Value, r: &mut Reader) -> Result<Sbom, DecodeError> {
+pub(super) fn read(doc: &Doc, r: &mut Reader) -> Result<Sbom, DecodeError> {
+    let (stream, doc) = (doc, &doc.head);
     let mut sbom = Sbom::default();
     let mut layers: HashMap<String, usize> = HashMap::new();
     if let Some(src) = r.object(doc, "source", "$") {
@@ -33,40 +35,51 @@ pub(super) fn read(doc: &Value, r: &mut Reader) -> Result<Sbom, DecodeError> {
         });
     }
 
-    let artifacts = match doc.get("artifacts") {
-        Some(Value::Array(a)) => a.as_slice(),
-        None | Some(Value::Null) => &[],
-        Some(other) => {
-            return Err(r.invalid("$.artifacts", format_args!("expected an array, found {}", kind(other))));
-        }
-    };
+    if let Some(other) = stream.not_array("artifacts") {
+        return Err(r.invalid("$.artifacts", format_args!("expected an array, found {other}")));
+    }
     let mut asm = Assembler::new();
-    for (i, a) in artifacts.iter().enumerate() {
+    stream.each("artifacts", |i, a| {
         if asm.is_full() {
-            break;
+            return false;
         }
         let path = format!("$.artifacts[{i}]");
+        let Some(a) = a else {
+            r.warn(&path, "too large; skipped");
+            return true;
+        };
         if !a.is_object() {
-            r.warn(&path, format_args!("expected an object, found {}", kind(a)));
-            continue;
+            r.warn(&path, format_args!("expected an object, found {}", kind(&a)));
+            return true;
         }
-        read_artifact(r, &mut asm, a, &path, &layers);
-    }
+        read_artifact(r, &mut asm, &a, &path, &layers);
+        true
+    });
 
-    let key = if doc.get("artifactRelationships").is_some() {
+    let key = if stream.has("artifactRelationships") {
         "artifactRelationships"
     } else {
         "relationships"
     };
-    for (i, rel) in r.array(doc, key, "$").iter().enumerate() {
+    if let Some(other) = stream.not_array(key) {
+        r.warn(
+            format_args!("$.{key}"),
+            format_args!("expected an array, found {other}"),
+        );
+    }
+    stream.each(key, |i, rel| {
         let path = format!("$.{key}[{i}]");
+        let Some(rel) = rel else {
+            r.warn(&path, "too large; skipped");
+            return true;
+        };
         let (Some(parent), Some(child), Some(ty)) = (
-            r.str(rel, "parent", &path),
-            r.str(rel, "child", &path),
-            r.str(rel, "type", &path),
+            r.str(&rel, "parent", &path),
+            r.str(&rel, "child", &path),
+            r.str(&rel, "type", &path),
         ) else {
             r.warn(&path, "incomplete relationship; skipped");
-            continue;
+            return true;
         };
         match ty {
             "dependency-of" => asm.relate(r, child, parent, RelationshipKind::DependsOn),
@@ -74,7 +87,8 @@ pub(super) fn read(doc: &Value, r: &mut Reader) -> Result<Sbom, DecodeError> {
             "ownership-by-file-overlap" => asm.relate(r, parent, child, RelationshipKind::OwnershipByFiles),
             _ => {}
         }
-    }
+        true
+    });
     (sbom.packages, sbom.relationships) = asm.finish(r);
     Ok(sbom)
 }

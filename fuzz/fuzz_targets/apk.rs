@@ -1,0 +1,3 @@
+//! The apk installed-database parser.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| drydock_fuzz_targets::apk(data));

@@ -1,0 +1,3 @@
+//! The rpm header parser.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| drydock_fuzz_targets::rpm_header(data));

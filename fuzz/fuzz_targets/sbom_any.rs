@@ -1,0 +1,3 @@
+//! SBOM format detection and every decoder.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| drydock_fuzz_targets::sbom_any(data));

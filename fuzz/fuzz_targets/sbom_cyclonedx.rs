@@ -1,0 +1,3 @@
+//! The CycloneDX decoder.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| drydock_fuzz_targets::sbom_cyclonedx(data));

@@ -1,0 +1,3 @@
+//! The SPDX decoder.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| drydock_fuzz_targets::sbom_spdx(data));
