@@ -1028,7 +1028,7 @@ async fn image_vuln(
     if let Some(format) = format {
         // The same document `drydock scan -o FORMAT` writes, limited to the packages asked for.
         let mut report = a.vulnerabilities.clone().unwrap_or_default();
-        report.findings.retain(|f| keep(f));
+        report.findings.retain(keep);
         report.suppressed.retain(|s| keep(&s.finding));
         let ctx = drydock_report::vulns::ScanContext {
             analysis: &a,
