@@ -36,6 +36,7 @@ impl AnalysisConfig {
 
 /// One `[[content_search]]` entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContentSearchSpec {
     /// Name findings are reported under (and policies refer to).
     pub name: String,
@@ -48,6 +49,7 @@ pub struct ContentSearchSpec {
 /// `[retrieve]`: files stored with the analysis.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct RetrieveConfig {
     /// Absolute paths (default `/etc/passwd`).
     pub paths: Vec<String>,
@@ -67,6 +69,7 @@ impl Default for RetrieveConfig {
 /// `[files]`: file metadata.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct FilesConfig {
     /// Compute SHA-256 and MD5 of every file during the pass (for package file
     /// verification and the digests of package-owned and flagged files).

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 /// configuration file, each key named as the field).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct Limits {
     /// Largest single file whose content is kept in memory for catalogers.
     pub max_captured_file: u64,

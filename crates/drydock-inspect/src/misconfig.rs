@@ -236,6 +236,7 @@ fn is_ssh_host_private_key(path: &str) -> bool {
 /// Tuning for the checks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct MisconfigOptions {
     /// Path prefixes where world-writable entries are expected (matched as whole components).
     pub world_writable_exceptions: Vec<String>,

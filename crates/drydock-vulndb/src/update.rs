@@ -15,6 +15,7 @@ use std::time::Duration;
 
 /// One feed to download.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RemoteSource {
     /// Reader for the downloaded file.
     pub kind: SourceKind,

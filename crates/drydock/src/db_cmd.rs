@@ -62,13 +62,48 @@ pub fn config_path(given: Option<&Path>) -> Option<PathBuf> {
     p.is_file().then_some(p)
 }
 
-/// Reads a configuration file (at most 4 MiB) as text.
+/// Every top-level table of the configuration file, and who reads it.
+pub const CONFIG_SECTIONS: &[(&str, &str)] = &[
+    ("secrets", "secret scanning rules and allow lists"),
+    ("misconfig", "misconfiguration checks"),
+    ("content_search", "named regexes run over text files"),
+    ("retrieve", "files stored with the analysis"),
+    ("files", "file digests"),
+    ("limits", "what one image may cost"),
+    ("ignore", "vulnerability ignore rules"),
+    ("match", "matching options (cpe_fallback)"),
+    ("db", "the vulnerability database and its feeds"),
+    ("server", "drydock serve and drydock worker settings"),
+];
+
+/// Reads a configuration file (at most 4 MiB) as text, refusing a table it does not know
+/// (a misspelt `[secret]` would otherwise be silently ignored); each section's own keys are
+/// checked by the section's reader.
 pub fn read_config_text(path: &Path) -> Result<String> {
     let meta = std::fs::metadata(path).with_context(|| format!("cannot read configuration {}", path.display()))?;
     if meta.len() > 4 << 20 {
         bail!("configuration {} is larger than 4 MiB", path.display());
     }
-    std::fs::read_to_string(path).with_context(|| format!("cannot read configuration {}", path.display()))
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read configuration {}", path.display()))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| anyhow!("configuration {}: {e}", path.display()))?;
+    for key in table.keys() {
+        if !CONFIG_SECTIONS.iter().any(|(name, _)| name == key) {
+            let near = CONFIG_SECTIONS
+                .iter()
+                .map(|(name, _)| *name)
+                .find(|name| name.starts_with(key.as_str()) || key.starts_with(name))
+                .map(|name| format!(" (did you mean [{name}]?)"))
+                .unwrap_or_default();
+            let known: Vec<&str> = CONFIG_SECTIONS.iter().map(|(name, _)| *name).collect();
+            bail!(
+                "configuration {}: unknown section [{key}]{near}; the sections are {}",
+                path.display(),
+                known.join(", ")
+            );
+        }
+    }
+    Ok(text)
 }
 
 /// The `[db]` section of a configuration file (empty when there is no file).

@@ -448,3 +448,38 @@ fn a_terminal_gets_a_summary_line_a_pipe_does_not() {
     let out = scan(&st, &["-o", "json=/dev/null"]);
     assert!(!stderr(&out).contains("6 packages"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_misspelt_configuration_section_or_key_is_an_error_not_ignored() {
+    let st = setup();
+    let cfg = st.dir.path().join("drydock.toml");
+    for (text, want) in [
+        (
+            "[secret]\ndisable = [\"jwt\"]\n",
+            "unknown section [secret] (did you mean [secrets]?)",
+        ),
+        ("[ignores]\n", "unknown section [ignores]"),
+        ("[secrets]\ndisabel = [\"jwt\"]\n", "disabel"),
+        ("[limits]\nmax_image_second = 5\n", "max_image_second"),
+        ("[retrieve]\npath = [\"/etc/passwd\"]\n", "path"),
+        (
+            "[[db.sources]]\nkind = \"kev\"\nurl = \"https://x.invalid/k.json\"\nmirror = 1\n",
+            "mirror",
+        ),
+    ] {
+        std::fs::write(&cfg, text).unwrap();
+        let out = scan(&st, &["--config", cfg.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let e = stderr(&out);
+        assert!(e.contains(want), "{text}: {e}");
+    }
+    // A well-formed file with every section is read.
+    std::fs::write(
+        &cfg,
+        "[secrets]\ndisable = [\"jwt\"]\n[misconfig]\n[[content_search]]\nname = \"todo\"\nregex = \"TODO\"\n\
+         [retrieve]\n[files]\n[limits]\nmax_image_seconds = 600\n[[ignore]]\nid = \"CVE-1\"\n[match]\n[db]\n[server]\n",
+    )
+    .unwrap();
+    let out = scan(&st, &["--config", cfg.to_str().unwrap(), "-q"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -67,6 +67,7 @@ pub enum SecretsError {
 
 /// A rule as written (built in, or `[[secrets.rules]]` in the config file).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     pub id: String,
     #[serde(default)]
@@ -100,6 +101,7 @@ fn default_severity() -> Severity {
 
 /// An allow rule: `[[secrets.allow]]`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AllowSpec {
     /// A name for the allow rule (documentation only).
     #[serde(default)]
@@ -118,6 +120,7 @@ pub struct AllowSpec {
 /// The `[secrets]` table of the config file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct SecretsConfig {
     /// Extra rules (`[[secrets.rules]]`); a rule with a built-in id replaces it.
     pub rules: Vec<RuleSpec>,
