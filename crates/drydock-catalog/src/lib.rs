@@ -65,9 +65,9 @@ pub trait Cataloger: Sync {
 /// thousand); the rest are skipped with a warning, so one hostile file cannot exhaust memory.
 pub const MAX_PACKAGES_PER_DB: usize = 200_000;
 
-/// Bumped whenever any cataloger changes what it captures or extracts, so cached
-/// layer results made by an older version are not reused.
-pub const CATALOG_VERSION: u32 = 4;
+/// A hash of the catalogers' sources (build.rs): cached layer results made by catalogers
+/// that capture or extract differently are never reused.
+pub const CATALOG_SOURCE_HASH: &str = env!("DRYDOCK_SOURCE_HASH");
 
 /// Every cataloger drydock runs, in order.
 pub fn all() -> Vec<Box<dyn Cataloger>> {
@@ -111,7 +111,7 @@ impl Capture for CatalogCapture {
     }
     fn fingerprint(&self) -> String {
         let names: Vec<&str> = self.catalogers.iter().map(|c| c.name()).collect();
-        format!("catalog-{CATALOG_VERSION}:{}", names.join(","))
+        format!("catalog-{CATALOG_SOURCE_HASH}:{}", names.join(","))
     }
     fn extracts(&self, path: &str, mode: u32, size: u64) -> bool {
         self.catalogers.iter().any(|c| c.extracts(path, mode, size))
@@ -172,5 +172,24 @@ mod tests {
         assert!(c.is_manifest("/usr/lib/python3/site-packages/six-1.16.0.dist-info/METADATA"));
         assert!(!c.is_manifest("/var/lib/dpkg/status"));
         assert!(!c.is_manifest("/app/package-lock.json"));
+    }
+
+    #[test]
+    fn the_cache_key_changes_with_the_catalogers_sources() {
+        // The build script hashes src/: the fingerprint (part of every layer cache key) names
+        // that hash and the catalogers, so a changed cataloger never reuses old entries.
+        let f = CatalogCapture::new(all()).fingerprint();
+        let hash = f
+            .strip_prefix("catalog-")
+            .and_then(|r| r.split(':').next())
+            .unwrap_or("");
+        assert_eq!(hash, CATALOG_SOURCE_HASH, "{f}");
+        assert!(hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()), "{f}");
+        assert!(
+            f.contains(":dpkg-db-cataloger,") && f.ends_with(",binary-classifier-cataloger"),
+            "{f}"
+        );
+        let other = CatalogCapture::new(vec![Box::new(dpkg::Dpkg)]).fingerprint();
+        assert_ne!(f, other);
     }
 }

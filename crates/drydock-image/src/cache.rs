@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Bumped whenever what a layer pass records changes.
+/// The cache entries' format; code changes are covered by the sources' hash in [`LayerCache::key`].
 pub const ANALYZER_VERSION: &str = "drydock-layer-2";
 
 /// A directory of cached layer indexes.
@@ -43,6 +43,10 @@ impl LayerCache {
     pub fn key(layer_digest: &str, capture_fingerprint: &str) -> String {
         let mut h = Sha256::new();
         h.update(ANALYZER_VERSION.as_bytes());
+        h.update([0]);
+        // The layer reader's own sources (build.rs): a change to how layers are read or what
+        // a cached result holds never reuses an older build's entries.
+        h.update(env!("DRYDOCK_SOURCE_HASH").as_bytes());
         h.update([0]);
         h.update(layer_digest.as_bytes());
         h.update([0]);

@@ -80,7 +80,12 @@ impl<C: Capture> Capture for InspectCapture<C> {
     }
     fn fingerprint(&self) -> String {
         let secrets = self.secrets.as_ref().map(|s| s.fingerprint()).unwrap_or("none");
-        let mut f = format!("{}+{secrets}", self.inner.fingerprint());
+        // The inspectors' own sources (build.rs) are part of the key, as the catalogers' are.
+        let mut f = format!(
+            "{}+inspect-{}+{secrets}",
+            self.inner.fingerprint(),
+            env!("DRYDOCK_SOURCE_HASH")
+        );
         if self.misconfig {
             f.push_str("+misconfig");
         }
