@@ -2,6 +2,8 @@
 //! the peak of what the decoder allocates beyond its input.
 
 /// Counts live heap bytes and their peak, so a test can bound what a parser allocates.
+/// (A global allocator is the one place tests need `unsafe`.)
+#[allow(unsafe_code)]
 mod peak {
     use std::alloc::{GlobalAlloc, Layout, System};
     use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};

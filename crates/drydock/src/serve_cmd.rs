@@ -136,6 +136,7 @@ fn worker_config(s: &ServiceArgs, st: &Settings) -> Result<WorkerConfig> {
 fn private_files() {
     #[cfg(unix)]
     // SAFETY: umask only sets this process's file creation mask; it cannot fail.
+    #[allow(unsafe_code)]
     unsafe {
         libc::umask(0o077);
     }
