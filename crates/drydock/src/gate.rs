@@ -39,18 +39,6 @@ fn filter_level(arg: SeverityFilterArg) -> SeverityLevel {
     }
 }
 
-/// A secret's or misconfiguration's severity word on the vulnerability scale
-/// (informational checks are `None`: they never gate).
-fn word_level(word: &str) -> Option<SeverityLevel> {
-    Some(match word {
-        "CRITICAL" => SeverityLevel::Critical,
-        "HIGH" => SeverityLevel::High,
-        "MEDIUM" => SeverityLevel::Medium,
-        "LOW" => SeverityLevel::Low,
-        _ => return None,
-    })
-}
-
 /// Drops the findings whose severity `--severity` does not list (nothing when it lists none).
 pub fn apply_severity_filter(a: &mut Analysis, keep: &[SeverityFilterArg]) {
     if keep.is_empty() {
@@ -62,10 +50,10 @@ pub fn apply_severity_filter(a: &mut Analysis, keep: &[SeverityFilterArg]) {
         r.findings.retain(|f| kept(f.severity));
     }
     if let Some(s) = a.secrets.as_mut() {
-        s.retain(|s| kept(word_level(s.finding.severity.as_str()).unwrap_or(SeverityLevel::Unknown)));
+        s.retain(|s| kept(SeverityLevel::from_word(s.finding.severity.as_str())));
     }
     if let Some(m) = a.misconfigurations.as_mut() {
-        m.retain(|m| kept(word_level(m.severity.as_str()).unwrap_or(SeverityLevel::Unknown)));
+        m.retain(|m| kept(SeverityLevel::from_word(m.severity.as_str())));
     }
 }
 
@@ -105,7 +93,7 @@ pub fn tripped(a: &Analysis, fail_on: Option<SeverityArg>, gate: &GateArgs) -> V
     let misconfig_threshold = gate.fail_on_misconfig.map(level).or(any.then_some(SeverityLevel::Low));
     if let Some(t) = misconfig_threshold {
         for m in a.misconfigurations.iter().flatten() {
-            if word_level(m.severity.as_str()).is_some_and(|l| l >= t) {
+            if SeverityLevel::from_word(m.severity.as_str()) >= t {
                 out.push(format!(
                     "misconfiguration {} ({}){}",
                     m.id,

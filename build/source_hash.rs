@@ -1,4 +1,4 @@
-//! Hashes this crate's sources into `DRYDOCK_SOURCE_HASH`, part of the layer cache key: a
+//! Hashes the sources of the crate it builds into `DRYDOCK_SOURCE_HASH`, part of the layer cache key: a
 //! change to what the crate captures or extracts can never reuse results an older build
 //! cached (no version number to remember to bump).
 
