@@ -1,5 +1,6 @@
 //! From a catalogued package to the (namespace, name, version) the database is keyed by.
 
+use drydock_ecosystem::Matching;
 use drydock_sbom::{Distro, Package, PackageType, Purl};
 use drydock_version::Scheme;
 use serde::{Deserialize, Serialize};
@@ -131,20 +132,21 @@ pub fn lookup_key(p: &Package, distro: Option<&Distro>) -> Result<LookupKey, NoK
     if p.version.trim().is_empty() {
         return Err(NoKey::Unsupported);
     }
-    if p.package_type.is_os() {
-        return os_key(p, distro);
-    }
-    let (namespace, name, version) = match p.package_type {
-        PackageType::Python => ("pypi", p.name.clone(), p.version.clone()),
-        PackageType::Npm => ("npm", p.name.clone(), p.version.clone()),
+    // The database namespace comes from the package-type table; only the name needs
+    // per-ecosystem shaping.
+    let namespace = match p.package_type.info().matching {
+        Matching::Distro => return os_key(p, distro),
+        Matching::Namespace(ns) => ns,
+        Matching::ByCpe => return Err(NoKey::Unsupported),
+    };
+    let (name, version) = match p.package_type {
         PackageType::JavaArchive => {
             let purl = Purl::parse(&p.purl)
-                .filter(|u| u.ty == "maven")
+                .filter(|u| u.ty == PackageType::JavaArchive.purl_type())
                 .ok_or(NoKey::Unsupported)?;
             let group = purl.namespace.filter(|g| !g.is_empty()).ok_or(NoKey::Unsupported)?;
-            ("maven", format!("{group}:{}", purl.name), p.version.clone())
+            (format!("{group}:{}", purl.name), p.version.clone())
         }
-        PackageType::Gem => ("rubygems", p.name.clone(), p.version.clone()),
         PackageType::GoModule if p.name == "stdlib" => {
             let v = go_stdlib_version(&p.version).map_err(|e| {
                 if p.version.contains("devel") {
@@ -153,7 +155,7 @@ pub fn lookup_key(p: &Package, distro: Option<&Distro>) -> Result<LookupKey, NoK
                     NoKey::Warn(format!("Go standard library in {}: {e}", location(p)))
                 }
             })?;
-            ("go", "stdlib".to_string(), v)
+            ("stdlib".to_string(), v)
         }
         PackageType::GoModule => {
             if p.version.starts_with('(') {
@@ -164,18 +166,15 @@ pub fn lookup_key(p: &Package, distro: Option<&Distro>) -> Result<LookupKey, NoK
             // The module path: the purl's namespace/name (a main package's purl carries the
             // package directory as a subpath, which is not part of the module).
             let module = Purl::parse(&p.purl)
-                .filter(|u| u.ty == "golang")
+                .filter(|u| u.ty == PackageType::GoModule.purl_type())
                 .map(|u| match u.namespace {
                     Some(ns) => format!("{ns}/{}", u.name),
                     None => u.name,
                 })
                 .unwrap_or_else(|| p.name.clone());
-            ("go", module, v)
+            (module, v)
         }
-        PackageType::RustCrate => ("crates.io", p.name.clone(), p.version.clone()),
-        PackageType::Php => ("packagist", p.name.clone(), p.version.clone()),
-        PackageType::Dotnet => ("nuget", p.name.clone(), p.version.clone()),
-        _ => return Err(NoKey::Unsupported),
+        _ => (p.name.clone(), p.version.clone()),
     };
     let name = drydock_vulndb::normalize_package(namespace, &name);
     if name.is_empty() {
@@ -185,7 +184,7 @@ pub fn lookup_key(p: &Package, distro: Option<&Distro>) -> Result<LookupKey, NoK
         namespace: namespace.to_string(),
         names: vec![(name, NameKind::Package)],
         version,
-        scheme: Scheme::for_ecosystem(namespace),
+        scheme: p.package_type.scheme(),
     })
 }
 
@@ -201,11 +200,7 @@ fn os_key(p: &Package, distro: Option<&Distro>) -> Result<LookupKey, NoKey> {
             d.id, d.version_id
         ))
     })?;
-    let scheme = match p.package_type {
-        PackageType::Deb => Scheme::Dpkg,
-        PackageType::Rpm => Scheme::Rpm,
-        _ => Scheme::Apk,
-    };
+    let scheme = p.package_type.scheme();
     let source = p.source_name.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let mut names = Vec::with_capacity(2);
     match source {

@@ -3,59 +3,12 @@
 use drydock_image::ImageMeta;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::fmt;
 
 /// Version of the native JSON schema; bumped on any incompatible change.
 pub const NATIVE_SCHEMA: &str = "https://drydock.dev/schema/sbom/1.0";
 
-/// The kind of package, by ecosystem.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "kebab-case")]
-pub enum PackageType {
-    Deb,
-    Rpm,
-    Apk,
-    Python,
-    Npm,
-    JavaArchive,
-    Gem,
-    GoModule,
-    RustCrate,
-    Php,
-    Dotnet,
-    Binary,
-}
-
-impl PackageType {
-    /// The name used in tables and native JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PackageType::Deb => "deb",
-            PackageType::Rpm => "rpm",
-            PackageType::Apk => "apk",
-            PackageType::Python => "python",
-            PackageType::Npm => "npm",
-            PackageType::JavaArchive => "java-archive",
-            PackageType::Gem => "gem",
-            PackageType::GoModule => "go-module",
-            PackageType::RustCrate => "rust-crate",
-            PackageType::Php => "php",
-            PackageType::Dotnet => "dotnet",
-            PackageType::Binary => "binary",
-        }
-    }
-
-    /// True for packages managed by the operating system's package manager.
-    pub fn is_os(self) -> bool {
-        matches!(self, PackageType::Deb | PackageType::Rpm | PackageType::Apk)
-    }
-}
-
-impl fmt::Display for PackageType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The kind of package, by ecosystem: the package-type table's enum (`drydock-ecosystem`).
+pub use drydock_ecosystem::PackageType;
 
 /// Where a package was found: the file that declares it and the layer that wrote it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]

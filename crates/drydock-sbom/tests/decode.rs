@@ -748,3 +748,35 @@ fn real_syft_output_is_read_completely() {
     assert_eq!(s.distro.as_ref().map(|d| d.id.as_str()), Some("debian"));
     assert!(s.packages.iter().all(|p| !p.locations.is_empty()));
 }
+
+/// Every row of the package-type table: its purl type parses, and a package of the type read
+/// back from drydock's CycloneDX and SPDX, and from a purl alone, keeps its type.
+#[test]
+fn every_package_type_row_round_trips_through_purls_and_sboms() {
+    for row in drydock_ecosystem::TYPES {
+        let purl = Purl::new(row.purl_type, "thing").version("1.2.3").to_string();
+        let parsed = Purl::parse(&purl).unwrap_or_else(|| panic!("{}: {purl} does not parse", row.name));
+        assert_eq!(parsed.ty, row.purl_type, "{purl}");
+        assert_eq!(PackageType::from_purl_type(&parsed.ty), Some(row.ty));
+
+        let mut p = Package::new(row.ty, "thing", "1.2.3", "test-cataloger");
+        p.purl = purl.clone();
+        p.locations.push(Location {
+            path: "/x".into(),
+            layer: 0,
+            layer_digest: LAYER0.into(),
+        });
+        p.compute_id();
+        let mut sbom = Sbom::default();
+        sbom.packages.push(p);
+        for (format, doc) in [("cyclonedx", to_cyclonedx_json(&sbom)), ("spdx", to_spdx_json(&sbom))] {
+            let back = read_sbom(doc.to_string().as_bytes(), format).unwrap();
+            assert_eq!(back.packages[0].package_type, row.ty, "{} via {format}", row.name);
+        }
+        // A peer's document that gives only the purl.
+        let doc = json!({"bomFormat": "CycloneDX", "specVersion": "1.5",
+            "components": [{"type": "library", "name": "thing", "version": "1.2.3", "purl": purl}]});
+        let back = read_sbom(doc.to_string().as_bytes(), "purl-only").unwrap();
+        assert_eq!(back.packages[0].package_type, row.ty, "{} from its purl", row.name);
+    }
+}

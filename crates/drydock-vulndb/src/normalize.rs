@@ -1,6 +1,8 @@
 //! Namespace and package-name normalisation: the contract between the database and the
 //! matcher. Both sides call these functions so that names meet.
 
+use drydock_ecosystem::Matching;
+
 /// Maps an OSV ecosystem string (`PyPI`, `Debian:12`, `Alpine:v3.20`, `Ubuntu:22.04:LTS`,
 /// `Red Hat:enterprise_linux:9::appstream`, `SUSE:Linux Enterprise Server 15 SP5`…) to a
 /// drydock namespace (`pypi`, `debian:12`, `alpine:3.20`, `ubuntu:22.04`, `rhel:9`,
@@ -17,16 +19,15 @@ pub fn normalize_namespace(ecosystem: &str) -> Option<String> {
     };
     let lower = base.to_ascii_lowercase();
     let simple = |s: &str| Some(s.to_string());
+    // A package type's OSV ecosystem is its namespace (the package-type table's); OSV may
+    // suffix a repository URL: `Maven:https://repo1.maven.org/maven2/`.
+    if let Some(ns) = drydock_ecosystem::TYPES.iter().find_map(|t| match (t.osv, t.matching) {
+        (Some(osv), Matching::Namespace(ns)) if osv.eq_ignore_ascii_case(base) => Some(ns),
+        _ => None,
+    }) {
+        return simple(ns);
+    }
     match lower.as_str() {
-        "pypi" => simple("pypi"),
-        "npm" => simple("npm"),
-        // OSV may suffix a repository URL: `Maven:https://repo1.maven.org/maven2/`.
-        "maven" => simple("maven"),
-        "go" => simple("go"),
-        "crates.io" => simple("crates.io"),
-        "rubygems" => simple("rubygems"),
-        "packagist" => simple("packagist"),
-        "nuget" => simple("nuget"),
         "hex" => simple("hex"),
         "pub" => simple("pub"),
         "wolfi" => simple("wolfi"),

@@ -12,57 +12,18 @@ use drydock_version::Scheme;
 use std::cmp::Ordering;
 
 /// Package type filters: `all`, `os` (deb, rpm, apk), `non-os`, a drydock package type, or
-/// one of Anchore's names for a type (`java`, `go`, `nuget`).
-pub const PACKAGE_TYPES: &[&str] = &[
-    "all",
-    "os",
-    "non-os",
-    "deb",
-    "rpm",
-    "apk",
-    "python",
-    "npm",
-    "java-archive",
-    "gem",
-    "go-module",
-    "rust-crate",
-    "php",
-    "dotnet",
-    "binary",
-    "java",
-    "go",
-    "nuget",
-];
+/// one of Anchore's names for a type (`java`, `go`, `nuget`); the package-type table's.
+pub const PACKAGE_TYPES: &[&str] = &drydock_ecosystem::TYPE_FILTERS;
 
 /// True when a package of type `t` passes the filter `filter` (one of [`PACKAGE_TYPES`],
 /// any case; an empty filter passes everything).
 pub fn type_matches(filter: &str, t: PackageType) -> bool {
-    match filter.trim().to_ascii_lowercase().as_str() {
-        "" | "all" => true,
-        "os" => t.is_os(),
-        "non-os" => !t.is_os(),
-        "java" => t == PackageType::JavaArchive,
-        "go" => t == PackageType::GoModule,
-        "nuget" => t == PackageType::Dotnet,
-        other => t.as_str() == other,
-    }
+    drydock_ecosystem::type_filter_matches(filter, t)
 }
 
-/// The version scheme packages of type `t` use.
+/// The version scheme packages of type `t` use (the package-type table's).
 pub fn scheme_of(t: PackageType) -> Scheme {
-    match t {
-        PackageType::Deb => Scheme::Dpkg,
-        PackageType::Rpm => Scheme::Rpm,
-        PackageType::Apk => Scheme::Apk,
-        PackageType::Python => Scheme::Pep440,
-        PackageType::Npm | PackageType::RustCrate => Scheme::Semver,
-        PackageType::Php => Scheme::Composer,
-        PackageType::Dotnet => Scheme::NuGet,
-        PackageType::JavaArchive => Scheme::Maven,
-        PackageType::Gem => Scheme::Gem,
-        PackageType::GoModule => Scheme::Go,
-        PackageType::Binary => Scheme::Generic,
-    }
+    t.scheme()
 }
 
 /// Orders two versions of a package of type `t`: by the type's scheme, else by the generic

@@ -380,42 +380,14 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The package type for a purl type.
+/// The package type for a purl type (the package-type table's).
 pub(super) fn type_from_purl_type(ty: &str) -> Option<PackageType> {
-    Some(match ty.to_ascii_lowercase().as_str() {
-        "deb" => PackageType::Deb,
-        "rpm" => PackageType::Rpm,
-        "apk" => PackageType::Apk,
-        "pypi" => PackageType::Python,
-        "npm" => PackageType::Npm,
-        "maven" => PackageType::JavaArchive,
-        "gem" => PackageType::Gem,
-        "golang" => PackageType::GoModule,
-        "cargo" => PackageType::RustCrate,
-        "composer" => PackageType::Php,
-        "nuget" => PackageType::Dotnet,
-        "generic" => PackageType::Binary,
-        _ => return None,
-    })
+    PackageType::from_purl_type(ty)
 }
 
-/// The package type for a type name: drydock's own names and Syft's.
+/// The package type for a type name: drydock's own names and Syft's (the package-type table's).
 pub(super) fn type_from_name(ty: &str) -> Option<PackageType> {
-    Some(match ty.trim().to_ascii_lowercase().as_str() {
-        "deb" => PackageType::Deb,
-        "rpm" => PackageType::Rpm,
-        "apk" => PackageType::Apk,
-        "python" => PackageType::Python,
-        "npm" => PackageType::Npm,
-        "java-archive" | "jenkins-plugin" => PackageType::JavaArchive,
-        "gem" => PackageType::Gem,
-        "go-module" => PackageType::GoModule,
-        "rust-crate" => PackageType::RustCrate,
-        "php" | "php-composer" | "php-pecl" | "php-pear" => PackageType::Php,
-        "dotnet" => PackageType::Dotnet,
-        "binary" => PackageType::Binary,
-        _ => return None,
-    })
+    PackageType::from_name(ty)
 }
 
 /// Resolves a package's type from an explicit type name (preferred) and its purl; anything else

@@ -14,33 +14,13 @@ use super::{
     fill_from_purl, get_str, is_drydock_id, kind, push_unique, resolve_type, split_and, type_from_name, Assembler,
     DecodeError, Reader, MAX_CPES, MAX_LICENSES, MAX_LOCATIONS,
 };
-use crate::model::{Distro, Location, Package, RelationshipKind, Sbom};
+use crate::model::{Distro, Location, Package, PackageType, RelationshipKind, Sbom};
 use crate::purl::Purl;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
 const FOUND_BY: &str = "sbom-spdx";
 const DOCUMENT_ID: &str = "SPDXRef-DOCUMENT";
-
-/// Type names that may follow `SPDXRef-Package-` in the ids drydock and Syft write.
-const ID_TYPES: &[&str] = &[
-    "deb",
-    "rpm",
-    "apk",
-    "python",
-    "npm",
-    "java-archive",
-    "jenkins-plugin",
-    "gem",
-    "go-module",
-    "rust-crate",
-    "php-composer",
-    "php-pecl",
-    "php-pear",
-    "php",
-    "dotnet",
-    "binary",
-];
 
 pub(super) fn read(doc: &Doc, r: &mut Reader) -> Result<Sbom, DecodeError> {
     let (stream, doc) = (doc, &doc.head);
@@ -180,11 +160,10 @@ pub(super) fn read(doc: &Doc, r: &mut Reader) -> Result<Sbom, DecodeError> {
         };
         let version = r.text(pkg, "versionInfo", &path).unwrap_or_default();
         let id_type = spdx_id.strip_prefix("SPDXRef-Package-").and_then(|rest| {
-            ID_TYPES
-                .iter()
+            // Type names that may follow `SPDXRef-Package-` in the ids drydock and Syft write.
+            PackageType::sbom_names()
                 .filter(|t| rest.starts_with(&format!("{t}-")))
                 .max_by_key(|t| t.len())
-                .copied()
         });
         let ty = resolve_type(r, id_type.filter(|t| type_from_name(t).is_some()), purl.as_ref());
         let (found_by, paths) = source_info(get_str(pkg, "sourceInfo"));
