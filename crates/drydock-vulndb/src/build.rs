@@ -1,5 +1,6 @@
 //! `drydock db build`: read sources, write a new database file atomically.
 
+use crate::feeds::table::{self, Reading, FEEDS};
 use crate::feeds::{self, FeedError, Item};
 use crate::store::{now_unix, Writer};
 use crate::{DbError, SourceInfo};
@@ -31,18 +32,9 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
-    /// Lower-case name.
+    /// Lower-case name (the feed table's; `auto` for [`SourceKind::Auto`]).
     pub fn as_str(self) -> &'static str {
-        match self {
-            SourceKind::Auto => "auto",
-            SourceKind::Osv => "osv",
-            SourceKind::Alpine => "alpine",
-            SourceKind::Debian => "debian",
-            SourceKind::Rustsec => "rustsec",
-            SourceKind::Nvd => "nvd",
-            SourceKind::Kev => "kev",
-            SourceKind::Epss => "epss",
-        }
+        feeds::table::feed(self).map_or("auto", |f| f.name)
     }
 }
 
@@ -136,58 +128,6 @@ pub enum Progress {
     Finishing,
 }
 
-fn has_ext(p: &Path, exts: &[&str]) -> bool {
-    let n = p
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    exts.iter().any(|e| n.ends_with(e))
-}
-
-/// Sniffs a single JSON file's kind from its first bytes.
-fn sniff_file(path: &Path) -> Option<SourceKind> {
-    if has_ext(path, &[".zip"]) {
-        return Some(SourceKind::Osv);
-    }
-    if has_ext(path, &[".csv", ".csv.gz"]) {
-        return Some(SourceKind::Epss);
-    }
-    if has_ext(path, &[".md"]) {
-        return Some(SourceKind::Rustsec);
-    }
-    if !has_ext(path, &[".json", ".json.gz"]) {
-        return None;
-    }
-    let mut head = vec![0u8; 8192];
-    let n = {
-        use std::io::Read;
-        let mut r = feeds::open_maybe_gz(path).ok()?;
-        let mut n = 0;
-        while n < head.len() {
-            match r.read(&mut head[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(_) => break,
-            }
-        }
-        n
-    };
-    let head = String::from_utf8_lossy(&head[..n]);
-    if head.contains("\"distroversion\"") || head.contains("\"secfixes\"") || head.contains("\"apkurl\"") {
-        Some(SourceKind::Alpine)
-    } else if head.contains("\"cveID\"") || head.contains("\"catalogVersion\"") {
-        Some(SourceKind::Kev)
-    } else if head.contains("\"resultsPerPage\"") || head.contains("\"cvssMetricV") || head.contains("\"NVD_CVE\"") {
-        Some(SourceKind::Nvd)
-    } else if head.contains("\"affected\"") || head.contains("\"modified\"") && head.contains("\"id\"") {
-        Some(SourceKind::Osv)
-    } else if head.contains("\"releases\"") {
-        Some(SourceKind::Debian)
-    } else {
-        None
-    }
-}
-
 /// Expands an `Auto` source into concrete ones by shape: a tree with `osv/`, `alpine/`,
 /// `kev/`, `rustsec/`, `debian/`, `nvd/`, `epss/` children (like `../shared/vulndata`),
 /// or a directory/file that is itself one source.
@@ -204,7 +144,7 @@ pub fn detect_sources(spec: &SourceSpec) -> Result<Vec<SourceSpec>, DbError> {
     };
     let meta = std::fs::metadata(p).map_err(|e| DbError::io(format!("source {}", p.display()), e))?;
     if meta.is_file() {
-        return match sniff_file(p) {
+        return match table::sniff_file(p) {
             Some(k) => Ok(vec![with(k, p.clone())]),
             None => Err(DbError::Config(format!(
                 "{}: cannot tell what kind of feed this is",
@@ -212,36 +152,24 @@ pub fn detect_sources(spec: &SourceSpec) -> Result<Vec<SourceSpec>, DbError> {
             ))),
         };
     }
-    let children = [
-        ("osv", SourceKind::Osv),
-        ("alpine", SourceKind::Alpine),
-        ("secdb", SourceKind::Alpine),
-        ("debian", SourceKind::Debian),
-        ("rustsec", SourceKind::Rustsec),
-        ("advisory-db", SourceKind::Rustsec),
-        ("nvd", SourceKind::Nvd),
-        ("kev", SourceKind::Kev),
-        ("epss", SourceKind::Epss),
-    ];
     let mut out = Vec::new();
-    for (name, kind) in children {
-        if p.join(name).is_dir() {
-            out.push(with(kind, p.join(name)));
+    for feed in FEEDS {
+        for name in feed.dirs {
+            if p.join(name).is_dir() {
+                out.push(with(feed.kind, p.join(name)));
+            }
         }
     }
     if !out.is_empty() {
         return Ok(out);
     }
     // The directory is itself one source.
-    if p.join("crates").is_dir() {
-        return Ok(vec![with(SourceKind::Rustsec, p.clone())]);
+    if let Some(feed) = FEEDS.iter().find(|f| (f.marks_dir)(p)) {
+        return Ok(vec![with(feed.kind, p.clone())]);
     }
-    if p.join("known_exploited_vulnerabilities.json").is_file() {
-        return Ok(vec![with(SourceKind::Kev, p.clone())]);
-    }
-    let files = feeds::walk_files(p, &[".json", ".json.gz", ".zip", ".csv", ".csv.gz"])?;
+    let files = feeds::walk_files(p, &table::all_file_endings())?;
     for f in files.iter().take(20) {
-        if let Some(k) = sniff_file(f) {
+        if let Some(k) = table::sniff_file(f) {
             return Ok(vec![with(k, p.clone())]);
         }
     }
@@ -437,93 +365,19 @@ pub(crate) fn sync_dir(dir: &Path) {
 }
 
 fn source_name(spec: &SourceSpec) -> String {
-    let base = spec
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    match spec.kind {
-        SourceKind::Osv if base == "osv" || base.is_empty() => "osv".into(),
-        SourceKind::Osv => format!("osv:{base}"),
-        SourceKind::Alpine => match &spec.namespace {
-            Some(ns) => format!("secdb:{ns}"),
-            None => "alpine-secdb".into(),
-        },
-        SourceKind::Debian => "debian-tracker".into(),
-        k => k.as_str().into(),
+    match feeds::table::feed(spec.kind) {
+        Some(feed) => (feed.source_name)(spec),
+        None => spec.kind.as_str().into(),
     }
 }
 
-/// Reads one concrete source into the sink; returns per-file errors (the file was
-/// skipped) or the error that stopped the read.
+/// Reads one concrete source into the sink with its feed's reader; returns per-file errors
+/// (the file was skipped) or the error that stopped the read.
 fn read_source(spec: &SourceSpec, sink: &mut feeds::Sink<'_>) -> Result<Vec<FeedError>, FeedError> {
-    let p = &spec.path;
-    let is_dir = p.is_dir();
-    let mut errors = Vec::new();
-    let files = |exts: &[&str]| -> Result<Vec<PathBuf>, FeedError> {
-        if is_dir {
-            feeds::walk_files(p, exts)
-        } else {
-            Ok(vec![p.clone()])
-        }
+    let Some(feed) = feeds::table::feed(spec.kind) else {
+        return Err(FeedError::file(&spec.path, "source kind not detected"));
     };
-    // A file-level failure is recorded and the next file read; an error from the sink
-    // (the database) stops everything.
-    let mut each = |list: Vec<PathBuf>, f: &mut dyn FnMut(&Path, &mut feeds::Sink<'_>) -> Result<(), FeedError>| {
-        let mut sink_failed = None;
-        for file in list {
-            let mut guard =
-                |item: Item| -> Result<(), FeedError> { sink(item).inspect_err(|e| sink_failed = Some(e.clone())) };
-            if let Err(e) = f(&file, &mut guard) {
-                if let Some(s) = sink_failed.take() {
-                    return Err(s);
-                }
-                errors.push(e);
-            }
-        }
-        Ok(())
-    };
-    match spec.kind {
-        SourceKind::Auto => unreachable_auto(p)?,
-        SourceKind::Osv => {
-            if is_dir {
-                // Loose records, plus any `all.zip` inside the tree.
-                each(vec![p.clone()], &mut |d, s| feeds::osv::read_dir(d, s))?;
-                each(feeds::walk_files(p, &[".zip"])?, &mut |f, s| feeds::osv::read_zip(f, s))?;
-            } else if has_ext(p, &[".zip"]) {
-                each(vec![p.clone()], &mut |f, s| feeds::osv::read_zip(f, s))?;
-            } else {
-                each(vec![p.clone()], &mut |f, s| {
-                    let b = feeds::read_limited(f, feeds::MAX_RECORD_BYTES)?;
-                    let a = feeds::osv::parse_record(&b, &f.display().to_string(), "osv")?;
-                    s(Item::Advisory {
-                        key: a.id.clone(),
-                        advisory: a,
-                    })
-                })?;
-            }
-        }
-        SourceKind::Alpine => {
-            let ns = spec.namespace.clone();
-            each(files(&[".json"])?, &mut |f, s| {
-                feeds::alpine::read_file(f, ns.as_deref(), s)
-            })?
-        }
-        SourceKind::Debian => each(files(&[".json", ".json.gz"])?, &mut |f, s| {
-            feeds::debian::read_file(f, s)
-        })?,
-        SourceKind::Rustsec => each(vec![p.clone()], &mut |d, s| feeds::rustsec::read_dir(d, s))?,
-        SourceKind::Nvd => each(files(&[".json", ".json.gz"])?, &mut |f, s| {
-            feeds::nvd::read_file(f, s).map(|_| ())
-        })?,
-        SourceKind::Kev => each(files(&[".json"])?, &mut |f, s| feeds::kev::read_file(f, s))?,
-        SourceKind::Epss => each(files(&[".csv", ".csv.gz"])?, &mut |f, s| {
-            feeds::epss::read_file(f, s).map(|_| ())
-        })?,
-    }
-    Ok(errors)
-}
-
-fn unreachable_auto(p: &Path) -> Result<(), FeedError> {
-    Err(FeedError::file(p, "source kind not detected"))
+    let mut reading = Reading::new(spec, sink);
+    (feed.read)(&mut reading)?;
+    Ok(reading.errors)
 }

@@ -61,71 +61,14 @@ pub struct UpdateConfig {
     pub timeout_secs: Option<u64>,
 }
 
-/// OSV ecosystems published as `<ecosystem>/all.zip`.
-pub const OSV_ECOSYSTEMS: &[&str] = &[
-    "PyPI",
-    "npm",
-    "Maven",
-    "Go",
-    "crates.io",
-    "RubyGems",
-    "Packagist",
-    "NuGet",
-    "Hex",
-    "Pub",
-    "Debian",
-    "Ubuntu",
-    "Alpine",
-    "Rocky Linux",
-    "AlmaLinux",
-    "Red Hat",
-    "SUSE",
-    "openSUSE",
-    "Wolfi",
-    "Chainguard",
-];
-
 impl UpdateConfig {
-    /// The public feeds: OSV `all.zip` per ecosystem, CISA KEV, EPSS, the Debian
-    /// tracker, and Alpine secdb for the given Alpine branches (`v3.20`…).
+    /// The public feeds, from the feed table: OSV `all.zip` per ecosystem, the Debian
+    /// tracker, CISA KEV, EPSS, and Alpine secdb for the given Alpine branches (`v3.20`…).
     pub fn public_sources(alpine_branches: &[&str]) -> Vec<RemoteSource> {
-        let mut v: Vec<RemoteSource> = OSV_ECOSYSTEMS
+        crate::feeds::table::FEEDS
             .iter()
-            .map(|e| {
-                let mut s = RemoteSource::new(
-                    SourceKind::Osv,
-                    format!(
-                        "https://osv-vulnerabilities.storage.googleapis.com/{}/all.zip",
-                        e.replace(' ', "%20")
-                    ),
-                );
-                s.file = Some(format!("{e}/all.zip"));
-                s
-            })
-            .collect();
-        for b in alpine_branches {
-            for repo in ["main", "community"] {
-                v.push(RemoteSource::new(
-                    SourceKind::Alpine,
-                    format!("https://secdb.alpinelinux.org/{b}/{repo}.json"),
-                ));
-            }
-        }
-        let mut deb = RemoteSource::new(
-            SourceKind::Debian,
-            "https://security-tracker.debian.org/tracker/data/json",
-        );
-        deb.file = Some("debian/tracker.json".into());
-        v.push(deb);
-        v.push(RemoteSource::new(
-            SourceKind::Kev,
-            "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json",
-        ));
-        v.push(RemoteSource::new(
-            SourceKind::Epss,
-            "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz",
-        ));
-        v
+            .flat_map(|f| (f.public)(alpine_branches))
+            .collect()
     }
 }
 
@@ -372,10 +315,16 @@ pub fn update(config: &UpdateConfig, progress: &mut dyn FnMut(&Progress)) -> Res
     let mut downloads = Vec::new();
     let mut specs = Vec::new();
     for s in &config.sources {
-        if s.kind == SourceKind::Auto || s.kind == SourceKind::Rustsec {
+        if !crate::feeds::table::feed(s.kind).is_some_and(|f| f.is_file_feed()) {
+            let kinds: Vec<&str> = crate::feeds::table::FEEDS
+                .iter()
+                .filter(|f| f.is_file_feed())
+                .map(|f| f.name)
+                .collect();
             return Err(DbError::Config(format!(
-                "{}: give the feed kind (osv, alpine, debian, nvd, kev, epss)",
-                s.url
+                "{}: give the feed kind ({})",
+                s.url,
+                kinds.join(", ")
             )));
         }
         let dest = cache_file(config, s)?;

@@ -349,3 +349,82 @@ fn kev_epss_nvd() {
     assert!(m.iter().all(|c| !c.has_bounds()));
     assert!(!m.iter().any(|c| c.criteria.contains("microsoft")));
 }
+
+/// Every row of the feed table: unique names, its directory in the committed feed tree, a
+/// committed sample file its sniff recognises (or the directory its marker recognises), and
+/// its public downloads (if any) of its own kind.
+#[test]
+fn every_feed_row_recognises_its_committed_sample() {
+    use drydock_vulndb::feeds::table::{feed, FEEDS};
+    use drydock_vulndb::{detect_sources, SourceKind, SourceSpec, UpdateConfig};
+    let mut names = std::collections::HashSet::new();
+    for row in FEEDS {
+        assert!(names.insert(row.name), "{} twice", row.name);
+        assert_eq!(row.kind.as_str(), row.name);
+        assert_eq!(feed(row.kind).map(|f| f.name), Some(row.name));
+        let dir = fixtures().join(row.dirs[0]);
+        assert!(dir.is_dir(), "{}: no sample at {}", row.name, dir.display());
+        // The directory on its own is recognised as this feed.
+        let found = detect_sources(&SourceSpec::auto(&dir)).unwrap();
+        assert_eq!(
+            found.iter().map(|s| s.kind).collect::<Vec<_>>(),
+            [row.kind],
+            "{}",
+            row.name
+        );
+        // And so is each sample file in it.
+        if row.is_file_feed() {
+            let mut files = Vec::new();
+            let mut stack = vec![dir.clone()];
+            while let Some(d) = stack.pop() {
+                for e in std::fs::read_dir(&d).unwrap() {
+                    let p = e.unwrap().path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else {
+                        files.push(p);
+                    }
+                }
+            }
+            assert!(!files.is_empty(), "{}: no sample file", row.name);
+            for f in files {
+                let found = detect_sources(&SourceSpec::auto(&f)).unwrap();
+                assert_eq!(found[0].kind, row.kind, "{}", f.display());
+            }
+        }
+    }
+    // The whole tree: one source per row, in the table's order.
+    let tree: Vec<SourceKind> = detect_sources(&SourceSpec::auto(fixtures()))
+        .unwrap()
+        .iter()
+        .map(|s| s.kind)
+        .collect();
+    assert_eq!(tree, FEEDS.iter().map(|f| f.kind).collect::<Vec<_>>());
+    // Public downloads: each of a downloadable kind, OSV's one per ecosystem.
+    let public = UpdateConfig::public_sources(&["v3.20"]);
+    assert!(public.iter().all(|s| feed(s.kind).is_some_and(|f| f.is_file_feed())));
+    let osv: Vec<_> = public.iter().filter(|s| s.kind == SourceKind::Osv).collect();
+    assert_eq!(osv.len(), drydock_vulndb::feeds::table::osv_ecosystems().count());
+    assert!(osv.iter().any(|s| s.url.ends_with("/PyPI/all.zip")));
+    assert!(osv.iter().any(|s| s.url.ends_with("/Rocky%20Linux/all.zip")));
+    assert_eq!(public.iter().filter(|s| s.kind == SourceKind::Alpine).count(), 2);
+}
+
+/// A package type's OSV ecosystem normalises to the namespace the matcher looks it up in.
+#[test]
+fn every_package_type_osv_ecosystem_normalises_to_its_match_namespace() {
+    for row in drydock_ecosystem::TYPES {
+        if let (Some(osv), drydock_ecosystem::Matching::Namespace(ns)) = (row.osv, row.matching) {
+            assert_eq!(
+                drydock_vulndb::normalize_namespace(osv).as_deref(),
+                Some(ns),
+                "{}",
+                row.name
+            );
+            assert_eq!(
+                drydock_vulndb::normalize_namespace(&format!("{osv}:extra")).as_deref(),
+                Some(ns)
+            );
+        }
+    }
+}

@@ -9,6 +9,7 @@ pub mod kev;
 pub mod nvd;
 pub mod osv;
 pub mod rustsec;
+pub mod table;
 
 use crate::model::{Advisory, Severity};
 use std::fs::File;
