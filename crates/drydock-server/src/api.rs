@@ -1060,35 +1060,23 @@ async fn image_content(
     axum::Extension(p): axum::Extension<Principal>,
     Path((id, kind)): Path<(String, String)>,
 ) -> ApiResult {
-    use drydock_sbom::PackageType as T;
     let (image, a) = load_analysis(&s, &p, id).await?;
     if kind == "files" {
         let files: Vec<_> = a.files.iter().collect();
         return Ok(Json(json!({"image": image.id, "content_type": kind, "content": files})).into_response());
     }
-    let want: Vec<T> = match kind.as_str() {
-        "os" => vec![T::Deb, T::Rpm, T::Apk],
-        "python" => vec![T::Python],
-        "npm" => vec![T::Npm],
-        "java" => vec![T::JavaArchive],
-        "gem" => vec![T::Gem],
-        "go" => vec![T::GoModule],
-        "rust" => vec![T::RustCrate],
-        "php" => vec![T::Php],
-        "dotnet" | "nuget" => vec![T::Dotnet],
-        "binary" => vec![T::Binary],
-        "all" => vec![],
-        other => {
-            return Err(ApiError::bad(format!(
-                "unknown content type {other:?}; use os, python, npm, java, gem, go, rust, php, dotnet, binary, files or all"
-            )))
-        }
+    // The kinds are the package-type table's (`drydock_ecosystem::content_kinds`).
+    let Some(want) = drydock_ecosystem::content_types(&kind) else {
+        let kinds = drydock_ecosystem::content_kinds().join(", ");
+        return Err(ApiError::bad(format!(
+            "unknown content type {kind:?}; use one of {kinds}"
+        )));
     };
     let packages: Vec<_> = a
         .sbom
         .packages
         .iter()
-        .filter(|pk| want.is_empty() || want.contains(&pk.package_type))
+        .filter(|pk| want.contains(&pk.package_type))
         .collect();
     Ok(Json(json!({"image": image.id, "content_type": kind, "content": packages})).into_response())
 }

@@ -955,9 +955,7 @@ pub enum ImageCommand {
         #[arg(value_name = "IMAGE")]
         id: String,
         /// What to list.
-        #[arg(value_name = "TYPE", value_parser = [
-            "os", "python", "npm", "java", "gem", "go", "rust", "php", "dotnet", "binary", "files", "all"
-        ])]
+        #[arg(value_name = "TYPE", value_parser = clap::builder::PossibleValuesParser::new(drydock_ecosystem::content_kinds()))]
         kind: String,
     },
     /// Judge the image against a policy bundle of the service: STOP, WARN or GO, and why.

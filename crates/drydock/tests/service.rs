@@ -61,6 +61,14 @@ fn sqlite_service_end_to_end() {
     assert_eq!(sbom["bomFormat"], "CycloneDX");
     let (_, content) = api.admin("GET", &format!("/v1/images/{digest1}/content/os"), None);
     assert_eq!(content["content"][0]["name"], "tool", "found by digest: {content}");
+    // Every content kind of the package-type table (the CLI's values) is served.
+    for kind in drydock_ecosystem::content_kinds() {
+        let (s, v) = api.admin("GET", &format!("/v1/images/{id1}/content/{kind}"), None);
+        assert_eq!((s, v["content_type"].as_str()), (200, Some(kind)), "{kind}: {v}");
+    }
+    let (s, v) = api.admin("GET", &format!("/v1/images/{id1}/content/deb"), None);
+    assert_eq!(s, 400, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("os, python"), "{v}");
     let (s, secrets) = api.admin("GET", &format!("/v1/images/{id1}/secrets"), None);
     assert_eq!(s, 200);
     assert_eq!(secrets["secrets"][0]["rule_id"], "github-pat");
