@@ -58,9 +58,9 @@ pub struct PackageQuery {
     pub max_version: Option<String>,
 }
 
-/// An image containing the package asked for.
+/// An image containing the package asked for; `L`: the package's locations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PackageHit {
+pub struct PackageHit<L = Value> {
     /// The image id.
     pub image_id: String,
     /// Its manifest digest.
@@ -73,14 +73,14 @@ pub struct PackageHit {
     #[serde(rename = "type")]
     pub package_type: String,
     /// Where it was found (the SBOM's locations).
-    pub locations: Value,
+    pub locations: L,
 }
 
 /// `GET /v1/query/package`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PackageImages {
+pub struct PackageImages<L = Value> {
     /// The name asked for.
     pub package: String,
     /// The images containing it.
-    pub images: Vec<PackageHit>,
+    pub images: Vec<PackageHit<L>>,
 }
