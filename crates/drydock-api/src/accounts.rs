@@ -1,9 +1,10 @@
 //! Accounts, users and API keys.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/users`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AddUser {
     /// The login name.
     pub name: String,
@@ -18,7 +19,7 @@ pub struct AddUser {
 }
 
 /// The answer of `POST /v1/users`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AddedUser {
     /// The login name.
     pub name: String,
@@ -27,7 +28,7 @@ pub struct AddedUser {
 }
 
 /// A user (never its password).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct User {
     /// The login name.
     pub name: String,
@@ -40,7 +41,7 @@ pub struct User {
 }
 
 /// `GET /v1/users`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct UserList {
     /// One page of users.
     pub users: Vec<User>,
@@ -53,7 +54,7 @@ pub struct UserList {
 }
 
 /// The answer of `POST /v1/apikeys`: the key, shown once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ApiKeyCreated {
     /// The key's id (for revoking it).
     pub id: String,
@@ -64,14 +65,14 @@ pub struct ApiKeyCreated {
 }
 
 /// `POST /v1/accounts`, and its answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Account {
     /// 1-64 letters, digits, `-`, `_` or `.`.
     pub name: String,
 }
 
 /// `GET /v1/accounts`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AccountList {
     /// One page of account names.
     pub accounts: Vec<String>,

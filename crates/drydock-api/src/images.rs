@@ -1,11 +1,12 @@
 //! Images: adding and listing them, and what their analyses hold (vulnerabilities, content,
 //! policy checks, secrets, misconfigurations, tag history, differences between two).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// `POST /v1/images`: an image to add by tag.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AddImage {
     /// A registry reference, `registry/repository:tag` or `…@sha256:…`.
     pub tag: String,
@@ -15,14 +16,14 @@ pub struct AddImage {
 }
 
 /// `POST /v1/images?force=`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AddImageQuery {
     /// As the body's `force`.
     pub force: Option<bool>,
 }
 
 /// An image of an account (by manifest digest once analysed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Image {
     /// The image's id in the service.
     pub id: String,
@@ -47,7 +48,7 @@ pub struct Image {
 }
 
 /// The answer of `POST /v1/images`: the image and what was done.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AddedImage {
     /// The image.
     #[serde(flatten)]
@@ -61,7 +62,7 @@ pub struct AddedImage {
 }
 
 /// `GET /v1/images` filters and page.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ImageListQuery {
     /// Page size.
     pub limit: Option<i64>,
@@ -78,7 +79,7 @@ pub struct ImageListQuery {
 }
 
 /// `GET /v1/images`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ImageList {
     /// One page of images.
     pub images: Vec<Image>,
@@ -89,7 +90,7 @@ pub struct ImageList {
 }
 
 /// `GET /v1/images/{id}/sbom?format=`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SbomQuery {
     /// `native` (default), `cyclonedx` or `spdx`.
     pub format: Option<String>,
@@ -97,7 +98,8 @@ pub struct SbomQuery {
 
 /// `GET /v1/images/{id}/vuln/{kind}`: findings `F`, suppressed findings `S` and the
 /// database status `D` as the analysis holds them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "VulnReport")]
 pub struct VulnReport<F = Value, S = Value, D = Value> {
     /// The image id.
     pub image: String,
@@ -120,7 +122,8 @@ pub struct VulnReport<F = Value, S = Value, D = Value> {
 }
 
 /// `GET /v1/images/{id}/content/{kind}`: packages or files `C`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "Content")]
 pub struct Content<C = Value> {
     /// The image id.
     pub image: String,
@@ -131,7 +134,7 @@ pub struct Content<C = Value> {
 }
 
 /// `GET /v1/images/{id}/check` parameters.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CheckQuery {
     /// Policy bundle id (default: the active one, else the built-in default).
     pub policy: Option<String>,
@@ -142,7 +145,7 @@ pub struct CheckQuery {
 }
 
 /// Whether an image was matched against vulnerability data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VulnerabilityData {
     /// It was.
@@ -152,7 +155,8 @@ pub enum VulnerabilityData {
 }
 
 /// `GET /v1/images/{id}/check`: the policy evaluation `E`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "Check")]
 pub struct Check<E = Value> {
     /// The image id.
     pub image: String,
@@ -167,7 +171,8 @@ pub struct Check<E = Value> {
 }
 
 /// `GET /v1/images/{id}/secrets`: secrets `T` (redacted).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "Secrets")]
 pub struct Secrets<T = Value> {
     /// The image id.
     pub image: String,
@@ -176,7 +181,8 @@ pub struct Secrets<T = Value> {
 }
 
 /// `GET /v1/images/{id}/misconfig`: misconfigurations `T`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "Misconfigurations")]
 pub struct Misconfigurations<T = Value> {
     /// The image id.
     pub image: String,
@@ -185,14 +191,14 @@ pub struct Misconfigurations<T = Value> {
 }
 
 /// `GET /v1/history?tag=`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct HistoryQuery {
     /// `registry/repository:tag`.
     pub tag: Option<String>,
 }
 
 /// One tag → digest observation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TagHistory {
     /// The full tag.
     pub tag: String,
@@ -207,7 +213,7 @@ pub struct TagHistory {
 }
 
 /// `GET /v1/history`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct History {
     /// The tag asked for.
     pub tag: String,
@@ -216,7 +222,7 @@ pub struct History {
 }
 
 /// `GET /v1/diff?from=&to=`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DiffQuery {
     /// Image id, digest or tag.
     pub from: Option<String>,
@@ -225,7 +231,7 @@ pub struct DiffQuery {
 }
 
 /// A package in a diff.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DiffPackage {
     /// Package type (deb, npm, …).
     #[serde(rename = "type")]
@@ -237,7 +243,7 @@ pub struct DiffPackage {
 }
 
 /// A package whose version changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PackageChange {
     /// Package type.
     #[serde(rename = "type")]
@@ -251,7 +257,7 @@ pub struct PackageChange {
 }
 
 /// What was added, removed and changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Changes<T, C = T> {
     /// Only in the second image.
     pub added: Vec<T>,
@@ -262,7 +268,7 @@ pub struct Changes<T, C = T> {
 }
 
 /// `GET /v1/diff`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Diff {
     /// The first image as asked for.
     pub from: String,

@@ -16,11 +16,14 @@ pub mod registries;
 pub mod routes;
 pub mod system;
 
-pub use routes::{Perm, RouteSpec, ROUTES};
+pub use routes::{schema, Perm, RouteSpec, SchemaFn, ROUTES};
+pub use schemars;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The body of every error answer: what went wrong and, when known, what to do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "Error")]
 pub struct ErrorBody {
     /// One line saying what went wrong.
     pub error: String,
@@ -30,7 +33,7 @@ pub struct ErrorBody {
 }
 
 /// `limit` and `offset` of a list route (`?limit=&offset=`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PageQuery {
     /// Page size, 1-500 (default 100).
     pub limit: Option<i64>,
@@ -39,7 +42,7 @@ pub struct PageQuery {
 }
 
 /// `format=` of the routes that also answer in drydock's report formats.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct FormatQuery {
     /// `api` (the default: the route's JSON) or a report format name.
     pub format: Option<String>,

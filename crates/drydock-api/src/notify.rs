@@ -1,11 +1,12 @@
 //! What happened and who is told: events, subscriptions, webhooks, the delivery log and the
 //! audit log.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// An event (analysis finished, tag moved, policy result changed, …).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Event {
     /// The event's id.
     pub id: String,
@@ -20,7 +21,7 @@ pub struct Event {
 }
 
 /// `GET /v1/events`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct EventList {
     /// One page of events, newest first.
     pub events: Vec<Event>,
@@ -31,7 +32,7 @@ pub struct EventList {
 }
 
 /// `POST /v1/subscriptions`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AddSubscription {
     /// `tag_update`, `vuln_update`, `policy_eval` or `analysis_update`.
     pub kind: String,
@@ -40,7 +41,7 @@ pub struct AddSubscription {
 }
 
 /// A subscription: notify the account about one kind of change to one tag.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Subscription {
     /// The subscription's id.
     pub id: String,
@@ -55,7 +56,7 @@ pub struct Subscription {
 }
 
 /// `GET /v1/subscriptions`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SubscriptionList {
     /// One page of subscriptions.
     pub subscriptions: Vec<Subscription>,
@@ -68,14 +69,14 @@ pub struct SubscriptionList {
 }
 
 /// `POST /v1/webhooks`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AddWebhook {
     /// Where deliveries are POSTed.
     pub url: String,
 }
 
 /// The answer of `POST /v1/webhooks`: the signing secret, shown once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct WebhookCreated {
     /// The endpoint's id.
     pub id: String,
@@ -88,7 +89,7 @@ pub struct WebhookCreated {
 }
 
 /// A webhook endpoint (without its secret).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Webhook {
     /// The endpoint's id.
     pub id: String,
@@ -101,7 +102,7 @@ pub struct Webhook {
 }
 
 /// `GET /v1/webhooks`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct WebhookList {
     /// One page of endpoints.
     pub webhooks: Vec<Webhook>,
@@ -114,7 +115,7 @@ pub struct WebhookList {
 }
 
 /// One notification to one webhook, with its delivery state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Delivery {
     /// The delivery's id.
     pub id: String,
@@ -145,7 +146,7 @@ pub struct Delivery {
 }
 
 /// `GET /v1/notifications`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DeliveryList {
     /// One page of deliveries, newest first.
     pub deliveries: Vec<Delivery>,
@@ -156,7 +157,7 @@ pub struct DeliveryList {
 }
 
 /// One mutating call, as the audit log records it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AuditRecord {
     /// The record's id.
     pub id: String,
@@ -177,7 +178,7 @@ pub struct AuditRecord {
 }
 
 /// `GET /v1/audit`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AuditList {
     /// One page of records, newest first.
     pub audit: Vec<AuditRecord>,

@@ -1,12 +1,13 @@
 //! Policy bundles: the stored bundles of an account and the active one. Bodies of
 //! `POST /v1/policies` and `PUT /v1/policies/{id}` are Anchore bundles, JSON or YAML.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// A stored bundle. `POST /v1/policies` answers it with `bundle` (its canonical JSON as a
 /// string); lists leave `bundle` out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Policy {
     /// The bundle's id.
     pub id: String,
@@ -24,7 +25,7 @@ pub struct Policy {
 }
 
 /// `GET /v1/policies`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PolicyList {
     /// One page of bundles.
     pub policies: Vec<Policy>,
@@ -37,7 +38,8 @@ pub struct PolicyList {
 }
 
 /// `GET /v1/policies/{id}`: the bundle `B` as a document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "PolicyDetail")]
 pub struct PolicyDetail<B = Value> {
     /// The bundle's id.
     pub id: String,

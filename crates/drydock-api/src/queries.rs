@@ -1,18 +1,19 @@
 //! Queries over every analysed image of an account: which images have a vulnerability,
 //! which contain a package.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// `GET /v1/query/vulnerability?id=`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct VulnerabilityQuery {
     /// CVE-…, GHSA-… or another advisory id or alias.
     pub id: Option<String>,
 }
 
 /// An image affected by the vulnerability asked for, with the package.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct VulnerabilityHit {
     /// The image id.
     pub image_id: String,
@@ -34,7 +35,7 @@ pub struct VulnerabilityHit {
 }
 
 /// `GET /v1/query/vulnerability`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct VulnerabilityImages {
     /// The id asked for.
     pub vulnerability: String,
@@ -43,7 +44,7 @@ pub struct VulnerabilityImages {
 }
 
 /// `GET /v1/query/package?name=&version=&type=&min_version=&max_version=`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PackageQuery {
     /// Package name.
     pub name: Option<String>,
@@ -59,7 +60,8 @@ pub struct PackageQuery {
 }
 
 /// An image containing the package asked for; `L`: the package's locations.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "PackageHit")]
 pub struct PackageHit<L = Value> {
     /// The image id.
     pub image_id: String,
@@ -77,7 +79,8 @@ pub struct PackageHit<L = Value> {
 }
 
 /// `GET /v1/query/package`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "PackageImages")]
 pub struct PackageImages<L = Value> {
     /// The name asked for.
     pub package: String,

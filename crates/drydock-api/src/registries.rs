@@ -1,9 +1,10 @@
 //! Registry credentials of an account (passwords are sealed at rest and never returned).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/registries`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AddRegistry {
     /// host[:port].
     pub registry: String,
@@ -17,7 +18,7 @@ pub struct AddRegistry {
 }
 
 /// The answer of `POST /v1/registries`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RegistryAdded {
     /// host[:port].
     pub registry: String,
@@ -28,7 +29,7 @@ pub struct RegistryAdded {
 }
 
 /// Stored credentials of one registry, without the password.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Registry {
     /// host[:port].
     pub registry: String,
@@ -41,7 +42,7 @@ pub struct Registry {
 }
 
 /// `GET /v1/registries`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RegistryList {
     /// One page of registries.
     pub registries: Vec<Registry>,

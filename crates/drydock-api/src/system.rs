@@ -1,17 +1,18 @@
 //! The service itself: health, status, and the vulnerability database and its feeds.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// `GET /health` and `GET /ready`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Health {
     /// `ok`, `ready` or what is wrong.
     pub status: String,
 }
 
 /// The analysis queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Queue {
     /// Jobs waiting.
     pub queued: i64,
@@ -20,7 +21,8 @@ pub struct Queue {
 }
 
 /// `GET /v1/system/status`: the database status `D` as the vulnerability database reports it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "SystemStatus")]
 pub struct SystemStatus<D = Value> {
     /// The service's version.
     pub version: String,
@@ -33,7 +35,8 @@ pub struct SystemStatus<D = Value> {
 }
 
 /// The vulnerability database in a few fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "VulnDbSummary")]
 pub struct VulnDbSummary<D = Value> {
     /// `ready`, `waiting_for_feed` or `unavailable`.
     pub state: String,
@@ -53,7 +56,7 @@ pub struct VulnDbSummary<D = Value> {
 }
 
 /// One feed update, as recorded and returned.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FeedRun {
     /// Where the update came from.
     pub source: String,
@@ -75,7 +78,8 @@ pub struct FeedRun {
 }
 
 /// `GET /v1/feeds`: the database status `D`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "Feeds")]
 pub struct Feeds<D = Value> {
     /// The database, when there is one.
     pub database: Option<D>,
@@ -89,14 +93,14 @@ pub struct Feeds<D = Value> {
 }
 
 /// `POST /v1/feeds/update?wait=`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct FeedUpdateQuery {
     /// `false`: start the update and answer 202 at once.
     pub wait: Option<String>,
 }
 
 /// The answer of `POST /v1/feeds/update` (waited for).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FeedUpdate {
     /// The update; `None` when no feed source is configured.
     pub update: Option<FeedRun>,
@@ -108,7 +112,7 @@ pub struct FeedUpdate {
 }
 
 /// The answer of `POST /v1/feeds/update?wait=false` (202).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct FeedStarted {
     /// `started`.
     pub status: String,
