@@ -63,6 +63,14 @@ fn query_parameters(spec: &RouteSpec, generator: &mut SchemaGenerator) -> Vec<Va
                 .as_object_mut()
                 .and_then(|o| o.remove("description"))
                 .unwrap_or_else(|| Value::String(String::new()));
+            // A parameter is optional by being absent: `[T, "null"]` (the untransformed
+            // definition of an Option) is T in OpenAPI 3.0.
+            let single = schema["type"]
+                .as_array()
+                .and_then(|types| types.iter().find(|t| *t != "null").cloned());
+            if let Some(t) = single {
+                schema["type"] = t;
+            }
             json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
         })
         .collect()
@@ -196,5 +204,42 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Schemas derived from the types stay OpenAPI 3.0: `nullable` rather than type lists,
+    /// component references rather than `$defs`, and every query type's fields as parameters.
+    #[test]
+    fn the_derived_document_is_openapi_3_0_with_the_types_fields() {
+        fn walk(v: &Value, at: &str) {
+            match v {
+                Value::Object(o) => {
+                    assert!(!o.contains_key("$defs"), "{at}: $defs");
+                    assert!(!o.get("type").is_some_and(Value::is_array), "{at}: a list of types");
+                    for (k, v) in o {
+                        walk(v, &format!("{at}/{k}"));
+                    }
+                }
+                Value::Array(a) => a.iter().for_each(|v| walk(v, at)),
+                _ => {}
+            }
+        }
+        let doc = document();
+        walk(&doc, "");
+        let images = &doc["paths"]["/v1/images"]["get"]["parameters"];
+        let names: Vec<&str> = images
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        for name in ["limit", "offset", "status", "registry", "repository", "tag"] {
+            assert!(names.contains(&name), "GET /v1/images lacks {name}: {names:?}");
+        }
+        let image = &doc["components"]["schemas"]["Image"];
+        assert_eq!(image["properties"]["digest"]["nullable"], true, "{image}");
+        assert!(
+            image["required"].as_array().unwrap().contains(&json!("tags")),
+            "{image}"
+        );
     }
 }
