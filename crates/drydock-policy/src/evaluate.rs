@@ -9,11 +9,11 @@ use crate::validate::validate;
 use crate::PolicyError;
 use drydock_analysis::Analysis;
 use drydock_time::parse_date_or_timestamp as parse_time;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The image being judged, as mappings see it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageTarget {
     pub registry: String,
     pub repository: String,
@@ -136,7 +136,7 @@ pub struct EvalOptions {
 }
 
 /// The allowlist item that suppressed a result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AllowedBy {
     pub allowlist_id: String,
     pub allowlist_name: String,
@@ -144,7 +144,7 @@ pub struct AllowedBy {
 }
 
 /// One firing of one rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleResult {
     pub rule_set_id: String,
     pub rule_id: String,
@@ -161,7 +161,7 @@ pub struct RuleResult {
 }
 
 /// Why the final action is what it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FinalReason {
     /// The worst action of the results not allowlisted (GO when none).
@@ -175,7 +175,7 @@ pub enum FinalReason {
 }
 
 /// The mapping used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MappingUsed {
     pub id: String,
     pub name: String,
@@ -185,7 +185,7 @@ pub struct MappingUsed {
 }
 
 /// A whole evaluation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evaluation {
     pub bundle_id: String,
     pub bundle_name: String,

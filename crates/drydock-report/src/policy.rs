@@ -90,18 +90,50 @@ fn image_line(eval: &Evaluation) -> String {
 }
 
 fn write_table(bundle: &Bundle, eval: &Evaluation, w: &mut dyn Write, color: bool) -> io::Result<()> {
+    let header = TableHeader {
+        image: image_line(eval),
+        bundle_id: &bundle.id,
+        bundle_name: &bundle.name,
+        bundle_note: "",
+        vulnerabilities_unchecked: false,
+        unmapped: "no mapping matched (--unmapped go)",
+    };
+    check_table(eval, &header, w, color)
+}
+
+/// What the head of a [`check_table`] names: the image, the bundle and how it was chosen.
+#[derive(Debug, Clone)]
+pub struct TableHeader<'a> {
+    /// The image line: tag (or `(no tag)`) and digest.
+    pub image: String,
+    /// The bundle's id.
+    pub bundle_id: &'a str,
+    /// The bundle's name (may be empty).
+    pub bundle_name: &'a str,
+    /// Said after the bundle (e.g. that it is the built-in default).
+    pub bundle_note: &'a str,
+    /// The image was not matched against vulnerability data: a `Vulns:` line says so.
+    pub vulnerabilities_unchecked: bool,
+    /// The reason given when no mapping matched.
+    pub unmapped: &'a str,
+}
+
+/// The evaluation as `drydock check` and `drydock image check` print it: image, bundle,
+/// final action, then the triggers grouped by gate, then the warnings.
+pub fn check_table(eval: &Evaluation, header: &TableHeader, w: &mut dyn Write, color: bool) -> io::Result<()> {
     let count = |a: Action| eval.counts.get(&a).copied().unwrap_or(0);
     let allowed = eval.results.iter().filter(|r| r.allowlisted.is_some()).count();
-    writeln!(w, "Image:        {}", image_line(eval))?;
-    let bundle_name = if bundle.name.is_empty() {
-        format!("{:?}", bundle.id)
+    writeln!(w, "Image:        {}", header.image)?;
+    let bundle_name = if header.bundle_name.is_empty() {
+        format!("{:?}", header.bundle_id)
     } else {
-        format!("{:?} ({})", bundle.id, bundle.name)
+        format!("{:?} ({})", header.bundle_id, header.bundle_name)
     };
+    let note = header.bundle_note;
     match &eval.mapping {
         Some(m) => writeln!(
             w,
-            "Bundle:       {bundle_name}, mapping {:?}{}",
+            "Bundle:       {bundle_name}{note}, mapping {:?}{}",
             m.id,
             if m.name.is_empty() {
                 String::new()
@@ -109,7 +141,19 @@ fn write_table(bundle: &Bundle, eval: &Evaluation, w: &mut dyn Write, color: boo
                 format!(" ({})", m.name)
             }
         )?,
-        None => writeln!(w, "Bundle:       {bundle_name}, no mapping")?,
+        None => writeln!(w, "Bundle:       {bundle_name}{note}, no mapping")?,
+    }
+    if header.vulnerabilities_unchecked {
+        writeln!(
+            w,
+            "Vulns:        {}",
+            paint(
+                Action::Warn,
+                "NOT CHECKED: no vulnerability data (vulnerability_data_unavailable); the service has no vulnerability \
+                 database",
+                color
+            )
+        )?;
     }
     let reason = match eval.final_action_reason {
         drydock_policy::evaluate::FinalReason::PolicyEvaluation => format!(
@@ -126,7 +170,7 @@ fn write_table(bundle: &Bundle, eval: &Evaluation, w: &mut dyn Write, color: boo
             "the image is allowlisted ({})",
             eval.matched_image_entry.as_deref().unwrap_or("")
         ),
-        drydock_policy::evaluate::FinalReason::Unmapped => "no mapping matched (--unmapped go)".into(),
+        drydock_policy::evaluate::FinalReason::Unmapped => header.unmapped.to_string(),
     };
     writeln!(
         w,

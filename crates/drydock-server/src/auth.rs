@@ -71,24 +71,8 @@ impl Role {
     }
 }
 
-/// What a route needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Perm {
-    /// No authentication (health and readiness only).
-    Public,
-    /// Any authenticated caller.
-    Authenticated,
-    ImageRead,
-    ImageWrite,
-    PolicyRead,
-    PolicyWrite,
-    EventRead,
-    /// Users and API keys of the caller's account.
-    UserAdmin,
-    /// Accounts, feeds and system settings.
-    SystemAdmin,
-}
+/// What a route needs (declared with the route table in `drydock-api`).
+pub use drydock_api::Perm;
 
 /// Hashes a password with argon2id and a random salt (PHC string).
 pub fn hash_password(password: &str) -> Result<String, String> {

@@ -7,7 +7,6 @@
 use drydock_store::Store;
 use drydock_vulndb::transfer::FetchAuth;
 use drydock_vulndb::UpdateConfig;
-use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -37,21 +36,7 @@ impl FeedSource {
 }
 
 /// One update, as recorded and returned by the API.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FeedRun {
-    pub source: String,
-    pub started_at: i64,
-    pub seconds: f64,
-    /// `updated`, `unchanged` or `failed`.
-    pub result: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// Build ids of the database before and after (different builds, even in the same second).
-    pub build_before: Option<String>,
-    pub build_after: Option<String>,
-    /// Advisories in the database after the update.
-    pub advisories: Option<i64>,
-}
+pub use drydock_api::system::FeedRun;
 
 /// Why an update did not run.
 #[derive(Debug, thiserror::Error)]
@@ -143,29 +128,40 @@ impl FeedUpdater {
 /// it: `state` is `ready`, `waiting_for_feed` (none yet, a feed source will make one) or
 /// `unavailable` (image checks then report `vulnerability_data_unavailable`); when present,
 /// its build time, age, build id and sources with their advisory counts.
-pub fn database_summary(path: Option<&Path>, source: Option<&FeedSource>) -> serde_json::Value {
+pub fn database_summary(
+    path: Option<&Path>,
+    source: Option<&FeedSource>,
+) -> drydock_api::system::VulnDbSummary<drydock_analysis::DbStatus> {
     let opened = path.filter(|p| p.exists()).map(|p| (p, drydock_vulndb::Db::open(p)));
     let state = match (&opened, source) {
         (Some((_, Ok(_))), _) => "ready",
         (_, Some(_)) => "waiting_for_feed",
         _ => "unavailable",
     };
-    let mut out = serde_json::json!({"state": state, "available": state == "ready"});
+    let mut out = drydock_api::system::VulnDbSummary {
+        state: state.to_string(),
+        available: state == "ready",
+        build_id: None,
+        status: None,
+        error: None,
+        note: None,
+    };
     match opened {
         Some((p, Ok(db))) => {
-            let status = drydock_analysis::DbStatus::of(&db, &p.display().to_string(), None);
-            out["build_id"] = db.build_id().ok().into();
-            out["status"] = serde_json::to_value(status).unwrap_or_default();
+            out.status = Some(drydock_analysis::DbStatus::of(&db, &p.display().to_string(), None));
+            out.build_id = Some(db.build_id().ok());
         }
-        Some((p, Err(e))) => out["error"] = format!("cannot open {}: {e}", p.display()).into(),
+        Some((p, Err(e))) => out.error = Some(format!("cannot open {}: {e}", p.display())),
         None => {}
     }
-    out["note"] = match state {
-        "ready" => serde_json::Value::Null,
-        "waiting_for_feed" => "no vulnerability database yet: waiting for the first feed update".into(),
-        _ => "no vulnerability database: analyses are not matched against vulnerability data and image checks report \
-              vulnerability_data_unavailable"
-            .into(),
+    out.note = match state {
+        "ready" => None,
+        "waiting_for_feed" => Some("no vulnerability database yet: waiting for the first feed update".into()),
+        _ => Some(
+            "no vulnerability database: analyses are not matched against vulnerability data and image checks report \
+             vulnerability_data_unavailable"
+                .into(),
+        ),
     };
     out
 }
@@ -225,25 +221,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("vulndb.sqlite");
         let none = database_summary(None, None);
-        assert_eq!(
-            (&none["state"], &none["available"]),
-            (&"unavailable".into(), &false.into())
-        );
-        assert!(none["note"]
-            .as_str()
-            .unwrap()
-            .contains("vulnerability_data_unavailable"));
-        assert_eq!(database_summary(Some(&missing), None)["state"], "unavailable");
+        assert_eq!((none.state.as_str(), none.available), ("unavailable", false));
+        assert!(none.note.unwrap().contains("vulnerability_data_unavailable"));
+        assert_eq!(database_summary(Some(&missing), None).state, "unavailable");
         let mirror = FeedSource::Mirror {
             url: "http://central:8228/v1/feeds/db".into(),
             auth: None,
         };
         let waiting = database_summary(Some(&missing), Some(&mirror));
-        assert_eq!(waiting["state"], "waiting_for_feed");
-        assert!(waiting["note"]
-            .as_str()
-            .unwrap()
-            .contains("waiting for the first feed update"));
+        assert_eq!(waiting.state, "waiting_for_feed");
+        assert!(waiting.note.unwrap().contains("waiting for the first feed update"));
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! The HTTP side of the client commands (`drydock image`, `policy add`, `user`, …): where
 //! the service is, how to log in, requests, the errors they turn into (the server's `error`
-//! and `hint`, plus hints of our own), and helpers to read JSON answers and print tables.
+//! and `hint`, plus hints of our own), answers read as the types of `drydock-api`, and
+//! helpers to print tables.
 
 use crate::cli::{ClientArgs, ClientOutput};
 use reqwest::blocking::Client as Http;
 use reqwest::{Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 use std::fmt;
 use std::io::{BufRead, IsTerminal, Write};
@@ -114,11 +117,12 @@ pub struct Body {
 }
 
 impl Body {
-    /// A JSON body.
-    pub fn json(v: &Value) -> Self {
+    /// A JSON body: one of the request types of `drydock-api`.
+    pub fn json<T: Serialize>(v: &T) -> Self {
         Body {
             content_type: "application/json",
-            bytes: v.to_string().into_bytes(),
+            // Serialising the API's request types (strings, numbers, flags) cannot fail.
+            bytes: serde_json::to_vec(v).unwrap_or_default(),
         }
     }
 }
@@ -257,13 +261,9 @@ impl Client {
     /// An answer with an error status: the server's `error` and `hint`, with our own
     /// hints for logins and roles.
     fn api_error(&self, status: StatusCode, method: &Method, path: &str, text: &str) -> ClientError {
-        let body: Option<Value> = serde_json::from_str(text).ok();
-        let server_error = body.as_ref().and_then(|b| b.get("error")).and_then(Value::as_str);
-        let server_hint = body
-            .as_ref()
-            .and_then(|b| b.get("hint"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        let body: Option<drydock_api::ErrorBody> = serde_json::from_str(text).ok();
+        let server_error = body.as_ref().map(|b| b.error.as_str());
+        let server_hint = body.as_ref().and_then(|b| b.hint.clone());
         let message = match server_error {
             Some(m) => m.to_string(),
             None => format!("{method} {path} answered HTTP {status}"),
@@ -394,18 +394,45 @@ pub fn parse_role(s: &str) -> std::result::Result<String, String> {
 
 // Reading answers.
 
-/// A field for display: strings as they are, numbers, yes/no, lists joined, `-` for none.
-pub fn text(v: &Value, key: &str) -> String {
-    show(v.get(key).unwrap_or(&Value::Null))
+/// An answer as the `drydock-api` type of its route.
+pub fn typed<T: DeserializeOwned>(v: &Value) -> Result<T> {
+    T::deserialize(v).map_err(|e| {
+        ClientError::failed(format!("the service's answer is not what this client expects: {e}"))
+            .hint("the service may be of another drydock version (`drydock system status` shows it)")
+    })
 }
 
-/// A value for display (see [`text`]).
+/// Text for display, `-` when empty.
+pub fn dash(s: &str) -> String {
+    if s.is_empty() {
+        "-".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// An optional text for display, `-` when absent or empty.
+pub fn opt(s: Option<&str>) -> String {
+    dash(s.unwrap_or_default())
+}
+
+/// A list for display: joined with commas, `-` when empty.
+pub fn joined(items: &[String]) -> String {
+    dash(&items.join(", "))
+}
+
+/// A flag for display.
+pub fn yes_no(b: bool) -> String {
+    (if b { "yes" } else { "no" }).into()
+}
+
+/// A JSON value for display: strings as they are, numbers, yes/no, lists joined, `-` for none.
 pub fn show(v: &Value) -> String {
     match v {
         Value::Null => "-".into(),
         Value::String(s) if s.is_empty() => "-".into(),
         Value::String(s) => s.clone(),
-        Value::Bool(b) => (if *b { "yes" } else { "no" }).into(),
+        Value::Bool(b) => yes_no(*b),
         Value::Number(n) => n.to_string(),
         Value::Array(a) if a.is_empty() => "-".into(),
         Value::Array(a) => a.iter().map(show).collect::<Vec<_>>().join(", "),
@@ -413,22 +440,12 @@ pub fn show(v: &Value) -> String {
     }
 }
 
-/// A Unix-seconds field as an RFC 3339 UTC time (`-` when absent).
-pub fn time(v: &Value, key: &str) -> String {
-    match v.get(key).and_then(Value::as_i64) {
+/// Unix seconds as an RFC 3339 UTC time (`-` when absent).
+pub fn time(t: Option<i64>) -> String {
+    match t {
         Some(t) => drydock_time::format_rfc3339(t),
         None => "-".into(),
     }
-}
-
-/// The array under `key` (empty when absent).
-pub fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
-}
-
-/// A string field, when present.
-pub fn string<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
 }
 
 // Printing.
@@ -486,14 +503,21 @@ mod tests {
         assert!(parse_base("https://drydock.example/api/").is_ok());
         assert!(parse_base("127.0.0.1:8228").is_err_and(|e| e.usage));
         assert!(parse_base("ftp://x").is_err());
-        let v = json!({"a": "x", "b": null, "c": [1, "y"], "d": true, "t": 0, "e": ""});
-        assert_eq!(text(&v, "a"), "x");
-        assert_eq!(text(&v, "b"), "-");
-        assert_eq!(text(&v, "e"), "-");
-        assert_eq!(text(&v, "missing"), "-");
-        assert_eq!(text(&v, "c"), "1, y");
-        assert_eq!(text(&v, "d"), "yes");
-        assert_eq!(time(&v, "t"), "1970-01-01T00:00:00Z");
+        assert_eq!(show(&json!("x")), "x");
+        assert_eq!(show(&json!(null)), "-");
+        assert_eq!(show(&json!("")), "-");
+        assert_eq!(opt(None), "-");
+        assert_eq!(show(&json!([1, "y"])), "1, y");
+        assert_eq!(joined(&["a".into(), "b".into()]), "a, b");
+        assert_eq!(show(&json!(true)), "yes");
+        assert_eq!(time(Some(0)), "1970-01-01T00:00:00Z");
+        assert_eq!(time(None), "-");
+        let image: drydock_api::images::Image = typed(&json!({"id": "i", "account": "a", "digest": null,
+            "registry": "r", "repository": "p", "status": "queued", "error": null, "created_at": 1,
+            "analyzed_at": null, "tags": []}))
+        .unwrap();
+        assert_eq!(image.status, "queued");
+        assert!(typed::<drydock_api::images::Image>(&json!({"id": 1})).is_err());
         assert_eq!(
             fields_text(&[("ID", "1".into()), ("Status", "ok".into())]),
             "ID:     1\nStatus: ok\n"
