@@ -242,7 +242,7 @@ pub fn parse_bundle(bytes: &[u8], origin: &str) -> Result<Bundle, PolicyError> {
             reason: format!("invalid JSON: {e}"),
         })?
     } else {
-        serde_yaml::from_str(text).map_err(|e| PolicyError::Parse {
+        serde_saphyr::from_str(text).map_err(|e| PolicyError::Parse {
             origin: origin.into(),
             reason: format!("invalid YAML: {e}"),
         })?

@@ -181,3 +181,16 @@ denylisted_images: []
     .unwrap();
     assert_eq!(e.final_action, Action::Stop);
 }
+
+#[test]
+fn a_yaml_alias_bomb_is_refused_not_expanded() {
+    // Nine levels of nine aliases: 387 million strings if expanded.
+    let mut yaml = String::from("a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    for level in 1..9 {
+        let prev = format!("*a{}", level - 1);
+        yaml.push_str(&format!("a{level}: &a{level} [{}]\n", vec![prev; 9].join(",")));
+    }
+    yaml.push_str("id: bomb\nname: bomb\nversion: \"2\"\n");
+    let e = parse_bundle(yaml.as_bytes(), "bomb.yaml").unwrap_err().to_string();
+    assert!(e.contains("bomb.yaml") && e.contains("invalid YAML"), "{e}");
+}

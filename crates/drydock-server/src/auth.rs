@@ -2,8 +2,8 @@
 //! API keys (bearer `ddk_<id>_<secret>`, SHA-256 of the secret stored), roles mapped to
 //! permissions, and a limit on failed logins.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::{PasswordHasher, PasswordVerifier};
 use base64::Engine;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -78,18 +78,15 @@ pub use drydock_api::Perm;
 pub fn hash_password(password: &str) -> Result<String, String> {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|e| e.to_string())?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
     Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
+        .hash_password_with_salt(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| e.to_string())
 }
 
 /// Checks a password against a stored argon2id hash.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
 }
 
 /// A random secret: `n` bytes from the OS, URL-safe base64 without padding; an error (never a

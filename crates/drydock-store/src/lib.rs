@@ -7,6 +7,7 @@
 
 mod index;
 pub mod migrations;
+pub mod pg_tls;
 pub mod postgres;
 pub mod sql;
 pub mod sqlite;

@@ -4,7 +4,7 @@
 use crate::sql::{Backend, Pool, Row, Tx, Value};
 use crate::StoreError;
 use postgres::types::{ToSql, Type};
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, Statement};
 use std::collections::HashMap;
 
 /// Prepared statements kept per connection (statements built with varying placeholder
@@ -24,20 +24,29 @@ struct Conn {
 }
 
 impl Postgres {
-    /// Connects to `postgres://user@host:port/db` (no TLS: use a local or tunnelled
-    /// connection, or a proxy) with up to `connections` connections, the first at once.
+    /// Connects to `postgres://user@host:port/db[?sslmode=…&sslrootcert=…]` with up to
+    /// `connections` connections, the first at once. TLS follows libpq's `sslmode`
+    /// ([`crate::pg_tls`]); without one, TLS is used when the server offers it.
     pub fn connect(url: &str, connections: usize) -> Result<Self, StoreError> {
+        let (driver_url, tls) = crate::pg_tls::split_url(url)?;
+        let mut config: postgres::Config = driver_url.parse().map_err(|e| StoreError::Open {
+            url: redact_url(url),
+            reason: format!("not a PostgreSQL URL: {e}"),
+        })?;
+        config.ssl_mode(tls.driver_mode());
+        let connector = tls.connector(url)?;
         let open = {
             let url = url.to_string();
             move || {
-                Client::connect(&url, NoTls)
+                config
+                    .connect(connector.clone())
                     .map(|client| Conn {
                         client,
                         statements: HashMap::new(),
                     })
                     .map_err(|e| StoreError::Open {
                         url: redact_url(&url),
-                        reason: e.to_string(),
+                        reason: describe_connect_error(&e),
                     })
             }
         };
@@ -46,6 +55,21 @@ impl Postgres {
             pool: Pool::new(connections, open, |c: &Conn| !c.client.is_closed()).with_first(first),
         })
     }
+}
+
+/// A connection failure with its cause (the driver's top-level message alone often says only
+/// "error performing TLS handshake").
+fn describe_connect_error(e: &postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
 }
 
 /// The URL with any password replaced by `***` (for messages).
