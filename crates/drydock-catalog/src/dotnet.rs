@@ -3,10 +3,13 @@
 //! (`VS_VERSIONINFO`) of .NET assemblies (`.dll`/`.exe` PE files with a CLR header)
 //! that no deps.json in the same directory accounts for.
 
+use crate::lenient::{self, Obj, Str};
 use crate::{Cataloger, Context, Output};
 use drydock_image::{path, FileKind, FileTree};
 use drydock_sbom::{cpe, Location, Package, PackageFile, PackageType, Purl};
-use serde_json::{json, Map, Value};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 const FOUND_BY: &str = "dotnet-deps-cataloger";
@@ -113,25 +116,57 @@ pub struct DepsLibrary {
     pub assets: Vec<String>,
 }
 
+/// The fields of a deps.json that are read (typed, streamed; the rest is skipped unread).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DepsJson {
+    #[serde(rename = "runtimeTarget")]
+    runtime_target: Obj<RuntimeTarget>,
+    /// Target name → library key → what the target says of it.
+    targets: Obj<BTreeMap<String, Obj<Target>>>,
+    /// Library key (`Name/1.2.3`) → entry.
+    libraries: Obj<BTreeMap<String, Obj<LibraryEntry>>>,
+}
+
+/// One target: library key → what the target says of it.
+type Target = BTreeMap<String, Obj<TargetLibrary>>;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RuntimeTarget {
+    name: Str,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TargetLibrary {
+    dependencies: Obj<BTreeMap<String, IgnoredAny>>,
+    runtime: Obj<BTreeMap<String, IgnoredAny>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LibraryEntry {
+    #[serde(rename = "type")]
+    kind: Str,
+    sha512: Str,
+}
+
 /// Parses a `.deps.json`: every entry of `libraries`, with dependencies and runtime
 /// assets from the runtime target (`runtimeTarget.name`, else the only/first target).
+/// One streaming pass reads only those fields.
 pub fn parse_deps_json(content: &[u8]) -> Result<Vec<DepsLibrary>, String> {
-    let doc: Value = serde_json::from_slice(content).map_err(|e| format!("invalid JSON: {e}"))?;
-    let o = doc.as_object().ok_or("not a JSON object")?;
-    let libraries = o
-        .get("libraries")
-        .and_then(Value::as_object)
-        .ok_or("no \"libraries\" object")?;
-    let targets = o.get("targets").and_then(Value::as_object);
-    let target_name = o
-        .get("runtimeTarget")
-        .and_then(|r| r.get("name"))
-        .and_then(Value::as_str);
-    let empty = Map::new();
-    let target = targets
-        .and_then(|t| target_name.and_then(|n| t.get(n)).or_else(|| t.values().next()))
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
+    let doc: DepsJson = lenient::document(content)
+        .map_err(|e| format!("invalid JSON: {e}"))?
+        .ok_or("not a JSON object")?;
+    let libraries = doc.libraries.0.ok_or("no \"libraries\" object")?;
+    let target_name = doc.runtime_target.0.and_then(|r| r.name.0);
+    let mut targets = doc.targets.0.unwrap_or_default();
+    let chosen = match target_name.as_deref().and_then(|n| targets.remove(n)) {
+        Some(t) => t,
+        None => targets.into_values().next().unwrap_or_default(),
+    };
+    let mut target = chosen.0.unwrap_or_default();
     let mut out = Vec::new();
     for (key, lib) in libraries {
         let Some((name, version)) = key.rsplit_once('/') else {
@@ -140,26 +175,20 @@ pub fn parse_deps_json(content: &[u8]) -> Result<Vec<DepsLibrary>, String> {
         if name.is_empty() || version.is_empty() {
             continue;
         }
-        let t = target.get(key);
-        let depends = t
-            .and_then(|t| t.get("dependencies"))
-            .and_then(Value::as_object)
-            .map(|d| d.keys().cloned().collect())
-            .unwrap_or_default();
-        let assets = t
-            .and_then(|t| t.get("runtime"))
-            .and_then(Value::as_object)
-            .map(|r| r.keys().cloned().collect())
-            .unwrap_or_default();
+        let t = target.remove(&key).and_then(|t| t.0);
+        let (depends, assets) = match t {
+            Some(t) => (
+                t.dependencies.0.map(|d| d.into_keys().collect()).unwrap_or_default(),
+                t.runtime.0.map(|r| r.into_keys().collect()).unwrap_or_default(),
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
+        let lib = lib.0.unwrap_or_default();
         out.push(DepsLibrary {
             name: name.to_string(),
             version: version.to_string(),
-            kind: lib.get("type").and_then(Value::as_str).unwrap_or("").to_string(),
-            sha512: lib
-                .get("sha512")
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string),
+            kind: lib.kind.0.unwrap_or_default(),
+            sha512: lib.sha512.0.filter(|s| !s.is_empty()),
             depends,
             assets,
         });

@@ -10,6 +10,7 @@ pub mod gem;
 pub mod golang;
 pub mod java;
 pub mod javascript;
+mod lenient;
 pub mod php;
 pub mod python;
 pub mod rpm;

@@ -2,11 +2,15 @@
 //! the Composer 1 array layout and the Composer 2 `{"packages": […]}` layout) and, in
 //! directory scans, `composer.lock` (`packages` and `packages-dev`).
 
+use crate::lenient::{self, Arr, Obj, Seen, Str};
 use crate::{Cataloger, Context, Output};
 use drydock_image::{FileKind, FileTree};
 use drydock_sbom::{cpe, Location, Package, PackageType, Purl};
-use serde_json::Value;
-use std::collections::BTreeSet;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
 const FOUND_BY: &str = "php-composer-cataloger";
 const INSTALLED: &str = "/vendor/composer/installed.json";
@@ -70,24 +74,155 @@ pub struct ComposerPackage {
     pub dev: bool,
 }
 
-/// Parses `vendor/composer/installed.json` (Composer 1 or 2 layout).
+/// One package entry as read: only the fields used (typed, streamed; the rest is skipped).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Entry {
+    name: Str,
+    version: Str,
+    license: Licenses,
+    authors: Arr<Obj<Author>>,
+    require: Obj<BTreeMap<String, IgnoredAny>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Author {
+    name: Str,
+}
+
+/// `license`: a non-empty string or an array of strings.
+#[derive(Default)]
+struct Licenses(Vec<String>);
+
+impl<'de> Deserialize<'de> for Licenses {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Licenses;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a license or a list of them")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Licenses, E> {
+                Ok(Licenses((!s.is_empty()).then(|| s.to_string()).into_iter().collect()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Licenses, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<Str>()? {
+                    out.extend(s.0);
+                }
+                Ok(Licenses(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Licenses, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Licenses(Vec::new()))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Licenses, E> {
+                Ok(Licenses(Vec::new()))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Licenses, E> {
+                Ok(Licenses(Vec::new()))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Licenses, E> {
+                Ok(Licenses(Vec::new()))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Licenses, E> {
+                Ok(Licenses(Vec::new()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Licenses, E> {
+                Ok(Licenses(Vec::new()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// installed.json: Composer 1's array of entries or Composer 2's object.
+enum Installed {
+    List(Vec<Obj<Entry>>),
+    Doc(InstalledDoc),
+    Other,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct InstalledDoc {
+    packages: Arr<Obj<Entry>>,
+    #[serde(rename = "dev-package-names")]
+    dev_package_names: Arr<Str>,
+}
+
+impl<'de> Deserialize<'de> for Installed {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Installed;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("installed.json")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Installed, A::Error> {
+                let mut list = Vec::new();
+                while let Some(e) = seq.next_element::<Obj<Entry>>()? {
+                    list.push(e);
+                }
+                Ok(Installed::List(list))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Installed, A::Error> {
+                InstalledDoc::deserialize(MapAccessDeserializer::new(map)).map(Installed::Doc)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Installed, E> {
+                Ok(Installed::Other)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Installed, E> {
+                Ok(Installed::Other)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Installed, E> {
+                Ok(Installed::Other)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Installed, E> {
+                Ok(Installed::Other)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Installed, E> {
+                Ok(Installed::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Installed, E> {
+                Ok(Installed::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// composer.lock: the two package lists (whether each is present at all).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Lock {
+    packages: Seen<Arr<Obj<Entry>>>,
+    #[serde(rename = "packages-dev")]
+    packages_dev: Seen<Arr<Obj<Entry>>>,
+}
+
+/// Parses `vendor/composer/installed.json` (Composer 1 or 2 layout), in one streaming
+/// pass of the fields used.
 pub fn parse_installed_json(content: &[u8]) -> Result<Vec<ComposerPackage>, String> {
-    let doc: Value = serde_json::from_slice(content).map_err(|e| format!("invalid JSON: {e}"))?;
-    let (list, dev_names): (&Vec<Value>, BTreeSet<&str>) = match &doc {
-        Value::Array(a) => (a, BTreeSet::new()),
-        Value::Object(o) => {
-            let list = o
-                .get("packages")
-                .and_then(Value::as_array)
-                .ok_or("no \"packages\" array")?;
+    let mut de = serde_json::Deserializer::from_slice(content);
+    let doc = Installed::deserialize(&mut de)
+        .and_then(|doc| de.end().map(|()| doc))
+        .map_err(|e| format!("invalid JSON: {e}"))?;
+    let (list, dev_names): (Vec<Obj<Entry>>, BTreeSet<String>) = match doc {
+        Installed::List(a) => (a, BTreeSet::new()),
+        Installed::Doc(o) => {
+            let list = o.packages.0.ok_or("no \"packages\" array")?;
             let dev = o
-                .get("dev-package-names")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
+                .dev_package_names
+                .0
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|s| s.0)
+                .collect();
             (list, dev)
         }
-        _ => return Err("neither an array nor an object with \"packages\"".into()),
+        Installed::Other => return Err("neither an array nor an object with \"packages\"".into()),
     };
     let mut out = entries(list)?;
     for p in &mut out {
@@ -96,16 +231,17 @@ pub fn parse_installed_json(content: &[u8]) -> Result<Vec<ComposerPackage>, Stri
     Ok(out)
 }
 
-/// Parses `composer.lock`: `packages`, then `packages-dev` (marked dev).
+/// Parses `composer.lock`: `packages`, then `packages-dev` (marked dev), in one streaming
+/// pass of the fields used.
 pub fn parse_composer_lock(content: &[u8]) -> Result<Vec<ComposerPackage>, String> {
-    let doc: Value = serde_json::from_slice(content).map_err(|e| format!("invalid JSON: {e}"))?;
-    let o = doc.as_object().ok_or("not a JSON object")?;
-    if !o.contains_key("packages") && !o.contains_key("packages-dev") {
+    let lock: Lock = lenient::document(content)
+        .map_err(|e| format!("invalid JSON: {e}"))?
+        .ok_or("not a JSON object")?;
+    if !lock.packages.0 && !lock.packages_dev.0 {
         return Err("no \"packages\" or \"packages-dev\"".into());
     }
-    let empty = Vec::new();
-    let mut out = entries(o.get("packages").and_then(Value::as_array).unwrap_or(&empty))?;
-    let mut dev = entries(o.get("packages-dev").and_then(Value::as_array).unwrap_or(&empty))?;
+    let mut out = entries(lock.packages.1 .0.unwrap_or_default())?;
+    let mut dev = entries(lock.packages_dev.1 .0.unwrap_or_default())?;
     for p in &mut dev {
         p.dev = true;
     }
@@ -113,11 +249,11 @@ pub fn parse_composer_lock(content: &[u8]) -> Result<Vec<ComposerPackage>, Strin
     Ok(out)
 }
 
-fn entries(list: &[Value]) -> Result<Vec<ComposerPackage>, String> {
+fn entries(list: Vec<Obj<Entry>>) -> Result<Vec<ComposerPackage>, String> {
     let mut out = Vec::new();
     let mut bad = 0usize;
     for v in list {
-        match entry(v) {
+        match v.0.and_then(entry) {
             Some(p) => out.push(p),
             None => bad += 1,
         }
@@ -128,38 +264,29 @@ fn entries(list: &[Value]) -> Result<Vec<ComposerPackage>, String> {
     Ok(out)
 }
 
-fn entry(v: &Value) -> Option<ComposerPackage> {
-    let o = v.as_object()?;
-    let name = o.get("name")?.as_str()?.trim();
-    let version = o.get("version")?.as_str()?.trim();
+fn entry(o: Entry) -> Option<ComposerPackage> {
+    let name = o.name.0.as_deref()?.trim();
+    let version = o.version.0.as_deref()?.trim();
     if name.is_empty() || version.is_empty() || name.len() > 256 || version.len() > 256 {
         return None;
     }
-    let licenses = match o.get("license") {
-        Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
-        _ => Vec::new(),
-    };
     let authors = o
-        .get("authors")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|au| au.get("name").and_then(Value::as_str))
-                .filter(|n| !n.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+        .authors
+        .0
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|au| au.0?.name.0)
+        .filter(|n| !n.is_empty())
+        .collect();
     let depends = o
-        .get("require")
-        .and_then(Value::as_object)
-        .map(|r| r.keys().filter(|k| is_package_name(k)).cloned().collect())
+        .require
+        .0
+        .map(|r| r.into_keys().filter(|k| is_package_name(k)).collect())
         .unwrap_or_default();
     Some(ComposerPackage {
         name: name.to_string(),
         version: version.to_string(),
-        licenses,
+        licenses: o.license.0,
         authors,
         depends,
         dev: false,

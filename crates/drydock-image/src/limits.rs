@@ -40,6 +40,20 @@ pub struct Limits {
     pub max_image_seconds: u64,
     /// Most warnings kept per layer; the rest are counted.
     pub max_warnings_per_layer: usize,
+    /// Seconds to establish a connection to a registry (TCP and TLS).
+    pub registry_connect_seconds: u64,
+    /// Longest wait, in seconds, for the next bytes of any registry response.
+    pub registry_read_seconds: u64,
+    /// Seconds one document request (manifest, config, tag list, token) may take, from
+    /// connecting to its last byte.
+    pub registry_document_seconds: u64,
+    /// Seconds a layer blob may take besides its declared size at `registry_blob_min_rate`.
+    pub registry_blob_seconds: u64,
+    /// Slowest average rate, in bytes per second, a layer blob is given time for; one that
+    /// arrives at under a quarter of it after `registry_blob_grace_seconds` is dropped.
+    pub registry_blob_min_rate: u64,
+    /// Seconds a layer blob may arrive slowly before its rate is checked.
+    pub registry_blob_grace_seconds: u64,
 }
 
 impl Default for Limits {
@@ -58,6 +72,12 @@ impl Default for Limits {
             max_symlink_hops: 40,
             max_image_seconds: 300,
             max_warnings_per_layer: 1000,
+            registry_connect_seconds: 15,
+            registry_read_seconds: 30,
+            registry_document_seconds: 60,
+            registry_blob_seconds: 300,
+            registry_blob_min_rate: 256 << 10,
+            registry_blob_grace_seconds: 60,
         }
     }
 }

@@ -780,3 +780,88 @@ fn every_package_type_row_round_trips_through_purls_and_sboms() {
         assert_eq!(back.packages[0].package_type, row.ty, "{} from its purl", row.name);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Streaming from a reader.
+
+#[test]
+fn a_reader_gives_what_the_same_bytes_give() {
+    use drydock_sbom::formats::decode::read_sbom_from;
+    use std::io::Cursor;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/decode");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 3, "{names:?}");
+    for name in &names {
+        let bytes = fixture(name);
+        let whole = read_sbom(&bytes, name).map(|s| serde_json::to_value(s).unwrap());
+        let streamed = read_sbom_from(Cursor::new(bytes.clone()), name).map(|s| serde_json::to_value(s).unwrap());
+        match (whole, streamed) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{name}"),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
+            (a, b) => panic!("{name}: {:?} vs {:?}", a.map(|_| ()), b.map(|_| ())),
+        }
+        // With a byte-order mark too.
+        let mut bom = b"\xef\xbb\xbf".to_vec();
+        bom.extend_from_slice(&bytes);
+        let a = read_sbom(&bom, name)
+            .map(|s| s.packages.len())
+            .map_err(|e| e.to_string());
+        let b = read_sbom_from(Cursor::new(bom), name)
+            .map(|s| s.packages.len())
+            .map_err(|e| e.to_string());
+        assert_eq!(a, b, "{name} with a byte-order mark");
+    }
+    // What the prefix tells is refused the same way.
+    for doc in [
+        &b"  <?xml version=\"1.0\"?><bom xmlns=\"http://cyclonedx.org/schema/bom/1.5\"></bom>"[..],
+        b"SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\n",
+        b"{\"bomFormat\": \"CycloneDX\", ",
+        b"[1, 2]",
+    ] {
+        let a = read_sbom(doc, "x").unwrap_err().to_string();
+        let b = read_sbom_from(Cursor::new(doc.to_vec()), "x").unwrap_err().to_string();
+        assert_eq!(a, b);
+    }
+}
+
+#[test]
+fn a_reader_that_fails_midway_is_an_error_not_a_short_sbom() {
+    use drydock_sbom::formats::decode::read_sbom_from;
+    use std::io::{Cursor, Read, Seek, SeekFrom};
+    /// Reads its document whole on the first pass, then fails from the second pass on.
+    struct Flaky {
+        inner: Cursor<Vec<u8>>,
+        passes: usize,
+    }
+    impl Read for Flaky {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.passes > 2 && self.inner.position() > 10 {
+                return Err(std::io::Error::other("disk on fire"));
+            }
+            self.inner.read(buf)
+        }
+    }
+    impl Seek for Flaky {
+        fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+            if matches!(to, SeekFrom::Start(_)) {
+                self.passes += 1;
+            }
+            self.inner.seek(to)
+        }
+    }
+    let doc = br#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"name":"a","version":"1"}]}"#;
+    let e = read_sbom_from(
+        Flaky {
+            inner: Cursor::new(doc.to_vec()),
+            passes: 0,
+        },
+        "flaky",
+    )
+    .unwrap_err();
+    assert!(matches!(e, DecodeError::Io { .. }), "{e}");
+    assert!(e.to_string().contains("disk on fire"), "{e}");
+}

@@ -10,6 +10,7 @@ use drydock_image::{
     RegistryOptions, SourceSpec,
 };
 use drydock_report::sbom::{render, Format};
+use drydock_sbom::formats::decode::read_sbom_from;
 use drydock_sbom::formats::decode::MAX_SBOM_BYTES;
 use drydock_sbom::formats::read_sbom;
 use drydock_sbom::{Sbom, Scope};
@@ -147,18 +148,14 @@ pub fn read_source_with(
 }
 
 /// Reads an SBOM file (`-` is standard input) of at most [`MAX_SBOM_BYTES`]; `source` is the
-/// user's `sbom:` string.
+/// user's `sbom:` string. A file (or standard input redirected from one) is streamed, never
+/// held whole; a pipe is read into memory up to the limit.
 pub fn read_sbom_file(source: &str, path: &str) -> Result<Sbom> {
     if path.is_empty() {
         bail!("{source}: no file named\nhint: write sbom:FILE, e.g. sbom:image.cdx.json");
     }
-    let mut bytes = Vec::new();
-    if path == "-" {
-        std::io::stdin()
-            .lock()
-            .take(MAX_SBOM_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .context("cannot read the SBOM from standard input")?;
+    let file = if path == "-" {
+        seekable_stdin()
     } else {
         let file = std::fs::File::open(path).map_err(|e| {
             let hint = if e.kind() == std::io::ErrorKind::NotFound {
@@ -171,21 +168,57 @@ pub fn read_sbom_file(source: &str, path: &str) -> Result<Sbom> {
         if file.metadata().is_ok_and(|m| m.is_dir()) {
             bail!("{path} is a directory, not an SBOM file\nhint: to catalogue a directory use dir:{path}");
         }
-        file.take(MAX_SBOM_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .with_context(|| format!("cannot read SBOM file {path}"))?;
-    }
-    if bytes.len() as u64 > MAX_SBOM_BYTES {
-        bail!(
+        Some(file)
+    };
+    let too_large = || {
+        anyhow!(
             "{path} is larger than {} MiB, more than drydock reads as an SBOM",
             MAX_SBOM_BYTES / (1024 * 1024)
-        );
-    }
-    let sbom = read_sbom(&bytes, source).map_err(|e| anyhow!("{e}\n{SBOM_HINT}"))?;
+        )
+    };
+    let sbom = match file {
+        // A regular file is streamed.
+        Some(file) if file.metadata().is_ok_and(|m| m.is_file()) => {
+            if file.metadata().is_ok_and(|m| m.len() > MAX_SBOM_BYTES) {
+                return Err(too_large());
+            }
+            read_sbom_from(file, source)
+        }
+        // A pipe (standard input, a named pipe) is read into memory up to the limit.
+        other => {
+            let mut bytes = Vec::new();
+            let read = match other {
+                Some(file) => file.take(MAX_SBOM_BYTES + 1).read_to_end(&mut bytes),
+                None => std::io::stdin().lock().take(MAX_SBOM_BYTES + 1).read_to_end(&mut bytes),
+            };
+            read.with_context(|| {
+                format!(
+                    "cannot read the SBOM from {}",
+                    if path == "-" { "standard input" } else { path }
+                )
+            })?;
+            if bytes.len() as u64 > MAX_SBOM_BYTES {
+                return Err(too_large());
+            }
+            read_sbom(&bytes, source)
+        }
+    };
+    let sbom = sbom.map_err(|e| anyhow!("{e}\n{SBOM_HINT}"))?;
     tracing::info!(
         "{} packages and {} relationships read from {source}",
         sbom.packages.len(),
         sbom.relationships.len()
     );
     Ok(sbom)
+}
+
+/// Standard input as a file when it is a regular file (redirected with `<`), so it can be
+/// streamed; `None` for a pipe or a terminal.
+fn seekable_stdin() -> Option<std::fs::File> {
+    use std::io::Seek;
+    use std::os::fd::AsFd;
+    let fd = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
+    let mut file = std::fs::File::from(fd);
+    let regular = file.metadata().is_ok_and(|m| m.is_file());
+    (regular && file.stream_position().is_ok()).then_some(file)
 }

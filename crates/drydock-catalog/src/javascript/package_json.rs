@@ -3,7 +3,6 @@
 use super::{plausible_name, UNKNOWN_VERSION};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 use std::fmt;
 
 /// What a `package.json` says about its package.
@@ -249,7 +248,7 @@ impl<'de> Deserialize<'de> for LicenseEntry {
 }
 
 /// `license` / `licenses`: one entry or an array of entries (at most [`MAX_LICENSE_ENTRIES`]).
-struct LicenseField(Vec<String>);
+pub(super) struct LicenseField(pub(super) Vec<String>);
 
 impl<'de> Deserialize<'de> for LicenseField {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -347,7 +346,7 @@ impl<'de> Deserialize<'de> for Person {
 }
 
 /// The keys of a `dependencies` object (values skipped; at most [`MAX_DEPENDENCY_NAMES`]).
-struct DependencyNames(Vec<String>);
+pub(super) struct DependencyNames(pub(super) Vec<String>);
 
 impl<'de> Deserialize<'de> for DependencyNames {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -405,41 +404,6 @@ fn license_text(s: &str) -> Option<String> {
 
 fn person_text(s: String) -> Option<String> {
     (!s.is_empty() && s.len() <= 1024).then_some(s)
-}
-
-/// Licenses from `license` (an SPDX expression string, or the legacy `{type, url}`
-/// object or array) or the legacy `licenses` array (of objects or strings).
-pub fn licenses(obj: &Map<String, Value>) -> Vec<String> {
-    let mut out = Vec::new();
-    for key in ["license", "licenses"] {
-        match obj.get(key) {
-            Some(Value::Array(items)) => out.extend(items.iter().filter_map(license_value)),
-            Some(v) => out.extend(license_value(v)),
-            None => {}
-        }
-        if !out.is_empty() {
-            break;
-        }
-    }
-    out
-}
-
-fn license_value(v: &Value) -> Option<String> {
-    let s = match v {
-        Value::String(s) => s.as_str(),
-        Value::Object(o) => o.get("type").and_then(Value::as_str)?,
-        _ => return None,
-    };
-    let s = s.trim();
-    (!s.is_empty() && s.len() <= 512).then(|| s.to_string())
-}
-
-/// Keys of a `dependencies`-style object.
-pub fn dependency_names(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::Object(deps)) => deps.keys().filter(|k| plausible_name(k)).cloned().collect(),
-        _ => Vec::new(),
-    }
 }
 
 #[cfg(test)]

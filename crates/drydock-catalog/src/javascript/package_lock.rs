@@ -1,55 +1,101 @@
 //! npm's `package-lock.json` / `npm-shrinkwrap.json`: lockfile v1 (nested
 //! `dependencies`) and v2/v3 (`packages` keyed by install path, `""` being the project).
 
-use super::package_json::{dependency_names, licenses};
+use super::package_json::{DependencyNames, LicenseField};
 use super::{plausible_name, LockEntry, MAX_DEPTH};
-use serde_json::{Map, Value};
+use crate::lenient::{self, Flag, Obj, Present, Str};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The fields of a lock file that are read (typed, streamed; the rest is skipped unread).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Lock {
+    name: Str,
+    version: Str,
+    #[serde(rename = "lockfileVersion")]
+    lockfile_version: Present,
+    /// v2/v3: install path → entry (sorted by path, as the parsed object was).
+    packages: Obj<BTreeMap<String, Obj<V2Meta>>>,
+    /// v1: name → entry.
+    dependencies: Obj<BTreeMap<String, Obj<V1Meta>>>,
+}
+
+/// One v2/v3 `packages` entry.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct V2Meta {
+    name: Str,
+    version: Str,
+    link: Flag,
+    dev: Flag,
+    #[serde(rename = "devOptional")]
+    dev_optional: Flag,
+    license: Option<LicenseField>,
+    licenses: Option<LicenseField>,
+    dependencies: Option<DependencyNames>,
+    #[serde(rename = "optionalDependencies")]
+    optional_dependencies: Option<DependencyNames>,
+}
+
+/// One v1 `dependencies` entry, with its nested ones.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct V1Meta {
+    version: Str,
+    dev: Flag,
+    requires: Option<DependencyNames>,
+    dependencies: Obj<BTreeMap<String, Obj<V1Meta>>>,
+}
 
 /// The packages a lock file lists (the project itself included, as its root entry).
+///
+/// The document is read in one streaming pass into the fields used (versions, names,
+/// flags, licenses and dependency names); integrity hashes, resolved URLs and everything
+/// else are skipped without being materialised.
 pub fn parse_package_lock(content: &[u8]) -> Result<Vec<LockEntry>, String> {
-    let content = content.strip_prefix(b"\xef\xbb\xbf").unwrap_or(content);
-    let value: Value = serde_json::from_slice(content).map_err(|e| format!("malformed JSON: {e}"))?;
-    let Value::Object(lock) = value else {
-        return Err("lock file is not a JSON object".into());
-    };
+    let lock: Lock = lenient::from_slice(content, "lock file")?;
     let mut out = Vec::new();
-    if let Some(Value::Object(packages)) = lock.get("packages") {
+    if let Obj(Some(packages)) = &lock.packages {
         for (key, meta) in packages {
-            let Value::Object(meta) = meta else { continue };
+            let Obj(Some(meta)) = meta else { continue };
             if let Some(e) = v2_entry(key, meta) {
                 out.push(e);
             }
         }
-    } else if let Some(Value::Object(deps)) = lock.get("dependencies") {
+    } else if let Obj(Some(deps)) = &lock.dependencies {
         if let Some(root) = root_v1(&lock) {
             out.push(root);
         }
         v1_entries(deps, 0, &mut out);
-    } else if lock.get("lockfileVersion").is_none() {
+    } else if !lock.lockfile_version.0 {
         return Err("no lockfileVersion, packages or dependencies: not a package lock".into());
     }
     Ok(out)
 }
 
-fn text<'a>(meta: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
-    meta.get(k)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+/// Licenses from `license`, else from `licenses`.
+fn licenses(meta: &V2Meta) -> Vec<String> {
+    [&meta.license, &meta.licenses]
+        .into_iter()
+        .flatten()
+        .map(|l| l.0.clone())
+        .find(|l| !l.is_empty())
+        .unwrap_or_default()
 }
 
-fn flag(meta: &Map<String, Value>, k: &str) -> bool {
-    meta.get(k).and_then(Value::as_bool).unwrap_or(false)
+fn names(d: &Option<DependencyNames>) -> Vec<String> {
+    d.as_ref().map(|d| d.0.clone()).unwrap_or_default()
 }
 
 /// A `packages` entry; `key` is its install path (`node_modules/a/node_modules/@s/b`).
-fn v2_entry(key: &str, meta: &Map<String, Value>) -> Option<LockEntry> {
+fn v2_entry(key: &str, meta: &V2Meta) -> Option<LockEntry> {
     // Links point at another entry (a workspace folder) that is listed itself.
-    if flag(meta, "link") {
+    if meta.link.0 {
         return None;
     }
-    let version = text(meta, "version")?;
-    let name = match text(meta, "name") {
+    let version = meta.version.text()?;
+    let name = match meta.name.text() {
         Some(n) => n,
         None if key.is_empty() => return None,
         None => match key.rfind("node_modules/") {
@@ -61,19 +107,19 @@ fn v2_entry(key: &str, meta: &Map<String, Value>) -> Option<LockEntry> {
     if !plausible_name(name) {
         return None;
     }
-    let mut depends = dependency_names(meta.get("dependencies"));
-    depends.extend(dependency_names(meta.get("optionalDependencies")));
+    let mut depends = names(&meta.dependencies);
+    depends.extend(names(&meta.optional_dependencies));
     Some(LockEntry {
         name: name.to_string(),
         version: version.to_string(),
-        dev: flag(meta, "dev") || flag(meta, "devOptional"),
+        dev: meta.dev.0 || meta.dev_optional.0,
         licenses: licenses(meta),
         depends,
     })
 }
 
-fn root_v1(lock: &Map<String, Value>) -> Option<LockEntry> {
-    let (name, version) = (text(lock, "name")?, text(lock, "version")?);
+fn root_v1(lock: &Lock) -> Option<LockEntry> {
+    let (name, version) = (lock.name.text()?, lock.version.text()?);
     plausible_name(name).then(|| LockEntry {
         name: name.to_string(),
         version: version.to_string(),
@@ -83,22 +129,22 @@ fn root_v1(lock: &Map<String, Value>) -> Option<LockEntry> {
 
 /// Lockfile v1 `dependencies` (name → {version, dev, requires, dependencies}), nested
 /// ones included.
-fn v1_entries(deps: &Map<String, Value>, depth: usize, out: &mut Vec<LockEntry>) {
+fn v1_entries(deps: &BTreeMap<String, Obj<V1Meta>>, depth: usize, out: &mut Vec<LockEntry>) {
     if depth > MAX_DEPTH {
         return;
     }
     for (name, meta) in deps {
-        let Value::Object(meta) = meta else { continue };
-        if let (Some(version), true) = (text(meta, "version"), plausible_name(name)) {
+        let Obj(Some(meta)) = meta else { continue };
+        if let (Some(version), true) = (meta.version.text(), plausible_name(name)) {
             out.push(LockEntry {
                 name: name.to_string(),
                 version: version.to_string(),
-                dev: flag(meta, "dev"),
+                dev: meta.dev.0,
                 licenses: Vec::new(),
-                depends: dependency_names(meta.get("requires")),
+                depends: names(&meta.requires),
             });
         }
-        if let Some(Value::Object(nested)) = meta.get("dependencies") {
+        if let Obj(Some(nested)) = &meta.dependencies {
             v1_entries(nested, depth + 1, out);
         }
     }

@@ -2,9 +2,11 @@
 //! `requirements*.txt` lines, `poetry.lock`, `Pipfile.lock`, `uv.lock`, `pdm.lock`.
 
 use super::{identify, normalize_name, requirement_name, DECLARED_BY};
+use crate::lenient::{self, Obj, Str};
 use crate::Output;
 use drydock_image::{path, FileTree};
 use drydock_sbom::{Location, Package, PackageType};
+use std::collections::BTreeMap;
 
 /// One declared package: name, version and the (normalised) names it depends on.
 #[derive(Debug, PartialEq)]
@@ -155,29 +157,42 @@ fn pinned(line: &str) -> Option<Declared> {
     })
 }
 
+/// The sections of a `Pipfile.lock` that are read (typed, streamed; hashes and the rest
+/// are skipped unread).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Pipfile {
+    default: Obj<BTreeMap<String, Obj<PipfileEntry>>>,
+    develop: Obj<BTreeMap<String, Obj<PipfileEntry>>>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct PipfileEntry {
+    version: Str,
+}
+
 /// `Pipfile.lock`: `default` and `develop` objects of `name: {"version": "==1.2"}`;
 /// entries without a pinned version (VCS, paths) are skipped.
 fn pipfile_lock(text: &str) -> Result<Vec<Declared>, String> {
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
-    if !v.is_object() {
-        return Err("not a JSON object".into());
-    }
+    let lock: Pipfile = lenient::document(text.as_bytes())
+        .map_err(|e| format!("invalid JSON: {e}"))?
+        .ok_or("not a JSON object")?;
     let mut out = Vec::new();
-    for section in ["default", "develop"] {
-        let Some(entries) = v.get(section).and_then(|s| s.as_object()) else {
-            continue;
-        };
+    for section in [lock.default, lock.develop] {
+        let Some(entries) = section.0 else { continue };
         for (name, spec) in entries {
-            let version = spec
-                .get("version")
-                .and_then(|v| v.as_str())
-                .and_then(|v| v.strip_prefix("===").or_else(|| v.strip_prefix("==")))
-                .map(str::trim)
-                .filter(|v| !v.is_empty());
+            let version = spec.0.and_then(|s| s.version.0).and_then(|v| {
+                v.strip_prefix("===")
+                    .or_else(|| v.strip_prefix("=="))
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+            });
             if let Some(version) = version {
                 out.push(Declared {
-                    name: name.clone(),
-                    version: version.to_string(),
+                    name,
+                    version,
                     depends: Vec::new(),
                 });
             }

@@ -86,7 +86,7 @@ impl LayerSource for RegistryLayers {
         let remote = &self.remote;
         check_digest(&layer.digest, "layer", remote)?;
         let op = Op::Layer(layer.index, &layer.digest);
-        let timeout = net::blob_timeout(layer.size);
+        let timeout = remote.timing.blob_timeout(layer.size);
         let deadline = Instant::now() + timeout;
         let (stream, _) = block_outside_runtime(rt, remote.retry(&op, || remote.open_blob(&layer.digest, 0, timeout)))
             .map_err(|e| remote.error(e, &op))?;
@@ -100,6 +100,8 @@ impl LayerSource for RegistryLayers {
         let checks = Checks {
             size: (layer.size > 0).then_some(layer.size),
             deadline,
+            min_rate: remote.timing.blob_min_rate,
+            grace: remote.timing.blob_grace,
             // sha256 is verified by the layer pass, which hashes every byte.
             verify: layer
                 .digest
@@ -170,7 +172,10 @@ pub fn open_registry(
         .build()
         .map_err(|e| failed("async runtime", &e))?;
     let refused = Arc::new(Mutex::new(None));
-    let client = net::client(opts.address_policy.as_ref(), &refused).map_err(|e| failed("registry client", &e))?;
+    let timing = net::Timing::from_limits(limits);
+    let proxy = net::ProxyRules::from_env();
+    let client = net::client(opts.address_policy.as_ref(), &refused, &timing, &proxy)
+        .map_err(|e| failed("registry client", &e))?;
     let base = format!("{}://{host}", if plain_http { "http" } else { "https" });
     // Owned by the layer source from here on, so that an early return shuts the
     // runtime down without blocking (dropping it plainly panics inside async code).
@@ -188,6 +193,8 @@ pub fn open_registry(
             host,
             plain_http,
             creds,
+            timing,
+            proxy,
         },
     };
     let remote = &layers.remote;

@@ -23,17 +23,44 @@ use std::time::{Duration, Instant};
 /// Attempts per request for transient failures (waits of 200 ms, 400 ms, 800 ms, 1.6 s).
 const ATTEMPTS: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
-/// Time to establish a connection (TCP and TLS).
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
-/// Longest wait for the next bytes of any response.
-const READ_TIMEOUT: Duration = Duration::from_secs(30);
-/// Whole-request budget (connect to last byte) for manifests, tag lists, tokens, configs.
-pub(super) const DOC_TIMEOUT: Duration = Duration::from_secs(60);
-/// Whole-request budget for a blob: this much plus its declared size at [`BLOB_MIN_RATE`].
-const BLOB_BASE_TIMEOUT: Duration = Duration::from_secs(300);
-/// Slowest average rate (bytes per second) a blob may arrive at, after [`BLOB_GRACE`].
-const BLOB_MIN_RATE: u64 = 256 << 10;
-const BLOB_GRACE: Duration = Duration::from_secs(60);
+/// The registry client's time limits, from [`Limits`] (`registry_*`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Timing {
+    /// Time to establish a connection (TCP and TLS).
+    pub connect: Duration,
+    /// Longest wait for the next bytes of any response.
+    pub read: Duration,
+    /// Whole-request budget (connect to last byte) for manifests, tag lists, tokens, configs.
+    pub document: Duration,
+    /// Whole-request budget for a blob: this much plus its declared size at `blob_min_rate`.
+    pub blob_base: Duration,
+    /// Slowest average rate (bytes per second) a blob may arrive at, after `blob_grace`
+    /// (0: no rate check).
+    pub blob_min_rate: u64,
+    pub blob_grace: Duration,
+}
+
+impl Timing {
+    /// The limits' registry settings (a zero duration would fail every request, so it is
+    /// read as one second).
+    pub fn from_limits(l: &Limits) -> Self {
+        let secs = |s: u64| Duration::from_secs(s.max(1));
+        Timing {
+            connect: secs(l.registry_connect_seconds),
+            read: secs(l.registry_read_seconds),
+            document: secs(l.registry_document_seconds),
+            blob_base: secs(l.registry_blob_seconds),
+            blob_min_rate: l.registry_blob_min_rate,
+            blob_grace: Duration::from_secs(l.registry_blob_grace_seconds),
+        }
+    }
+
+    /// The whole-request budget for a blob of `size` declared bytes.
+    pub fn blob_timeout(&self, size: u64) -> Duration {
+        let at_rate = size.checked_div(self.blob_min_rate).unwrap_or(0);
+        self.blob_base.saturating_add(Duration::from_secs(at_rate))
+    }
+}
 /// Largest token response, tag list and error body read.
 const MAX_TOKEN_BODY: u64 = 1 << 20;
 const MAX_TAGS_BODY: u64 = 1 << 20;
@@ -86,6 +113,75 @@ impl fmt::Display for Refused {
 }
 
 impl std::error::Error for Refused {}
+
+/// Which requests the HTTP client sends through a proxy, decided by the same rules it uses
+/// (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY`, upper or lower case). Through a
+/// proxy the client never resolves the registry's name itself (the proxy does), so the
+/// address policy resolves and judges it before the request is sent.
+#[derive(Clone)]
+pub(super) struct ProxyRules(Arc<hyper_util::client::proxy::matcher::Matcher>);
+
+impl ProxyRules {
+    /// The rules of the environment, as the client reads them when it is built.
+    pub fn from_env() -> Self {
+        ProxyRules(Arc::new(hyper_util::client::proxy::matcher::Matcher::from_system()))
+    }
+
+    /// Rules for tests: `proxy` for every scheme, `no_proxy` as `NO_PROXY` is written.
+    #[cfg(test)]
+    fn new(proxy: &str, no_proxy: &str) -> Self {
+        let m = hyper_util::client::proxy::matcher::Matcher::builder()
+            .all(proxy.to_string())
+            .no(no_proxy.to_string())
+            .build();
+        ProxyRules(Arc::new(m))
+    }
+
+    /// The proxy `url` would go through, if any.
+    fn proxy_for(&self, url: &reqwest::Url) -> Option<http::Uri> {
+        let uri: http::Uri = url.as_str().parse().ok()?;
+        self.0.intercept(&uri).map(|i| i.uri().clone())
+    }
+
+    /// True when `host` is the host of a proxy in use (the client resolves it to connect).
+    fn is_proxy_host(&self, host: &str) -> bool {
+        ["http://drydock.invalid/", "https://drydock.invalid/"]
+            .iter()
+            .any(|probe| {
+                reqwest::Url::parse(probe)
+                    .ok()
+                    .and_then(|u| self.proxy_for(&u))
+                    .is_some_and(|p| p.host().is_some_and(|h| h.eq_ignore_ascii_case(host)))
+            })
+    }
+}
+
+impl AddressPolicy {
+    /// Judges a URL the client will send through a proxy: its host name is resolved here
+    /// and refused when any of its addresses is internal (unless the host is allowed), as
+    /// the resolver does for direct connections. Direct requests are left to the resolver.
+    /// The lookup blocks; it runs on a blocking thread or the registry runtime.
+    fn judge_proxied(&self, url: &reqwest::Url, proxy: &ProxyRules) -> std::result::Result<(), String> {
+        if proxy.proxy_for(url).is_none() {
+            return Ok(());
+        }
+        let Some(host) = url.host_str() else {
+            return Err("a URL without a host".into());
+        };
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        if bare.parse::<IpAddr>().is_ok() || self.host_allowed(bare) {
+            // Literal addresses were judged by judge_url.
+            return Ok(());
+        }
+        let addrs = (bare, url.port_or_known_default().unwrap_or(443))
+            .to_socket_addrs()
+            .map_err(|e| format!("{bare} does not resolve ({e})"))?;
+        match addrs.map(|a| a.ip()).find(|ip| (self.is_internal)(*ip)) {
+            Some(ip) => Err(self.refusal(bare, ip)),
+            None => Ok(()),
+        }
+    }
+}
 
 impl AddressPolicy {
     /// True when `host` (a name or address, no port) is one the policy lets be internal.
@@ -143,6 +239,8 @@ impl AddressPolicy {
 struct PolicyResolver {
     policy: AddressPolicy,
     refused: Arc<Mutex<Option<String>>>,
+    /// The proxies the operator configured may be internal; they are resolved here too.
+    proxy: ProxyRules,
 }
 
 impl reqwest::dns::Resolve for PolicyResolver {
@@ -150,13 +248,14 @@ impl reqwest::dns::Resolve for PolicyResolver {
         let policy = self.policy.clone();
         let slot = self.refused.clone();
         let host = name.as_str().to_string();
+        let is_proxy = self.proxy.is_proxy_host(&host);
         Box::pin(async move {
             let h = host.clone();
             let addrs: Vec<SocketAddr> =
                 tokio::task::spawn_blocking(move || (h.as_str(), 0).to_socket_addrs().map(|a| a.collect()))
                     .await
                     .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)??;
-            if !policy.host_allowed(&host) {
+            if !policy.host_allowed(&host) && !is_proxy {
                 if let Some(ip) = addrs.iter().map(|a| a.ip()).find(|ip| (policy.is_internal)(*ip)) {
                     let msg = policy.refusal(&host, ip);
                     if let Ok(mut s) = slot.lock() {
@@ -175,10 +274,12 @@ impl reqwest::dns::Resolve for PolicyResolver {
 pub(super) fn client(
     policy: Option<&AddressPolicy>,
     refused: &Arc<Mutex<Option<String>>>,
+    timing: &Timing,
+    proxy: &ProxyRules,
 ) -> std::result::Result<reqwest::Client, reqwest::Error> {
     let builder = reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .read_timeout(READ_TIMEOUT)
+        .connect_timeout(timing.connect)
+        .read_timeout(timing.read)
         .user_agent(concat!("drydock/", env!("CARGO_PKG_VERSION")));
     let Some(policy) = policy else {
         return builder
@@ -187,16 +288,22 @@ pub(super) fn client(
     };
     let judge = policy.clone();
     let slot = refused.clone();
+    let rules = proxy.clone();
     builder
         .dns_resolver(Arc::new(PolicyResolver {
             policy: policy.clone(),
             refused: refused.clone(),
+            proxy: proxy.clone(),
         }))
         .redirect(reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() > MAX_REDIRECTS {
                 return attempt.error(Refused("too many redirects".into()));
             }
-            match judge.judge_url(attempt.url()) {
+            // A redirect through a proxy is judged here, its name resolved on the spot.
+            let verdict = judge
+                .judge_url(attempt.url())
+                .and_then(|()| judge.judge_proxied(attempt.url(), &rules));
+            match verdict {
                 Ok(()) => attempt.follow(),
                 Err(msg) => {
                     let msg = format!("a redirect was refused: {msg}");
@@ -226,6 +333,10 @@ pub(super) struct Remote {
     pub host: String,
     pub plain_http: bool,
     pub creds: Credentials,
+    /// Time limits of every request.
+    pub timing: Timing,
+    /// Which requests go through a proxy (their host names are judged before sending).
+    pub proxy: ProxyRules,
     /// The `Authorization` header value settled on by [`Remote::authenticate`].
     pub authorization: Mutex<Option<String>>,
 }
@@ -334,12 +445,21 @@ impl Remote {
         }
     }
 
-    /// Judges a URL against the policy, if any, before requesting it.
-    fn judge(&self, url: &reqwest::Url) -> std::result::Result<(), Fail> {
-        match &self.policy {
-            Some(p) => p.judge_url(url).map_err(Fail::Refused),
-            None => Ok(()),
-        }
+    /// Judges a URL against the policy, if any, before requesting it; one that goes
+    /// through a proxy has its host name resolved and judged first.
+    async fn judge(&self, url: &reqwest::Url) -> std::result::Result<(), Fail> {
+        let Some(p) = &self.policy else { return Ok(()) };
+        p.judge_url(url).map_err(Fail::Refused)?;
+        let (p, url, proxy) = (p.clone(), url.clone(), self.proxy.clone());
+        tokio::task::spawn_blocking(move || p.judge_proxied(&url, &proxy))
+            .await
+            .map_err(|e| Fail::Refused(format!("the address check failed: {e}")))?
+            .map_err(|msg| {
+                if let Ok(mut s) = self.refused.lock() {
+                    *s = Some(msg.clone());
+                }
+                Fail::Refused(msg)
+            })
     }
 
     /// One GET, authenticating once on a 401 challenge; non-success statuses become
@@ -352,7 +472,7 @@ impl Remote {
         timeout: Duration,
     ) -> std::result::Result<reqwest::Response, Fail> {
         let parsed = reqwest::Url::parse(url).map_err(|e| Fail::Refused(format!("bad URL: {e}")))?;
-        self.judge(&parsed)?;
+        self.judge(&parsed).await?;
         let mut challenged = false;
         loop {
             let mut rq = self.client.get(parsed.clone()).timeout(timeout);
@@ -421,8 +541,8 @@ impl Remote {
                     }
                     q.append_pair("scope", &format!("repository:{}:pull", self.repository));
                 }
-                self.judge(&url)?;
-                let mut rq = self.client.get(url).timeout(DOC_TIMEOUT);
+                self.judge(&url).await?;
+                let mut rq = self.client.get(url).timeout(self.timing.document);
                 if let Some(b) = basic {
                     rq = rq.header(reqwest::header::AUTHORIZATION, b);
                 }
@@ -469,7 +589,7 @@ impl Remote {
         let url = format!("{}/v2/", self.base);
         let result = self
             .retry(&op, || async {
-                match self.get(&url, None, None, DOC_TIMEOUT).await {
+                match self.get(&url, None, None, self.timing.document).await {
                     Ok(_) => Ok(()),
                     // Some registries only challenge on repository URLs, or do not
                     // implement /v2/ at all: let the real request tell.
@@ -497,7 +617,7 @@ impl Remote {
         let accept = ACCEPTED_MANIFESTS.join(", ");
         let fetched = self
             .retry(&op, || async {
-                let resp = self.get(&url, Some(&accept), None, DOC_TIMEOUT).await?;
+                let resp = self.get(&url, Some(&accept), None, self.timing.document).await?;
                 let header = resp
                     .headers()
                     .get("docker-content-digest")
@@ -528,7 +648,7 @@ impl Remote {
         let url = format!("{}/v2/{}/blobs/{digest}", self.base, self.repository);
         let bytes = self
             .retry(&op, || async {
-                let resp = self.get(&url, None, None, DOC_TIMEOUT).await?;
+                let resp = self.get(&url, None, None, self.timing.document).await?;
                 read_capped(resp, limits.max_document).await
             })
             .await;
@@ -573,7 +693,7 @@ impl Remote {
     async fn not_found(&self, label: &str) -> ImageError {
         let url = format!("{}/v2/{}/tags/list?n=100", self.base, self.repository);
         let listed = async {
-            let resp = self.get(&url, None, None, DOC_TIMEOUT).await?;
+            let resp = self.get(&url, None, None, self.timing.document).await?;
             let body = read_capped(resp, MAX_TAGS_BODY).await?;
             #[derive(serde::Deserialize)]
             struct Tags {
@@ -821,11 +941,6 @@ fn is_not_found(e: &Fail) -> bool {
     }
 }
 
-/// The whole-request budget for a blob of `size` declared bytes.
-pub(super) fn blob_timeout(size: u64) -> Duration {
-    BLOB_BASE_TIMEOUT + Duration::from_secs(size / BLOB_MIN_RATE)
-}
-
 /// Reopens a blob stream at a byte offset after a failure mid-stream; returns the new
 /// stream and how many of its first bytes to skip (when the registry ignored the range).
 pub(super) type Reopen<'a, S> = Box<dyn FnMut(u64) -> io::Result<(S, u64)> + Send + 'a>;
@@ -839,6 +954,9 @@ pub(super) struct Checks {
     pub size: Option<u64>,
     /// When the whole blob must have arrived by.
     pub deadline: Instant,
+    /// Slowest average rate (bytes per second) allowed after `grace` (0: not checked).
+    pub min_rate: u64,
+    pub grace: Duration,
     /// A digest the reader verifies itself (the caller verifies `sha256` on its own).
     pub verify: Option<(String, sha2::Sha512)>,
 }
@@ -923,7 +1041,11 @@ where
                 return Ok(0);
             }
             let elapsed = self.started.elapsed();
-            if elapsed > BLOB_GRACE && self.delivered < BLOB_MIN_RATE.saturating_mul(elapsed.as_secs()) / 4 {
+            let min_rate = self.checks.min_rate;
+            if min_rate > 0
+                && elapsed > self.checks.grace
+                && self.delivered < min_rate.saturating_mul(elapsed.as_secs()) / 4
+            {
                 return Err(io::Error::other(format!(
                     "the blob arrives too slowly ({} bytes in {}s)",
                     self.delivered,
@@ -984,10 +1106,55 @@ where
 mod tests {
     use super::*;
 
+    fn policy(allowed: &[&str]) -> AddressPolicy {
+        AddressPolicy {
+            is_internal: |ip| ip.is_loopback(),
+            allowed_hosts: allowed.iter().map(|h| h.to_string()).collect(),
+            hint: "hint".into(),
+        }
+    }
+
+    #[test]
+    fn names_sent_through_a_proxy_are_resolved_and_judged() {
+        let url = |u: &str| reqwest::Url::parse(u).unwrap();
+        let proxy = ProxyRules::new("http://192.0.2.1:3128", "direct.example,.corp.example");
+        // localhost resolves to loopback: through the proxy it would reach the proxy's own
+        // loopback or whatever the name means there, so it is refused before sending.
+        let e = policy(&[])
+            .judge_proxied(&url("https://localhost:5000/v2/"), &proxy)
+            .unwrap_err();
+        assert!(e.contains("localhost is an internal address (127.0.0.1)"), "{e}");
+        // Plain HTTP is proxied as well.
+        assert!(policy(&[]).judge_proxied(&url("http://localhost/v2/"), &proxy).is_err());
+        // A host the policy allows is not refused.
+        assert!(policy(&["localhost:5000"])
+            .judge_proxied(&url("https://localhost:5000/v2/"), &proxy)
+            .is_ok());
+        // NO_PROXY hosts go direct: the client's resolver judges them when it connects.
+        let direct = ProxyRules::new("http://192.0.2.1:3128", "localhost");
+        assert!(policy(&[])
+            .judge_proxied(&url("https://localhost:5000/v2/"), &direct)
+            .is_ok());
+        assert!(direct.proxy_for(&url("https://localhost/")).is_none());
+        assert!(proxy.proxy_for(&url("https://direct.example/")).is_none());
+        assert!(proxy.proxy_for(&url("https://a.corp.example/")).is_none());
+        assert!(proxy.proxy_for(&url("https://registry.example/")).is_some());
+        // Without a proxy nothing is looked up here.
+        let none = ProxyRules::new("", "");
+        assert!(policy(&[])
+            .judge_proxied(&url("https://localhost:5000/v2/"), &none)
+            .is_ok());
+        // The proxy's own host is resolved by the client and may be internal.
+        assert!(proxy.is_proxy_host("192.0.2.1"));
+        assert!(!proxy.is_proxy_host("registry.example"));
+    }
+
     fn checks() -> Checks {
         Checks {
             size: None,
             deadline: Instant::now() + Duration::from_secs(60),
+            min_rate: 256 << 10,
+            grace: Duration::from_secs(60),
             verify: None,
         }
     }

@@ -17,9 +17,11 @@ mod syft;
 use crate::model::{Distro, Package, PackageType, Relationship, RelationshipKind, Sbom, NATIVE_SCHEMA};
 use crate::purl::Purl;
 use serde_json::Value;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Display;
-use stream::{Doc, OpenError};
+use std::io::{Read, Seek, SeekFrom};
+use stream::{Doc, OpenError, Source};
 
 /// The largest SBOM file the command line reads (512 MiB).
 pub const MAX_SBOM_BYTES: u64 = 512 * 1024 * 1024;
@@ -54,6 +56,13 @@ pub enum DecodeError {
          and drydock JSON"
     )]
     UnknownFormat { origin: String, detail: String },
+    /// The input could not be read.
+    #[error("{origin}: cannot read: {source}")]
+    Io {
+        origin: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// A recognised format in an encoding or version drydock does not read.
     #[error("{origin}: {format} is not supported: {detail}")]
     Unsupported {
@@ -128,16 +137,71 @@ fn detect(obj: &serde_json::Map<String, Value>, kind_of: impl Fn(&str) -> Option
     None
 }
 
-/// Reads an SBOM in any supported format. `origin` names the input (it is used in errors and
-/// warnings and becomes `image.source.input`).
+/// Reads an SBOM in any supported format from bytes in memory. `origin` names the input (it is
+/// used in errors and warnings and becomes `image.source.input`).
 pub fn read_sbom(bytes: &[u8], origin: &str) -> Result<Sbom, DecodeError> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let head_text = check_prefix(bytes, origin)?;
+    if bytes.len() as u64 > MAX_SBOM_BYTES {
+        return Err(too_large(origin));
+    }
+    decode(Source::Slice(bytes), &head_text, origin)
+}
+
+/// Reads an SBOM in any supported format from a seekable reader (a file), streaming: the
+/// document is read once to find its format and small header fields, then once more for each
+/// large array, one element at a time, so it is never held whole. Its length is checked against
+/// [`MAX_SBOM_BYTES`] before anything is read. `origin` is as for [`read_sbom`].
+pub fn read_sbom_from<'a, R: Read + Seek + 'a>(mut input: R, origin: &str) -> Result<Sbom, DecodeError> {
+    let io = |source| DecodeError::Io {
+        origin: origin.to_string(),
+        source,
+    };
+    let len = input.seek(SeekFrom::End(0)).map_err(io)?;
+    if len > MAX_SBOM_BYTES {
+        return Err(too_large(origin));
+    }
+    input.seek(SeekFrom::Start(0)).map_err(io)?;
+    let mut prefix = Vec::with_capacity(PREFIX_BYTES);
+    (&mut input)
+        .take(PREFIX_BYTES as u64)
+        .read_to_end(&mut prefix)
+        .map_err(io)?;
+    let start = if prefix.starts_with(BOM) { BOM.len() } else { 0 };
+    let head_text = check_prefix(&prefix[start..], origin)?;
+    let source = Source::Reader {
+        input: RefCell::new(Box::new(input)),
+        start: start as u64,
+        limit: MAX_SBOM_BYTES,
+    };
+    decode(source, &head_text, origin)
+}
+
+/// The UTF-8 byte-order mark some tools write before JSON.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+/// Bytes of a streamed document peeked at to tell XML and tag-value documents from JSON.
+const PREFIX_BYTES: usize = 64 << 10;
+/// Bytes after leading white space that the prefix checks look at.
+const HEAD_BYTES: usize = 4096;
+
+/// An error for a document over [`MAX_SBOM_BYTES`].
+fn too_large(origin: &str) -> DecodeError {
+    DecodeError::Invalid {
+        origin: origin.into(),
+        path: "$".into(),
+        message: format!("larger than {} MiB", MAX_SBOM_BYTES >> 20),
+    }
+}
+
+/// Refuses formats recognisable from the document's first bytes that drydock does not read
+/// (XML, SPDX tag-value); returns the first bytes after white space as text.
+fn check_prefix(bytes: &[u8], origin: &str) -> Result<String, DecodeError> {
     let start = bytes
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(bytes.len());
-    let head = &bytes[start..bytes.len().min(start + 4096)];
-    let head_text = String::from_utf8_lossy(head);
+    let head = &bytes[start..bytes.len().min(start + HEAD_BYTES)];
+    let head_text = String::from_utf8_lossy(head).into_owned();
     if head.starts_with(b"<") {
         let (format, detail) = if head_text.contains("cyclonedx") {
             ("CycloneDX XML", "write the SBOM as CycloneDX JSON instead")
@@ -159,16 +223,20 @@ pub fn read_sbom(bytes: &[u8], origin: &str) -> Result<Sbom, DecodeError> {
             detail: "write the SBOM as SPDX JSON instead".into(),
         });
     }
-    if bytes.len() as u64 > MAX_SBOM_BYTES {
-        return Err(DecodeError::Invalid {
-            origin: origin.into(),
-            path: "$".into(),
-            message: format!("larger than {} MiB", MAX_SBOM_BYTES >> 20),
-        });
-    }
+    Ok(head_text)
+}
+
+/// Detects the format of the document in `source` and reads it with its format's reader.
+fn decode(source: Source, head_text: &str, origin: &str) -> Result<Sbom, DecodeError> {
     // Read in bounded memory: the header fields, then each large array streamed.
-    let doc = match Doc::open(bytes) {
+    let doc = match Doc::open_source(source) {
         Ok(doc) => doc,
+        Err(OpenError::Json(source)) if source.is_io() => {
+            return Err(DecodeError::Io {
+                origin: origin.into(),
+                source: source.into(),
+            })
+        }
         Err(OpenError::Json(source)) => {
             return Err(DecodeError::Json {
                 origin: origin.into(),
@@ -202,12 +270,28 @@ pub fn read_sbom(bytes: &[u8], origin: &str) -> Result<Sbom, DecodeError> {
         });
     };
     let mut r = Reader::new(origin);
-    let mut sbom = match format {
-        SbomFormat::Drydock => native::read(&doc, &mut r)?,
-        SbomFormat::CycloneDx => cyclonedx::read(&doc, &mut r)?,
-        SbomFormat::Spdx => spdx::read(&doc, &mut r)?,
-        SbomFormat::Syft => syft::read(&doc, &mut r)?,
+    let sbom = match format {
+        SbomFormat::Drydock => native::read(&doc, &mut r),
+        SbomFormat::CycloneDx => cyclonedx::read(&doc, &mut r),
+        SbomFormat::Spdx => spdx::read(&doc, &mut r),
+        SbomFormat::Syft => syft::read(&doc, &mut r),
     };
+    // A later pass that failed (the input changed or could not be read) cut an array short.
+    if let Some(e) = doc.take_failure() {
+        return Err(if e.is_io() {
+            DecodeError::Io {
+                origin: origin.into(),
+                source: e.into(),
+            }
+        } else {
+            DecodeError::Invalid {
+                origin: origin.into(),
+                path: "$".into(),
+                message: format!("the document changed while it was read: {e}"),
+            }
+        });
+    }
+    let mut sbom = sbom?;
     sbom.schema = NATIVE_SCHEMA.to_string();
     sbom.image.source.scheme = "sbom".into();
     sbom.image.source.input = origin.to_string();

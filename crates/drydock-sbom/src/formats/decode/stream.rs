@@ -8,9 +8,10 @@
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 
 /// Approximate bytes of parsed JSON one array element (or the kept header) may take; an
 /// element over it is skipped as a whole.
@@ -42,14 +43,59 @@ const HEADER_KEYS: &[&str] = &[
     "SPDXID",
 ];
 
+/// Where a document's bytes come from: a slice, or a seekable reader read again from `start`
+/// for each pass (so the document is never held whole).
+pub(super) enum Source<'a> {
+    Slice(&'a [u8]),
+    Reader {
+        input: RefCell<Box<dyn ReadSeek + 'a>>,
+        /// Offset of the document's first byte (after a byte-order mark).
+        start: u64,
+        /// Bytes read in one pass at most.
+        limit: u64,
+    },
+}
+
+/// A seekable byte reader.
+pub(super) trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek> ReadSeek for T {}
+
+impl Source<'_> {
+    /// Runs one pass of `visitor` over the whole document (its end checked too).
+    fn pass<T, V>(&self, visitor: V) -> Result<T, serde_json::Error>
+    where
+        V: for<'de> Visitor<'de, Value = T>,
+    {
+        fn run<'de, T, R: serde_json::de::Read<'de>, V: Visitor<'de, Value = T>>(
+            mut de: serde_json::Deserializer<R>,
+            visitor: V,
+        ) -> Result<T, serde_json::Error> {
+            let out = de.deserialize_any(visitor)?;
+            de.end()?;
+            Ok(out)
+        }
+        match self {
+            Source::Slice(bytes) => run(serde_json::Deserializer::from_slice(bytes), visitor),
+            Source::Reader { input, start, limit } => {
+                let mut input = input.borrow_mut();
+                input.seek(SeekFrom::Start(*start)).map_err(serde_json::Error::io)?;
+                let reader = BufReader::with_capacity(64 << 10, (&mut *input).take(*limit));
+                run(serde_json::Deserializer::from_reader(reader), visitor)
+            }
+        }
+    }
+}
+
 /// A JSON document read in bounded memory: its small header fields and the kinds of all its
 /// top-level fields; large arrays are streamed with [`Doc::each`].
 pub(super) struct Doc<'a> {
-    bytes: &'a [u8],
+    source: Source<'a>,
     /// The header fields (an object).
     pub(super) head: Value,
     /// The JSON kind (as [`super::kind`] names it) of every top-level field.
     kinds: HashMap<String, &'static str>,
+    /// The first error of a later pass (an input that failed or changed after it was opened).
+    failed: RefCell<Option<serde_json::Error>>,
 }
 
 /// Why a document could not be opened.
@@ -62,31 +108,42 @@ pub(super) enum OpenError {
 impl<'a> Doc<'a> {
     /// Validates the document and reads its header.
     pub(super) fn open(bytes: &'a [u8]) -> Result<Self, OpenError> {
+        Self::open_source(Source::Slice(bytes))
+    }
+
+    /// Validates the document in `source` and reads its header, in one streaming pass.
+    pub(super) fn open_source(source: Source<'a>) -> Result<Self, OpenError> {
         let budget = Budget::new(MAX_ELEMENT_BYTES);
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        let top = de
-            .deserialize_any(Top {
+        let top = source
+            .pass(Top {
                 keep: HEADER_KEYS,
                 budget: &budget,
                 stream: None,
             })
             .map_err(OpenError::Json)?;
-        de.end().map_err(OpenError::Json)?;
         match top {
             TopOut::Object(head, kinds) => Ok(Doc {
-                bytes,
+                source,
                 head: Value::Object(head),
                 kinds,
+                failed: RefCell::new(None),
             }),
             TopOut::Other(kind) => Err(OpenError::NotObject(kind)),
         }
     }
 
+    /// The error of a pass after the first, if one failed (its array was cut short).
+    pub(super) fn take_failure(&self) -> Option<serde_json::Error> {
+        self.failed.borrow_mut().take()
+    }
+
     /// The header as a map.
     pub(super) fn obj(&self) -> &Map<String, Value> {
+        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
         match &self.head {
             Value::Object(m) => m,
-            _ => unreachable!("the header is always an object"),
+            // The header is always an object.
+            _ => EMPTY.get_or_init(Map::new),
         }
     }
 
@@ -121,13 +178,15 @@ impl<'a> Doc<'a> {
         }
         let budget = Budget::new(0);
         let mut f = f;
-        let mut de = serde_json::Deserializer::from_slice(self.bytes);
-        // The document was validated when it was opened.
-        let _ = de.deserialize_any(Top {
+        let pass = self.source.pass(Top {
             keep: &[],
             budget: &budget,
             stream: Some((key, &mut f)),
         });
+        // The document was validated when it was opened; a reader can still fail or change.
+        if let (Err(e), Source::Reader { .. }) = (pass, &self.source) {
+            self.failed.borrow_mut().get_or_insert(e);
+        }
     }
 }
 
