@@ -786,7 +786,7 @@ fn every_package_type_row_round_trips_through_purls_and_sboms() {
 
 #[test]
 fn a_reader_gives_what_the_same_bytes_give() {
-    use drydock_sbom::formats::decode::read_sbom_from;
+    use drydock_sbom::formats::decode::stream_sbom_from;
     use std::io::Cursor;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/decode");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -798,7 +798,7 @@ fn a_reader_gives_what_the_same_bytes_give() {
     for name in &names {
         let bytes = fixture(name);
         let whole = read_sbom(&bytes, name).map(|s| serde_json::to_value(s).unwrap());
-        let streamed = read_sbom_from(Cursor::new(bytes.clone()), name).map(|s| serde_json::to_value(s).unwrap());
+        let streamed = stream_sbom_from(Cursor::new(bytes.clone()), name).map(|s| serde_json::to_value(s).unwrap());
         match (whole, streamed) {
             (Ok(a), Ok(b)) => assert_eq!(a, b, "{name}"),
             (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
@@ -810,7 +810,7 @@ fn a_reader_gives_what_the_same_bytes_give() {
         let a = read_sbom(&bom, name)
             .map(|s| s.packages.len())
             .map_err(|e| e.to_string());
-        let b = read_sbom_from(Cursor::new(bom), name)
+        let b = stream_sbom_from(Cursor::new(bom), name)
             .map(|s| s.packages.len())
             .map_err(|e| e.to_string());
         assert_eq!(a, b, "{name} with a byte-order mark");
@@ -823,14 +823,14 @@ fn a_reader_gives_what_the_same_bytes_give() {
         b"[1, 2]",
     ] {
         let a = read_sbom(doc, "x").unwrap_err().to_string();
-        let b = read_sbom_from(Cursor::new(doc.to_vec()), "x").unwrap_err().to_string();
+        let b = stream_sbom_from(Cursor::new(doc.to_vec()), "x").unwrap_err().to_string();
         assert_eq!(a, b);
     }
 }
 
 #[test]
 fn a_reader_that_fails_midway_is_an_error_not_a_short_sbom() {
-    use drydock_sbom::formats::decode::read_sbom_from;
+    use drydock_sbom::formats::decode::stream_sbom_from;
     use std::io::{Cursor, Read, Seek, SeekFrom};
     /// Reads its document whole on the first pass, then fails from the second pass on.
     struct Flaky {
@@ -854,7 +854,7 @@ fn a_reader_that_fails_midway_is_an_error_not_a_short_sbom() {
         }
     }
     let doc = br#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"name":"a","version":"1"}]}"#;
-    let e = read_sbom_from(
+    let e = stream_sbom_from(
         Flaky {
             inner: Cursor::new(doc.to_vec()),
             passes: 0,

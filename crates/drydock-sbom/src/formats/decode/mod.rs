@@ -162,6 +162,29 @@ pub fn read_sbom_from<'a, R: Read + Seek + 'a>(mut input: R, origin: &str) -> Re
         return Err(too_large(origin));
     }
     input.seek(SeekFrom::Start(0)).map_err(io)?;
+    if len <= IN_MEMORY_BYTES {
+        // Small documents (nearly all) are decoded in one pass from memory: a few times
+        // faster than streaming, and bounded by this threshold.
+        let mut bytes = Vec::with_capacity(len as usize);
+        input.take(IN_MEMORY_BYTES).read_to_end(&mut bytes).map_err(io)?;
+        return read_sbom(&bytes, origin);
+    }
+    input.seek(SeekFrom::Start(0)).map_err(io)?;
+    stream_sbom_from(input, origin)
+}
+
+/// Decodes an SBOM from `input` always streaming it (what [`read_sbom_from`] does for
+/// documents over 32 MiB): several passes, one array element in memory at a time.
+pub fn stream_sbom_from<'a, R: Read + Seek + 'a>(mut input: R, origin: &str) -> Result<Sbom, DecodeError> {
+    let io = |source| DecodeError::Io {
+        origin: origin.to_string(),
+        source,
+    };
+    let len = input.seek(SeekFrom::End(0)).map_err(io)?;
+    if len > MAX_SBOM_BYTES {
+        return Err(too_large(origin));
+    }
+    input.seek(SeekFrom::Start(0)).map_err(io)?;
     let mut prefix = Vec::with_capacity(PREFIX_BYTES);
     (&mut input)
         .take(PREFIX_BYTES as u64)
@@ -177,6 +200,9 @@ pub fn read_sbom_from<'a, R: Read + Seek + 'a>(mut input: R, origin: &str) -> Re
     decode(source, &head_text, origin)
 }
 
+/// Documents up to this size are read into memory and decoded in one pass; larger ones are
+/// streamed (several passes, one array element at a time).
+const IN_MEMORY_BYTES: u64 = 32 << 20;
 /// The UTF-8 byte-order mark some tools write before JSON.
 const BOM: &[u8] = b"\xef\xbb\xbf";
 /// Bytes of a streamed document peeked at to tell XML and tag-value documents from JSON.
