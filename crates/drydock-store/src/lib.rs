@@ -5,36 +5,20 @@
 //! again when the lease expires, and its result is stored exactly once (the completion is
 //! conditional on still holding the lease, in the same transaction as the document).
 
+mod error;
 mod index;
 pub mod migrations;
 pub mod postgres;
 pub mod sql;
 pub mod sqlite;
 
+pub use error::{DriverError, OpenError, StoreError};
 pub use index::{AnalysisIndex, IndexHit, IndexedFinding, IndexedPackage};
 
 use serde::{Deserialize, Serialize};
 use sql::{one, Backend, Row, Value};
 use std::path::Path;
 use std::sync::Arc;
-
-/// What went wrong in the store.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("cannot open database {url}: {reason}")]
-    Open { url: String, reason: String },
-    #[error("database error: {0}")]
-    Database(String),
-    #[error("the database schema is version {found}, newer than this drydock supports ({supported}); upgrade drydock")]
-    TooNew { found: i64, supported: i64 },
-    #[error("{0} already exists")]
-    Exists(String),
-    #[error("{0} not found")]
-    NotFound(String),
-    /// A write raced another one on a unique key.
-    #[error("conflicting write: {0}")]
-    Conflict(String),
-}
 
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
@@ -197,7 +181,7 @@ impl Store {
             if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).map_err(|e| StoreError::Open {
                     url: path.into(),
-                    reason: e.to_string(),
+                    source: e.into(),
                 })?;
             }
             Arc::new(sqlite::Sqlite::open(Path::new(path), connections)?)
@@ -218,7 +202,7 @@ impl Store {
             out = Some(f(tx)?);
             Ok(())
         })?;
-        out.ok_or_else(|| StoreError::Database("transaction produced no result".into()))
+        out.ok_or_else(|| StoreError::Vanished("the transaction produced no result"))
     }
 
     fn tx<T>(&self, lock: bool, mut f: impl FnMut(&mut dyn sql::Tx) -> Result<T, StoreError>) -> Result<T, StoreError> {
@@ -227,7 +211,7 @@ impl Store {
             out = Some(f(tx)?);
             Ok(())
         })?;
-        out.ok_or_else(|| StoreError::Database("transaction produced no result".into()))
+        out.ok_or_else(|| StoreError::Vanished("the transaction produced no result"))
     }
 
     // Accounts and users.
@@ -279,40 +263,40 @@ impl Store {
         })
     }
 
-    fn user_of(r: &Row) -> User {
-        User {
+    fn user_of(r: &Row) -> Result<User, StoreError> {
+        Ok(User {
             name: r[0].str(),
             account: r[1].str(),
             role: r[2].str(),
             password_hash: r[3].str(),
-            created_at: r[4].int(),
-        }
+            created_at: r[4].int("users.created_at")?,
+        })
     }
 
     /// A user by name.
     pub fn user(&self, name: &str) -> Result<Option<User>, StoreError> {
         self.rx(|tx| {
-            Ok(one(
+            one(
                 tx,
                 "SELECT name, account, role, password_hash, created_at FROM users WHERE name = $1",
                 &[name.into()],
             )?
-            .map(|r| Self::user_of(&r)))
+            .map(|r| Self::user_of(&r))
+            .transpose()
         })
     }
 
     /// Users, of one account or of all.
     pub fn users(&self, account: Option<&str>) -> Result<Vec<User>, StoreError> {
         self.rx(|tx| {
-            Ok(tx
-                .query(
-                    "SELECT name, account, role, password_hash, created_at FROM users \
+            tx.query(
+                "SELECT name, account, role, password_hash, created_at FROM users \
                      WHERE (CAST($1 AS TEXT) IS NULL OR account = $1) ORDER BY name",
-                    &[account.into()],
-                )?
-                .iter()
-                .map(Self::user_of)
-                .collect())
+                &[account.into()],
+            )?
+            .iter()
+            .map(Self::user_of)
+            .collect()
         })
     }
 
@@ -457,7 +441,7 @@ impl Store {
                 &[account.into(), digest.into()],
             )?
             .map(|r| r[0].str())
-            .ok_or_else(|| StoreError::Database("the added image vanished".into()))?;
+            .ok_or_else(|| StoreError::Vanished("the added image vanished"))?;
             if inserted == 1 {
                 queue(tx, &image_id, false)?;
                 return Ok(Added {
@@ -501,12 +485,12 @@ impl Store {
     /// image per digest, one analysis per image).
     pub fn analyses_of_digest(&self, account: &str, digest: &str) -> Result<i64, StoreError> {
         self.rx(|tx| {
-            Ok(one(
+            one(
                 tx,
                 "SELECT COUNT(*) FROM analyses a JOIN images i ON i.id = a.image_id WHERE i.account = $1 AND i.digest = $2",
                 &[account.into(), digest.into()],
             )?
-            .map_or(0, |r| r[0].int()))
+            .map_or(Ok(0), |r| r[0].int("COUNT(*)"))
         })
     }
 
@@ -530,15 +514,14 @@ impl Store {
         )? {
             tags.entry(r[0].str()).or_default().push(r[1].str());
         }
-        Ok(rows
-            .iter()
+        rows.iter()
             .map(|r| Self::image_of(r, tags.remove(&r[0].str()).unwrap_or_default()))
-            .collect())
+            .collect()
     }
 
-    fn image_of(r: &Row, tags: Vec<String>) -> Image {
+    fn image_of(r: &Row, tags: Vec<String>) -> Result<Image, StoreError> {
         let id = r[0].str();
-        Image {
+        Ok(Image {
             id,
             account: r[1].str(),
             digest: r[2].text().map(str::to_string),
@@ -546,10 +529,10 @@ impl Store {
             repository: r[4].str(),
             status: r[5].str(),
             error: r[6].text().map(str::to_string),
-            created_at: r[7].int(),
-            analyzed_at: r[8].is_some().then(|| r[8].int()),
+            created_at: r[7].int("images.created_at")?,
+            analyzed_at: r[8].opt_int("images.analyzed_at")?,
             tags,
-        }
+        })
     }
 
     /// An image of the account.
@@ -646,8 +629,9 @@ impl Store {
                      LEFT JOIN images i ON i.id = j.image_id WHERE j.id = $1",
                     &[id.clone().into()],
                 )?
-                .ok_or_else(|| StoreError::Database("claimed job vanished".into()))?;
-                if r[4].int() == 0 && r[6].int() > 0 {
+                .ok_or_else(|| StoreError::Vanished("the claimed job vanished"))?;
+                let forced = r[4].int("jobs.forced")? != 0;
+                if !forced && r[6].int("COUNT(*)")? > 0 {
                     tx.execute(
                         "UPDATE jobs SET state = 'done', finished_at = $1, error = 'already analysed' WHERE id = $2",
                         &[t.into(), id.into()],
@@ -662,7 +646,8 @@ impl Store {
                     "UPDATE images SET status = 'analyzing' WHERE id = $1",
                     &[r[2].str().into()],
                 )?;
-                let attempts = one(tx, "SELECT attempts FROM jobs WHERE id = $1", &[id.into()])?.map_or(0, |a| a[0].int());
+                let attempts = one(tx, "SELECT attempts FROM jobs WHERE id = $1", &[id.into()])?
+                    .map_or(Ok(0), |a| a[0].int("jobs.attempts"))?;
                 return Ok(Some(Job {
                     id: r[0].str(),
                     account: r[1].str(),
@@ -672,7 +657,7 @@ impl Store {
                     lease_until: t + lease_secs,
                     attempts,
                     digest: r[5].text().map(str::to_string),
-                    force: r[4].int() != 0,
+                    force: forced,
                 }));
             }
         })
@@ -751,7 +736,8 @@ impl Store {
                 return Ok(Completion::Lost);
             }
             let forced = one(tx, "SELECT forced FROM jobs WHERE id = $1", &[job.id.clone().into()])?
-                .is_some_and(|r| r[0].int() != 0);
+                .map_or(Ok(0), |r| r[0].int("jobs.forced"))?
+                != 0;
             let account: Value = job.account.clone().into();
             let mut image_id = job.image_id.clone();
             if let Some(r) = one(
@@ -882,8 +868,10 @@ impl Store {
     /// Jobs waiting or running.
     pub fn queue_depth(&self) -> Result<(i64, i64), StoreError> {
         self.rx(|tx| {
-            let q = one(tx, "SELECT COUNT(*) FROM jobs WHERE state = 'queued'", &[])?.map_or(0, |r| r[0].int());
-            let r = one(tx, "SELECT COUNT(*) FROM jobs WHERE state = 'running'", &[])?.map_or(0, |r| r[0].int());
+            let q = one(tx, "SELECT COUNT(*) FROM jobs WHERE state = 'queued'", &[])?
+                .map_or(Ok(0), |r| r[0].int("COUNT(*)"))?;
+            let r = one(tx, "SELECT COUNT(*) FROM jobs WHERE state = 'running'", &[])?
+                .map_or(Ok(0), |r| r[0].int("COUNT(*)"))?;
             Ok((q, r))
         })
     }
@@ -891,12 +879,12 @@ impl Store {
     /// The number of analyses stored for an image (0 or 1: a result is stored once).
     pub fn analyses_stored(&self, image_id: &str) -> Result<i64, StoreError> {
         self.rx(|tx| {
-            Ok(one(
+            one(
                 tx,
                 "SELECT COUNT(*) FROM analyses WHERE image_id = $1",
                 &[image_id.into()],
             )?
-            .map_or(0, |r| r[0].int()))
+            .map_or(Ok(0), |r| r[0].int("COUNT(*)"))
         })
     }
 
@@ -935,21 +923,22 @@ impl Store {
     /// Tag → digest history of a tag, oldest first.
     pub fn tag_history(&self, account: &str, tag: &str) -> Result<Vec<TagHistory>, StoreError> {
         self.rx(|tx| {
-            Ok(tx
-                .query(
-                    "SELECT tag, digest, image_id, first_seen, last_seen FROM tag_history \
+            tx.query(
+                "SELECT tag, digest, image_id, first_seen, last_seen FROM tag_history \
                      WHERE account = $1 AND tag = $2 ORDER BY first_seen, digest",
-                    &[account.into(), tag.into()],
-                )?
-                .into_iter()
-                .map(|r| TagHistory {
+                &[account.into(), tag.into()],
+            )?
+            .into_iter()
+            .map(|r| {
+                Ok(TagHistory {
                     tag: r[0].str(),
                     digest: r[1].str(),
                     image_id: r[2].str(),
-                    first_seen: r[3].int(),
-                    last_seen: r[4].int(),
+                    first_seen: r[3].int("tag_history.first_seen")?,
+                    last_seen: r[4].int("tag_history.last_seen")?,
                 })
-                .collect())
+            })
+            .collect()
         })
     }
 
@@ -974,41 +963,41 @@ impl Store {
         })
     }
 
-    fn policy_of(r: &Row) -> Policy {
-        Policy {
+    fn policy_of(r: &Row) -> Result<Policy, StoreError> {
+        Ok(Policy {
             id: r[0].str(),
             name: r[1].str(),
-            active: r[2].int() != 0,
+            active: r[2].int("policies.active")? != 0,
             bundle: r[3].str(),
-            created_at: r[4].int(),
-            updated_at: r[5].int(),
-        }
+            created_at: r[4].int("policies.created_at")?,
+            updated_at: r[5].int("policies.updated_at")?,
+        })
     }
 
     /// Policies of the account.
     pub fn policies(&self, account: &str) -> Result<Vec<Policy>, StoreError> {
         self.rx(|tx| {
-            Ok(tx
-                .query(
-                    "SELECT id, name, active, bundle, created_at, updated_at FROM policies WHERE account = $1 ORDER BY id",
-                    &[account.into()],
-                )?
-                .iter()
-                .map(Self::policy_of)
-                .collect())
+            tx.query(
+                "SELECT id, name, active, bundle, created_at, updated_at FROM policies WHERE account = $1 ORDER BY id",
+                &[account.into()],
+            )?
+            .iter()
+            .map(Self::policy_of)
+            .collect()
         })
     }
 
     /// One policy, or the active one when `id` is `None`.
     pub fn policy(&self, account: &str, id: Option<&str>) -> Result<Option<Policy>, StoreError> {
         self.rx(|tx| {
-            Ok(one(
+            one(
                 tx,
                 "SELECT id, name, active, bundle, created_at, updated_at FROM policies \
                  WHERE account = $1 AND ((CAST($2 AS TEXT) IS NULL AND active = 1) OR id = $2)",
                 &[account.into(), id.into()],
             )?
-            .map(|r| Self::policy_of(&r)))
+            .map(|r| Self::policy_of(&r))
+            .transpose()
         })
     }
 
@@ -1063,21 +1052,22 @@ impl Store {
     /// Events of the account, newest first.
     pub fn events(&self, account: &str, limit: i64, offset: i64) -> Result<Vec<Event>, StoreError> {
         self.rx(|tx| {
-            Ok(tx
-                .query(
-                    "SELECT id, kind, subject, detail, created_at FROM events WHERE account = $1 \
+            tx.query(
+                "SELECT id, kind, subject, detail, created_at FROM events WHERE account = $1 \
                      ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
-                    &[account.into(), limit.into(), offset.into()],
-                )?
-                .into_iter()
-                .map(|r| Event {
+                &[account.into(), limit.into(), offset.into()],
+            )?
+            .into_iter()
+            .map(|r| {
+                Ok(Event {
                     id: r[0].str(),
                     kind: r[1].str(),
                     subject: r[2].str(),
                     detail: serde_json::from_str(&r[3].str()).unwrap_or(serde_json::Value::Null),
-                    created_at: r[4].int(),
+                    created_at: r[4].int("events.created_at")?,
                 })
-                .collect())
+            })
+            .collect()
         })
     }
 
@@ -1171,8 +1161,8 @@ pub const SUBSCRIPTION_KINDS: &[&str] = &["tag_update", "vuln_update", "policy_e
 const DELIVERY_COLUMNS: &str = "id, account, webhook_id, kind, subject, payload, state, attempts, next_attempt_at, \
                                 last_status, last_error, created_at, delivered_at";
 
-fn delivery_of(r: &Row) -> Delivery {
-    Delivery {
+fn delivery_of(r: &Row) -> Result<Delivery, StoreError> {
+    Ok(Delivery {
         id: r[0].str(),
         account: r[1].str(),
         webhook_id: r[2].str(),
@@ -1180,13 +1170,13 @@ fn delivery_of(r: &Row) -> Delivery {
         subject: r[4].str(),
         payload: r[5].str(),
         state: r[6].str(),
-        attempts: r[7].int(),
-        next_attempt_at: r[8].int(),
-        last_status: r[9].is_some().then(|| r[9].int()),
+        attempts: r[7].int("deliveries.attempts")?,
+        next_attempt_at: r[8].int("deliveries.next_attempt_at")?,
+        last_status: r[9].opt_int("deliveries.last_status")?,
         last_error: r[10].text().map(str::to_string),
-        created_at: r[11].int(),
-        delivered_at: r[12].is_some().then(|| r[12].int()),
-    }
+        created_at: r[11].int("deliveries.created_at")?,
+        delivered_at: r[12].opt_int("deliveries.delivered_at")?,
+    })
 }
 
 impl Store {
@@ -1226,22 +1216,23 @@ impl Store {
     /// Subscriptions of the account; `None` lists every account's (for the watchers).
     pub fn subscriptions(&self, account: Option<&str>, kind: Option<&str>) -> Result<Vec<Subscription>, StoreError> {
         self.rx(|tx| {
-            Ok(tx
-                .query(
-                    "SELECT id, account, kind, tag, created_at FROM subscriptions \
+            tx.query(
+                "SELECT id, account, kind, tag, created_at FROM subscriptions \
                      WHERE (CAST($1 AS TEXT) IS NULL OR account = $1) AND (CAST($2 AS TEXT) IS NULL OR kind = $2) \
                      ORDER BY account, tag, kind",
-                    &[account.into(), kind.into()],
-                )?
-                .into_iter()
-                .map(|r| Subscription {
+                &[account.into(), kind.into()],
+            )?
+            .into_iter()
+            .map(|r| {
+                Ok(Subscription {
                     id: r[0].str(),
                     account: r[1].str(),
                     kind: r[2].str(),
                     tag: r[3].str(),
-                    created_at: r[4].int(),
+                    created_at: r[4].int("subscriptions.created_at")?,
                 })
-                .collect())
+            })
+            .collect()
         })
     }
 
@@ -1286,20 +1277,21 @@ impl Store {
     /// Webhooks of an account (or one by id when `id` is given).
     pub fn webhooks(&self, account: &str) -> Result<Vec<Webhook>, StoreError> {
         self.rx(|tx| {
-            Ok(tx
-                .query(
-                    "SELECT id, account, url, secret, created_at FROM webhooks WHERE account = $1 ORDER BY created_at, id",
-                    &[account.into()],
-                )?
-                .into_iter()
-                .map(|r| Webhook {
+            tx.query(
+                "SELECT id, account, url, secret, created_at FROM webhooks WHERE account = $1 ORDER BY created_at, id",
+                &[account.into()],
+            )?
+            .into_iter()
+            .map(|r| {
+                Ok(Webhook {
                     id: r[0].str(),
                     account: r[1].str(),
                     url: r[2].str(),
                     secret: r[3].str(),
-                    created_at: r[4].int(),
+                    created_at: r[4].int("webhooks.created_at")?,
                 })
-                .collect())
+            })
+            .collect()
         })
     }
 
@@ -1335,7 +1327,7 @@ impl Store {
             )?;
             let mut out = Vec::new();
             for r in rows {
-                let d = delivery_of(&r);
+                let d = delivery_of(&r)?;
                 if let Some(w) = one(
                     tx,
                     "SELECT id, account, url, secret, created_at FROM webhooks WHERE id = $1",
@@ -1348,7 +1340,7 @@ impl Store {
                             account: w[1].str(),
                             url: w[2].str(),
                             secret: w[3].str(),
-                            created_at: w[4].int(),
+                            created_at: w[4].int("webhooks.created_at")?,
                         },
                     ));
                 }
@@ -1393,17 +1385,16 @@ impl Store {
     /// The delivery log of an account, newest first.
     pub fn deliveries(&self, account: &str, limit: i64, offset: i64) -> Result<Vec<Delivery>, StoreError> {
         self.rx(|tx| {
-            Ok(tx
-                .query(
-                    &format!(
-                        "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE account = $1 \
+            tx.query(
+                &format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE account = $1 \
                          ORDER BY created_at DESC, id LIMIT $2 OFFSET $3"
-                    ),
-                    &[account.into(), limit.into(), offset.into()],
-                )?
-                .iter()
-                .map(delivery_of)
-                .collect())
+                ),
+                &[account.into(), limit.into(), offset.into()],
+            )?
+            .iter()
+            .map(delivery_of)
+            .collect()
         })
     }
 
@@ -1611,21 +1602,22 @@ impl Store {
     /// The account's registries (passwords stay sealed).
     pub fn registries(&self, account: &str) -> Result<Vec<RegistryCredential>, StoreError> {
         self.rx(|tx| {
-            Ok(tx
-                .query(
-                    "SELECT registry, username, sealed_password, insecure, created_at FROM registries \
+            tx.query(
+                "SELECT registry, username, sealed_password, insecure, created_at FROM registries \
                      WHERE account = $1 ORDER BY registry",
-                    &[account.into()],
-                )?
-                .into_iter()
-                .map(|r| RegistryCredential {
+                &[account.into()],
+            )?
+            .into_iter()
+            .map(|r| {
+                Ok(RegistryCredential {
                     registry: r[0].str(),
                     username: r[1].str(),
                     sealed_password: r[2].str(),
-                    insecure: r[3].int() != 0,
-                    created_at: r[4].int(),
+                    insecure: r[3].int("registries.insecure")? != 0,
+                    created_at: r[4].int("registries.created_at")?,
                 })
-                .collect())
+            })
+            .collect()
         })
     }
 
@@ -1652,7 +1644,7 @@ impl Store {
         offset: i64,
     ) -> Result<Vec<serde_json::Value>, StoreError> {
         self.rx(|tx| {
-            Ok(tx
+            tx
                 .query(
                     "SELECT id, account, user_name, method, path, status, remote, created_at FROM audit \
                      WHERE (CAST($1 AS TEXT) IS NULL OR account = $1) ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
@@ -1660,10 +1652,11 @@ impl Store {
                 )?
                 .into_iter()
                 .map(|r| {
-                    serde_json::json!({"id": r[0].str(), "account": r[1].text(), "user": r[2].text(), "method": r[3].str(),
-                        "route": r[4].str(), "status": r[5].int(), "remote": r[6].text(), "created_at": r[7].int()})
+                    Ok(serde_json::json!({"id": r[0].str(), "account": r[1].text(), "user": r[2].text(), "method": r[3].str(),
+                        "route": r[4].str(), "status": r[5].int("audit.status")?, "remote": r[6].text(),
+                        "created_at": r[7].int("audit.created_at")?}))
                 })
-                .collect())
+                .collect()
         })
     }
 
@@ -1833,7 +1826,7 @@ fn fold_image(tx: &mut dyn sql::Tx, from: &str, into: &str) -> Result<(), StoreE
 /// A unique-index violation as [`StoreError::Conflict`] (the statement raced another).
 fn conflict(e: StoreError) -> StoreError {
     match e {
-        StoreError::Database(m) if m.contains("23505") || m.contains("UNIQUE constraint") => StoreError::Conflict(m),
+        StoreError::Driver(d) if d.is_unique_violation() => StoreError::Conflict(d),
         other => other,
     }
 }

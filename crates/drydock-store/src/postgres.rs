@@ -2,7 +2,7 @@
 //! other machines; jobs are claimed with `FOR UPDATE SKIP LOCKED`.
 
 use crate::sql::{Backend, Pool, Row, Tx, Value};
-use crate::StoreError;
+use crate::{DriverError, StoreError};
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls, Statement};
 use std::collections::HashMap;
@@ -37,7 +37,7 @@ impl Postgres {
                     })
                     .map_err(|e| StoreError::Open {
                         url: redact_url(&url),
-                        reason: e.to_string(),
+                        source: DriverError::from(e).into(),
                     })
             }
         };
@@ -63,10 +63,7 @@ pub fn redact_url(url: &str) -> String {
 }
 
 fn err(e: postgres::Error) -> StoreError {
-    StoreError::Database(match e.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
-    })
+    StoreError::Driver(e.into())
 }
 
 fn bind(params: &[Value]) -> Vec<Box<dyn ToSql + Sync>> {
