@@ -6,8 +6,7 @@
 //! search for the header, then either the inline strings of Go >= 1.18 or the
 //! pointers of older toolchains, read through the section and segment tables.
 
-pub mod binfmt;
-
+use crate::exe;
 use crate::{Cataloger, Context, Output};
 use drydock_image::{FileKind, FileTree};
 use drydock_sbom::{cpe, Location, Package, PackageType, Purl};
@@ -148,15 +147,15 @@ pub struct Module {
 
 /// Summarises an executable: `None` when it carries no Go build information.
 pub fn summarize(content: &[u8]) -> Option<Summary> {
-    if !binfmt::looks_executable(content) {
+    if !exe::looks_executable(content) {
         return None;
     }
     let mut summary = Summary::default();
-    for part in binfmt::slices(content) {
+    for part in exe::slices(content) {
         // The header starts the build-info section (ELF, Mach-O) or the data section
         // (PE); without section headers, any 16-byte aligned copy of the magic is a
         // candidate (the first few are tried: a string literal may come first).
-        let from_section = binfmt::parse(part).and_then(|bin| {
+        let from_section = exe::parse(part).and_then(|bin| {
             [".go.buildinfo", "__go_buildinfo", ".data"]
                 .iter()
                 .filter_map(|name| bin.section(name))
@@ -207,7 +206,7 @@ fn read_buildinfo(data: &[u8], at: usize) -> Result<(String, String), String> {
         if ptr_size != 4 && ptr_size != 8 {
             return Err(format!("Go build info with pointer size {ptr_size}"));
         }
-        let bin = binfmt::parse(data).ok_or("Go build info in an executable with unreadable headers")?;
+        let bin = exe::parse(data).ok_or("Go build info in an executable with unreadable headers")?;
         let big = flags & 1 != 0;
         let ptr = |b: &[u8]| -> Option<u64> {
             if ptr_size == 8 {
@@ -858,8 +857,6 @@ pub fn fuzz_entry(data: &[u8]) {
     let _ = pseudo_timestamp(&text);
     let _ = parse_go_mod(&text);
     let _ = parse_go_sum(&text);
-    let _ = binfmt::parse(data);
-    let _ = binfmt::slices(data);
 }
 
 #[cfg(test)]
@@ -900,7 +897,7 @@ mod tests {
 
     #[test]
     fn inline_build_info_with_pseudo_version() {
-        let elf = binfmt::tests::elf64(&[(".go.buildinfo", 0x4000, &blob("go1.20.7", ESBUILD))]);
+        let elf = exe::tests::elf64(&[(".go.buildinfo", 0x4000, &blob("go1.20.7", ESBUILD))]);
         let s = summarize(&elf).unwrap();
         let b = &s.builds[0];
         assert_eq!(b.go, "go1.20.7");
@@ -922,12 +919,12 @@ mod tests {
         let mut literal = MAGIC.to_vec();
         literal.extend(b"\x00\x00garbage");
         let real = blob("go1.20.7", ESBUILD);
-        let elf = binfmt::tests::elf64(&[(".rodata", 0x1000, &literal), (".go.buildinfo", 0x4000, &real)]);
+        let elf = exe::tests::elf64(&[(".rodata", 0x1000, &literal), (".go.buildinfo", 0x4000, &real)]);
         let s = summarize(&elf).unwrap();
         assert_eq!((s.builds.len(), s.errors.len()), (1, 0));
         assert_eq!(s.builds[0].go, "go1.20.7");
         // without a section named for it, the candidate that parses wins
-        let elf = binfmt::tests::elf64(&[(".rodata", 0x1000, &literal), (".data", 0x4000, &real)]);
+        let elf = exe::tests::elf64(&[(".rodata", 0x1000, &literal), (".data", 0x4000, &real)]);
         assert_eq!(summarize(&elf).unwrap().builds[0].go, "go1.20.7");
     }
 
@@ -948,7 +945,7 @@ mod tests {
         data.extend((modinfo.len() as u64).to_le_bytes());
         data.extend(b"go1.16.2");
         data.extend(modinfo.as_bytes());
-        let elf = binfmt::tests::elf64(&[(".go.buildinfo", 0x5000, &data)]);
+        let elf = exe::tests::elf64(&[(".go.buildinfo", 0x5000, &data)]);
         let s = summarize(&elf).unwrap();
         assert_eq!(s.builds[0].go, "go1.16.2");
         assert_eq!(s.builds[0].main.as_ref().unwrap().version, "v1.2.3");
@@ -1031,7 +1028,7 @@ mod tests {
 
     #[test]
     fn truncated_blobs_warn_without_panicking() {
-        let full = binfmt::tests::elf64(&[(".go.buildinfo", 0x4000, &blob("go1.20.7", ESBUILD))]);
+        let full = exe::tests::elf64(&[(".go.buildinfo", 0x4000, &blob("go1.20.7", ESBUILD))]);
         for n in 0..full.len() {
             fuzz_entry(&full[..n]);
         }
