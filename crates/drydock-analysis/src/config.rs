@@ -8,10 +8,10 @@ use drydock_inspect::misconfig::MisconfigOptions;
 use drydock_inspect::secrets::SecretsConfig;
 use serde::{Deserialize, Serialize};
 
-/// Everything the configuration file says about analysing an image. Other sections of the
-/// same file (`[db]`, `[[ignore]]`) are read elsewhere and ignored here.
+/// Everything the configuration file says about analysing an image: its analysis sections,
+/// which the binary reads (once, with the file's other sections) and hands over.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AnalysisConfig {
     pub secrets: SecretsConfig,
     pub misconfig: MisconfigOptions,

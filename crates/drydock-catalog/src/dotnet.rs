@@ -4,7 +4,7 @@
 //! that no deps.json in the same directory accounts for.
 
 use crate::lenient::{self, Obj, Str};
-use crate::{Cataloger, Context, Output};
+use crate::{exe, Cataloger, Context, Output};
 use drydock_image::{path, FileKind, FileTree};
 use drydock_sbom::{cpe, Location, Package, PackageFile, PackageType, Purl};
 use serde::de::IgnoredAny;
@@ -268,20 +268,9 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
-/// One section: virtual address, virtual size, raw size, raw offset.
-type Section = (u32, u32, u32, u32);
-
-fn rva_to_offset(sections: &[Section], rva: u32, len: usize) -> Option<usize> {
-    // Only the part of a section backed by file data has an offset.
-    sections.iter().find_map(|&(va, _vsize, raw_size, raw_off)| {
-        (rva >= va && rva - va < raw_size)
-            .then(|| raw_off as usize + (rva - va) as usize)
-            .filter(|off| *off < len)
-    })
-}
-
 /// Reads a PE file's CLR flag and version resource; `Ok(None)` for a PE without
-/// a version resource.
+/// a version resource. The headers are read by [`crate::exe`], the reader the Go and
+/// Rust catalogers share.
 pub fn read_pe(b: &[u8]) -> Result<Option<PeInfo>, PeError> {
     let bad = |what: &str| PeError::Malformed(what.to_string());
     if b.get(0..2) != Some(b"MZ") {
@@ -291,57 +280,34 @@ pub fn read_pe(b: &[u8]) -> Result<Option<PeInfo>, PeError> {
     if b.get(pe..pe.saturating_add(4)) != Some(b"PE\0\0") {
         return Err(PeError::NotPe);
     }
-    let coff = pe + 4;
-    let nsections = u16_at(b, coff + 2).ok_or_else(|| bad("truncated COFF header"))? as usize;
-    let opt_size = u16_at(b, coff + 16).ok_or_else(|| bad("truncated COFF header"))? as usize;
-    let opt = coff + 20;
-    let magic = u16_at(b, opt).ok_or_else(|| bad("truncated optional header"))?;
-    let (count_at, dirs_at) = match magic {
-        0x10b => (opt + 92, opt + 96),
-        0x20b => (opt + 108, opt + 112),
-        _ => return Err(bad("unknown optional header magic")),
-    };
-    let ndirs = u32_at(b, count_at)
-        .ok_or_else(|| bad("truncated optional header"))?
-        .min(16) as usize;
-    let dir = |i: usize| -> Option<(u32, u32)> {
-        if i >= ndirs || dirs_at + 8 * (i + 1) > opt + opt_size {
-            return None;
-        }
-        Some((u32_at(b, dirs_at + 8 * i)?, u32_at(b, dirs_at + 8 * i + 4)?))
-    };
-    let mut sections = Vec::new();
-    let table = opt + opt_size;
-    for i in 0..nsections.min(96) {
-        let s = table + 40 * i;
-        let (Some(vsize), Some(va), Some(raw_size), Some(raw_off)) = (
-            u32_at(b, s + 8),
-            u32_at(b, s + 12),
-            u32_at(b, s + 16),
-            u32_at(b, s + 20),
-        ) else {
-            return Err(bad("truncated section table"));
-        };
-        sections.push((va, vsize, raw_size, raw_off));
-    }
+    let bin = exe::parse(b)
+        .filter(|bin| bin.format == exe::Format::Pe)
+        .ok_or_else(|| bad("truncated PE headers"))?;
     let mut info = PeInfo {
-        clr: dir(14).is_some_and(|(rva, size)| rva != 0 && size != 0),
+        clr: bin.pe_directory(14).is_some(),
         ..Default::default()
     };
-    let Some((res_rva, _)) = dir(2).filter(|(rva, size)| *rva != 0 && *size != 0) else {
+    let Some((res_rva, _)) = bin.pe_directory(2) else {
         return Ok(None);
     };
-    let res = rva_to_offset(&sections, res_rva, b.len()).ok_or_else(|| bad("resource directory outside the file"))?;
-    let Some(data) = version_resource(b, res, &sections)? else {
+    let res = offset_of(&bin, res_rva, b.len()).ok_or_else(|| bad("resource directory outside the file"))?;
+    let Some(data) = version_resource(b, res, &bin)? else {
         return Ok(None);
     };
     parse_version_info(data, &mut info).map_err(|e| bad(&e))?;
     Ok(Some(info))
 }
 
+/// The file offset of a relative address, when it is inside the file.
+fn offset_of(bin: &exe::Binary, rva: u32, len: usize) -> Option<usize> {
+    bin.rva_offset(rva)
+        .and_then(|o| usize::try_from(o).ok())
+        .filter(|o| *o < len)
+}
+
 /// Walks the resource tree (type 16 = RT_VERSION, then the first name, then the first
 /// language) to the version resource's bytes.
-fn version_resource<'a>(b: &'a [u8], res: usize, sections: &[Section]) -> Result<Option<&'a [u8]>, PeError> {
+fn version_resource<'a>(b: &'a [u8], res: usize, bin: &exe::Binary) -> Result<Option<&'a [u8]>, PeError> {
     let bad = |what: &str| PeError::Malformed(what.to_string());
     let entries = |dir: usize| -> Result<Vec<(u32, u32)>, PeError> {
         let named = u16_at(b, dir + 12).ok_or_else(|| bad("truncated resource directory"))? as usize;
@@ -378,7 +344,7 @@ fn version_resource<'a>(b: &'a [u8], res: usize, sections: &[Section]) -> Result
     let (Some(rva), Some(size)) = (u32_at(b, entry), u32_at(b, entry + 4)) else {
         return Err(bad("truncated resource data entry"));
     };
-    let start = rva_to_offset(sections, rva, b.len()).ok_or_else(|| bad("version resource outside the file"))?;
+    let start = offset_of(bin, rva, b.len()).ok_or_else(|| bad("version resource outside the file"))?;
     let end = start.saturating_add(size as usize).min(b.len());
     Ok(Some(&b[start..end]))
 }

@@ -6,6 +6,7 @@ pub mod binary;
 pub mod build;
 pub mod dotnet;
 pub mod dpkg;
+pub mod exe;
 pub mod gem;
 pub mod golang;
 pub mod java;

@@ -2,7 +2,8 @@
 //! zlib-compressed JSON document in the `.dep-v0` section of ELF, PE and Mach-O
 //! files) everywhere, and `Cargo.lock` in directory scans.
 
-use crate::golang::{binfmt, is_duplicate_hardlink, is_executable_candidate};
+use crate::exe;
+use crate::golang::{is_duplicate_hardlink, is_executable_candidate};
 use crate::{Cataloger, Context, Output};
 use drydock_image::{FileKind, FileTree};
 use drydock_sbom::{cpe, Location, Package, PackageType, Purl};
@@ -125,12 +126,12 @@ struct AuditDoc {
 /// The embedded dependency list: `None` when the file is not an executable with a
 /// `.dep-v0` section, an error when the section is unreadable.
 pub fn audit_data(content: &[u8]) -> Option<Result<Vec<AuditPackage>, String>> {
-    if !binfmt::looks_executable(content) {
+    if !exe::looks_executable(content) {
         return None;
     }
-    let section = binfmt::slices(content)
+    let section = exe::slices(content)
         .into_iter()
-        .filter_map(binfmt::parse_with_data)
+        .filter_map(exe::parse_with_data)
         .find_map(|(bin, data)| bin.section_data(data, SECTION))?;
     let mut json = Vec::new();
     let mut z = ZlibDecoder::new(section).take(MAX_AUDIT_JSON + 1);
@@ -255,7 +256,7 @@ mod tests {
 
     #[test]
     fn auditable_section_lists_runtime_crates() {
-        let elf = binfmt::tests::elf64(&[
+        let elf = exe::tests::elf64(&[
             (".text", 0x1000, b"\x90\x90"),
             (SECTION, 0x2000, &zlib(AUDIT.as_bytes())),
         ]);
@@ -275,12 +276,12 @@ mod tests {
 
     #[test]
     fn bad_sections_are_errors_not_panics() {
-        let elf = binfmt::tests::elf64(&[(SECTION, 0x2000, b"not zlib")]);
+        let elf = exe::tests::elf64(&[(SECTION, 0x2000, b"not zlib")]);
         assert!(audit_data(&elf).unwrap().unwrap_err().contains("decompress"));
-        let elf = binfmt::tests::elf64(&[(SECTION, 0x2000, &zlib(b"{\"packages\":7}"))]);
+        let elf = exe::tests::elf64(&[(SECTION, 0x2000, &zlib(b"{\"packages\":7}"))]);
         assert!(audit_data(&elf).unwrap().unwrap_err().contains("malformed"));
         // a zlib bomb: 16 MiB of zeros
-        let elf = binfmt::tests::elf64(&[(SECTION, 0x2000, &zlib(&vec![0u8; 16 << 20]))]);
+        let elf = exe::tests::elf64(&[(SECTION, 0x2000, &zlib(&vec![0u8; 16 << 20]))]);
         assert!(audit_data(&elf).unwrap().unwrap_err().contains("expands beyond"));
         assert!(audit_data(b"\x7fELF-no-tables").is_none());
         for n in 0..200 {

@@ -180,6 +180,7 @@ pub fn jar(data: &[u8]) {
 
 /// Executable readers.
 pub fn binaries(data: &[u8]) {
+    drydock_catalog::exe::fuzz_entry(data);
     drydock_catalog::golang::fuzz_entry(data);
     drydock_catalog::rust::fuzz_entry(data);
     drydock_catalog::binary::fuzz_entry(data);

@@ -60,21 +60,25 @@ pub struct MatchConfig {
 #[derive(Deserialize)]
 struct RawConfig {
     #[serde(default)]
-    ignore: Vec<RawRule>,
+    ignore: Vec<IgnoreEntry>,
     #[serde(default, rename = "match")]
-    matching: RawMatch,
+    matching: MatchSection,
 }
 
-#[derive(Deserialize, Default)]
+/// The `[match]` table of the configuration file, as written.
+#[derive(Debug, Clone, Deserialize, Default, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
-struct RawMatch {
+pub struct MatchSection {
+    /// `cpe_fallback = true`: match packages with no ecosystem data by CPE.
     #[serde(default, alias = "cpe-fallback")]
-    cpe_fallback: bool,
+    pub cpe_fallback: bool,
 }
 
-#[derive(Deserialize)]
+/// One `[[ignore]]` table of the configuration file, as written (checked by
+/// [`MatchConfig::from_sections`]).
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawRule {
+pub struct IgnoreEntry {
     id: Option<String>,
     #[serde(alias = "package-name")]
     package_name: Option<String>,
@@ -91,15 +95,35 @@ struct RawRule {
     expires: Option<toml::Value>,
 }
 
-/// Parses the matcher's sections of a TOML configuration file; `origin` names the file in
-/// errors.
+/// Parses the matcher's sections of a TOML text, leaving other sections to their owners;
+/// `origin` names the file in errors. (The binary parses its configuration file once and
+/// hands the sections to [`MatchConfig::from_sections`].)
 pub fn parse_config(text: &str, origin: &str) -> Result<MatchConfig, MatchError> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| MatchError::Config {
         origin: origin.to_string(),
         reason: e.to_string(),
     })?;
-    let mut ignore = Vec::with_capacity(raw.ignore.len());
-    for (i, r) in raw.ignore.into_iter().enumerate() {
+    MatchConfig::from_sections(raw.ignore, &raw.matching, origin)
+}
+
+impl MatchConfig {
+    /// Checks the `[[ignore]]` entries (a date for `expires`, at least one criterion) and
+    /// joins them with `[match]`; `origin` names the file in errors.
+    pub fn from_sections(
+        entries: Vec<IgnoreEntry>,
+        matching: &MatchSection,
+        origin: &str,
+    ) -> Result<MatchConfig, MatchError> {
+        ignore_rules(entries, origin).map(|ignore| MatchConfig {
+            ignore,
+            cpe_fallback: matching.cpe_fallback,
+        })
+    }
+}
+
+fn ignore_rules(entries: Vec<IgnoreEntry>, origin: &str) -> Result<Vec<IgnoreRule>, MatchError> {
+    let mut ignore = Vec::with_capacity(entries.len());
+    for (i, r) in entries.into_iter().enumerate() {
         let err = |reason: String| MatchError::Config {
             origin: origin.to_string(),
             reason: format!("[[ignore]] rule {}: {reason}", i + 1),
@@ -139,10 +163,7 @@ pub fn parse_config(text: &str, origin: &str) -> Result<MatchConfig, MatchError>
         }
         ignore.push(rule);
     }
-    Ok(MatchConfig {
-        ignore,
-        cpe_fallback: raw.matching.cpe_fallback,
-    })
+    Ok(ignore)
 }
 
 fn is_date(s: &str) -> bool {

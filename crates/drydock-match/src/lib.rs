@@ -28,7 +28,7 @@ pub mod severity;
 pub mod source;
 pub mod vex;
 
-pub use ignore::{glob_match, parse_config, IgnoreRule, MatchConfig};
+pub use ignore::{glob_match, parse_config, IgnoreEntry, IgnoreRule, MatchConfig, MatchSection};
 pub use key::{lookup_key, LookupKey, NameKind};
 pub use severity::SeverityLevel;
 pub use source::{AdvisorySource, MemorySource};

@@ -84,7 +84,10 @@ pub(crate) fn write_findings(
 ) -> Result<(), StoreError> {
     tx.execute("DELETE FROM image_vulns WHERE image_id = $1", &[image_id.into()])?;
     for f in findings {
-        let detail = serde_json::to_string(f).map_err(|e| StoreError::Database(e.to_string()))?;
+        let detail = serde_json::to_string(f).map_err(|source| StoreError::Json {
+            what: "finding index entry",
+            source,
+        })?;
         // Ids are looked up in upper case, so `cve-2024-1` finds `CVE-2024-1`.
         let mut ids: Vec<String> = std::iter::once(&f.id)
             .chain(&f.aliases)
@@ -133,7 +136,10 @@ impl Store {
                 Ok(IndexHit {
                     image_id: r[0].str(),
                     digest: r[1].text().map(str::to_string),
-                    hit: serde_json::from_str(&r[2].str()).map_err(|e| StoreError::Database(e.to_string()))?,
+                    hit: serde_json::from_str(&r[2].str()).map_err(|source| StoreError::Json {
+                        what: "finding index entry",
+                        source,
+                    })?,
                 })
             })
             .collect()

@@ -136,7 +136,10 @@ pub fn migrate(db: &dyn Backend) -> Result<i64, StoreError> {
             &[],
         )?;
         let rows = tx.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?;
-        version = rows.first().and_then(|r| r.first()).map_or(0, Value::int);
+        version = rows
+            .first()
+            .and_then(|r| r.first())
+            .map_or(Ok(0), |v| v.int("schema_migrations.version"))?;
         if version > latest {
             return Err(StoreError::TooNew {
                 found: version,

@@ -4,7 +4,7 @@
 //! `verify-ca` (the chain must lead to `sslrootcert` or the system's roots) and `verify-full`
 //! (also the host name).
 
-use crate::StoreError;
+use crate::{OpenError, StoreError};
 use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
 use postgres::config::SslMode;
 use postgres_openssl::MakeTlsConnector;
@@ -57,9 +57,9 @@ pub fn split_url(url: &str) -> Result<(String, TlsSettings), StoreError> {
                     other => {
                         return Err(StoreError::Open {
                             url: crate::postgres::redact_url(url),
-                            reason: format!(
+                            source: OpenError::Settings(format!(
                                 "unknown sslmode '{other}': use disable, prefer, require, verify-ca or verify-full"
-                            ),
+                            )),
                         })
                     }
                 }
@@ -90,7 +90,7 @@ impl TlsSettings {
     pub fn connector(&self, url: &str) -> Result<MakeTlsConnector, StoreError> {
         let fail = |reason: String| StoreError::Open {
             url: crate::postgres::redact_url(url),
-            reason,
+            source: OpenError::Settings(reason),
         };
         let mut builder =
             SslConnector::builder(SslMethod::tls_client()).map_err(|e| fail(format!("cannot set up TLS: {e}")))?;

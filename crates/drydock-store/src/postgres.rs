@@ -2,7 +2,7 @@
 //! other machines; jobs are claimed with `FOR UPDATE SKIP LOCKED`.
 
 use crate::sql::{Backend, Pool, Row, Tx, Value};
-use crate::StoreError;
+use crate::{DriverError, OpenError, StoreError};
 use postgres::types::{ToSql, Type};
 use postgres::{Client, Statement};
 use std::collections::HashMap;
@@ -31,7 +31,7 @@ impl Postgres {
         let (driver_url, tls) = crate::pg_tls::split_url(url)?;
         let mut config: postgres::Config = driver_url.parse().map_err(|e| StoreError::Open {
             url: redact_url(url),
-            reason: format!("not a PostgreSQL URL: {e}"),
+            source: OpenError::Settings(format!("not a PostgreSQL URL: {e}")),
         })?;
         config.ssl_mode(tls.driver_mode());
         let connector = tls.connector(url)?;
@@ -46,7 +46,7 @@ impl Postgres {
                     })
                     .map_err(|e| StoreError::Open {
                         url: redact_url(&url),
-                        reason: describe_connect_error(&e),
+                        source: DriverError::from(e).into(),
                     })
             }
         };
@@ -55,21 +55,6 @@ impl Postgres {
             pool: Pool::new(connections, open, |c: &Conn| !c.client.is_closed()).with_first(first),
         })
     }
-}
-
-/// A connection failure with its cause (the driver's top-level message alone often says only
-/// "error performing TLS handshake").
-fn describe_connect_error(e: &postgres::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = std::error::Error::source(e);
-    while let Some(c) = cause {
-        let more = c.to_string();
-        if !text.contains(&more) {
-            text = format!("{text}: {more}");
-        }
-        cause = c.source();
-    }
-    text
 }
 
 /// The URL with any password replaced by `***` (for messages).
@@ -87,10 +72,7 @@ pub fn redact_url(url: &str) -> String {
 }
 
 fn err(e: postgres::Error) -> StoreError {
-    StoreError::Database(match e.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
-    })
+    StoreError::Driver(e.into())
 }
 
 fn bind(params: &[Value]) -> Vec<Box<dyn ToSql + Sync>> {

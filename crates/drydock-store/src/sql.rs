@@ -24,12 +24,26 @@ impl Value {
     pub fn str(&self) -> String {
         self.text().unwrap_or_default().to_string()
     }
-    /// The number, or 0.
-    pub fn int(&self) -> i64 {
+    /// The number in `column` (named in the error when it holds NULL or text that is not
+    /// an integer: bad data is an error, not a 0).
+    pub fn int(&self, column: &'static str) -> Result<i64, StoreError> {
         match self {
-            Value::Int(i) => *i,
-            Value::Text(s) => s.parse().unwrap_or(0),
-            Value::Null => 0,
+            Value::Int(i) => Ok(*i),
+            Value::Text(s) => s.trim().parse().map_err(|_| StoreError::NotInteger {
+                column,
+                found: format!("{:?}", s.chars().take(40).collect::<String>()),
+            }),
+            Value::Null => Err(StoreError::NotInteger {
+                column,
+                found: "NULL".into(),
+            }),
+        }
+    }
+    /// The number in a nullable `column` (`None` for NULL).
+    pub fn opt_int(&self, column: &'static str) -> Result<Option<i64>, StoreError> {
+        match self {
+            Value::Null => Ok(None),
+            v => v.int(column).map(Some),
         }
     }
     /// True unless NULL.

@@ -3,7 +3,7 @@
 //! connections that read beside it (WAL readers see the last commit and never block it).
 
 use crate::sql::{Backend, Pool, Row, Tx, Value};
-use crate::StoreError;
+use crate::{DriverError, StoreError};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ToSql, TransactionBehavior};
 use std::path::Path;
@@ -35,7 +35,7 @@ impl Sqlite {
 fn connect(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
     let open_err = |e: rusqlite::Error| StoreError::Open {
         url: path.display().to_string(),
-        reason: e.to_string(),
+        source: DriverError::from(e).into(),
     };
     let conn = Connection::open(path).map_err(open_err)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))
@@ -79,7 +79,7 @@ impl ToSql for Param<'_> {
 }
 
 fn err(e: rusqlite::Error) -> StoreError {
-    StoreError::Database(e.to_string())
+    StoreError::Driver(e.into())
 }
 
 struct SqliteTx<'a>(&'a rusqlite::Transaction<'a>);

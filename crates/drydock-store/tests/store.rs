@@ -787,4 +787,56 @@ fn postgres_connections_use_tls_as_the_url_asks() {
         .unwrap()
         .to_string();
     assert!(e.contains("unknown sslmode 'requre'"), "{e}");
+
+#[test]
+fn driver_errors_keep_their_cause_and_bad_data_names_its_column() {
+    use drydock_store::sql::{Backend, Value};
+    use std::error::Error as _;
+
+    // A unique violation is told apart on both backends, the driver's error kept as source.
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = drydock_store::sqlite::Sqlite::open(&dir.path().join("u.sqlite"), 0).unwrap();
+    let pg = PgDb::new();
+    let postgres = drydock_store::postgres::Postgres::connect(&pg.url, 1).unwrap();
+    for db in [&sqlite as &dyn Backend, &postgres] {
+        let e = db
+            .transaction(false, &mut |tx| {
+                tx.execute("CREATE TABLE u (k TEXT PRIMARY KEY)", &[])?;
+                tx.execute("INSERT INTO u (k) VALUES ($1)", &[Value::from("a")])?;
+                tx.execute("INSERT INTO u (k) VALUES ($1)", &[Value::from("a")])?;
+                Ok(())
+            })
+            .unwrap_err();
+        assert!(e.is_unique_violation(), "{}: {e}", db.kind());
+        assert!(!e.is_connection_failure(), "{}: {e}", db.kind());
+        assert!(
+            matches!(e, StoreError::Driver(_)) && e.source().is_some(),
+            "{}: {e:?}",
+            db.kind()
+        );
+    }
+
+    // No server: a connection failure, its cause kept.
+    let e = Store::open("postgres://postgres@127.0.0.1:1/none").err().unwrap();
+    assert!(e.is_connection_failure(), "{e}");
+    assert!(e.source().is_some(), "{e:?}");
+
+    // A text where a number belongs is an error naming the column, not a 0.
+    let path = dir.path().join("bad.sqlite");
+    let s = Store::open(path.to_str().unwrap()).unwrap();
+    s.ensure_account("a").unwrap();
+    s.add_user("ann", "a", "admin", "hash").unwrap();
+    assert!(s.user("ann").unwrap().is_some());
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute("UPDATE users SET created_at = 'yesterday' WHERE name = 'ann'", [])
+        .unwrap();
+    let e = s.user("ann").unwrap_err();
+    assert!(
+        matches!(&e, StoreError::NotInteger { column, .. } if *column == "users.created_at"),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().contains("users.created_at") && e.to_string().contains("yesterday"),
+        "{e}"
+    );
 }

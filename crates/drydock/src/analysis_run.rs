@@ -2,27 +2,18 @@
 //! the layers with every analyzer's capture, then the [`Analysis`] document.
 
 use crate::cli::{ScopeArg, SecretsScopeArg, SourceArgs};
-use crate::db_cmd::{db_config, db_path, open_for_scan, read_config_text};
+use crate::config::Config;
+use crate::db_cmd::{db_path, open_for_scan, DbConfig};
 use crate::sbom_cmd::{read_sbom_file, read_source_with, sbom_path};
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use drydock_analysis::{Analysis, AnalysisConfig, Analyzer, DbStatus, Scanners};
 use drydock_inspect::secrets::SecretsScope;
-use drydock_match::{parse_config, parse_vex, MatchOptions};
+use drydock_match::{parse_vex, MatchConfig, MatchOptions};
 use drydock_sbom::Scope;
 use drydock_vulndb::Db;
 use std::io::Read;
-use std::path::Path;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-/// Reads the analysis sections of the configuration file (defaults when there is none).
-pub fn load_config(path: Option<&Path>) -> Result<AnalysisConfig> {
-    let Some(path) = path else {
-        return Ok(AnalysisConfig::default());
-    };
-    let text = read_config_text(path)?;
-    toml::from_str(&text).map_err(|e| anyhow!("configuration {}: {e}", path.display()))
-}
 
 /// The SBOM scope for a `--scope` value.
 pub fn scope(arg: ScopeArg) -> Scope {
@@ -87,19 +78,19 @@ pub struct VulnSetup {
 /// Reads ignore rules and VEX documents and opens the database (so a missing one fails
 /// before a long image read).
 pub fn prepare_vulns(
-    config_file: Option<&Path>,
+    config: &Config,
     db_arg: Option<&Path>,
     vuln: bool,
     only_fixed: bool,
     cpe_fallback: bool,
     vex: &[PathBuf],
 ) -> Result<VulnSetup> {
-    let db_conf = db_config(config_file)?;
-    let opts = match_options(config_file, only_fixed, cpe_fallback, vex)?;
+    let db_conf: &DbConfig = &config.db;
+    let opts = match_options(&config.matching, only_fixed, cpe_fallback, vex)?;
     if !vuln {
         return Ok(VulnSetup { opts, db: None });
     }
-    let path = db_path(db_arg, &db_conf)?;
+    let path = db_path(db_arg, db_conf)?;
     let opened = Instant::now();
     let db = open_for_scan(&path)?;
     let status = DbStatus::of(&db, &path.display().to_string(), db_conf.max_age_days);
@@ -117,24 +108,19 @@ pub fn prepare_vulns(
     })
 }
 
-/// Match options from the configuration file (`[[ignore]]`, `[match]`) and VEX documents.
+/// Match options from the configuration's `[[ignore]]` and `[match]` and VEX documents.
 pub fn match_options(
-    config_file: Option<&Path>,
+    config: &MatchConfig,
     only_fixed: bool,
     cpe_fallback: bool,
     vex: &[PathBuf],
 ) -> Result<MatchOptions> {
     let mut opts = MatchOptions {
         only_fixed,
-        cpe_fallback,
+        cpe_fallback: cpe_fallback || config.cpe_fallback,
+        ignore: config.ignore.clone(),
         ..Default::default()
     };
-    if let Some(path) = config_file {
-        let text = read_config_text(path)?;
-        let conf = parse_config(&text, &path.display().to_string())?;
-        opts.ignore = conf.ignore;
-        opts.cpe_fallback |= conf.cpe_fallback;
-    }
     for v in vex {
         let f = std::fs::File::open(v).with_context(|| format!("cannot read VEX document {}", v.display()))?;
         let mut bytes = Vec::new();

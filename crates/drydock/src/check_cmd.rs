@@ -1,9 +1,9 @@
 //! `drydock check`: analyse a source, evaluate a policy bundle against it, report the
 //! final action (STOP / WARN / GO) and every trigger behind it.
 
-use crate::analysis_run::{analyze, load_config, prepare_vulns};
+use crate::analysis_run::{analyze, prepare_vulns};
 use crate::cli::{CheckArgs, Cli, UnmappedArg};
-use crate::db_cmd::config_path;
+use crate::config::Config;
 use crate::gate;
 use crate::output::{parse_outputs, write_outputs};
 use crate::policy_cmd::load_bundle;
@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 /// Runs `drydock check`.
-pub fn run(args: &CheckArgs, cli: &Cli) -> Result<ExitCode> {
+pub fn run(args: &CheckArgs, cli: &Cli, config: &Config) -> Result<ExitCode> {
     let summary = Summary::start();
     let outputs = parse_outputs::<Format>(&args.output)?;
     // The bundle first: a bad one fails before a long image read.
@@ -28,23 +28,14 @@ pub fn run(args: &CheckArgs, cli: &Cli) -> Result<ExitCode> {
         return Err(anyhow!(drydock_policy::PolicyError::Invalid(issues))
             .context("the policy bundle cannot be used (see `drydock policy validate`)"));
     }
-    let config_file = config_path(args.config.as_deref());
-    let analysis_config = load_config(config_file.as_deref())?;
-    let vulns = prepare_vulns(
-        config_file.as_deref(),
-        args.db.as_deref(),
-        args.scanners.vuln,
-        false,
-        false,
-        &[],
-    )
-    .map_err(|e| e.context("the vulnerability database is needed (or run with --scanners secret,misconfig)"))?;
+    let vulns = prepare_vulns(config, args.db.as_deref(), args.scanners.vuln, false, false, &[])
+        .map_err(|e| e.context("the vulnerability database is needed (or run with --scanners secret,misconfig)"))?;
     let mut analysis = analyze(
         &args.source,
         args.scanners,
         Scope::Squashed,
         SecretsScope::Squashed,
-        &analysis_config,
+        &config.analysis,
         cli.quiet,
     )?;
     vulns.apply(&mut analysis)?;

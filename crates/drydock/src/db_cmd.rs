@@ -19,7 +19,7 @@ the public feeds with `drydock db update`, or bring an exported one with `drydoc
 DRYDOCK_DB point drydock at another file";
 
 /// The `[db]` section of the configuration file.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DbConfig {
     /// Database file.
@@ -40,80 +40,6 @@ pub struct DbConfig {
     /// Advisory ids (or aliases) left out of the database.
     #[serde(default)]
     pub drop_ids: Vec<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ConfigFile {
-    #[serde(default)]
-    db: DbConfig,
-}
-
-/// The configuration file to read: the given one, else `$XDG_CONFIG_HOME/drydock/config.toml`
-/// (`~/.config/drydock/config.toml`) when it exists.
-pub fn config_path(given: Option<&Path>) -> Option<PathBuf> {
-    if let Some(p) = given {
-        return Some(p.to_path_buf());
-    }
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    let p = base.join("drydock").join("config.toml");
-    p.is_file().then_some(p)
-}
-
-/// Every top-level table of the configuration file, and who reads it.
-pub const CONFIG_SECTIONS: &[(&str, &str)] = &[
-    ("secrets", "secret scanning rules and allow lists"),
-    ("misconfig", "misconfiguration checks"),
-    ("content_search", "named regexes run over text files"),
-    ("retrieve", "files stored with the analysis"),
-    ("files", "file digests"),
-    ("limits", "what one image may cost"),
-    ("ignore", "vulnerability ignore rules"),
-    ("match", "matching options (cpe_fallback)"),
-    ("db", "the vulnerability database and its feeds"),
-    ("server", "drydock serve and drydock worker settings"),
-];
-
-/// Reads a configuration file (at most 4 MiB) as text, refusing a table it does not know
-/// (a misspelt `[secret]` would otherwise be silently ignored); each section's own keys are
-/// checked by the section's reader.
-pub fn read_config_text(path: &Path) -> Result<String> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read configuration {}", path.display()))?;
-    if meta.len() > 4 << 20 {
-        bail!("configuration {} is larger than 4 MiB", path.display());
-    }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read configuration {}", path.display()))?;
-    let table: toml::Table = toml::from_str(&text).map_err(|e| anyhow!("configuration {}: {e}", path.display()))?;
-    for key in table.keys() {
-        if !CONFIG_SECTIONS.iter().any(|(name, _)| name == key) {
-            let near = CONFIG_SECTIONS
-                .iter()
-                .map(|(name, _)| *name)
-                .find(|name| name.starts_with(key.as_str()) || key.starts_with(name))
-                .map(|name| format!(" (did you mean [{name}]?)"))
-                .unwrap_or_default();
-            let known: Vec<&str> = CONFIG_SECTIONS.iter().map(|(name, _)| *name).collect();
-            bail!(
-                "configuration {}: unknown section [{key}]{near}; the sections are {}",
-                path.display(),
-                known.join(", ")
-            );
-        }
-    }
-    Ok(text)
-}
-
-/// The `[db]` section of a configuration file (empty when there is no file).
-pub fn db_config(path: Option<&Path>) -> Result<DbConfig> {
-    let Some(path) = config_path(path) else {
-        return Ok(DbConfig::default());
-    };
-    let text = read_config_text(&path)?;
-    let c: ConfigFile = toml::from_str(&text).map_err(|e| anyhow!("configuration {}: {e}", path.display()))?;
-    Ok(c.db)
 }
 
 /// The database path: `--db`/`$DRYDOCK_DB`, else the configuration's, else
@@ -198,9 +124,8 @@ impl Spinner {
 }
 
 /// Runs `drydock db …`.
-pub fn run(args: &DbArgs, cli: &Cli) -> Result<ExitCode> {
-    let config = db_config(args.config.as_deref())?;
-    let path = db_path(args.db.as_deref(), &config)?;
+pub fn run(args: &DbArgs, cli: &Cli, config: &DbConfig) -> Result<ExitCode> {
+    let path = db_path(args.db.as_deref(), config)?;
     match &args.command {
         DbCommand::Build { from, out, drop_ids } => {
             let out = out.clone().unwrap_or(path);
@@ -223,7 +148,7 @@ pub fn run(args: &DbArgs, cli: &Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         DbCommand::Update { cache_dir: given, .. } => {
-            let uc = update_config(&config, &cache_dir(given.as_deref(), &config)?, &path);
+            let uc = update_config(config, &cache_dir(given.as_deref(), config)?, &path);
             let spin = Spinner::new(cli.quiet);
             spin.message("downloading".into());
             let r = drydock_vulndb::update(&uc, &mut |p| spin.on(p));

@@ -2,9 +2,9 @@
 //! and package file verification), found in the same single pass over the layers that
 //! catalogues packages.
 
-use crate::analysis_run::{analyze, load_config, secrets_scope};
+use crate::analysis_run::{analyze, secrets_scope};
 use crate::cli::{Cli, InspectArgs};
-use crate::db_cmd::config_path;
+use crate::config::Config;
 use crate::gate;
 use crate::output::{parse_outputs, write_outputs};
 use crate::progress::{describe, Summary};
@@ -16,13 +16,12 @@ use drydock_sbom::Scope;
 use std::process::ExitCode;
 
 /// Runs `drydock inspect`.
-pub fn run(args: &InspectArgs, cli: &Cli) -> Result<ExitCode> {
+pub fn run(args: &InspectArgs, cli: &Cli, config: &Config) -> Result<ExitCode> {
     if sbom_path(&args.source.source).is_some() {
         bail!("drydock inspect reads images and directories, not SBOMs\nhint: give an image reference, an archive or dir:PATH");
     }
     let summary = Summary::start();
     let outputs = parse_outputs::<Format>(&args.output)?;
-    let config = load_config(config_path(args.config.as_deref()).as_deref())?;
     let scanners = Scanners {
         vuln: false,
         secret: true,
@@ -33,7 +32,7 @@ pub fn run(args: &InspectArgs, cli: &Cli) -> Result<ExitCode> {
         scanners,
         Scope::Squashed,
         secrets_scope(args.secrets_scope),
-        &config,
+        &config.analysis,
         cli.quiet,
     )?;
     gate::apply_severity_filter(&mut analysis, &args.gate.severity);

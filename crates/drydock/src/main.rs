@@ -5,6 +5,7 @@ mod check_cmd;
 mod cli;
 mod client;
 mod client_cmd;
+mod config;
 mod db_cmd;
 mod gate;
 mod inspect_cmd;
@@ -18,23 +19,40 @@ mod serve_cmd;
 mod version_cmd;
 
 use clap::Parser;
+use config::{config_path, Config};
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     init_logging(cli.verbose, cli.quiet);
-    let result = match &cli.command {
-        cli::Command::Sbom(args) => sbom_cmd::run(args, &cli),
-        cli::Command::Scan(args) => scan_cmd::run(args, &cli),
-        cli::Command::Db(args) => db_cmd::run(args, &cli),
-        cli::Command::Version(args) => version_cmd::run(args),
+    match run(&cli) {
+        Ok(code) => code,
+        Err(e) => {
+            report::print_error(&e);
+            ExitCode::from(gate::ERROR)
+        }
+    }
+}
+
+/// Reads the configuration file once, for the commands that use one, and runs the command.
+fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
+    let config = match config_file(&cli.command) {
+        Some(path) => Config::load(path.as_deref())?,
+        None => Config::default(),
+    };
+    match &cli.command {
+        cli::Command::Sbom(args) => sbom_cmd::run(args, cli),
+        cli::Command::Scan(args) => scan_cmd::run(args, cli, &config),
+        cli::Command::Db(args) => db_cmd::run(args, cli, &config.db),
+        cli::Command::Version(args) => version_cmd::run(args, &config.db),
         cli::Command::Completion(args) => version_cmd::completion(args),
-        cli::Command::Inspect(args) => inspect_cmd::run(args, &cli),
-        cli::Command::Check(args) => check_cmd::run(args, &cli),
+        cli::Command::Inspect(args) => inspect_cmd::run(args, cli, &config),
+        cli::Command::Check(args) => check_cmd::run(args, cli, &config),
         cli::Command::Policy(args) => policy_cmd::run(args),
-        cli::Command::Serve(args) => serve_cmd::serve(args),
-        cli::Command::Worker(args) => serve_cmd::worker(args),
+        cli::Command::Serve(args) => serve_cmd::serve(args, &config),
+        cli::Command::Worker(args) => serve_cmd::worker(args, &config),
         cli::Command::Image(args) => client_cmd::image(args),
         cli::Command::User(args) => client_cmd::user(args),
         cli::Command::Apikey(args) => client_cmd::apikey(args),
@@ -48,13 +66,23 @@ fn main() -> ExitCode {
         cli::Command::Diff(args) => client_cmd::diff(args),
         cli::Command::Query(args) => client_cmd::query(args),
         cli::Command::Feeds(args) => client_cmd::feeds(args),
-    };
-    match result {
-        Ok(code) => code,
-        Err(e) => {
-            report::print_error(&e);
-            ExitCode::from(gate::ERROR)
-        }
+    }
+}
+
+/// The configuration file a command reads: `Some(None)` for none, `None` for a command that
+/// reads no configuration. The local commands fall back to the user's default file; the
+/// service reads only the one it is given.
+fn config_file(command: &cli::Command) -> Option<Option<PathBuf>> {
+    use cli::Command;
+    match command {
+        Command::Scan(a) => Some(config_path(a.config.as_deref())),
+        Command::Inspect(a) => Some(config_path(a.config.as_deref())),
+        Command::Check(a) => Some(config_path(a.config.as_deref())),
+        Command::Db(a) => Some(config_path(a.config.as_deref())),
+        Command::Version(_) => Some(config_path(None)),
+        Command::Serve(a) => Some(a.service.config.clone()),
+        Command::Worker(a) => Some(a.service.config.clone()),
+        _ => None,
     }
 }
 

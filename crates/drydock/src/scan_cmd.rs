@@ -1,9 +1,9 @@
 //! `drydock scan`: catalogue a source (or read an SBOM), match it against the vulnerability
 //! database, write the findings.
 
-use crate::analysis_run::{analyze, load_config, prepare_vulns, scope, secrets_scope};
+use crate::analysis_run::{analyze, prepare_vulns, scope, secrets_scope};
 use crate::cli::{Cli, ScanArgs};
-use crate::db_cmd::config_path;
+use crate::config::Config;
 use crate::gate;
 use crate::output::{parse_outputs, write_outputs};
 use crate::progress::{describe, Summary};
@@ -13,15 +13,13 @@ use drydock_report::vulns::{render, Format, ScanContext};
 use std::process::ExitCode;
 
 /// Runs `drydock scan`.
-pub fn run(args: &ScanArgs, cli: &Cli) -> Result<ExitCode> {
+pub fn run(args: &ScanArgs, cli: &Cli, config: &Config) -> Result<ExitCode> {
     let summary = Summary::start();
     let outputs = parse_outputs::<Format>(&args.output)?;
-    let config_file = config_path(args.config.as_deref());
     let scanners = args.scanners;
-    let analysis_config = load_config(config_file.as_deref())?;
     // The database first: a missing one fails before a long image read.
     let vulns = prepare_vulns(
-        config_file.as_deref(),
+        config,
         args.db.as_deref(),
         scanners.vuln,
         args.only_fixed,
@@ -33,7 +31,7 @@ pub fn run(args: &ScanArgs, cli: &Cli) -> Result<ExitCode> {
         scanners,
         scope(args.scope),
         secrets_scope(args.secrets_scope),
-        &analysis_config,
+        &config.analysis,
         cli.quiet,
     )?;
     vulns.apply(&mut analysis)?;

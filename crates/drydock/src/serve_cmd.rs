@@ -2,9 +2,9 @@
 //! `DRYDOCK_*` variable (clap reads both), else the `[server]` table of the configuration
 //! file, else the default — then [`drydock_server`].
 
-use crate::analysis_run::{load_config, match_options};
+use crate::analysis_run::match_options;
 use crate::cli::{ServeArgs, ServiceArgs, WorkerArgs};
-use crate::db_cmd::{db_config, read_config_text};
+use crate::config::Config;
 use anyhow::{anyhow, Context, Result};
 use drydock_server::feeds::FeedSource;
 use drydock_server::worker::WorkerConfig;
@@ -20,7 +20,7 @@ use std::time::Duration;
 /// The `[server]` table of the configuration file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ServerFile {
+pub struct ServerSection {
     listen: Option<SocketAddr>,
     database: Option<String>,
     data_dir: Option<PathBuf>,
@@ -53,32 +53,20 @@ struct ServerFile {
     shutdown_grace_seconds: Option<u64>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct ConfigFile {
-    #[serde(default)]
-    server: ServerFile,
-}
-
 /// The resolved settings shared by `serve` and `worker`.
-struct Settings {
-    file: ServerFile,
-    /// The `[db]` section (feeds the server downloads).
-    db: crate::db_cmd::DbConfig,
+struct Settings<'a> {
+    /// The `[server]` section.
+    file: &'a ServerSection,
+    /// The whole configuration (`[db]` feeds the server downloads, the analysis and match
+    /// sections its workers use).
+    config: &'a Config,
     data: PathBuf,
     database: String,
 }
 
-fn settings(s: &ServiceArgs) -> Result<Settings> {
+fn settings<'a>(s: &ServiceArgs, config: &'a Config) -> Result<Settings<'a>> {
     private_files();
-    let file = match &s.config {
-        Some(path) => {
-            let text = read_config_text(path)?;
-            toml::from_str::<ConfigFile>(&text)
-                .map_err(|e| anyhow!("configuration {}: {e}", path.display()))?
-                .server
-        }
-        None => ServerFile::default(),
-    };
+    let file = &config.server;
     let data = match s.data_dir.clone().or_else(|| file.data_dir.clone()) {
         Some(d) => d,
         None => std::env::var_os("XDG_DATA_HOME")
@@ -95,13 +83,9 @@ fn settings(s: &ServiceArgs) -> Result<Settings> {
         .clone()
         .or_else(|| file.database.clone())
         .unwrap_or_else(|| data.join("drydock.sqlite").display().to_string());
-    let db = match &s.config {
-        Some(path) => db_config(Some(path))?,
-        None => Default::default(),
-    };
     Ok(Settings {
         file,
-        db,
+        config,
         data,
         database,
     })
@@ -121,13 +105,13 @@ fn worker_config(s: &ServiceArgs, st: &Settings) -> Result<WorkerConfig> {
             .db
             .clone()
             .or_else(|| st.file.db.clone())
-            .or_else(|| st.db.path.clone()),
+            .or_else(|| st.config.db.path.clone()),
         cache_dir: Some(st.data.join("cache")),
         insecure_registries: insecure,
         allow_internal_registries: s.allow_internal_registries || st.file.allow_internal_registries.unwrap_or(false),
-        analysis: load_config(s.config.as_deref())?,
+        analysis: st.config.analysis.clone(),
         sealer: Some(sealer(&st.data)?),
-        matching: match_options(s.config.as_deref(), false, false, &vex)?,
+        matching: match_options(&st.config.matching, false, false, &vex)?,
     })
 }
 
@@ -167,8 +151,8 @@ fn sealer(data: &Path) -> Result<Arc<drydock_server::seal::Sealer>> {
 }
 
 /// Runs `drydock serve`.
-pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
-    let st = settings(&args.service)?;
+pub fn serve(args: &ServeArgs, config: &Config) -> Result<ExitCode> {
+    let st = settings(&args.service, config)?;
     let default_listen: SocketAddr = ([127, 0, 0, 1], 8228).into();
     let mut worker = worker_config(&args.service, &st)?;
     let feeds = feed_source(args, &st)?;
@@ -198,14 +182,14 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
             .analysis_cache_mb
             .or(st.file.analysis_cache_mb)
             .map_or(drydock_server::cache::DEFAULT_BUDGET, |mb| mb.saturating_mul(1 << 20)),
-        http: http_limits(&st.file),
+        http: http_limits(st.file),
     };
     drydock_server::serve(cfg)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// The `[server]` table's connection limits and timeouts over the defaults.
-fn http_limits(f: &ServerFile) -> drydock_server::HttpLimits {
+fn http_limits(f: &ServerSection) -> drydock_server::HttpLimits {
     let d = drydock_server::HttpLimits::default();
     let secs = |v: Option<u64>, default: Duration| v.map_or(default, Duration::from_secs);
     drydock_server::HttpLimits {
@@ -270,7 +254,7 @@ fn feed_source(args: &ServeArgs, st: &Settings) -> Result<Option<FeedSource>> {
             auth: key.map(FetchAuth::ApiKey),
         }));
     }
-    let db = &st.db;
+    let db = &st.config.db;
     if db.sources.is_empty() && db.extra_sources.is_empty() && db.alpine_branches.is_empty() {
         return Ok(None);
     }
@@ -282,8 +266,8 @@ fn feed_source(args: &ServeArgs, st: &Settings) -> Result<Option<FeedSource>> {
 }
 
 /// Runs `drydock worker`.
-pub fn worker(args: &WorkerArgs) -> Result<ExitCode> {
-    let st = settings(&args.service)?;
+pub fn worker(args: &WorkerArgs, config: &Config) -> Result<ExitCode> {
+    let st = settings(&args.service, config)?;
     let count = args.workers.or(st.file.workers).unwrap_or(1);
     let cfg = worker_config(&args.service, &st)?;
     if !cfg.vulndb.as_deref().is_some_and(Path::exists) {

@@ -1,15 +1,15 @@
 //! `drydock version` (what is running, and against which database) and `drydock completion`.
 
 use crate::cli::{ClientOutput, CompletionArgs, VersionArgs};
-use crate::db_cmd::{db_config, db_path};
+use crate::db_cmd::{db_path, DbConfig};
 use anyhow::Result;
 use clap::CommandFactory;
 use serde_json::json;
 use std::process::ExitCode;
 
 /// Runs `drydock version`: the version, and the database a scan would use (or that it has none).
-pub fn run(args: &VersionArgs) -> Result<ExitCode> {
-    let path = db_path(args.db.as_deref(), &db_config(None)?)?;
+pub fn run(args: &VersionArgs, config: &DbConfig) -> Result<ExitCode> {
+    let path = db_path(args.db.as_deref(), config)?;
     let db = if path.is_file() {
         match drydock_vulndb::status(&path, None) {
             Ok(s) => json!({

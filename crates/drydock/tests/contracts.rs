@@ -483,3 +483,41 @@ fn a_misspelt_configuration_section_or_key_is_an_error_not_ignored() {
     let out = scan(&st, &["--config", cfg.to_str().unwrap(), "-q"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn the_configuration_is_read_once_at_start_by_every_command_that_takes_it() {
+    let st = setup();
+    let cfg = st.dir.path().join("drydock.toml");
+    std::fs::write(
+        &cfg,
+        "[server]
+workers = 0
+[match]
+cpe_falback = true
+",
+    )
+    .unwrap();
+    let cfg = cfg.to_str().unwrap();
+    let data = st.dir.path().join("service-data");
+    let data_arg = data.to_str().unwrap();
+    // The service fails before it creates anything, naming the key and the file.
+    for args in [
+        vec!["serve", "--config", cfg, "--data-dir", data_arg, "--allow-no-db"],
+        vec!["worker", "--config", cfg, "--data-dir", data_arg],
+        vec!["db", "status", "--config", cfg],
+        vec!["inspect", "dir:/nonexistent-source", "--config", cfg],
+    ] {
+        let out = drydock(&args, st.dir.path());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let e = stderr(&out);
+        assert!(e.contains("cpe_falback") && e.contains(cfg), "{args:?}: {e}");
+        assert!(
+            !e.contains("nonexistent-source"),
+            "{args:?}: read before the configuration: {e}"
+        );
+    }
+    assert!(
+        !data.exists(),
+        "the service made its data directory before reading its configuration"
+    );
+}

@@ -1,8 +1,10 @@
-//! A minimal reader for the section and segment tables of ELF, PE and Mach-O
-//! executables: enough to find a named section's bytes and to translate virtual
-//! addresses into file offsets. Every offset and count is checked against the data,
-//! so malformed input yields `None` or an empty table, never a panic or an
-//! allocation sized by an unchecked field.
+//! The one executable-format reader of the catalogers (Go build info, Rust
+//! `cargo auditable` data, .NET version resources): the section and segment tables of
+//! ELF, PE and Mach-O files, and a PE file's data directories — enough to find a named
+//! section's bytes and to translate virtual addresses (and PE relative ones) into file
+//! offsets. Every offset and count is checked against the data, so malformed input
+//! yields `None` or an empty table, never a panic or an allocation sized by an
+//! unchecked field.
 
 /// Which executable format a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +42,11 @@ pub struct Binary {
     pub ptr_size: usize,
     pub sections: Vec<Section>,
     pub segments: Vec<Segment>,
+    /// PE: the image base section addresses include.
+    pub image_base: u64,
+    /// PE: the optional header's data directories (relative address, size), at most 16
+    /// (2 = resources, 14 = the CLR runtime header); empty for other formats.
+    pub pe_directories: Vec<(u32, u32)>,
 }
 
 /// More entries than this in any table means the file is not a sane executable.
@@ -127,6 +134,24 @@ impl Binary {
             }
         }
         None
+    }
+
+    /// PE: data directory `index` when it is present and non-empty.
+    pub fn pe_directory(&self, index: usize) -> Option<(u32, u32)> {
+        self.pe_directories
+            .get(index)
+            .copied()
+            .filter(|&(rva, size)| rva != 0 && size != 0)
+    }
+
+    /// PE: the file offset of a relative virtual address, when a section's file data
+    /// holds it.
+    pub fn rva_offset(&self, rva: u32) -> Option<u64> {
+        let addr = self.image_base.checked_add(u64::from(rva))?;
+        self.sections
+            .iter()
+            .find(|s| addr >= s.addr && addr - s.addr < s.size)
+            .and_then(|s| s.offset.checked_add(addr - s.addr))
     }
 
     /// Reads a pointer-sized unsigned integer at the start of `bytes`.
@@ -248,6 +273,8 @@ fn parse_elf(data: &[u8]) -> Option<Binary> {
         ptr_size: if wide { 8 } else { 4 },
         sections: Vec::new(),
         segments: Vec::new(),
+        image_base: 0,
+        pe_directories: Vec::new(),
     };
     let (phentsize, phnum) = (phentsize as usize, phnum as usize);
     let min_ph = if wide { 56 } else { 32 };
@@ -340,12 +367,33 @@ fn parse_pe(data: &[u8]) -> Option<Binary> {
         _ => (false, 0),
     };
     let table = opt + opt_size;
+    let dirs_at = match r.u16(opt)? {
+        0x10b => Some(opt + 96),
+        0x20b => Some(opt + 112),
+        _ => None,
+    };
+    let mut pe_directories = Vec::new();
+    if let Some(dirs_at) = dirs_at {
+        let count = r.u32(dirs_at - 4).unwrap_or(0).min(16) as usize;
+        for i in 0..count {
+            let at = dirs_at + 8 * i;
+            if at + 8 > table {
+                break;
+            }
+            match (r.u32(at), r.u32(at + 4)) {
+                (Some(rva), Some(size)) => pe_directories.push((rva, size)),
+                _ => break,
+            }
+        }
+    }
     let mut bin = Binary {
         format: Format::Pe,
         big_endian: false,
         ptr_size: if wide { 8 } else { 4 },
         sections: Vec::new(),
         segments: Vec::new(),
+        image_base,
+        pe_directories,
     };
     if !table_fits(data, table as u64, nsections, 40) {
         return Some(bin);
@@ -407,6 +455,8 @@ fn parse_macho(data: &[u8]) -> Option<Binary> {
         ptr_size: if wide { 8 } else { 4 },
         sections: Vec::new(),
         segments: Vec::new(),
+        image_base: 0,
+        pe_directories: Vec::new(),
     };
     for _ in 0..ncmds.min(MAX_ENTRIES) {
         let (Some(cmd), Some(size)) = (r.u32(at), r.u32(at + 4)) else {
@@ -475,6 +525,23 @@ fn parse_macho(data: &[u8]) -> Option<Binary> {
     Some(bin)
 }
 
+/// Runs every reader of this module on arbitrary bytes (the `binaries` fuzz target).
+pub fn fuzz_entry(data: &[u8]) {
+    for part in slices(data) {
+        let Some(bin) = parse(part) else { continue };
+        for s in bin.sections.iter().take(64) {
+            let _ = bin.section_data(part, &s.name);
+            let _ = bin.read_addr(part, s.addr, 8).map(|b| bin.read_ptr(b));
+        }
+        for i in 0..16 {
+            if let Some((rva, size)) = bin.pe_directory(i) {
+                let _ = bin.rva_offset(rva);
+                let _ = bin.rva_offset(rva.saturating_add(size));
+            }
+        }
+    }
+}
+
 /// Test support: a minimal ELF64 little-endian file with the given sections (name,
 /// address, contents) and one PT_LOAD segment per section. Not for production use.
 #[doc(hidden)]
@@ -541,6 +608,46 @@ pub(crate) mod tests {
     use super::*;
 
     pub use super::test_elf64 as elf64;
+
+    #[test]
+    fn pe_directories_and_relative_addresses() {
+        let pe = crate::dotnet::build_test_pe(&[("ProductName", "X")], true);
+        let bin = parse(&pe).unwrap();
+        assert_eq!(bin.format, Format::Pe);
+        // The test file: resources at RVA 0x1000 (file offset 0x200), a CLR header entry.
+        let (res, size) = bin.pe_directory(2).unwrap();
+        assert_eq!(res, 0x1000);
+        assert!(size > 0);
+        assert_eq!(bin.pe_directory(14), Some((0x2000, 72)));
+        assert_eq!(bin.pe_directory(3), None, "an empty directory is absent");
+        assert_eq!(bin.rva_offset(0x1000), Some(0x200));
+        assert_eq!(bin.rva_offset(0x1010), Some(0x210));
+        assert_eq!(bin.rva_offset(0x0fff), None);
+        assert_eq!(bin.rva_offset(0x1000 + size), None, "past the section's file data");
+        let plain = crate::dotnet::build_test_pe(&[], false);
+        assert_eq!(parse(&plain).unwrap().pe_directory(14), None);
+    }
+
+    #[test]
+    fn hostile_executables_never_panic() {
+        let pe = crate::dotnet::build_test_pe(&[("ProductName", "X"), ("ProductVersion", "1.0")], true);
+        let elf = elf64(&[
+            (".data", 0x1000, b"hello world"),
+            (".go.buildinfo", 0x2000, &[0xff; 64]),
+        ]);
+        for file in [pe, elf] {
+            for cut in 0..file.len() {
+                fuzz_entry(&file[..cut]);
+            }
+            for i in 0..file.len() {
+                for flip in [0xff, 0x80, 0x01] {
+                    let mut m = file.clone();
+                    m[i] ^= flip;
+                    fuzz_entry(&m);
+                }
+            }
+        }
+    }
 
     #[test]
     fn elf_sections_and_addresses() {
