@@ -787,6 +787,7 @@ fn postgres_connections_use_tls_as_the_url_asks() {
         .unwrap()
         .to_string();
     assert!(e.contains("unknown sslmode 'requre'"), "{e}");
+}
 
 #[test]
 fn driver_errors_keep_their_cause_and_bad_data_names_its_column() {
