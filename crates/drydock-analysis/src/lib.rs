@@ -7,8 +7,8 @@ mod config;
 
 pub use config::{AnalysisConfig, ContentSearchSpec, FilesConfig, RetrieveConfig};
 
-use drydock_catalog::{all, build_sbom, CatalogCapture};
-use drydock_image::{Capture, FileTree, ImageMeta, LayerIndex};
+use drydock_catalog::{all, build_sbom_and_tree, CatalogCapture};
+use drydock_image::{Capture, ImageMeta, LayerIndex};
 use drydock_inspect::content::{self, ContentMatch, ContentSearch, RetrievedFile};
 use drydock_inspect::files::{self, reason, ChangedFile, FileRecord};
 use drydock_inspect::misconfig::{self, Misconfig};
@@ -253,20 +253,21 @@ impl Analyzer {
     }
 
     /// Builds the analysis (without vulnerabilities: see [`Analysis::match_vulnerabilities`])
-    /// from the layers read with [`Analyzer::capture`].
-    pub fn analyze(&self, meta: &ImageMeta, layers: &[Arc<LayerIndex>], max_symlink_hops: usize) -> Analysis {
-        let sbom = build_sbom(
+    /// from the layers read with [`Analyzer::capture`]. Layers held only here have their
+    /// entries moved into the squashed tree, and the tree into the file records, so a
+    /// layer of millions of files is held once at a time.
+    pub fn analyze(&self, meta: &ImageMeta, mut layers: Vec<Arc<LayerIndex>>, max_symlink_hops: usize) -> Analysis {
+        let (sbom, tree) = build_sbom_and_tree(
             meta,
-            layers,
+            &mut layers,
             self.scope,
             self.capture.inner().catalogers(),
             max_symlink_hops,
         );
-        let tree = FileTree::squash(layers.iter().map(|l| l.as_ref()), max_symlink_hops);
         let secrets = self
             .capture
             .secrets()
-            .map(|scanner| collect_secrets(layers, &tree, self.secrets_scope, scanner));
+            .map(|scanner| collect_secrets(&layers, &tree, self.secrets_scope, scanner));
         let misconfigurations = self
             .scanners
             .misconfig
@@ -292,12 +293,13 @@ impl Analyzer {
         for r in &retrieved_files {
             flag(&r.path, reason::RETRIEVED);
         }
-        let files = files::records(&tree, &sbom, &flagged);
         let changed_files = if self.config.files.digests {
             files::verify(&tree, &sbom)
         } else {
             Vec::new()
         };
+        drop(layers);
+        let files = files::records(tree, &sbom, &flagged);
         Analysis {
             schema: SCHEMA.into(),
             scanners: self.scanners,

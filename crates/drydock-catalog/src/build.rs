@@ -18,6 +18,20 @@ pub fn build_sbom(
     catalogers: &[Box<dyn Cataloger>],
     max_symlink_hops: usize,
 ) -> Sbom {
+    let mut shared = layers.to_vec();
+    build_sbom_and_tree(meta, &mut shared, scope, catalogers, max_symlink_hops).0
+}
+
+/// [`build_sbom`], also returning the squashed tree it built. The entries of layers held
+/// only here (no other `Arc` to them) are moved into the tree rather than copied, and are
+/// left empty: a layer of millions of files is then held once, not twice.
+pub fn build_sbom_and_tree(
+    meta: &ImageMeta,
+    layers: &mut [Arc<LayerIndex>],
+    scope: Scope,
+    catalogers: &[Box<dyn Cataloger>],
+    max_symlink_hops: usize,
+) -> (Sbom, FileTree) {
     let mut tree = FileTree::new(max_symlink_hops);
     // Per catalogued view: the layer it ends at and the identities present.
     let mut seen: Vec<(usize, HashSet<String>)> = Vec::new();
@@ -25,12 +39,16 @@ pub fn build_sbom(
     let mut final_packages: Vec<Package> = Vec::new();
     let mut warnings: BTreeSet<String> = BTreeSet::new();
     let mut distro = None;
-    for (i, layer) in layers.iter().enumerate() {
-        tree.apply(layer);
+    let count = layers.len();
+    for (i, layer) in layers.iter_mut().enumerate() {
+        match Arc::get_mut(layer) {
+            Some(owned) => tree.apply_owned(owned),
+            None => tree.apply(layer),
+        }
         for w in &layer.warnings {
             warnings.insert(format!("layer {i}: {w}"));
         }
-        let last = i + 1 == layers.len();
+        let last = i + 1 == count;
         let touched = !layer.captured.is_empty()
             || !layer.extracted.is_empty()
             || !layer.whiteouts.is_empty()
@@ -109,7 +127,7 @@ pub fn build_sbom(
         warnings: warnings.into_iter().collect(),
     };
     sbom.normalize();
-    sbom
+    (sbom, tree)
 }
 
 /// Resolves declared dependencies to packages of the same type (by name, then by

@@ -17,7 +17,7 @@ pub mod python;
 pub mod rpm;
 pub mod rust;
 
-pub use build::build_sbom;
+pub use build::{build_sbom, build_sbom_and_tree};
 use drydock_image::{Capture, FileTree};
 use drydock_sbom::{Distro, Package};
 

@@ -142,7 +142,7 @@ fn image_tree(root: &Path) -> FileTree {
                 uid: 0,
                 gid: 0,
                 size: meta.len(),
-                link,
+                link: link.map(Into::into),
                 layer: 2,
             };
             if kind == FileKind::Regular && JavaScript.wants(&rel) {

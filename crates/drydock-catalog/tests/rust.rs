@@ -104,7 +104,7 @@ fn entry(kind: FileKind, link: Option<&str>) -> FileEntry {
         uid: 0,
         gid: 0,
         size: 1,
-        link: link.map(str::to_string),
+        link: link.map(Into::into),
         layer: 1,
     }
 }

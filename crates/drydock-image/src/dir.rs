@@ -65,9 +65,7 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
                 });
             }
             let link = if kind == FileKind::Symlink {
-                fs::read_link(&real_child)
-                    .ok()
-                    .map(|t| t.to_string_lossy().into_owned())
+                fs::read_link(&real_child).ok().map(|t| t.to_string_lossy().into())
             } else {
                 None
             };
@@ -135,8 +133,8 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
                 FileEntry {
                     kind,
                     mode: md.mode() & 0o7777,
-                    uid: md.uid() as u64,
-                    gid: md.gid() as u64,
+                    uid: md.uid(),
+                    gid: md.gid(),
                     size: if kind == FileKind::Regular { md.len() } else { 0 },
                     link,
                     layer: 0,

@@ -506,4 +506,31 @@ pub mod hostile {
             .layer(base, Storage::Gzip, "base")
             .layer(upper, Storage::Gzip, "through a link")
     }
+
+    /// A base with one root account and links `etc2 -> /etc` and `apkdb -> /lib/apk/db`;
+    /// an upper layer writes a second uid-0 account and an apk database through the links
+    /// (the reader of the upper layer alone cannot tell where they land).
+    pub fn written_through_lower_links() -> ImageBuilder {
+        let base = LayerBuilder::new()
+            .dir("etc")
+            .file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n", 0o644)
+            .file("etc/os-release", b"ID=alpine\nVERSION_ID=3.20.0\n", 0o644)
+            .dir("lib/apk/db")
+            .symlink("etc2", "/etc")
+            .symlink("apkdb", "../lib/apk/db")
+            .finish();
+        let upper = LayerBuilder::new()
+            .file(
+                "etc2/passwd",
+                b"root:x:0:0:root:/root:/bin/sh\ntoor:x:0:0:backdoor:/root:/bin/sh\n",
+                0o644,
+            )
+            .file("apkdb/installed", b"P:busybox\nV:1.36.1-r29\nA:x86_64\n\n", 0o644)
+            .finish();
+        ImageBuilder::new().layer(base, Storage::Gzip, "base with links").layer(
+            upper,
+            Storage::Gzip,
+            "through the base's links",
+        )
+    }
 }

@@ -4,8 +4,9 @@
 use crate::error::{ImageError, Result};
 use crate::limits::{clip, ImageBudget, Limits};
 use crate::model::{Content, Extracted, FileDigests, FileEntry, FileKind, Hashers, LayerIndex};
-use crate::path::{file_name, join, normalize_entry, parent, resolve_link_target};
+use crate::path::{file_name, join, landing, normalize_entry, parent};
 use sha2::{Digest, Sha256};
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::{self, Read};
 use std::sync::{mpsc, Arc, Condvar, Mutex};
@@ -272,7 +273,7 @@ fn walk_tar(
             .entries
             .iter()
             .filter(|(_, e)| e.kind == FileKind::Hardlink)
-            .filter_map(|(p, e)| e.link.clone().map(|t| (p.clone(), t)))
+            .filter_map(|(p, e)| e.link.as_deref().map(|t| (p.clone(), t.to_string())))
             .collect();
         for (path, target) in links {
             if let Some(found) = index.extracted.get(&target).cloned() {
@@ -301,7 +302,11 @@ fn read_entries(
     let mut index = LayerIndex::default();
     let mut warnings = Warnings::new(limits.max_warnings_per_layer);
     let mut pending: HashMap<String, u64> = HashMap::new();
-    let mut archive = tar::Archive::new(reader);
+    let headers = HeaderWindow::default();
+    let mut archive = tar::Archive::new(Guarded {
+        inner: reader,
+        window: &headers,
+    });
     let mut captured_total = 0u64;
     let mut expanded_total = 0u64;
     // Symbolic links this layer wrote so far: a later entry below one is written where it
@@ -309,11 +314,19 @@ fn read_entries(
     let mut links: HashMap<String, String> = HashMap::new();
     let mut count = 0u64;
     let fail = |e: io::Error| corrupt_or_limit(id, e, limits, image);
-    let entries = archive.entries().map_err(fail)?;
+    let mut entries = archive.entries().map_err(fail)?;
     let digests = capture.digests();
     let mut chunk = if digests { vec![0u8; 64 << 10] } else { Vec::new() };
-    for entry in entries {
-        let entry = entry.map_err(fail)?;
+    // Stored bytes of the previous entry: the tar reader skips what was not read of them
+    // before the next header.
+    let mut previous_stored = 0u64;
+    loop {
+        headers.open(previous_stored);
+        let next = entries.next();
+        headers.close();
+        let Some(entry) = next else { break };
+        let mut entry = entry.map_err(fail)?;
+        previous_stored = stored_size(&mut entry);
         count += 1;
         if count > limits.max_layer_entries {
             return Err(ImageError::LimitExceeded {
@@ -376,13 +389,14 @@ fn read_entries(
             warnings.push(format!("device file {} recorded as metadata only", clip(&path)));
         }
         let mode = header.mode().unwrap_or(0) & 0o7777;
-        let uid = header.uid().unwrap_or(0);
-        let gid = header.gid().unwrap_or(0);
-        let link = match kind {
+        let id32 = |id: io::Result<u64>| u32::try_from(id.unwrap_or(0)).unwrap_or(u32::MAX);
+        let uid = id32(header.uid());
+        let gid = id32(header.gid());
+        let link: Option<Box<str>> = match kind {
             FileKind::Symlink => entry
                 .inner
                 .link_name_bytes()
-                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+                .map(|b| String::from_utf8_lossy(&b).into()),
             FileKind::Hardlink => {
                 let target = entry
                     .inner
@@ -390,7 +404,7 @@ fn read_entries(
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
                     .unwrap_or_default();
                 match normalize_entry(&target) {
-                    Some(t) => Some(t),
+                    Some(t) => Some(t.into_boxed_str()),
                     None => {
                         warnings.push(format!(
                             "skipped hard link {} -> {:?}: target leaves the image root",
@@ -413,11 +427,13 @@ fn read_entries(
         }
         index.digests.remove(&path);
         pending.remove(&path);
-        let wanted =
-            capture.wants(&path) || landing(&links, &path, limits.max_symlink_hops).is_some_and(|p| capture.wants(&p));
+        let wanted = capture.wants(&path)
+            || (!links.is_empty()
+                && landing(&path, limits.max_symlink_hops, |d| links.get(d).map(String::as_str))
+                    .is_some_and(|p| capture.wants(&p)));
         if kind == FileKind::Symlink {
             if let Some(target) = &link {
-                links.insert(path.clone(), target.clone());
+                links.insert(path.clone(), target.to_string());
             }
         } else {
             links.remove(&path);
@@ -452,7 +468,7 @@ fn read_entries(
                 index.captured.insert(path.clone(), Content::from(buf));
             }
         } else if kind == FileKind::Hardlink && wanted {
-            if let Some(content) = link.as_ref().and_then(|t| index.captured.get(t)).cloned() {
+            if let Some(content) = link.as_deref().and_then(|t| index.captured.get(t)).cloned() {
                 index.captured.insert(path.clone(), content);
             }
         }
@@ -545,26 +561,78 @@ fn read_entries(
     Ok((index, pending))
 }
 
-/// Where `path` lands when its parent directories go through links this layer wrote;
-/// `None` when it lands on itself (or the links loop).
-fn landing(links: &HashMap<String, String>, path: &str, max_hops: usize) -> Option<String> {
-    if links.is_empty() {
-        return None;
+/// Bytes of tar extension headers (GNU long name and long link, PAX records, a GNU sparse
+/// map) allowed before one entry. The tar reader holds them whole in memory, so a hostile
+/// layer could otherwise make it read a gigabyte-long name.
+pub const MAX_ENTRY_HEADERS: u64 = 256 << 10;
+
+/// How many bytes the tar reader may read while it looks for the next entry: the rest of
+/// the previous entry's stored data, padding, the entry's header and its extension headers
+/// up to [`MAX_ENTRY_HEADERS`]. Outside of that search it does not limit anything.
+#[derive(Default)]
+struct HeaderWindow {
+    /// Bytes read through the guard in all.
+    read: Cell<u64>,
+    /// While the reader looks for an entry: the position it may not pass.
+    until: Cell<Option<u64>>,
+    /// Bytes read when the previous entry was handed out.
+    handed_out_at: Cell<u64>,
+}
+
+impl HeaderWindow {
+    /// Opens the search for the next entry, `previous_stored` being the stored bytes of the
+    /// entry handed out last (0 for none).
+    fn open(&self, previous_stored: u64) {
+        let consumed = self.read.get() - self.handed_out_at.get();
+        let left = previous_stored.saturating_sub(consumed);
+        // Padding of the previous entry, the entry's own header, up to three extension
+        // entries (long name, long link, PAX) with their headers and padding.
+        let slack = 511 + 512 + 3 * (512 + 511) + MAX_ENTRY_HEADERS;
+        self.until
+            .set(Some(self.read.get().saturating_add(left).saturating_add(slack)));
     }
-    let mut current = path.to_string();
-    for _ in 0..max_hops {
-        let Some(hit) = current
-            .match_indices('/')
-            .skip(1)
-            .map(|(i, _)| &current[..i])
-            .find(|dir| links.contains_key(*dir))
-        else {
-            return (current != path).then_some(current);
-        };
-        let target = resolve_link_target(hit, &links[hit]);
-        current = format!("{}{}", target.trim_end_matches('/'), &current[hit.len()..]);
+    fn close(&self) {
+        self.until.set(None);
+        self.handed_out_at.set(self.read.get());
     }
-    None
+}
+
+/// The reader under the tar reader, enforcing the [`HeaderWindow`].
+struct Guarded<'w, R> {
+    inner: R,
+    window: &'w HeaderWindow,
+}
+
+impl<R: Read> Read for Guarded<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut len = buf.len();
+        if let Some(until) = self.window.until.get() {
+            let allowed = until.saturating_sub(self.window.read.get());
+            if allowed == 0 && len > 0 {
+                return Err(io::Error::other(HEADERS_MARKER));
+            }
+            len = len.min(usize::try_from(allowed).unwrap_or(usize::MAX));
+        }
+        let n = self.inner.read(&mut buf[..len])?;
+        self.window.read.set(self.window.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Bytes an entry occupies in the archive after its headers: its size as the tar reader
+/// counts it (a PAX `size` record wins), not the expanded size of a sparse file.
+fn stored_size<R: Read>(entry: &mut tar::Entry<'_, R>) -> u64 {
+    let from_pax = entry.pax_extensions().ok().flatten().and_then(|mut exts| {
+        exts.find_map(|e| {
+            let e = e.ok()?;
+            (e.key_bytes() == b"size").then(|| std::str::from_utf8(e.value_bytes()).ok()?.parse::<u64>().ok())?
+        })
+    });
+    match from_pax {
+        Some(size) => size,
+        None if entry.header().entry_type().is_gnu_sparse() => entry.header().entry_size().unwrap_or(0),
+        None => entry.size(),
+    }
 }
 
 /// The warnings of one layer, at most `max` kept; the rest counted.
@@ -636,12 +704,20 @@ fn corrupt(id: &LayerId, e: impl std::fmt::Display) -> ImageError {
 
 const LIMIT_MARKER: &str = "drydock: uncompressed layer size limit exceeded";
 const TIME_MARKER: &str = "drydock: image time budget spent";
+const HEADERS_MARKER: &str = "drydock: tar extension headers over their limit";
 
 fn corrupt_or_limit(id: &LayerId, e: io::Error, limits: &Limits, image: &ImageBudget) -> ImageError {
     let text = e.to_string();
     if text.contains(TIME_MARKER) {
         ImageError::TimeBudget {
             seconds: image.seconds(),
+        }
+    } else if text.contains(HEADERS_MARKER) {
+        ImageError::LimitExceeded {
+            layer: id.index,
+            digest: id.name(),
+            limit: "tar extension headers (long name, long link, PAX records, sparse map) per entry",
+            max: MAX_ENTRY_HEADERS,
         }
     } else if text.contains(LIMIT_MARKER) {
         ImageError::LimitExceeded {

@@ -13,6 +13,7 @@ pub mod model;
 pub mod path;
 pub mod platform;
 pub mod registry;
+mod relink;
 pub mod source;
 pub mod squash;
 
@@ -98,7 +99,7 @@ fn read_image_layers(meta: &ImageMeta, source: &dyn source::LayerSource, opts: &
                         seconds: budget.seconds(),
                     })
                 } else {
-                    read_one(info, source, opts, &fingerprint, &budget)
+                    read_one(info, source, opts, opts.capture, &fingerprint, &budget)
                 };
                 let failed = r.is_err();
                 *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
@@ -111,9 +112,20 @@ fn read_image_layers(meta: &ImageMeta, source: &dyn source::LayerSource, opts: &
     });
     let mut layers = Vec::with_capacity(n);
     let mut from_cache = Vec::with_capacity(n);
+    let mut lower = relink::LowerLinks::default();
     for (i, slot) in results.into_iter().enumerate() {
         match slot.into_inner().unwrap_or_else(|p| p.into_inner()) {
-            Some(Ok((index, cached))) => {
+            Some(Ok((mut index, mut cached))) => {
+                // Files written through a lower layer's link: read the layer again, asking
+                // for them under their literal paths.
+                let to = lower.redirects(&index, opts.capture, opts.limits.max_symlink_hops);
+                if !to.is_empty() {
+                    let redirected = relink::Redirected::new(opts.capture, to);
+                    budget.refund(index.captured.values().map(|c| c.len() as u64).sum());
+                    let info = &meta.layers[i];
+                    (index, cached) = read_one(info, source, opts, &redirected, &redirected.fingerprint(), &budget)?;
+                }
+                lower.apply(&index);
                 layers.push(Arc::new(index));
                 from_cache.push(cached);
             }
@@ -134,6 +146,7 @@ fn read_one(
     info: &LayerInfo,
     source: &dyn source::LayerSource,
     opts: &ReadOptions<'_>,
+    capture: &dyn Capture,
     fingerprint: &str,
     budget: &ImageBudget,
 ) -> Result<(LayerIndex, bool)> {
@@ -168,7 +181,7 @@ fn read_one(
         diff_id: info.diff_id.clone(),
         media_type: info.media_type.clone(),
     };
-    let index = layer::index_layer_in(reader, &id, opts.capture, &opts.limits, budget)?;
+    let index = layer::index_layer_in(reader, &id, capture, &opts.limits, budget)?;
     if let (Some(cache), Some(key)) = (&opts.cache, &key) {
         let captured: u64 = index.captured.values().map(|c| c.len() as u64).sum();
         if captured > opts.limits.max_cached_capture {

@@ -117,18 +117,20 @@ pub enum FileKind {
     Fifo,
 }
 
-/// Metadata of one path in a layer or in the squashed view.
+/// Metadata of one path in a layer or in the squashed view. Compact (48 bytes): a layer
+/// may hold millions of them.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FileEntry {
     pub kind: FileKind,
     /// Permission and special bits (setuid, setgid, sticky), without the type bits.
     pub mode: u32,
-    pub uid: u64,
-    pub gid: u64,
+    /// Owner (Linux ids are 32 bits; a bigger id in a tar header reads as `u32::MAX`).
+    pub uid: u32,
+    pub gid: u32,
     pub size: u64,
     /// Target of a symbolic or hard link, as stored (hard links normalised to absolute).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
+    pub link: Option<Box<str>>,
     /// Layer that wrote this version of the path.
     pub layer: usize,
 }

@@ -72,6 +72,26 @@ pub fn join(dir: &str, name: &str) -> String {
     }
 }
 
+/// Where `path` lands when its parent directories go through symbolic links, `link_at`
+/// giving the target of the link at a directory path (or `None`); `None` when it lands on
+/// itself or the links loop more than `max_hops` times.
+pub fn landing<'a>(path: &str, max_hops: usize, link_at: impl Fn(&str) -> Option<&'a str>) -> Option<String> {
+    let mut current = path.to_string();
+    for _ in 0..max_hops {
+        let Some((dir, target)) = current
+            .match_indices('/')
+            .skip(1)
+            .map(|(i, _)| &current[..i])
+            .find_map(|dir| link_at(dir).map(|t| (dir, t)))
+        else {
+            return (current != path).then_some(current);
+        };
+        let target = resolve_link_target(dir, target);
+        current = format!("{}{}", target.trim_end_matches('/'), &current[dir.len()..]);
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

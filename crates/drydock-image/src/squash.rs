@@ -3,6 +3,7 @@
 
 use crate::model::{Content, Extracted, FileDigests, FileEntry, FileKind, LayerIndex};
 use crate::path::{file_name, join, parent, resolve_link_target};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use std::sync::Arc;
 /// The merged file system of an image (or of its first N layers).
 #[derive(Debug, Clone, Default)]
 pub struct FileTree {
-    files: BTreeMap<String, FileEntry>,
+    files: BTreeMap<Box<str>, FileEntry>,
     contents: HashMap<String, Content>,
     extracted: BTreeMap<String, Arc<Extracted>>,
     digests: HashMap<String, FileDigests>,
@@ -45,42 +46,72 @@ impl FileTree {
     /// symbolic link to a directory lands where the link points, as extraction writes
     /// through it (`/lnk -> /etc` then `/lnk/passwd` replaces `/etc/passwd`).
     pub fn apply(&mut self, layer: &LayerIndex) {
+        self.delete(layer);
+        let mut moved = HashMap::new();
+        for (path, entry) in &layer.entries {
+            self.lay(Cow::Borrowed(path), entry.clone(), &mut moved);
+        }
+        self.add_contents(layer, &moved);
+    }
+
+    /// [`FileTree::apply`], moving the layer's entries and digests into the tree instead
+    /// of copying them (a layer may hold millions): `layer.entries` and `layer.digests` are
+    /// left empty. Its captures and summaries are shared, as with `apply`.
+    pub fn apply_owned(&mut self, layer: &mut LayerIndex) {
+        self.delete(layer);
+        let mut moved = HashMap::new();
+        for (path, entry) in std::mem::take(&mut layer.entries) {
+            self.lay(Cow::Owned(path), entry, &mut moved);
+        }
+        let digests = std::mem::take(&mut layer.digests);
+        self.add_contents(layer, &moved);
+        self.digests.reserve(digests.len());
+        for (path, d) in digests {
+            let path = moved.get(&path).cloned().unwrap_or(path);
+            self.digests.insert(path, d);
+        }
+    }
+
+    /// The layer's opaque directories and whiteouts.
+    fn delete(&mut self, layer: &LayerIndex) {
         for dir in &layer.opaque_dirs {
             let dir = self.landing(dir).unwrap_or_else(|| dir.clone());
             self.remove_children(&dir);
         }
         for path in &layer.whiteouts {
             let path = self.landing(path).unwrap_or_else(|| path.clone());
-            self.files.remove(&path);
-            self.contents.remove(&path);
-            self.extracted.remove(&path);
-            self.digests.remove(&path);
+            self.forget(&path);
             self.remove_children(&path);
         }
-        let mut moved: HashMap<&str, String> = HashMap::new();
-        for (path, entry) in &layer.entries {
-            let target = match self.landing(path) {
-                Some(real) => {
-                    moved.insert(path.as_str(), real);
-                    &moved[path.as_str()]
-                }
-                None => path,
-            };
-            if entry.kind != FileKind::Directory {
-                if let Some(old) = self.files.get(target) {
-                    if old.kind == FileKind::Directory {
-                        self.remove_children(target);
-                    }
+    }
+
+    /// One entry of a layer; `moved` records a path that landed elsewhere.
+    fn lay(&mut self, path: Cow<'_, str>, entry: FileEntry, moved: &mut HashMap<String, String>) {
+        let target: Box<str> = match self.landing(&path) {
+            Some(real) => {
+                moved.insert(path.into_owned(), real.clone());
+                real.into_boxed_str()
+            }
+            None => path.into_owned().into_boxed_str(),
+        };
+        if entry.kind != FileKind::Directory {
+            if let Some(old) = self.files.get(&*target) {
+                if old.kind == FileKind::Directory {
+                    self.remove_children(&target);
                 }
             }
-            if entry.kind == FileKind::Symlink {
-                self.has_links = true;
-            }
-            self.contents.remove(target);
-            self.extracted.remove(target);
-            self.digests.remove(target);
-            self.files.insert(target.clone(), entry.clone());
         }
+        if entry.kind == FileKind::Symlink {
+            self.has_links = true;
+        }
+        self.contents.remove(&*target);
+        self.extracted.remove(&*target);
+        self.digests.remove(&*target);
+        self.files.insert(target, entry);
+    }
+
+    /// The layer's captures, summaries and digests, at the paths their files landed on.
+    fn add_contents(&mut self, layer: &LayerIndex, moved: &HashMap<String, String>) {
         let at = |p: &String| moved.get(p.as_str()).cloned().unwrap_or_else(|| p.clone());
         for (path, content) in &layer.captured {
             self.contents.insert(at(path), content.clone());
@@ -91,6 +122,13 @@ impl FileTree {
         for (path, d) in &layer.digests {
             self.digests.insert(at(path), *d);
         }
+    }
+
+    fn forget(&mut self, path: &str) {
+        self.files.remove(path);
+        self.contents.remove(path);
+        self.extracted.remove(path);
+        self.digests.remove(path);
     }
 
     /// Where a layer's path really lands when one of its parent directories is a symbolic
@@ -113,17 +151,14 @@ impl FileTree {
 
     fn remove_children(&mut self, dir: &str) {
         let prefix = if dir == "/" { "/".to_string() } else { format!("{dir}/") };
-        let doomed: Vec<String> = self
+        let doomed: Vec<Box<str>> = self
             .files
             .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
             .take_while(|(p, _)| p.starts_with(&prefix))
             .map(|(p, _)| p.clone())
             .collect();
         for p in doomed {
-            self.files.remove(&p);
-            self.contents.remove(&p);
-            self.extracted.remove(&p);
-            self.digests.remove(&p);
+            self.forget(&p);
         }
     }
 
@@ -139,7 +174,13 @@ impl FileTree {
 
     /// All entries, sorted by path.
     pub fn entries(&self) -> impl Iterator<Item = (&str, &FileEntry)> {
-        self.files.iter().map(|(p, e)| (p.as_str(), e))
+        self.files.iter().map(|(p, e)| (&**p, e))
+    }
+
+    /// All entries, sorted by path, taken out of the tree (each freed as the next is
+    /// read: a tree of millions of files need not be held beside what is made of it).
+    pub fn into_entries(self) -> impl Iterator<Item = (String, FileEntry)> {
+        self.files.into_iter().map(|(p, e)| (p.into_string(), e))
     }
 
     /// The entry stored at exactly this path (links not followed).
@@ -152,7 +193,7 @@ impl FileTree {
         self.files
             .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
             .take_while(move |(p, _)| p.starts_with(prefix))
-            .map(|(p, e)| (p.as_str(), e))
+            .map(|(p, e)| (&**p, e))
     }
 
     /// Follows symbolic links in every component, staying inside the root; `None`
@@ -174,7 +215,7 @@ impl FileTree {
         let mut hops = 0;
         while let Some(comp) = pending.pop() {
             let candidate = format!("{current}/{comp}");
-            match self.files.get(&candidate) {
+            match self.files.get(candidate.as_str()) {
                 Some(e) if e.kind == FileKind::Symlink => {
                     hops += 1;
                     if hops > self.max_hops {
@@ -207,7 +248,7 @@ impl FileTree {
         if let Some(c) = self.contents.get(&real) {
             return Some(c);
         }
-        match self.files.get(&real) {
+        match self.files.get(real.as_str()) {
             Some(e) if e.kind == FileKind::Hardlink => self.contents.get(e.link.as_deref()?),
             _ => None,
         }
@@ -223,7 +264,7 @@ impl FileTree {
         if let Some(d) = self.digests.get(&real) {
             return Some(d);
         }
-        match self.files.get(&real) {
+        match self.files.get(real.as_str()) {
             Some(e) if e.kind == FileKind::Hardlink => self.digests.get(e.link.as_deref()?),
             _ => None,
         }

@@ -4,9 +4,10 @@
 use drydock_image::fixture::{hostile, StreamingLayer};
 use drydock_image::layer::index_layer;
 use drydock_image::{
-    open, read_layers, Capture, FileTree, ImageError, LayerCache, LayerId, LayerIndex, Limits, NoProgress, OpenOptions,
-    ReadOptions, SourceSpec,
+    open, read_layers, Capture, CaptureNothing, FileTree, ImageError, LayerCache, LayerId, LayerIndex, Limits,
+    NoProgress, OpenOptions, ReadOptions, SourceSpec,
 };
+use std::io::Read;
 use std::time::{Duration, Instant};
 
 /// Wants every `package.json` (a single-package manifest) and every file under `/keep/`,
@@ -287,7 +288,7 @@ fn long_named(tar: &mut tar::Builder<Vec<u8>>, name: &[u8]) {
 #[test]
 fn warnings_are_short_and_few() {
     let mut tar = tar::Builder::new(Vec::new());
-    let long = format!("../{}", "a".repeat(1 << 20));
+    let long = format!("../{}", "a".repeat(200 << 10));
     for _ in 0..3 {
         long_named(&mut tar, long.as_bytes());
     }
@@ -299,4 +300,177 @@ fn warnings_are_short_and_few() {
     assert_eq!(idx.warnings.len(), 1001, "a thousand kept, then a count");
     assert!(idx.warnings.iter().all(|w| w.len() < 400), "every warning is clipped");
     assert!(idx.warnings.last().unwrap().contains("2003 more warnings"));
+}
+
+/// Counts the bytes read from a stream.
+struct Counted<R> {
+    inner: R,
+    read: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// A tar header block of `kind` announcing `size` bytes of data.
+fn header_block(kind: tar::EntryType, name: &[u8], size: u64) -> Vec<u8> {
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(kind);
+    h.as_old_mut().name[..name.len()].copy_from_slice(name);
+    h.set_size(size);
+    h.set_mode(0o644);
+    h.set_cksum();
+    h.as_bytes().to_vec()
+}
+
+/// A layer whose first entry is an extension header of `kind` with `size` bytes of data,
+/// streamed (never held), then a file and the end of the archive.
+fn huge_extension(kind: tar::EntryType, size: u64, fill: u8) -> impl Read {
+    let pad = (512 - size % 512) % 512;
+    let mut tail = header_block(tar::EntryType::Regular, b"x", 0);
+    tail.extend_from_slice(&[0u8; 1024]);
+    std::io::Cursor::new(header_block(kind, b"././@LongLink", size))
+        .chain(std::io::repeat(fill).take(size))
+        .chain(std::io::repeat(0).take(pad))
+        .chain(std::io::Cursor::new(tail))
+}
+
+#[test]
+fn gigabyte_long_names_and_pax_records_are_refused_after_reading_little() {
+    for (kind, fill) in [
+        (tar::EntryType::GNULongName, b'a'),
+        (tar::EntryType::GNULongLink, b'a'),
+        // One endless PAX record: its length field is never ended.
+        (tar::EntryType::XHeader, b'9'),
+    ] {
+        let read = std::rc::Rc::new(std::cell::Cell::new(0));
+        let blob = Counted {
+            inner: huge_extension(kind, 1 << 30, fill),
+            read: read.clone(),
+        };
+        let start = Instant::now();
+        let err = index_layer(blob, &LayerId::default(), &Hungry, &Limits::default()).unwrap_err();
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{kind:?}: {:?}",
+            start.elapsed()
+        );
+        match &err {
+            ImageError::LimitExceeded { limit, max, .. } => {
+                assert!(limit.contains("long name"), "{kind:?}: {err}");
+                assert_eq!(*max, 256 << 10);
+            }
+            other => panic!("{kind:?}: expected the extension header limit, got {other}"),
+        }
+        assert!(
+            err.to_string().starts_with("layer 0 ("),
+            "the message names the layer: {err}"
+        );
+        assert!(
+            read.get() < 1 << 20,
+            "{kind:?}: read {} bytes of a 1 GiB name",
+            read.get()
+        );
+    }
+}
+
+#[test]
+fn long_names_within_the_limit_and_pax_records_still_read() {
+    let long = format!("usr/share/{}/f", "d".repeat(100 << 10));
+    let mut tar = tar::Builder::new(Vec::new());
+    long_named(&mut tar, long.as_bytes());
+    // A PAX path and size record, as Go's archive/tar writes for long names.
+    let pax_path = format!("opt/{}/g", "p".repeat(300));
+    let content = b"pax content";
+    tar.append_pax_extensions([("path", pax_path.as_bytes()), ("size", b"11".as_slice())])
+        .unwrap();
+    let mut h = tar::Header::new_ustar();
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_path("placeholder").unwrap();
+    h.set_size(content.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    tar.append(&h, &content[..]).unwrap();
+    // 1 MiB the reader skips unread (nothing wants it) before the next header.
+    let mut big = tar::Header::new_gnu();
+    big.set_entry_type(tar::EntryType::Regular);
+    big.set_path("data/big").unwrap();
+    big.set_size(1 << 20);
+    big.set_mode(0o644);
+    big.set_cksum();
+    tar.append(&big, std::io::repeat(7).take(1 << 20)).unwrap();
+    let mut after = tar::Header::new_gnu();
+    after.set_entry_type(tar::EntryType::Regular);
+    after.set_path("keep/after").unwrap();
+    after.set_size(5);
+    after.set_mode(0o644);
+    after.set_cksum();
+    tar.append(&after, &b"after"[..]).unwrap();
+    let blob = tar.into_inner().unwrap();
+    let idx = index(&blob, &Limits::default()).unwrap();
+    // `long_named` renames the file it writes after the long name; the name wins.
+    assert!(
+        idx.entries.contains_key(&format!("/{long}")),
+        "the 100 KiB name is read"
+    );
+    assert_eq!(idx.entries[&format!("/{pax_path}")].size, 11);
+    assert_eq!(&**idx.captured.get("/keep/after").unwrap(), b"after");
+    let skipped = index_layer(&blob[..], &LayerId::default(), &CaptureNothing, &Limits::default()).unwrap();
+    assert!(
+        skipped.entries.contains_key("/keep/after"),
+        "unread data is skipped, not refused"
+    );
+}
+
+#[test]
+fn files_written_through_a_lower_layers_link_are_captured_where_they_land() {
+    let dir = tempfile::tempdir().unwrap();
+    struct Exact;
+    impl Capture for Exact {
+        fn wants(&self, path: &str) -> bool {
+            // Exactly: `/etc2/passwd` and `/apkdb/installed` are wanted only as the paths
+            // the base's links make them.
+            path == "/etc/passwd" || path == "/lib/apk/db/installed"
+        }
+        fn fingerprint(&self) -> String {
+            "exact".into()
+        }
+    }
+    let file = dir.path().join("img.tar");
+    hostile::written_through_lower_links()
+        .write_docker_archive(&file, "hostile/lower:1")
+        .unwrap();
+    let spec = format!("docker-archive:{}", file.display());
+    let opened = open(&SourceSpec::parse(&spec).unwrap(), &spec, &OpenOptions::default()).unwrap();
+    let cache = LayerCache::new(dir.path().join("cache"));
+    // Twice: read, then from the cache.
+    for round in 0..2 {
+        let read = read_layers(
+            &opened,
+            &ReadOptions {
+                capture: &Exact,
+                limits: Limits::default(),
+                cache: Some(cache.clone()),
+                threads: 2,
+                progress: &NoProgress,
+            },
+        )
+        .unwrap();
+        if round == 1 {
+            assert!(read.from_cache.iter().all(|c| *c), "both layers come from the cache");
+        }
+        let tree = FileTree::squash(read.layers.iter().map(|l| &**l), 40);
+        let passwd = String::from_utf8(tree.read("/etc/passwd").unwrap().to_vec()).unwrap();
+        assert!(passwd.contains("toor:x:0:0"), "round {round}: {passwd}");
+        assert_eq!(tree.entry("/etc/passwd").unwrap().layer, 1);
+        let db = tree
+            .read("/lib/apk/db/installed")
+            .expect("the apk database is captured");
+        assert!(db.starts_with(b"P:busybox"));
+        assert!(tree.entry("/etc2/passwd").is_none(), "no literal path through the link");
+    }
 }

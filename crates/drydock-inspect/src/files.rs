@@ -2,10 +2,10 @@
 //! and package file verification: files whose content no longer matches the digest the
 //! package manager recorded, or that are gone.
 
-use drydock_image::{FileKind, FileTree};
+use drydock_image::{FileDigests, FileEntry, FileKind, FileTree};
 use drydock_sbom::Sbom;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Why a file is listed with its full metadata.
 pub mod reason {
@@ -63,22 +63,41 @@ impl FileRecord {
 
 /// Every non-directory entry of the tree as a record. Package-owned files and the paths in
 /// `flagged` (path → reasons) carry their reasons and, when computed during the pass,
-/// their digests; setuid, setgid and world-writable files are flagged here.
-pub fn records(tree: &FileTree, sbom: &Sbom, flagged: &BTreeMap<String, BTreeSet<String>>) -> Vec<FileRecord> {
+/// their digests; setuid, setgid and world-writable files are flagged here. The tree is
+/// taken apart as the records are made (it may hold millions of files).
+pub fn records(tree: FileTree, sbom: &Sbom, flagged: &BTreeMap<String, BTreeSet<String>>) -> Vec<FileRecord> {
     let mut owners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for p in &sbom.packages {
         for f in &p.files {
             owners.entry(f.path.as_str()).or_default().push(p.id.as_str());
         }
     }
-    let mut out = Vec::new();
+    // While the tree is whole: how many records, and the digests of the notable files
+    // (found through links, so the tree is needed).
+    let mut count = 0;
+    let mut digests: HashMap<String, FileDigests> = HashMap::new();
     for (path, e) in tree.entries() {
         if e.kind == FileKind::Directory {
             continue;
         }
-        let mut reasons: BTreeSet<String> = flagged.get(path).cloned().unwrap_or_default();
+        count += 1;
+        if flagged.contains_key(path) || owners.contains_key(path) || !flags(e).is_empty() {
+            if let Some(d) = tree.digests(path) {
+                digests.insert(path.to_string(), *d);
+            }
+        }
+    }
+    // The tree's other maps (digests of every file) are freed before the records are
+    // made, and its entries as they are turned into records.
+    let entries = tree.into_entries();
+    let mut out = Vec::with_capacity(count);
+    for (path, e) in entries {
+        if e.kind == FileKind::Directory {
+            continue;
+        }
+        let mut reasons: BTreeSet<String> = flagged.get(&path).cloned().unwrap_or_default();
         let packages: Vec<String> = owners
-            .get(path)
+            .get(path.as_str())
             .map(|ids| {
                 let mut v: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
                 v.sort();
@@ -89,32 +108,39 @@ pub fn records(tree: &FileTree, sbom: &Sbom, flagged: &BTreeMap<String, BTreeSet
         if !packages.is_empty() {
             reasons.insert(reason::PACKAGE.into());
         }
-        if e.kind == FileKind::Regular {
-            if e.mode & 0o4000 != 0 {
-                reasons.insert(reason::SETUID.into());
-            }
-            if e.mode & 0o2000 != 0 {
-                reasons.insert(reason::SETGID.into());
-            }
-        }
-        if e.mode & 0o002 != 0 && e.kind != FileKind::Symlink {
-            reasons.insert(reason::WORLD_WRITABLE.into());
-        }
-        let digests = if reasons.is_empty() { None } else { tree.digests(path) };
+        reasons.extend(flags(&e).into_iter().map(String::from));
+        let digests = if reasons.is_empty() { None } else { digests.get(&path) };
         out.push(FileRecord {
-            path: path.to_string(),
+            path,
             kind: e.kind,
             mode: e.mode,
-            uid: e.uid,
-            gid: e.gid,
+            uid: e.uid.into(),
+            gid: e.gid.into(),
             size: e.size,
             layer: e.layer,
-            link: e.link.clone(),
+            link: e.link.map(String::from),
             sha256: digests.map(|d| d.sha256()),
             md5: digests.map(|d| d.md5()),
             packages,
             reasons: reasons.into_iter().collect(),
         });
+    }
+    out
+}
+
+/// The reasons a file's own metadata gives: setuid, setgid, world-writable.
+fn flags(e: &FileEntry) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if e.kind == FileKind::Regular {
+        if e.mode & 0o4000 != 0 {
+            out.push(reason::SETUID);
+        }
+        if e.mode & 0o2000 != 0 {
+            out.push(reason::SETGID);
+        }
+    }
+    if e.mode & 0o002 != 0 && e.kind != FileKind::Symlink {
+        out.push(reason::WORLD_WRITABLE);
     }
     out
 }

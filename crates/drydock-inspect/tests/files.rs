@@ -150,7 +150,7 @@ fn verification_follows_merged_usr_and_trusts_the_os_database() {
         "/bin/ls is found through the /bin link; the OS-installed module is judged by dpkg only"
     );
 
-    let recs = records(&tree, &sbom, &BTreeMap::new());
+    let recs = records(tree, &sbom, &BTreeMap::new());
     let passwd = recs.iter().find(|r| r.path == "/usr/bin/passwd").unwrap();
     assert_eq!(passwd.reasons, ["package", "setuid"]);
     assert_eq!(

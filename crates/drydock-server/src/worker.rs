@@ -240,7 +240,7 @@ fn analyse(
         },
     )
     .map_err(|e| e.to_string())?;
-    let mut analysis = analyzer.analyze(opened.meta(), &read.layers, opts.limits.max_symlink_hops);
+    let mut analysis = analyzer.analyze(opened.meta(), read.layers, opts.limits.max_symlink_hops);
     if let Some(path) = cfg.vulndb.as_ref().filter(|p| p.exists()) {
         let db = drydock_vulndb::Db::open(path).map_err(|e| e.to_string())?;
         let status = DbStatus::of(&db, &path.display().to_string(), None);

@@ -52,8 +52,9 @@ pub fn analyze(
         return Ok(Analysis::from_sbom(sbom, scanners));
     }
     let analyzer = Analyzer::new(scanners, scope, secrets_scope, config)?;
-    let read = read_source_with(src, analyzer.capture(), quiet, config.limits.clone())?;
-    let analysis = analyzer.analyze(read.opened.meta(), &read.layers.layers, read.limits.max_symlink_hops);
+    let mut read = read_source_with(src, analyzer.capture(), quiet, config.limits.clone())?;
+    let layers = std::mem::take(&mut read.layers.layers);
+    let analysis = analyzer.analyze(read.opened.meta(), layers, read.limits.max_symlink_hops);
     tracing::info!(
         "{} packages, {} secrets, {} misconfigurations, {} content matches, {} changed package files",
         analysis.sbom.packages.len(),

@@ -4,7 +4,7 @@ use crate::cli::{Cli, SbomArgs, ScopeArg, SourceArgs};
 use crate::output::{parse_outputs, write_outputs};
 use crate::progress::LayerBars;
 use anyhow::{anyhow, bail, Context, Result};
-use drydock_catalog::{all, build_sbom, CatalogCapture};
+use drydock_catalog::{all, build_sbom_and_tree, CatalogCapture};
 use drydock_image::{
     open, read_layers, Capture, LayerCache, Limits, OpenOptions, Opened, Platform, ReadLayers, ReadOptions,
     RegistryOptions, SourceSpec,
@@ -66,14 +66,16 @@ pub fn analyze(src: &SourceArgs, scope: Scope, quiet: bool) -> Result<Sbom> {
         return read_sbom_file(&src.source, path);
     }
     let capture = CatalogCapture::new(all());
-    let read = read_source(src, &capture, quiet)?;
-    Ok(build_sbom(
+    let mut read = read_source(src, &capture, quiet)?;
+    // The layers are ours alone: their entries move into the tree instead of being copied.
+    let (sbom, _tree) = build_sbom_and_tree(
         read.opened.meta(),
-        &read.layers.layers,
+        &mut read.layers.layers,
         scope,
         capture.catalogers(),
         read.limits.max_symlink_hops,
-    ))
+    );
+    Ok(sbom)
 }
 
 /// An image or directory read in one pass.

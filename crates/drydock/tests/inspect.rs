@@ -445,3 +445,28 @@ fn scan_runs_only_the_chosen_scanners() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown scanner \"bogus\""));
 }
+
+#[test]
+fn files_written_through_a_lower_layers_link_are_inspected_and_catalogued() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("lower-links.tar");
+    drydock_image::fixture::hostile::written_through_lower_links()
+        .write_docker_archive(&img, "fx/lower-links:test")
+        .unwrap();
+    let src = format!("docker-archive:{}", img.display());
+    let v = json_of(&drydock(
+        &["scan", &src, "--scanners", "misconfig", "-o", "json", "-q"],
+        dir.path(),
+    ));
+    let uid0: Vec<&Value> = v["misconfigurations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["id"] == "DD-FS-003")
+        .collect();
+    assert_eq!(uid0.len(), 1, "{v}");
+    assert!(uid0[0].to_string().contains("toor"), "{}", uid0[0]);
+    let v = json_of(&drydock(&["sbom", &src, "-o", "json", "-q"], dir.path()));
+    let text = v.to_string();
+    assert!(text.contains("pkg:apk/alpine/busybox@1.36.1-r29"), "{text}");
+}

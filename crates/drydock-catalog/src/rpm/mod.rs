@@ -255,7 +255,7 @@ mod tests {
                 uid: 0,
                 gid: 0,
                 size: 0,
-                link: Some(target.to_string()),
+                link: Some((*target).into()),
                 layer: 2,
             };
             l.entries.insert(p.to_string(), e);
