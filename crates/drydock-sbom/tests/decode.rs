@@ -823,7 +823,9 @@ fn a_reader_gives_what_the_same_bytes_give() {
         b"[1, 2]",
     ] {
         let a = read_sbom(doc, "x").unwrap_err().to_string();
-        let b = stream_sbom_from(Cursor::new(doc.to_vec()), "x").unwrap_err().to_string();
+        let b = stream_sbom_from(Cursor::new(doc.to_vec()), "x")
+            .unwrap_err()
+            .to_string();
         assert_eq!(a, b);
     }
 }

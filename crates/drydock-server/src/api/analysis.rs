@@ -126,7 +126,9 @@ pub(super) async fn image_content(
     // The kinds are the package-type table's (`drydock_ecosystem::content_kinds`).
     let Some(want) = drydock_ecosystem::content_types(&kind) else {
         let kinds = drydock_ecosystem::content_kinds().join(", ");
-        return Err(ApiError::bad(format!("unknown content type {kind:?}; use one of {kinds}")));
+        return Err(ApiError::bad(format!(
+            "unknown content type {kind:?}; use one of {kinds}"
+        )));
     };
     let content = a
         .sbom
