@@ -71,7 +71,7 @@ fn read_db(tree: &FileTree, ctx: &Context<'_>, path: &str, distroless: bool, max
         match package_from(&para, path, layer, distroless, tree, ctx) {
             Ok(Some(p)) => {
                 found += 1;
-                out.packages.push(p)
+                out.packages.push(p);
             }
             Ok(None) => {}
             Err(reason) => out.warnings.push(format!("{path}: entry {}: {reason}", n + 1)),

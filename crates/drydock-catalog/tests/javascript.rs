@@ -208,7 +208,7 @@ fn hostile_input_never_panics() {
         b"\x00\xff".to_vec(),
         "[".repeat(50_000).into_bytes(),
         "{\"dependencies\":".repeat(50_000).into_bytes(),
-        "packages:\n".to_string().into_bytes(),
+        b"packages:\n".to_vec(),
         "  ".repeat(10_000).into_bytes(),
         b"a:\n  version \"\n\"b\":\n    - x\n  '\n".to_vec(),
         b"lockfileVersion: 5\npackages:\n  /@:\n  /@/:\n  /a/_:\n  /\xc3\xa9/1:\n  @\xc3\xa9@1:\n".to_vec(),

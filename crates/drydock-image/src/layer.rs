@@ -279,7 +279,7 @@ fn walk_tar(
             if let Some(found) = index.extracted.get(&target).cloned() {
                 index.extracted.insert(path.clone(), found);
             }
-            if let Some(d) = index.digests.get(&target).cloned() {
+            if let Some(d) = index.digests.get(&target).copied() {
                 index.digests.insert(path, d);
             }
         }

@@ -506,12 +506,9 @@ fn is_secret_name(name: &str) -> bool {
     if parts.iter().any(|p| single(p)) {
         return true;
     }
-    parts.windows(2).any(|w| {
-        matches!(
-            (w[0], w[1]),
-            ("API", "KEY") | ("ACCESS", "KEY") | ("PRIVATE", "KEY") | ("SECRET", "KEY") | ("AUTH", "KEY")
-        )
-    })
+    parts
+        .windows(2)
+        .any(|w| matches!((w[0], w[1]), ("API" | "ACCESS" | "PRIVATE" | "SECRET" | "AUTH", "KEY")))
 }
 
 /// Shows only the length of a secret value.

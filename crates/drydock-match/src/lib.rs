@@ -581,7 +581,7 @@ pub fn match_with(sbom: &Sbom, source: &dyn AdvisorySource, opts: &MatchOptions)
                             package_id: o.to_string(),
                             package_name,
                         },
-                    })
+                    });
                 }
                 None => kept.push(f),
             }

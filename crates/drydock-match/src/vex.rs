@@ -197,9 +197,9 @@ fn cyclonedx(obj: &serde_json::Map<String, Value>, origin: &str) -> Result<Vec<V
             continue;
         };
         let status = match str_of(analysis.get("state")).as_deref() {
-            Some("not_affected") | Some("false_positive") => VexStatus::NotAffected,
+            Some("not_affected" | "false_positive") => VexStatus::NotAffected,
             Some("exploitable") => VexStatus::Affected,
-            Some("resolved") | Some("resolved_with_pedigree") => VexStatus::Fixed,
+            Some("resolved" | "resolved_with_pedigree") => VexStatus::Fixed,
             Some("in_triage") => VexStatus::UnderInvestigation,
             Some(other) => return Err(at(&format!("unknown analysis state {other:?}"))),
             None => continue,

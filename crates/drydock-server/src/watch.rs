@@ -253,7 +253,7 @@ pub fn judge(store: &Store, cfg: &WatchConfig) -> Result<(), String> {
     }
     match &changed_db {
         Some((_, _, built)) => {
-            tracing::info!("vulnerability database changed (build {built}): re-matching stored analyses")
+            tracing::info!("vulnerability database changed (build {built}): re-matching stored analyses");
         }
         None => tracing::info!("policies changed: re-evaluating stored analyses"),
     }

@@ -127,9 +127,21 @@ impl DriverError {
     }
 }
 
+/// The server's message and SQLSTATE; for a client-side failure (connecting, TLS), the
+/// driver's message with its causes, which it does not print itself ("error performing TLS
+/// handshake" alone does not say the certificate was refused).
 fn postgres_message(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
+    if let Some(db) = e.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
     }
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
 }

@@ -117,7 +117,7 @@ fn cmp_item(a: &Item, b: Option<&Item>) -> Ordering {
         },
         Item::Str(x) => match b {
             None => java_cmp(&comparable(x), RELEASE_INDEX),
-            Some(Item::Num(..)) | Some(Item::List(_)) => Ordering::Less,
+            Some(Item::Num(..) | Item::List(_)) => Ordering::Less,
             Some(Item::Str(y)) => java_cmp(&comparable(x), &comparable(y)),
         },
         Item::List(l) => match b {

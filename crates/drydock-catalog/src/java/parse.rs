@@ -221,10 +221,10 @@ fn record(stack: &[String], value: &str, p: &mut Pom, props: &mut Vec<(String, S
         ["project", "parent", "artifactId"] => p.parent_artifact = value.to_string(),
         ["project", "parent", "version"] => p.parent_version = value.to_string(),
         ["project", "licenses", "license", "name"] if !value.is_empty() && p.licenses.len() < 32 => {
-            p.licenses.push(value.to_string())
+            p.licenses.push(value.to_string());
         }
         ["project", "properties", key] if props.len() < MAX_PROPERTIES => {
-            props.push((key.to_string(), value.to_string()))
+            props.push((key.to_string(), value.to_string()));
         }
         _ => {}
     }

@@ -137,7 +137,7 @@ fn v1_entries(deps: &BTreeMap<String, Obj<V1Meta>>, depth: usize, out: &mut Vec<
         let Obj(Some(meta)) = meta else { continue };
         if let (Some(version), true) = (meta.version.text(), plausible_name(name)) {
             out.push(LockEntry {
-                name: name.to_string(),
+                name: name.clone(),
                 version: version.to_string(),
                 dev: meta.dev.0,
                 licenses: Vec::new(),

@@ -37,7 +37,7 @@ pub(super) async fn image_sbom(
 /// The report format asked for, `None` for the API's own JSON.
 fn report_format<F: drydock_report::OutputFormat>(format: Option<&str>) -> Result<Option<F>, ApiError> {
     match format {
-        None | Some("api") | Some("api-json") => Ok(None),
+        None | Some("api" | "api-json") => Ok(None),
         Some(name) => F::parse(name)
             .map(Some)
             .map_err(|e| ApiError::bad(format!("{e}, or api (the default)"))),

@@ -427,7 +427,7 @@ pub fn read_dir(dir: &Path, sink: &mut Sink<'_>) -> Result<(), FeedError> {
             match parsed {
                 Ok(Some(advisory)) => {
                     let key = format!("rustsec/{}", advisory.id);
-                    sink(Item::Advisory { key, advisory })?
+                    sink(Item::Advisory { key, advisory })?;
                 }
                 Ok(None) => {}
                 Err(e) => sink(Item::Skipped(e))?,

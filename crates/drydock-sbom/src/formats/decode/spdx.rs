@@ -232,7 +232,7 @@ pub(super) fn read(doc: &Doc, r: &mut Reader) -> Result<Sbom, DecodeError> {
             "CONTAINS" => asm.relate(r, from, to, RelationshipKind::Contains),
             "CONTAINED_BY" => asm.relate(r, to, from, RelationshipKind::Contains),
             "OTHER" if comment.starts_with("evident-by") || comment.starts_with("ownership-by-file-overlap") => {
-                asm.relate(r, from, to, RelationshipKind::OwnershipByFiles)
+                asm.relate(r, from, to, RelationshipKind::OwnershipByFiles);
             }
             _ => {}
         }
