@@ -3,6 +3,9 @@
 //! metadata, gathered into one [`Analysis`] — the document policies evaluate, `drydock scan`
 //! and `drydock inspect` print and the service stores.
 
+// No unwrap or panic outside tests: errors are returned, and reported at the edge.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
+
 mod config;
 
 pub use config::{AnalysisConfig, ContentSearchSpec, FilesConfig, RetrieveConfig};

@@ -7,6 +7,9 @@
 //! parameters defaulting to [`serde_json::Value`]: the server fills them with its own types
 //! (serialised as they are), a client reads them as JSON or as those types.
 
+// No unwrap or panic outside tests: errors are returned, and reported at the edge.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
+
 pub mod accounts;
 pub mod images;
 pub mod notify;

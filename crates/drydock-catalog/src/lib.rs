@@ -1,6 +1,9 @@
 //! Catalogers turn captured files of the squashed view into packages. Each ecosystem
 //! is one module; `all()` is the one list they are registered in.
 
+// No unwrap or panic outside tests: errors are returned, and reported at the edge.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
+
 pub mod apk;
 pub mod binary;
 pub mod build;

@@ -8,6 +8,9 @@
 //! module, one line in `drydock_catalog::all()` and one row here. This crate is a leaf: it
 //! depends on `drydock-version` (for [`Scheme`]) and serde only.
 
+// No unwrap or panic outside tests: errors are returned, and reported at the edge.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
+
 use drydock_version::Scheme;
 use serde::{Deserialize, Serialize};
 use std::fmt;

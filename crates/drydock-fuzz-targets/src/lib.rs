@@ -3,6 +3,9 @@
 //! each in libFuzzer's `fuzz_target!`; `tests/corpus_replay.rs` runs each over its seed corpus
 //! in `fuzz/seeds/<name>/` so that `cargo test` exercises them on a stable toolchain.
 
+// No unwrap or panic outside tests: errors are returned, and reported at the edge.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
+
 use drydock_image::{FileTree, LayerId, Limits};
 use drydock_version::Scheme;
 use std::io::Write;

@@ -19,6 +19,8 @@
 //! criteria (see [`cpe`]), and those findings are labelled [`MatchedBy::Cpe`]. A package
 //! with an ecosystem key is never CPE-matched.
 
+// No unwrap or panic outside tests: errors are returned, and reported at the edge.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 #![warn(missing_docs)]
 
 pub mod cpe;

@@ -3,6 +3,9 @@
 //! deterministic evaluation to STOP / WARN / GO that explains every decision
 //! ([`evaluate`]).
 
+// No unwrap or panic outside tests: errors are returned, and reported at the edge.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
+
 pub mod bundle;
 pub mod compat;
 pub mod evaluate;

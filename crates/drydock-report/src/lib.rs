@@ -6,6 +6,9 @@
 //! `render` function writing one format to any [`std::io::Write`]; the pieces they share are
 //! [`table`] (aligned tables, warning lines) and [`sarif`] (the SARIF 2.1.0 envelope).
 
+// No unwrap or panic outside tests: errors are returned, and reported at the edge.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
+
 pub mod findings;
 pub mod inspect;
 pub mod policy;

@@ -2,6 +2,9 @@
 //! analysis workers ([`worker`]) and metrics, over a [`drydock_store::Store`] (SQLite by
 //! default, PostgreSQL for scale-out with `drydock worker` processes elsewhere).
 
+// No unwrap or panic outside tests: errors are returned, and reported at the edge.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
+
 pub mod api;
 pub mod auth;
 pub mod cache;

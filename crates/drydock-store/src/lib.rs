@@ -10,6 +10,9 @@
 //! `events` (and the audit log), `notifications` (subscriptions, webhooks, deliveries),
 //! `registries`, `settings`, `index` (the query index).
 
+// No unwrap or panic outside tests: errors are returned, and reported at the edge.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
+
 mod accounts;
 mod analyses;
 mod error;

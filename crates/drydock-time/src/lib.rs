@@ -2,6 +2,9 @@
 //! RFC 3339 text into Unix seconds and back (SBOM timestamps, database ages, allowlist
 //! expiry, ignore-rule dates, Go pseudo-versions). No time zone database: offsets only.
 
+// No unwrap or panic outside tests: errors are returned, and reported at the edge.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
+
 /// Seconds since 1970-01-01T00:00:00Z now (0 if the clock is before it).
 pub fn now_unix() -> i64 {
     std::time::SystemTime::now()

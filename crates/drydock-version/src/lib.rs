@@ -11,6 +11,8 @@
 //! (composer/semver normalisation and PHP's `version_compare`), [NuGet](Scheme::NuGet)
 //! (NuGet.Versioning) and a [generic](Scheme::Generic) numeric-aware fallback.
 
+// No unwrap or panic outside tests: errors are returned, and reported at the edge.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 #![warn(missing_docs)]
 
 use serde::{Deserialize, Serialize};

@@ -6,6 +6,8 @@
 //! read-only and immutable. [`export`] / [`import`] move it as one zstd-compressed,
 //! checksummed file; [`update`] downloads the public feeds and rebuilds.
 
+// No unwrap or panic outside tests: errors are returned, and reported at the edge.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 #![warn(missing_docs)]
 
 pub mod build;

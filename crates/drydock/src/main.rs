@@ -1,5 +1,8 @@
 //! The drydock command line.
 
+// No unwrap or panic outside tests: errors are returned, and reported at the edge.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
+
 mod analysis_run;
 mod check_cmd;
 mod cli;
