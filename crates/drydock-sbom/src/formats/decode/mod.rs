@@ -332,6 +332,7 @@ fn decode(source: Source, head_text: &str, origin: &str) -> Result<Sbom, DecodeE
 /// Runs every reader on arbitrary bytes (for fuzzing); never panics.
 pub fn fuzz_entry(data: &[u8]) {
     let _ = read_sbom(data, "fuzz");
+    let _ = stream_sbom_from(std::io::Cursor::new(data), "fuzz");
     if let Ok(doc) = Doc::open(data) {
         let mut r = Reader::new("fuzz");
         let _ = native::read(&doc, &mut r);
