@@ -2,14 +2,14 @@
 //! the route's permission, the audit record of every mutating call, and the one
 //! account-ownership check of by-id writes.
 
-use super::{blocking, ApiError, Principal, ROUTES, S};
+use super::{blocking, no_content, ApiError, ApiResult, Principal, ROUTES, S};
 use crate::auth::{self, Perm, Role};
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use drydock_api::RouteSpec;
-use drydock_store::Store;
+use drydock_store::{Store, StoreError};
 use std::net::SocketAddr;
 
 fn spec_of(method: &Method, path: &str) -> Option<&'static RouteSpec> {
@@ -174,6 +174,24 @@ async fn authenticate(state: &S, headers: &HeaderMap, remote: &str) -> Result<Pr
         role,
         acting_account,
     })
+}
+
+/// A by-id write on one of the caller's account's resources, answered 204: another account's
+/// id is 404 ([`owned`]), then `write(store, acting account, id)` runs off the async runtime.
+pub(super) async fn write_owned<T: Send + 'static>(
+    s: &S,
+    p: Principal,
+    what: Resource,
+    id: String,
+    write: impl FnOnce(&Store, &str, &str) -> Result<T, StoreError> + Send + 'static,
+) -> ApiResult {
+    let store = s.store.clone();
+    blocking(move || {
+        owned(&store, &p, what, &id)?;
+        Ok(write(&store, &p.acting_account, &id)?)
+    })
+    .await?;
+    no_content()
 }
 
 /// What a by-id write acts on, for [`owned`].

@@ -1,6 +1,6 @@
 //! Accounts, users and API keys.
 
-use super::access::{owned, Resource};
+use super::access::{owned, write_owned, Resource};
 use super::{blocking, no_content, ok, paged, reply, ApiError, ApiResult, Principal, S};
 use crate::auth::{self, Role};
 use axum::extract::{Path, Query, State};
@@ -121,13 +121,7 @@ pub(super) async fn apikey_revoke(
     axum::Extension(p): axum::Extension<Principal>,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let store = s.store.clone();
-    blocking(move || {
-        owned(&store, &p, Resource::ApiKey, &id)?;
-        Ok(store.revoke_api_key(&id)?)
-    })
-    .await?;
-    no_content()
+    write_owned(&s, p, Resource::ApiKey, id, |store, _, id| store.revoke_api_key(id)).await
 }
 
 pub(super) async fn account_add(State(s): State<S>, Json(a): Json<Account>) -> ApiResult {

@@ -2,8 +2,8 @@
 //! getting and deleting them, a tag's history, and the difference between two analyses.
 //! The analysis routes of one image are in `analysis`.
 
-use super::access::{owned, Resource};
-use super::{blocking, no_content, ok, page, reply, ApiError, ApiResult, Principal, S};
+use super::access::{write_owned, Resource};
+use super::{blocking, ok, page, reply, ApiError, ApiResult, Principal, S};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -172,13 +172,10 @@ pub(super) async fn image_delete(
     axum::Extension(p): axum::Extension<Principal>,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let store = s.store.clone();
-    blocking(move || {
-        owned(&store, &p, Resource::Image, &id)?;
-        Ok(store.delete_image(&p.acting_account, &id)?)
+    write_owned(&s, p, Resource::Image, id, |store, account, id| {
+        store.delete_image(account, id)
     })
-    .await?;
-    no_content()
+    .await
 }
 
 /// An image id from an id, a manifest digest or a tag (`registry/repository:tag`, URL-encoded

@@ -1,9 +1,9 @@
 //! What happened and who is told: events, subscriptions, webhooks, the delivery log and the
 //! audit log.
 
-use super::access::{owned, Resource};
+use super::access::{write_owned, Resource};
 use super::images::registry_tag;
-use super::{blocking, no_content, ok, page, paged, reply, ApiError, ApiResult, Principal, S};
+use super::{blocking, ok, page, paged, reply, ApiError, ApiResult, Principal, S};
 use crate::auth::{self, Role};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -90,13 +90,10 @@ pub(super) async fn subscription_delete(
     axum::Extension(p): axum::Extension<Principal>,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let store = s.store.clone();
-    blocking(move || {
-        owned(&store, &p, Resource::Subscription, &id)?;
-        Ok(store.delete_subscription(&p.acting_account, &id)?)
+    write_owned(&s, p, Resource::Subscription, id, |store, account, id| {
+        store.delete_subscription(account, id)
     })
-    .await?;
-    no_content()
+    .await
 }
 
 pub(super) async fn webhook_add(
@@ -161,13 +158,10 @@ pub(super) async fn webhook_delete(
     axum::Extension(p): axum::Extension<Principal>,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let store = s.store.clone();
-    blocking(move || {
-        owned(&store, &p, Resource::Webhook, &id)?;
-        Ok(store.delete_webhook(&p.acting_account, &id)?)
+    write_owned(&s, p, Resource::Webhook, id, |store, account, id| {
+        store.delete_webhook(account, id)
     })
-    .await?;
-    no_content()
+    .await
 }
 
 pub(super) async fn notification_log(

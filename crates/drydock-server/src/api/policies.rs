@@ -1,6 +1,6 @@
 //! Policy bundles of an account: add (validated), list, get, replace, delete, activate.
 
-use super::access::{owned, Resource};
+use super::access::{owned, write_owned, Resource};
 use super::{blocking, no_content, ok, paged, reply, ApiError, ApiResult, Principal, S};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -117,13 +117,10 @@ pub(super) async fn policy_delete(
     axum::Extension(p): axum::Extension<Principal>,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let store = s.store.clone();
-    blocking(move || {
-        owned(&store, &p, Resource::Policy, &id)?;
-        Ok(store.delete_policy(&p.acting_account, &id)?)
+    write_owned(&s, p, Resource::Policy, id, |store, account, id| {
+        store.delete_policy(account, id)
     })
-    .await?;
-    no_content()
+    .await
 }
 
 pub(super) async fn policy_activate(
@@ -131,11 +128,8 @@ pub(super) async fn policy_activate(
     axum::Extension(p): axum::Extension<Principal>,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let store = s.store.clone();
-    blocking(move || {
-        owned(&store, &p, Resource::Policy, &id)?;
-        Ok(store.activate_policy(&p.acting_account, &id)?)
+    write_owned(&s, p, Resource::Policy, id, |store, account, id| {
+        store.activate_policy(account, id)
     })
-    .await?;
-    no_content()
+    .await
 }

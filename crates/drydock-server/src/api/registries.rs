@@ -1,7 +1,7 @@
 //! Registry credentials of an account: stored sealed, never returned.
 
-use super::access::{owned, Resource};
-use super::{blocking, no_content, ok, paged, reply, ApiError, ApiResult, Principal, S};
+use super::access::{write_owned, Resource};
+use super::{blocking, ok, paged, reply, ApiError, ApiResult, Principal, S};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -68,11 +68,8 @@ pub(super) async fn registry_delete(
     axum::Extension(p): axum::Extension<Principal>,
     Path(registry): Path<String>,
 ) -> ApiResult {
-    let store = s.store.clone();
-    blocking(move || {
-        owned(&store, &p, Resource::Registry, &registry)?;
-        Ok(store.delete_registry(&p.acting_account, &registry)?)
+    write_owned(&s, p, Resource::Registry, registry, |store, account, id| {
+        store.delete_registry(account, id)
     })
-    .await?;
-    no_content()
+    .await
 }
