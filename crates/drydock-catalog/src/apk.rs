@@ -1,7 +1,7 @@
 //! Alpine packages: the installed database `/lib/apk/db/installed`.
 
 use crate::{distro_qualifier, Cataloger, Context, Output};
-use drydock_image::FileTree;
+use drydock_model::FileTree;
 use drydock_sbom::{cpe, Location, Package, PackageFile, PackageType, Purl};
 
 const INSTALLED: &str = "/lib/apk/db/installed";

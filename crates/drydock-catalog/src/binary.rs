@@ -13,7 +13,7 @@
 //! names them), so on a distro image only binaries installed by other means remain.
 
 use crate::{Cataloger, Context, Output};
-use drydock_image::{FileKind, FileTree};
+use drydock_model::{FileKind, FileTree};
 use drydock_sbom::{cpe, Location, Package, PackageType, Purl};
 use serde_json::json;
 

@@ -2,7 +2,7 @@
 //! changed, and remember which layer introduced each package.
 
 use crate::{catalog_tree, Cataloger};
-use drydock_image::{FileKind, FileTree, ImageMeta, LayerIndex};
+use drydock_model::{FileKind, FileTree, ImageMeta, LayerIndex};
 use drydock_sbom::distro::detect;
 use drydock_sbom::{
     Descriptor, FilesSummary, Package, PackageType, Relationship, RelationshipKind, Sbom, Scope, NATIVE_SCHEMA,

@@ -5,7 +5,7 @@
 
 use crate::lenient::{self, Obj, Str};
 use crate::{exe, Cataloger, Context, Output};
-use drydock_image::{path, FileKind, FileTree};
+use drydock_model::{path, FileKind, FileTree};
 use drydock_sbom::{cpe, Location, Package, PackageFile, PackageType, Purl};
 use serde::de::IgnoredAny;
 use serde::Deserialize;

@@ -3,7 +3,7 @@
 //! machine-readable `/usr/share/doc/*/copyright` files.
 
 use crate::{distro_qualifier, Cataloger, Context, Output, MAX_PACKAGES_PER_DB};
-use drydock_image::FileTree;
+use drydock_model::FileTree;
 use drydock_sbom::{cpe, Location, Package, PackageFile, PackageType, Purl};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -156,12 +156,12 @@ pub fn fuzz_entry(data: &[u8]) {
 
 /// A tree holding only `/var/lib/dpkg/status` with the given content.
 fn tree_with_status(data: &[u8]) -> FileTree {
-    let mut layer = drydock_image::LayerIndex::default();
+    let mut layer = drydock_model::LayerIndex::default();
     layer.captured.insert(STATUS.to_string(), data.into());
     layer.entries.insert(
         STATUS.to_string(),
-        drydock_image::FileEntry {
-            kind: drydock_image::FileKind::Regular,
+        drydock_model::FileEntry {
+            kind: drydock_model::FileKind::Regular,
             mode: 0o644,
             uid: 0,
             gid: 0,
@@ -337,7 +337,7 @@ fn package_files(name: &str, arch: &str, distroless: bool, tree: &FileTree) -> V
         !parents.contains(f)
             && tree
                 .entry(f)
-                .is_none_or(|e| e.kind != drydock_image::FileKind::Directory)
+                .is_none_or(|e| e.kind != drydock_model::FileKind::Directory)
     });
     let digest_of: std::collections::HashMap<&str, &str> =
         digests.iter().map(|(p, d)| (p.as_str(), d.as_str())).collect();

@@ -4,7 +4,7 @@
 //! anywhere else.
 
 use crate::{Cataloger, Context, Output};
-use drydock_image::{path, FileKind, FileTree};
+use drydock_model::{path, FileKind, FileTree};
 use drydock_sbom::{cpe, Location, Package, PackageFile, PackageType, Purl};
 use std::collections::BTreeSet;
 

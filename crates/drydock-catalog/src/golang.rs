@@ -22,7 +22,7 @@ use version::{is_word, resolve_main_version};
 
 use crate::exe;
 use crate::{Cataloger, Context, Output};
-use drydock_image::{FileKind, FileTree};
+use drydock_model::{FileKind, FileTree};
 use drydock_sbom::{cpe, Location, Package, PackageType, Purl};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

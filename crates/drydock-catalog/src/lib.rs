@@ -21,7 +21,7 @@ pub mod rpm;
 pub mod rust;
 
 pub use build::{build_sbom, build_sbom_and_tree};
-use drydock_image::{Capture, FileTree};
+use drydock_model::{Capture, FileTree};
 use drydock_sbom::{Distro, Package};
 
 /// What catalogers see besides the file tree.
@@ -133,7 +133,7 @@ impl Capture for CatalogCapture {
         }
         any
     }
-    fn extract(&self, path: &str, mode: u32, content: &[u8]) -> drydock_image::Extracted {
+    fn extract(&self, path: &str, mode: u32, content: &[u8]) -> drydock_model::Extracted {
         self.catalogers
             .iter()
             .filter(|c| c.extracts(path, mode, content.len() as u64))

@@ -4,7 +4,7 @@
 
 use crate::lenient::{self, Arr, Obj, Seen, Str};
 use crate::{Cataloger, Context, Output};
-use drydock_image::{FileKind, FileTree};
+use drydock_model::{FileKind, FileTree};
 use drydock_sbom::{cpe, Location, Package, PackageType, Purl};
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};

@@ -5,7 +5,7 @@
 use crate::exe;
 use crate::golang::{is_duplicate_hardlink, is_executable_candidate};
 use crate::{Cataloger, Context, Output};
-use drydock_image::{FileKind, FileTree};
+use drydock_model::{FileKind, FileTree};
 use drydock_sbom::{cpe, Location, Package, PackageType, Purl};
 use flate2::read::ZlibDecoder;
 use serde::{Deserialize, Serialize};

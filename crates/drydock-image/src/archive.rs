@@ -4,10 +4,10 @@
 use crate::config::parse_config;
 use crate::error::{ImageError, Result};
 use crate::limits::Limits;
-use crate::model::{ImageMeta, LayerInfo, SourceInfo};
-use crate::path::{normalize_entry, resolve_link_target};
 use crate::platform::Platform;
 use crate::source::LayerSource;
+use drydock_model::path::{normalize_entry, resolve_link_target};
+use drydock_model::{ImageMeta, LayerInfo, SourceInfo};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;

@@ -1,7 +1,7 @@
 //! Per-layer results cached on disk by layer digest, analyzer version and capture set.
 
 use crate::error::{ImageError, Result};
-use crate::model::LayerIndex;
+use drydock_model::LayerIndex;
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::Write;
@@ -47,6 +47,9 @@ impl LayerCache {
         // The layer reader's own sources (build.rs): a change to how layers are read or what
         // a cached result holds never reuses an older build's entries.
         h.update(env!("DRYDOCK_SOURCE_HASH").as_bytes());
+        h.update([0]);
+        // ... and the model's: what a cached index holds.
+        h.update(drydock_model::SOURCE_HASH.as_bytes());
         h.update([0]);
         h.update(layer_digest.as_bytes());
         h.update([0]);

@@ -1,7 +1,7 @@
 //! Lenient reading of image config blobs (OCI and Docker shapes alike).
 
 use crate::error::{ImageError, Result};
-use crate::model::{ConfigSummary, HistoryStep};
+use drydock_model::{ConfigSummary, HistoryStep};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 

@@ -1,10 +1,10 @@
 //! Plain directories (a root filesystem, a checkout) indexed in place as one layer.
 
 use crate::error::{ImageError, Result};
-use crate::layer::Capture;
 use crate::limits::Limits;
-use crate::model::{Content, FileEntry, FileKind, LayerIndex};
-use crate::path::join;
+use drydock_model::path::join;
+use drydock_model::Capture;
+use drydock_model::{Content, FileEntry, FileKind, LayerIndex};
 use std::fs;
 use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
@@ -82,7 +82,7 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
                     {
                         Ok(_) => {
                             if capture.digests() {
-                                index.digests.insert(path.clone(), crate::model::FileDigests::of(&buf));
+                                index.digests.insert(path.clone(), drydock_model::FileDigests::of(&buf));
                             }
                             captured_total += buf.len() as u64;
                             index.captured.insert(path.clone(), Content::from(buf));
@@ -106,7 +106,7 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
                     {
                         Ok(_) => {
                             if capture.digests() {
-                                index.digests.insert(path.clone(), crate::model::FileDigests::of(&buf));
+                                index.digests.insert(path.clone(), drydock_model::FileDigests::of(&buf));
                             }
                             let found = capture.extract(&path, md.mode() & 0o7777, &buf);
                             if !found.is_empty() {
@@ -146,9 +146,9 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
 }
 
 /// Digests of a file on disk, streamed.
-fn digest_file(path: &std::path::Path) -> std::io::Result<crate::model::FileDigests> {
+fn digest_file(path: &std::path::Path) -> std::io::Result<drydock_model::FileDigests> {
     let mut f = fs::File::open(path)?;
-    let mut h = crate::model::Hashers::default();
+    let mut h = drydock_model::Hashers::default();
     let mut chunk = vec![0u8; 64 << 10];
     loop {
         match f.read(&mut chunk) {

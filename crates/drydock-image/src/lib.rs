@@ -12,23 +12,23 @@ pub mod error;
 pub mod fixture;
 pub mod layer;
 pub mod limits;
-pub mod model;
-pub mod path;
 pub mod platform;
 pub mod registry;
 mod relink;
 pub mod source;
-pub mod squash;
 
 pub use cache::LayerCache;
 pub use error::{ImageError, Result};
-pub use layer::{Capture, CaptureNothing, LayerId};
+pub use layer::LayerId;
 pub use limits::{ImageBudget, Limits};
-pub use model::{Content, Extracted, FileDigests, FileEntry, FileKind, ImageMeta, LayerIndex, LayerInfo, SourceInfo};
 pub use platform::Platform;
 pub use registry::{AddressPolicy, RegistryOptions};
 pub use source::{open, OpenOptions, Opened, SourceSpec};
-pub use squash::FileTree;
+// The image model lives in drydock-model (no I/O); re-exported for users of the reader.
+pub use drydock_model::{
+    path, Capture, CaptureNothing, ConfigSummary, Content, Extracted, FileDigests, FileEntry, FileKind, FileTree,
+    HistoryStep, ImageMeta, LayerIndex, LayerInfo, SourceInfo,
+};
 
 use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};

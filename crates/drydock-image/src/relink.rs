@@ -4,9 +4,9 @@
 //! layer is read, the links below each layer are known, and a layer with such a file is
 //! read again with a capture that asks for it under its literal path.
 
-use crate::layer::Capture;
-use crate::model::{Extracted, FileKind, LayerIndex};
-use crate::path::landing;
+use drydock_model::path::landing;
+use drydock_model::Capture;
+use drydock_model::{Extracted, FileKind, LayerIndex};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 

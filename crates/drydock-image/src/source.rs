@@ -4,9 +4,9 @@
 use crate::archive::{open_docker_archive, open_oci_layout, DirStore, TarStore};
 use crate::error::{ImageError, Result};
 use crate::limits::Limits;
-use crate::model::{ImageMeta, LayerInfo, SourceInfo};
 use crate::platform::Platform;
 use crate::registry::{open_registry, RegistryOptions};
+use drydock_model::{ImageMeta, LayerInfo, SourceInfo};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 

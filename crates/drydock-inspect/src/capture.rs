@@ -4,7 +4,7 @@
 
 use crate::content::{self, ContentSearch};
 use crate::secrets::{self, SecretScanner};
-use drydock_image::{Capture, Extracted};
+use drydock_model::{Capture, Extracted};
 
 /// Wraps another capture (the catalogers') and adds what the inspect checks need.
 pub struct InspectCapture<C: Capture> {

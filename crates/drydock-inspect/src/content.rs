@@ -6,7 +6,7 @@
 //! [`EXTRACTOR`]; [`search`] then reads those results from the tree, together with
 //! files captured whole.
 
-use drydock_image::{FileKind, FileTree};
+use drydock_model::{FileKind, FileTree};
 use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 

@@ -2,7 +2,7 @@
 //! and package file verification: files whose content no longer matches the digest the
 //! package manager recorded, or that are gone.
 
-use drydock_image::{FileDigests, FileEntry, FileKind, FileTree};
+use drydock_model::{FileDigests, FileEntry, FileKind, FileTree};
 use drydock_sbom::Sbom;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};

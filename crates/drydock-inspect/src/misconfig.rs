@@ -6,7 +6,7 @@
 //! File checks read metadata from the tree; the account and sudoers checks also need
 //! the files' content, so the capture must keep the paths [`wants`] accepts.
 
-use drydock_image::{FileEntry, FileKind, FileTree, ImageMeta};
+use drydock_model::{FileEntry, FileKind, FileTree, ImageMeta};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

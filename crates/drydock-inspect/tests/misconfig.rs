@@ -1,7 +1,7 @@
 //! Misconfiguration checks, content search and retrieved files: one positive and one
 //! negative case per check, on trees built in code.
 
-use drydock_image::model::{ConfigSummary, HistoryStep};
+use drydock_image::{ConfigSummary, HistoryStep};
 use drydock_image::{Content, FileEntry, FileKind, FileTree, ImageMeta, LayerIndex, LayerInfo};
 use drydock_inspect::content::{retrieve, scan_text, search, ContentSearch};
 use drydock_inspect::misconfig::{check, wants, Misconfig, MisconfigOptions, Severity};

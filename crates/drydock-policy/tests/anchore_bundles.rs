@@ -2,7 +2,7 @@
 //! validated and evaluated unchanged.
 
 use drydock_analysis::{Analysis, Scanners};
-use drydock_image::model::ConfigSummary;
+use drydock_image::ConfigSummary;
 use drydock_match::{Finding, MatchReport};
 use drydock_policy::{evaluate, parse_bundle, validate, Action, EvalContext, EvalOptions, ImageTarget};
 use drydock_sbom::Sbom;

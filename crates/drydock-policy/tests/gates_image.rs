@@ -3,7 +3,7 @@
 //! fires and a near case that does not.
 
 use drydock_analysis::{Analysis, Scanners};
-use drydock_image::model::{ConfigSummary, HistoryStep};
+use drydock_image::{ConfigSummary, HistoryStep};
 use drydock_image::{FileKind, LayerInfo};
 use drydock_inspect::content::{ContentMatch, RetrievedFile};
 use drydock_inspect::files::FileRecord;

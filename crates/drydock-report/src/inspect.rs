@@ -35,7 +35,7 @@ impl OutputFormat for Format {
 struct Report<'a> {
     #[serde(rename = "$schema")]
     schema: &'static str,
-    source: &'a drydock_image::SourceInfo,
+    source: &'a drydock_model::SourceInfo,
     #[serde(flatten)]
     fields: InspectFields<'a>,
     warnings: Vec<&'a String>,

@@ -254,7 +254,7 @@ pub struct NativeDoc<'a> {
     #[serde(rename = "$schema")]
     schema: &'static str,
     descriptor: &'a drydock_sbom::Descriptor,
-    source: &'a drydock_image::ImageMeta,
+    source: &'a drydock_model::ImageMeta,
     distro: &'a Option<drydock_sbom::Distro>,
     database: Value,
     summary: Summary,

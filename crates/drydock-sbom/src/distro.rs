@@ -2,7 +2,7 @@
 //! then the release files older systems carry.
 
 use crate::model::Distro;
-use drydock_image::FileTree;
+use drydock_model::FileTree;
 
 /// Paths distro detection reads, in order of preference.
 pub const RELEASE_FILES: &[&str] = &[

@@ -1,6 +1,6 @@
 //! The bill of materials: packages with their identifiers, locations and relationships.
 
-use drydock_image::ImageMeta;
+use drydock_model::ImageMeta;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 

@@ -15,7 +15,7 @@ pub mod parse;
 
 use crate::{Cataloger, Context, Output};
 use archive::{Found, Limits, Summary};
-use drydock_image::{FileKind, FileTree};
+use drydock_model::{FileKind, FileTree};
 use drydock_sbom::{cpe, Location, Package, PackageType, Purl};
 use std::collections::HashMap;
 

@@ -17,7 +17,7 @@ mod yaml;
 mod yarn;
 
 use crate::{Cataloger, Context, Output};
-use drydock_image::{FileKind, FileTree};
+use drydock_model::{FileKind, FileTree};
 use drydock_sbom::{cpe, Location, Package, PackageType, Purl};
 use std::collections::BTreeMap;
 

@@ -4,7 +4,7 @@
 use super::{identify, normalize_name, requirement_name, DECLARED_BY};
 use crate::lenient::{self, Obj, Str};
 use crate::Output;
-use drydock_image::{path, FileTree};
+use drydock_model::{path, FileTree};
 use drydock_sbom::{Location, Package, PackageType};
 use std::collections::BTreeMap;
 
@@ -44,7 +44,7 @@ pub(super) fn wants(p: &str) -> bool {
 /// Packages from every captured lock file and requirements file.
 pub(super) fn catalog(tree: &FileTree, out: &mut Output) {
     for (p, entry) in tree.entries() {
-        if entry.kind != drydock_image::FileKind::Regular {
+        if entry.kind != drydock_model::FileKind::Regular {
             continue;
         }
         let Some(k) = kind(p) else { continue };

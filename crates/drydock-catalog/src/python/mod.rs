@@ -12,7 +12,7 @@ mod egg;
 mod lock;
 
 use crate::{Cataloger, Context, Output};
-use drydock_image::{path, FileTree};
+use drydock_model::{path, FileTree};
 use drydock_sbom::{cpe, Location, Package, PackageFile, PackageType, Purl};
 
 /// The Python cataloger.
@@ -52,7 +52,7 @@ impl Cataloger for Python {
 
     fn catalog(&self, tree: &FileTree, ctx: &Context<'_>, out: &mut Output) {
         for (p, entry) in tree.entries() {
-            if entry.kind != drydock_image::FileKind::Regular {
+            if entry.kind != drydock_model::FileKind::Regular {
                 continue;
             }
             let is_metadata = p.ends_with(".dist-info/METADATA")
@@ -78,7 +78,7 @@ impl Cataloger for Python {
             // A hard link shares its target's summary: the target is reported.
             let Some(layer) = tree
                 .entry(p)
-                .filter(|e| e.kind == drydock_image::FileKind::Regular)
+                .filter(|e| e.kind == drydock_model::FileKind::Regular)
                 .map(|e| e.layer)
             else {
                 continue;

@@ -9,7 +9,7 @@ mod ndb;
 mod sqlite;
 
 use crate::{distro_qualifier, Cataloger, Context, Output};
-use drydock_image::FileTree;
+use drydock_model::FileTree;
 use drydock_sbom::{cpe, Distro, Location, Package, PackageFile, PackageType, Purl};
 use header::PackageInfo;
 use std::borrow::Cow;
@@ -231,7 +231,7 @@ fn package(info: PackageInfo, location: &Location, distro: Option<&Distro>) -> P
 #[cfg(test)]
 mod tests {
     use super::*;
-    use drydock_image::{Content, FileEntry, FileKind, LayerIndex};
+    use drydock_model::{Content, FileEntry, FileKind, LayerIndex};
 
     fn tree(files: &[(&str, Vec<u8>)], links: &[(&str, &str)]) -> FileTree {
         let mut l = LayerIndex::default();

@@ -2,7 +2,7 @@
 //! per layer afterwards.
 
 use super::{SecretFinding, SecretScanner};
-use drydock_image::{FileTree, LayerIndex};
+use drydock_model::{FileTree, LayerIndex};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 

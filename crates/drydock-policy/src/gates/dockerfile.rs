@@ -6,7 +6,7 @@ use crate::gates::metadata::like;
 use crate::gates::passwd_file::passwd;
 use crate::spec::{split_list, Fired, GateSpec, ParamKind, ParamSpec, TriggerInput, TriggerSpec};
 use drydock_analysis::Analysis;
-use drydock_image::ImageMeta;
+use drydock_model::ImageMeta;
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;

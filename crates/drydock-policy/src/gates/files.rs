@@ -2,7 +2,7 @@
 //! bits, from the analysis' file records.
 
 use crate::spec::{Fired, GateSpec, ParamKind, ParamSpec, TriggerInput, TriggerSpec};
-use drydock_image::FileKind;
+use drydock_model::FileKind;
 use std::collections::BTreeMap;
 
 /// The `files` gate.

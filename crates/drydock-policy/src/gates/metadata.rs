@@ -3,7 +3,7 @@
 use crate::gates::distro::compare_versions;
 use crate::spec::{compare, split_list, Fired, GateSpec, ParamKind, ParamSpec, TriggerInput, TriggerSpec};
 use drydock_analysis::Analysis;
-use drydock_image::FileKind;
+use drydock_model::FileKind;
 use regex::Regex;
 use std::cmp::Ordering;
 

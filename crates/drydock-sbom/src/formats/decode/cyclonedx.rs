@@ -14,7 +14,7 @@ use super::{
 };
 use crate::model::{Distro, Location, Package, RelationshipKind, Sbom, Scope};
 use crate::purl::Purl;
-use drydock_image::LayerInfo;
+use drydock_model::LayerInfo;
 use serde_json::Value;
 use std::collections::HashMap;
 

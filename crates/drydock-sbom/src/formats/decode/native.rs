@@ -3,7 +3,7 @@
 use super::stream::Doc;
 use super::{Assembler, DecodeError, Reader, MAX_FILES_PER_PACKAGE, MAX_WARNINGS};
 use crate::model::{Distro, FilesSummary, Package, Relationship, Sbom, Scope};
-use drydock_image::ImageMeta;
+use drydock_model::ImageMeta;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 

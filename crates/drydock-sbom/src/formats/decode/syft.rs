@@ -13,7 +13,7 @@ use super::{
 };
 use crate::model::{Distro, Location, Package, PackageFile, RelationshipKind, Sbom};
 use crate::purl::Purl;
-use drydock_image::LayerInfo;
+use drydock_model::LayerInfo;
 use serde_json::Value;
 use std::collections::HashMap;
 

@@ -1,7 +1,7 @@
 //! The squashed view: layers merged in order with whiteouts, opaque directories and
 //! links honoured, answering "what is at this path" as a running container would see it.
 
-use crate::model::{Content, Extracted, FileDigests, FileEntry, FileKind, LayerIndex};
+use crate::files::{Content, Extracted, FileDigests, FileEntry, FileKind, LayerIndex};
 use crate::path::{file_name, join, parent, resolve_link_target};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
