@@ -229,8 +229,11 @@ pub fn sha256(data: &[u8]) -> String {
 /// How a layer is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Storage {
+    /// An uncompressed tar.
     Plain,
+    /// A gzip-compressed tar.
     Gzip,
+    /// A zstd-compressed tar.
     Zstd,
 }
 

@@ -14,11 +14,13 @@ use std::sync::{mpsc, Arc, Condvar, Mutex};
 /// Identity of a layer being read, for error messages and digest checks.
 #[derive(Debug, Clone, Default)]
 pub struct LayerId {
+    /// Position in the image, 0 = base.
     pub index: usize,
     /// Digest the stored bytes must hash to, when known.
     pub digest: Option<String>,
     /// Digest the uncompressed tar must hash to; checked only for uncompressed blobs.
     pub diff_id: Option<String>,
+    /// Media type the manifest gives for the blob.
     pub media_type: String,
 }
 
@@ -34,8 +36,11 @@ impl LayerId {
 /// Compression detected from a blob's first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
+    /// Plain tar.
     None,
+    /// gzip (RFC 1952).
     Gzip,
+    /// Zstandard (RFC 8878).
     Zstd,
 }
 

@@ -48,17 +48,21 @@ impl Progress for NoProgress {}
 
 /// How layers are read.
 pub struct ReadOptions<'a> {
+    /// Which files' contents are kept, extracted or digested.
     pub capture: &'a dyn Capture,
+    /// Size, count and time limits of the read.
     pub limits: Limits,
     /// Layer cache; `None` reads every layer.
     pub cache: Option<LayerCache>,
     /// Worker threads (layers read at once).
     pub threads: usize,
+    /// Receives per-layer progress.
     pub progress: &'a dyn Progress,
 }
 
 /// The layers of an opened source, each indexed, in image order.
 pub struct ReadLayers {
+    /// Each layer's index, base first.
     pub layers: Vec<Arc<LayerIndex>>,
     /// Which layers came from the cache.
     pub from_cache: Vec<bool>,

@@ -6,8 +6,11 @@ use std::fmt;
 /// An OS/architecture/variant triple.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Platform {
+    /// Operating system (`linux`).
     pub os: String,
+    /// CPU architecture (`amd64`, `arm64`).
     pub architecture: String,
+    /// Architecture variant (`v8`), when one is asked for.
     pub variant: Option<String>,
 }
 

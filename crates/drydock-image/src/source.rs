@@ -161,18 +161,26 @@ pub trait LayerSource: Send + Sync {
 pub struct OpenOptions {
     /// Platform to pick from multi-arch indexes; the host's when absent.
     pub platform: Option<Platform>,
+    /// How registries are reached (credentials, TLS, address policy, timeouts).
     pub registry: RegistryOptions,
+    /// Size, count and time limits.
     pub limits: Limits,
 }
 
 /// An opened source: an image with layers, or a directory walked in place.
 pub enum Opened {
+    /// An image with layers to read (registry, archive, OCI layout).
     Image {
+        /// What the manifest and config say.
         meta: ImageMeta,
+        /// Where the layers' blobs are read from.
         layers: Box<dyn LayerSource>,
     },
+    /// A directory of the local file system, read as one layer.
     Directory {
+        /// A description made for the directory (no config, one pseudo-layer).
         meta: ImageMeta,
+        /// The directory's path.
         root: PathBuf,
     },
 }

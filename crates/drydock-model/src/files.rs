@@ -9,12 +9,19 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileKind {
+    /// A regular file.
     Regular,
+    /// A directory.
     Directory,
+    /// A symbolic link (`link` holds its target).
     Symlink,
+    /// A hard link (`link` holds the absolute path it shares content with).
     Hardlink,
+    /// A character device.
     CharDevice,
+    /// A block device.
     BlockDevice,
+    /// A named pipe.
     Fifo,
 }
 
@@ -22,12 +29,15 @@ pub enum FileKind {
 /// may hold millions of them.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FileEntry {
+    /// What kind of entry this is.
     pub kind: FileKind,
     /// Permission and special bits (setuid, setgid, sticky), without the type bits.
     pub mode: u32,
     /// Owner (Linux ids are 32 bits; a bigger id in a tar header reads as `u32::MAX`).
     pub uid: u32,
+    /// Owning group (as `uid`).
     pub gid: u32,
+    /// Size in bytes as the tar header records it (0 for all but regular files).
     pub size: u64,
     /// Target of a symbolic or hard link, as stored (hard links normalised to absolute).
     #[serde(default, skip_serializing_if = "Option::is_none")]
