@@ -107,7 +107,7 @@ impl Scanners {
 pub struct DbStatus {
     /// Path of the database file, as given.
     pub path: String,
-    /// Schema version recorded in the database; `None` when unreadable.
+    /// Schema version recorded in the database; `None` when it records none.
     pub schema_version: Option<String>,
     /// Build time (RFC 3339); `None` when the database does not record it.
     pub built_at: Option<String>,

@@ -74,9 +74,9 @@ fn is_installed_spec(p: &str) -> bool {
 /// What a gemspec says, literals only.
 #[derive(Debug, Default, PartialEq)]
 pub struct GemSpec {
-    /// `s.name`; `None` when not a literal.
+    /// `s.name`; `None` when absent or not a literal.
     pub name: Option<String>,
-    /// `s.version`; `None` when not a literal.
+    /// `s.version`; `None` when absent or not a literal.
     pub version: Option<String>,
     /// `s.license` or `s.licenses`.
     pub licenses: Vec<String>,
@@ -86,7 +86,7 @@ pub struct GemSpec {
     pub homepage: Option<String>,
     /// `s.files`, relative to the gem's directory.
     pub files: Vec<String>,
-    /// Names of runtime dependencies, deduplicated.
+    /// Names of its runtime dependencies, deduplicated.
     pub depends: Vec<String>,
 }
 

@@ -206,7 +206,7 @@ pub struct LockPackage {
     /// `registry+…`, `git+…`; `None` for workspace members and path dependencies.
     #[serde(default)]
     pub source: Option<String>,
-    /// SHA-256 of the `.crate` file in hex; `None` when not from a registry.
+    /// SHA-256 of the `.crate` file in hex; `None` when absent (path and git sources).
     #[serde(default)]
     pub checksum: Option<String>,
     /// `name`, `name version` or `name version (source)`.

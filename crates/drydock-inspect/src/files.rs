@@ -40,7 +40,7 @@ pub struct FileRecord {
     pub uid: u64,
     /// Owner group id.
     pub gid: u64,
-    /// Size in bytes (0 for non-regular files).
+    /// Size in bytes.
     pub size: u64,
     /// Layer (0 = base) that wrote this version of the file.
     pub layer: usize,

@@ -56,7 +56,7 @@ pub struct Bundle {
     /// Human-readable name.
     #[serde(default)]
     pub name: String,
-    /// Format version as written (Anchore's `1_0`, or `2`).
+    /// Format version as written (e.g. Anchore's `1_0`).
     #[serde(default)]
     pub version: String,
     /// Free-form description.
@@ -101,7 +101,7 @@ pub struct RuleSet {
 /// One rule: run a gate's trigger with parameters; act when it fires.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
-    /// Rule id, unique within its rule set (reported with each result).
+    /// Rule id, reported with each result.
     #[serde(default)]
     pub id: String,
     /// Gate name (e.g. `vulnerabilities`, `dockerfile`).

@@ -21,7 +21,7 @@ pub struct Image {
     pub repository: String,
     /// `queued`, `analyzing`, `analyzed` or `failed`.
     pub status: String,
-    /// Why the last analysis failed; `None` unless `status` is `failed`.
+    /// Why the last analysis failed, when it did.
     pub error: Option<String>,
     /// When it was added, Unix seconds.
     pub created_at: i64,

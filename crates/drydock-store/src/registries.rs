@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// Registry credentials as stored: the password sealed (encrypted) by the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistryCredential {
-    /// Registry host, with port when not the default (`registry.local:5000`).
+    /// Registry host as given (e.g. `registry.local:5000`).
     pub registry: String,
     /// User name to log in with.
     pub username: String,

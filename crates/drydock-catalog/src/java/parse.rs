@@ -6,7 +6,7 @@
 pub struct Manifest {
     /// The main section's attributes.
     pub main: Vec<(String, String)>,
-    /// Each named section's attributes (`Name:` first), empty sections left out.
+    /// Each further section's attributes, empty sections left out.
     pub sections: Vec<Vec<(String, String)>>,
 }
 
