@@ -9,18 +9,24 @@
 /// Which executable format a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// ELF (Linux and most Unixes).
     Elf,
+    /// PE (Windows executables and DLLs, .NET assemblies).
     Pe,
+    /// Mach-O (macOS).
     MachO,
 }
 
 /// A section with its bytes in the file (sections without file data are left out).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
+    /// Section name (`.go.buildinfo`, `__go_buildinfo`…).
     pub name: String,
     /// Virtual address (absolute, image base included for PE).
     pub addr: u64,
+    /// Offset of its bytes in the file.
     pub offset: u64,
+    /// Length of its bytes in the file.
     pub size: u64,
 }
 
@@ -28,19 +34,26 @@ pub struct Section {
 /// PE sections double as segments).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {
+    /// Virtual address of its start.
     pub addr: u64,
+    /// Offset of its start in the file.
     pub offset: u64,
+    /// Number of bytes backed by the file.
     pub filesz: u64,
 }
 
 /// The parsed tables of one executable.
 #[derive(Debug, Clone)]
 pub struct Binary {
+    /// The file's format.
     pub format: Format,
+    /// Multi-byte values are big-endian.
     pub big_endian: bool,
     /// Pointer size in bytes (4 or 8).
     pub ptr_size: usize,
+    /// Sections with file data.
     pub sections: Vec<Section>,
+    /// File-backed ranges of the address space, for translating addresses to offsets.
     pub segments: Vec<Segment>,
     /// PE: the image base section addresses include.
     pub image_base: u64,

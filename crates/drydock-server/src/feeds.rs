@@ -19,7 +19,12 @@ pub const LAST_RUN_SETTING: &str = "feeds_last_run";
 #[derive(Debug, Clone)]
 pub enum FeedSource {
     /// Another drydock's exported database (`https://central:8228/v1/feeds/db`).
-    Mirror { url: String, auth: Option<FetchAuth> },
+    Mirror {
+        /// The export's URL.
+        url: String,
+        /// Credentials to fetch it with; `None` for an open server.
+        auth: Option<FetchAuth>,
+    },
     /// The feeds of the configuration's `[db]` section, downloaded and built as
     /// `drydock db update` does (conditional requests, resumed downloads).
     Feeds(Box<UpdateConfig>),
@@ -41,8 +46,10 @@ pub use drydock_api::system::FeedRun;
 /// Why an update did not run.
 #[derive(Debug, thiserror::Error)]
 pub enum FeedError {
+    /// The service has no feed source (neither a mirror nor `[db]` feeds).
     #[error("no feed source is configured")]
     NoSource,
+    /// Another update is in progress.
     #[error("a feed update is already running")]
     Busy,
 }

@@ -11,8 +11,10 @@ pub(super) const MAX_STRING: u64 = 64 << 20;
 /// What `extract` keeps of one executable.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
+    /// One build per Go executable found in the file.
     #[serde(default)]
     pub builds: Vec<Build>,
+    /// Why build information that looked present could not be read.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
 }
@@ -31,6 +33,7 @@ pub struct Build {
     /// Dependencies, replacements applied.
     #[serde(default)]
     pub deps: Vec<Module>,
+    /// `build` lines as key and value (`GOOS`, `vcs.revision`, `-ldflags`…), in order.
     #[serde(default)]
     pub settings: Vec<(String, String)>,
 }
@@ -38,8 +41,11 @@ pub struct Build {
 /// A module path and version (with its `h1:` hash when known).
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Module {
+    /// Module path (`github.com/x/y`).
     pub path: String,
+    /// Module version (`v1.2.3`, `(devel)`).
     pub version: String,
+    /// The `h1:` go.sum hash; empty when unknown.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub sum: String,
     /// The module this one replaced (`=>` lines), if any.
