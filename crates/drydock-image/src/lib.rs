@@ -1,8 +1,6 @@
 //! Image sources and the streaming core: references, registries, archives, OCI
 //! layouts and directories; one pass per layer into a file index; the squashed view.
 
-#![allow(missing_docs)]
-// Documented with the move of its model types (lead).
 // No unwrap or panic outside tests: errors are returned, and reported at the edge.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 
