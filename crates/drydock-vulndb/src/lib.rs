@@ -5,7 +5,8 @@
 //! [`build`] to a temporary file and renamed into place, opened by [`Db::open`]
 //! read-only and immutable. [`export`] / [`import`] move it as one zstd-compressed,
 //! checksummed file. No network code: downloading the feeds and fetching a served export
-//! live in `drydock-update`, so matching does not compile an HTTP client.
+//! live in `drydock-update`, so a crate that only reads the database does not compile an
+//! HTTP client through this one.
 
 // No unwrap or panic outside tests: errors are returned, and reported at the edge.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
