@@ -5,8 +5,8 @@
 //! judge then re-matches every stored analysis against it.
 
 use drydock_store::Store;
-use drydock_vulndb::transfer::FetchAuth;
-use drydock_vulndb::UpdateConfig;
+use drydock_update::transfer::FetchAuth;
+use drydock_update::UpdateConfig;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -91,12 +91,12 @@ impl FeedUpdater {
         let before = build_id_of(&self.db);
         let outcome = match source {
             FeedSource::Mirror { url, auth } => {
-                drydock_vulndb::transfer::fetch_export(url, auth.as_ref(), &self.db).map_err(|e| e.to_string())
+                drydock_update::transfer::fetch_export(url, auth.as_ref(), &self.db).map_err(|e| e.to_string())
             }
             FeedSource::Feeds(cfg) => {
                 let mut cfg = (**cfg).clone();
                 cfg.db_path = self.db.clone();
-                drydock_vulndb::update(&cfg, &mut |_| {})
+                drydock_update::update(&cfg, &mut |_| {})
                     .map(|_| ())
                     .map_err(|e| e.to_string())
             }

@@ -355,8 +355,8 @@ fn kev_epss_nvd() {
 /// its public downloads (if any) of its own kind.
 #[test]
 fn every_feed_row_recognises_its_committed_sample() {
-    use drydock_vulndb::feeds::table::{feed, FEEDS};
-    use drydock_vulndb::{detect_sources, SourceKind, SourceSpec, UpdateConfig};
+    use drydock_vulndb::feeds::table::{feed, public_sources, FEEDS};
+    use drydock_vulndb::{detect_sources, SourceKind, SourceSpec};
     let mut names = std::collections::HashSet::new();
     for row in FEEDS {
         assert!(names.insert(row.name), "{} twice", row.name);
@@ -401,7 +401,7 @@ fn every_feed_row_recognises_its_committed_sample() {
         .collect();
     assert_eq!(tree, FEEDS.iter().map(|f| f.kind).collect::<Vec<_>>());
     // Public downloads: each of a downloadable kind, OSV's one per ecosystem.
-    let public = UpdateConfig::public_sources(&["v3.20"]);
+    let public = public_sources(&["v3.20"]);
     assert!(public.iter().all(|s| feed(s.kind).is_some_and(|f| f.is_file_feed())));
     let osv: Vec<_> = public.iter().filter(|s| s.kind == SourceKind::Osv).collect();
     assert_eq!(osv.len(), drydock_vulndb::feeds::table::osv_ecosystems().count());

@@ -115,24 +115,12 @@ pub(super) fn read_buildinfo(data: &[u8], at: usize) -> Result<(String, String),
             return Err(format!("Go build info with pointer size {ptr_size}"));
         }
         let bin = exe::parse(data).ok_or("Go build info in an executable with unreadable headers")?;
-        let big = flags & 1 != 0;
-        let ptr = |b: &[u8]| -> Option<u64> {
-            if ptr_size == 8 {
-                let a: [u8; 8] = b.get(..8)?.try_into().ok()?;
-                Some(if big {
-                    u64::from_be_bytes(a)
-                } else {
-                    u64::from_le_bytes(a)
-                })
-            } else {
-                let a: [u8; 4] = b.get(..4)?.try_into().ok()?;
-                Some(u64::from(if big {
-                    u32::from_be_bytes(a)
-                } else {
-                    u32::from_le_bytes(a)
-                }))
-            }
+        let endian = if flags & 1 != 0 {
+            exe::Endian::Big
+        } else {
+            exe::Endian::Little
         };
+        let ptr = |b: &[u8]| endian.word(b, ptr_size == 8);
         let string_at = |addr: u64| -> Option<&[u8]> {
             let hdr = bin.read_addr(data, addr, 2 * ptr_size as u64)?;
             let (p, len) = (ptr(hdr)?, ptr(&hdr[ptr_size..])?);

@@ -2,16 +2,18 @@
 //! downloads, an interrupted download resumed with `Range`, conditional requests
 //! answered with 304, and the rebuilt database.
 
-use drydock_vulndb::update::DownloadOutcome;
-use drydock_vulndb::{update, Db, RemoteSource, SourceKind, SourceSpec, UpdateConfig};
+use drydock_update::update::DownloadOutcome;
+use drydock_update::{update, RemoteSource, UpdateConfig};
+use drydock_vulndb::{Db, SourceKind, SourceSpec};
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+/// The feed samples committed with drydock-vulndb's reader tests.
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vulndata")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../drydock-vulndb/tests/fixtures/vulndata")
 }
 
 #[derive(Default)]

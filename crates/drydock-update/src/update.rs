@@ -5,41 +5,16 @@
 //!
 //! Uses blocking HTTP: call it from a plain thread, not from inside an async runtime.
 
-use crate::build::{build_with, BuildOptions, BuildReport, Progress, SourceKind, SourceSpec};
-use crate::DbError;
+use drydock_vulndb::feeds::table::{feed, FEEDS};
+use drydock_vulndb::{build_with, BuildOptions, BuildReport, DbError, Progress, SourceSpec};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// One feed to download.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RemoteSource {
-    /// Reader for the downloaded file.
-    pub kind: SourceKind,
-    /// URL (http or https).
-    pub url: String,
-    /// Namespace override (for secdb-format feeds of Wolfi/Chainguard).
-    #[serde(default)]
-    pub namespace: Option<String>,
-    /// Relative file name in the cache (default: the URL's last two path segments).
-    #[serde(default)]
-    pub file: Option<String>,
-}
-
-impl RemoteSource {
-    /// A source of a kind at a URL.
-    pub fn new(kind: SourceKind, url: impl Into<String>) -> RemoteSource {
-        RemoteSource {
-            kind,
-            url: url.into(),
-            namespace: None,
-            file: None,
-        }
-    }
-}
+/// One feed to download (defined beside the feed table that lists the public ones).
+pub use drydock_vulndb::RemoteSource;
 
 /// What `update` needs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,10 +40,7 @@ impl UpdateConfig {
     /// The public feeds, from the feed table: OSV `all.zip` per ecosystem, the Debian
     /// tracker, CISA KEV, EPSS, and Alpine secdb for the given Alpine branches (`v3.20`…).
     pub fn public_sources(alpine_branches: &[&str]) -> Vec<RemoteSource> {
-        crate::feeds::table::FEEDS
-            .iter()
-            .flat_map(|f| (f.public)(alpine_branches))
-            .collect()
+        drydock_vulndb::feeds::table::public_sources(alpine_branches)
     }
 }
 
@@ -160,7 +132,7 @@ fn read_meta(p: &Path) -> Option<CacheMeta> {
 
 fn write_meta(p: &Path, m: &CacheMeta) -> Result<(), DbError> {
     let b = serde_json::to_vec(m).map_err(|e| DbError::Config(e.to_string()))?;
-    std::fs::write(p, b).map_err(|e| DbError::io(format!("write {}", p.display()), e))
+    std::fs::write(p, b).map_err(|e| io_error(format!("write {}", p.display()), e))
 }
 
 fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
@@ -188,7 +160,7 @@ fn download(
         reason,
     };
     if let Some(dir) = dest.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| DbError::io(format!("create {}", dir.display()), e))?;
+        std::fs::create_dir_all(dir).map_err(|e| io_error(format!("create {}", dir.display()), e))?;
     }
     let meta_path = with_suffix(dest, ".meta.json");
     let part = with_suffix(dest, ".part");
@@ -229,11 +201,11 @@ fn download(
             let f = OpenOptions::new()
                 .append(true)
                 .open(&part)
-                .map_err(|e| DbError::io(format!("open {}", part.display()), e))?;
+                .map_err(|e| io_error(format!("open {}", part.display()), e))?;
             (f, DownloadOutcome::Resumed, resume_from)
         }
         200 => {
-            let f = File::create(&part).map_err(|e| DbError::io(format!("create {}", part.display()), e))?;
+            let f = File::create(&part).map_err(|e| io_error(format!("create {}", part.display()), e))?;
             let m = CacheMeta {
                 url: url.into(),
                 etag: header(&resp, "etag"),
@@ -263,7 +235,7 @@ fn download(
             break;
         }
         out.write_all(&buf[..n])
-            .map_err(|e| DbError::io(format!("write {}", part.display()), e))?;
+            .map_err(|e| io_error(format!("write {}", part.display()), e))?;
         done += n as u64;
         transferred += n as u64;
         progress(&Progress::Download {
@@ -280,13 +252,13 @@ fn download(
         }
     }
     out.sync_all()
-        .map_err(|e| DbError::io(format!("sync {}", part.display()), e))?;
+        .map_err(|e| io_error(format!("sync {}", part.display()), e))?;
     drop(out);
     let m = read_meta(&part_meta_path).unwrap_or(CacheMeta {
         url: url.into(),
         ..Default::default()
     });
-    std::fs::rename(&part, dest).map_err(|e| DbError::io(format!("rename into {}", dest.display()), e))?;
+    std::fs::rename(&part, dest).map_err(|e| io_error(format!("rename into {}", dest.display()), e))?;
     write_meta(&meta_path, &m)?;
     let _ = std::fs::remove_file(&part_meta_path);
     Ok(DownloadInfo {
@@ -315,12 +287,8 @@ pub fn update(config: &UpdateConfig, progress: &mut dyn FnMut(&Progress)) -> Res
     let mut downloads = Vec::new();
     let mut specs = Vec::new();
     for s in &config.sources {
-        if !crate::feeds::table::feed(s.kind).is_some_and(|f| f.is_file_feed()) {
-            let kinds: Vec<&str> = crate::feeds::table::FEEDS
-                .iter()
-                .filter(|f| f.is_file_feed())
-                .map(|f| f.name)
-                .collect();
+        if !feed(s.kind).is_some_and(|f| f.is_file_feed()) {
+            let kinds: Vec<&str> = FEEDS.iter().filter(|f| f.is_file_feed()).map(|f| f.name).collect();
             return Err(DbError::Config(format!(
                 "{}: give the feed kind ({})",
                 s.url,
@@ -368,4 +336,12 @@ fn with_sources(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+/// A file-system error of `update`, saying what was being done.
+fn io_error(context: impl Into<String>, source: std::io::Error) -> DbError {
+    DbError::Io {
+        context: context.into(),
+        source,
+    }
 }
