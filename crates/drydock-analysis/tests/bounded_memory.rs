@@ -9,10 +9,10 @@ static ALLOC: peak::Counting = peak::Counting;
 const MIB: usize = 1 << 20;
 
 use drydock_analysis::{AnalysisConfig, Analyzer, Scanners};
-use drydock_image::fixture::hostile;
 use drydock_image::{open, read_layers, Limits, NoProgress, OpenOptions, ReadOptions, SourceSpec};
 use drydock_inspect::secrets::SecretsScope;
 use drydock_sbom::Scope;
+use drydock_test_support::fixture::hostile;
 
 /// What one `drydock scan` (every scanner, no database) costs in heap bytes per file of an
 /// image of one layer of `files` empty files, from reading the layer to the analysis: the

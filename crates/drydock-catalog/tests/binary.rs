@@ -6,9 +6,9 @@ mod common;
 
 use common::{assert_snapshot, catalog_dir, fixture, summary};
 use drydock_catalog::{all, build_sbom, CatalogCapture};
-use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
 use drydock_image::{open, read_layers, NoProgress, OpenOptions, ReadOptions, SourceSpec};
 use drydock_sbom::{Sbom, Scope};
+use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 

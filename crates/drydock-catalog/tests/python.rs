@@ -7,9 +7,9 @@ mod common;
 
 use common::{assert_snapshot, catalog_dir, fixture, summary};
 use drydock_catalog::{all, build_sbom, CatalogCapture};
-use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
 use drydock_image::{open, read_layers, NoProgress, OpenOptions, ReadOptions, SourceSpec};
 use drydock_sbom::{RelationshipKind, Sbom, Scope};
+use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 

@@ -1,12 +1,12 @@
 //! Hostile layers, built in code and streamed (nothing big is committed or held): each
 //! must cost little time and memory, and fail or degrade with a clear message.
 
-use drydock_image::fixture::{hostile, StreamingLayer};
 use drydock_image::layer::index_layer;
 use drydock_image::{
     open, read_layers, Capture, CaptureNothing, FileTree, ImageError, LayerCache, LayerId, LayerIndex, Limits,
     NoProgress, OpenOptions, ReadOptions, SourceSpec,
 };
+use drydock_test_support::fixture::{hostile, StreamingLayer};
 use std::io::Read;
 use std::time::{Duration, Instant};
 
@@ -136,7 +136,7 @@ fn sparse_manifests_are_not_captured() {
 
 fn read_image(
     dir: &std::path::Path,
-    image: drydock_image::fixture::ImageBuilder,
+    image: drydock_test_support::fixture::ImageBuilder,
     limits: Limits,
     cache: Option<LayerCache>,
 ) -> drydock_image::Result<drydock_image::ReadLayers> {
@@ -159,7 +159,7 @@ fn read_image(
 #[test]
 fn captures_share_one_budget_per_image() {
     let dir = tempfile::tempdir().unwrap();
-    let mut image = drydock_image::fixture::ImageBuilder::new();
+    let mut image = drydock_test_support::fixture::ImageBuilder::new();
     for l in 0..4 {
         let blob_and_id = {
             let mut layer = StreamingLayer::new();
@@ -194,7 +194,7 @@ fn layers_with_big_captures_are_not_cached() {
     let mut small = StreamingLayer::new();
     small.file("keep/small", b"tiny", 0o644);
     let (sblob, sdiff) = small.finish();
-    let image = drydock_image::fixture::ImageBuilder::new()
+    let image = drydock_test_support::fixture::ImageBuilder::new()
         .gzip_layer(blob, diff_id, "big")
         .gzip_layer(sblob, sdiff, "small");
     let limits = Limits {

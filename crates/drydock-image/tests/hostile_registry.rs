@@ -457,7 +457,7 @@ fn measure_a_3gb_manifest() {
 
 #[test]
 fn a_layer_longer_than_its_descriptor_is_refused() {
-    use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+    use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};
     let big = vec![b'x'; 4 << 20];
     let tar = LayerBuilder::new().file("big.bin", &big, 0o644).finish();
     let img = ImageBuilder::new().layer(tar, Storage::Plain, "ADD big");

@@ -1,11 +1,11 @@
 //! The streaming pass and the squashed view, on images built in code.
 
-use drydock_image::fixture::{gzip, sha256, ImageBuilder, LayerBuilder, Storage};
 use drydock_image::layer::index_layer;
 use drydock_image::{
     open, read_layers, Capture, FileKind, FileTree, ImageError, LayerCache, LayerId, Limits, NoProgress, OpenOptions,
     Opened, ReadOptions, SourceSpec,
 };
+use drydock_test_support::fixture::{gzip, sha256, ImageBuilder, LayerBuilder, Storage};
 
 struct Wants(&'static [&'static str]);
 impl Capture for Wants {
@@ -92,7 +92,7 @@ fn squashed_view_honours_whiteouts_opaque_dirs_and_links() {
 fn compressed_layers_stream_the_same() {
     let tar = base_layer();
     let plain = index(&tar, 0);
-    for blob in [gzip(&tar), drydock_image::fixture::zstd(&tar)] {
+    for blob in [gzip(&tar), drydock_test_support::fixture::zstd(&tar)] {
         let id = LayerId {
             index: 0,
             digest: Some(sha256(&blob)),

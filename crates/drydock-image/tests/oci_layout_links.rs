@@ -2,8 +2,8 @@
 //! holding them) that are symbolic links are refused, even when the bytes they point at
 //! would hash to the right digest.
 
-use drydock_image::fixture::{sha256, ImageBuilder, LayerBuilder, Storage};
 use drydock_image::{open, read_layers, CaptureNothing, NoProgress, OpenOptions, ReadOptions, SourceSpec};
+use drydock_test_support::fixture::{sha256, ImageBuilder, LayerBuilder, Storage};
 use std::path::Path;
 
 fn layout(dir: &Path) -> (ImageBuilder, String) {

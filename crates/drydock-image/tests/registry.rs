@@ -8,14 +8,15 @@ use drydock_image::{
     open, read_layers, CaptureNothing, ImageError, NoProgress, OpenOptions, Opened, Platform, ReadLayers, ReadOptions,
     RegistryOptions, SourceSpec,
 };
+use drydock_test_support::registry::{free_port, Registry};
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -31,139 +32,8 @@ const DOCKER_LAYER_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gz
 /// Serialises tests that change process-global state (PATH).
 static ENV_LOCK: Mutex<()> = Mutex::new(());
 
-// ---- registry harness ------------------------------------------------------------
-
-/// A `docker-registry` process of our own, killed on drop.
-struct Registry {
-    child: Child,
-    addr: String,
-    dir: tempfile::TempDir,
-}
-
-impl Registry {
-    fn start() -> Registry {
-        Self::start_with(None)
-    }
-
-    /// With htpasswd basic auth for `user`/`password`.
-    fn start_with_auth(user: &str, password: &str) -> Registry {
-        Self::start_with(Some((user, password)))
-    }
-
-    fn start_with(auth: Option<(&str, &str)>) -> Registry {
-        let binary = registry_binary();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let auth_section = match auth {
-            Some((user, password)) => {
-                let out = Command::new("htpasswd")
-                    .args(["-Bbn", user, password])
-                    .output()
-                    .expect("htpasswd is not installed: apt-get install apache2-utils");
-                assert!(
-                    out.status.success(),
-                    "htpasswd failed: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                let file = dir.path().join("htpasswd");
-                std::fs::write(&file, &out.stdout).expect("write htpasswd");
-                format!(
-                    "auth:\n  htpasswd:\n    realm: drydock-test\n    path: {}\n",
-                    file.display()
-                )
-            }
-            None => String::new(),
-        };
-        for _ in 0..5 {
-            let port = free_port();
-            let addr = format!("127.0.0.1:{port}");
-            let config = format!(
-                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n  secret: drydock-test-secret\n{auth_section}",
-                dir.path().join("data").display()
-            );
-            let config_path = dir.path().join("config.yml");
-            std::fs::write(&config_path, config).expect("write registry config");
-            let log = std::fs::File::create(dir.path().join("registry.log")).expect("registry log");
-            let log2 = log.try_clone().expect("registry log");
-            let mut child = Command::new(&binary)
-                .arg("serve")
-                .arg(&config_path)
-                .stdin(Stdio::null())
-                .stdout(log)
-                .stderr(log2)
-                .spawn()
-                .expect("start docker-registry");
-            let deadline = Instant::now() + Duration::from_secs(15);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break; // port taken in the meantime, or a config problem: try again
-                }
-                if answers_v2(&addr) {
-                    return Registry { child, addr, dir };
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        let log = std::fs::read_to_string(dir.path().join("registry.log")).unwrap_or_default();
-        panic!("docker-registry did not come up; its log:\n{log}");
-    }
-
-    /// Where the registry stores a blob's bytes.
-    fn blob_file(&self, digest: &str) -> PathBuf {
-        let hex = digest.strip_prefix("sha256:").expect("sha256 digest");
-        self.dir
-            .path()
-            .join("data/docker/registry/v2/blobs/sha256")
-            .join(&hex[..2])
-            .join(hex)
-            .join("data")
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn registry_binary() -> PathBuf {
-    let found = std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .chain([PathBuf::from("/usr/bin")])
-        .map(|d| d.join("docker-registry"))
-        .find(|p| p.is_file());
-    match found {
-        Some(p) => p,
-        None => panic!(
-            "docker-registry is not installed; these tests need a real registry: apt-get install docker-registry"
-        ),
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free loopback port")
-}
-
-/// True when `GET /v2/` answers 200 or 401 (the API is up).
-fn answers_v2(addr: &str) -> bool {
-    let Ok(mut s) = TcpStream::connect(addr) else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    if s.write_all(format!("GET /v2/ HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes())
-        .is_err()
-    {
-        return false;
-    }
-    let mut head = [0u8; 12];
-    s.read_exact(&mut head).is_ok() && (head.ends_with(b"200") || head.ends_with(b"401"))
-}
+// The registry harness (a `docker-registry` of our own per test, stopped on drop) is
+// drydock_test_support::registry.
 
 // ---- images built in code ------------------------------------------------------------
 

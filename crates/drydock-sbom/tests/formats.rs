@@ -566,40 +566,6 @@ fn samples_are_valid_for_the_official_schemas_and_tools() {
         files.push(path);
     }
 
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
-    let probe = std::process::Command::new("python3")
-        .args(["-c", "import jsonschema, cyclonedx, spdx_tools"])
-        .output();
-    match probe {
-        Ok(o) if o.status.success() => {}
-        other => {
-            let why = match other {
-                Ok(o) => String::from_utf8_lossy(&o.stderr)
-                    .trim()
-                    .lines()
-                    .last()
-                    .unwrap_or("")
-                    .to_string(),
-                Err(e) => format!("python3: {e}"),
-            };
-            assert!(
-                !ci,
-                "CI=true but validate-sbom.py cannot run ({why}); .ci/run installs its packages"
-            );
-            eprintln!("skipping validate-sbom.py: {why}");
-            return;
-        }
-    }
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/validate-sbom.py");
-    let out = std::process::Command::new("python3")
-        .arg(&script)
-        .args(&files)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "validate-sbom.py rejected drydock's SBOMs:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let files: Vec<&std::path::Path> = files.iter().map(|f| f.as_path()).collect();
+    drydock_test_support::python::validate("validate-sbom.py", "jsonschema, cyclonedx, spdx_tools", &files);
 }

@@ -336,7 +336,7 @@ fn describe_lists_every_gate_from_the_evaluator_table() {
 /// packages (one denylisted, one with a modified and a missing file, licenses), a secret,
 /// a content-search hit, a setuid binary, accounts, a RUN step and an exposed SSH port.
 fn every_gate_image(dir: &std::path::Path) -> PathBuf {
-    use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+    use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};
     let md5 = |d: &[u8]| {
         use md5::{Digest, Md5};
         hex::encode(Md5::digest(d))

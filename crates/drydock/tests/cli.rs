@@ -1,6 +1,6 @@
 //! `drydock sbom` end to end, on Debian-like images built in code.
 
-use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};

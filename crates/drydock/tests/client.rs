@@ -3,7 +3,7 @@
 //! `feeds`) against a real `drydock serve` child process, configured as users would: with
 //! DRYDOCK_URL, DRYDOCK_USER / DRYDOCK_PASSWORD or DRYDOCK_API_KEY.
 
-use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

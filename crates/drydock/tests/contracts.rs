@@ -5,7 +5,7 @@
 mod common;
 
 use common::{drydock, json_of, scan, setup, stderr, OS_RELEASE};
-use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! `drydock inspect` end to end on an image built here, with made-up secrets in two layers
 //! (one deleted by the upper layer). No value below is a real credential.
 
-use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -450,7 +450,7 @@ fn scan_runs_only_the_chosen_scanners() {
 fn files_written_through_a_lower_layers_link_are_inspected_and_catalogued() {
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("lower-links.tar");
-    drydock_image::fixture::hostile::written_through_lower_links()
+    drydock_test_support::fixture::hostile::written_through_lower_links()
         .write_docker_archive(&img, "fx/lower-links:test")
         .unwrap();
     let src = format!("docker-archive:{}", img.display());

@@ -117,8 +117,8 @@ fn load() {
 }
 
 /// An image with `files` small files and 500 Python packages.
-fn big_image(files: usize) -> drydock_image::fixture::ImageBuilder {
-    use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+fn big_image(files: usize) -> drydock_test_support::fixture::ImageBuilder {
+    use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};
     let mut layer = LayerBuilder::new().file("usr/lib/os-release", common::OS_RELEASE, 0o644);
     for i in 0..500 {
         layer = common::dist_info(layer, "usr/lib/python3/dist-packages", &format!("pkg{i}"), "1.0");

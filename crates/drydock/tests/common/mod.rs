@@ -4,7 +4,7 @@
 
 pub mod server;
 
-use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

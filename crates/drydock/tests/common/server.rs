@@ -1,135 +1,21 @@
-//! A running `drydock serve` for tests: a real `docker-registry` on loopback, images pushed
-//! over its HTTP API, drydock processes killed on drop, a JSON client, fresh PostgreSQL
-//! databases.
+//! A running `drydock serve` for tests: drydock processes killed on drop, a JSON client
+//! checking every answer against the OpenAPI document; the registry and PostgreSQL
+//! harnesses of drydock-test-support re-exported.
 #![allow(dead_code)]
 
-use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
+#[allow(unused_imports)]
+pub use drydock_test_support::postgres::PgDb;
+#[allow(unused_imports)]
+pub use drydock_test_support::registry::{free_port, Registry};
+
+use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};
 use reqwest::blocking::Client;
 use serde_json::Value;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A `docker-registry` of our own on a free loopback port.
-pub struct Registry {
-    child: Child,
-    pub addr: String,
-    auth: Option<(String, String)>,
-    _dir: tempfile::TempDir,
-}
-
-impl Registry {
-    pub fn start() -> Registry {
-        Self::start_with(None)
-    }
-
-    /// A registry that demands HTTP basic auth (htpasswd) for `user`/`password`.
-    pub fn start_with_auth(user: &str, password: &str) -> Registry {
-        Self::start_with(Some((user, password)))
-    }
-
-    fn start_with(auth: Option<(&str, &str)>) -> Registry {
-        let dir = tempfile::tempdir().unwrap();
-        let auth_section = match auth {
-            Some((user, password)) => {
-                let out = Command::new("htpasswd")
-                    .args(["-Bbn", user, password])
-                    .output()
-                    .expect("htpasswd is installed (apt-get install apache2-utils)");
-                std::fs::write(dir.path().join("htpasswd"), &out.stdout).unwrap();
-                format!(
-                    "auth:\n  htpasswd:\n    realm: test\n    path: {}\n",
-                    dir.path().join("htpasswd").display()
-                )
-            }
-            None => String::new(),
-        };
-        for _ in 0..5 {
-            let addr = format!("127.0.0.1:{}", free_port());
-            let config = format!(
-                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n  secret: test\n{auth_section}",
-                dir.path().join("data").display()
-            );
-            std::fs::write(dir.path().join("config.yml"), config).unwrap();
-            let mut child = Command::new("docker-registry")
-                .arg("serve")
-                .arg(dir.path().join("config.yml"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("docker-registry is installed (apt-get install docker-registry)");
-            let deadline = Instant::now() + Duration::from_secs(15);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                if reqwest::blocking::get(format!("http://{addr}/v2/"))
-                    .is_ok_and(|r| r.status().is_success() || r.status() == 401)
-                {
-                    let auth = auth.map(|(u, p)| (u.to_string(), p.to_string()));
-                    return Registry {
-                        child,
-                        addr,
-                        auth,
-                        _dir: dir,
-                    };
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("docker-registry did not start");
-    }
-
-    /// Pushes an image as `repo:tag` (monolithic blob uploads, then the manifest).
-    pub fn push(&self, repo: &str, tag: &str, img: &ImageBuilder) {
-        let c = Client::new();
-        let auth = |r: reqwest::blocking::RequestBuilder| match &self.auth {
-            Some((u, p)) => r.basic_auth(u, Some(p)),
-            None => r,
-        };
-        for (digest, bytes) in img.blobs() {
-            let r = auth(c.post(format!("http://{}/v2/{repo}/blobs/uploads/", self.addr)))
-                .send()
-                .unwrap();
-            assert_eq!(r.status(), 202, "start upload");
-            let loc = r.headers()["location"].to_str().unwrap().to_string();
-            let url = if loc.starts_with("http") {
-                loc
-            } else {
-                format!("http://{}{loc}", self.addr)
-            };
-            let sep = if url.contains('?') { '&' } else { '?' };
-            let r = auth(c.put(format!("{url}{sep}digest={digest}")))
-                .header("content-type", "application/octet-stream")
-                .body(bytes)
-                .send()
-                .unwrap();
-            assert_eq!(r.status(), 201, "upload {digest}");
-        }
-        let r = auth(c.put(format!("http://{}/v2/{repo}/manifests/{tag}", self.addr)))
-            .header("content-type", "application/vnd.oci.image.manifest.v1+json")
-            .body(img.manifest_json())
-            .send()
-            .unwrap();
-        assert_eq!(r.status(), 201, "push manifest");
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A small Debian-like image: os-release, a dpkg package, a planted secret; a non-empty
 /// `marker` (written to /app/marker) makes digests differ.
@@ -299,37 +185,6 @@ pub fn serve_with(home: &Path, database: Option<&str>, workers: usize, extra: &[
     }
     let p = drydock(&args, home);
     (p, Api::wait(format!("http://{listen}")))
-}
-
-/// A fresh PostgreSQL database (127.0.0.1:5432, trust auth), dropped afterwards.
-pub struct PgDb {
-    name: String,
-    pub url: String,
-}
-
-impl PgDb {
-    pub fn new() -> PgDb {
-        let admin = "postgres://postgres@127.0.0.1:5432/postgres";
-        let mut c = postgres::Client::connect(admin, postgres::NoTls).expect("PostgreSQL runs on 127.0.0.1:5432");
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let name = format!("drydock_svc_{}_{n}", std::process::id());
-        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .unwrap();
-        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        PgDb {
-            url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
-            name,
-        }
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        if let Ok(mut c) = postgres::Client::connect("postgres://postgres@127.0.0.1:5432/postgres", postgres::NoTls) {
-            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-        }
-    }
 }
 
 /// The base URL of a running server.

@@ -1,5 +1,5 @@
 //! Builds small, real images in code — tar layers with whiteouts and links, written as
-//! OCI layouts, OCI archives and `docker save` archives — for tests and examples.
+//! OCI layouts, OCI archives and `docker save` archives — for tests, benches and examples.
 
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -229,8 +229,11 @@ pub fn sha256(data: &[u8]) -> String {
 /// How a layer is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Storage {
+    /// An uncompressed tar.
     Plain,
+    /// A gzip-compressed tar.
     Gzip,
+    /// A zstd-compressed tar.
     Zstd,
 }
 
