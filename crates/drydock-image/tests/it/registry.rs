@@ -1,7 +1,8 @@
-//! The registry source against real registries: each test starts its own Debian
-//! `docker-registry` (distribution v2) on a free loopback port with a temporary storage
-//! directory, pushes small images built here through `oci-client`, and reads them back
-//! through the public path (`open` + `read_layers`).
+//! The registry source against real registries: Debian's `docker-registry` (distribution
+//! v2) on a free loopback port with a temporary storage directory (one shared by the tests
+//! that only push and read, one of its own for a test that needs authentication or damages
+//! blobs); small images built here are pushed through `oci-client` and read back through
+//! the public path (`open` + `read_layers`).
 
 use base64::Engine;
 use drydock_image::{
@@ -29,11 +30,9 @@ const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+
 const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
 const DOCKER_LAYER_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 
-/// Serialises tests that change process-global state (PATH).
-static ENV_LOCK: Mutex<()> = Mutex::new(());
-
-// The registry harness (a `docker-registry` of our own per test, stopped on drop) is
-// drydock_test_support::registry.
+// The registry harness is drydock_test_support::registry: the tests that only push and
+// read share one registry (each under repository names of its own); those that need
+// authentication or damage what the registry stores start their own.
 
 // ---- images built in code ------------------------------------------------------------
 
@@ -301,12 +300,12 @@ fn paths(read: &ReadLayers, layer: usize) -> Vec<String> {
 
 #[test]
 fn pull_by_tag_fills_meta_and_streams_layers() {
-    let reg = Registry::start();
+    let reg = Registry::shared();
     let img = sample_image("amd64", false);
-    Pusher::new(&reg).push_image("drydock/sample", "v1", &img);
+    Pusher::new(&reg).push_image("by-tag/sample", "v1", &img);
 
     let tmp = tempfile::tempdir().unwrap();
-    let reference = format!("{}/drydock/sample:v1", reg.addr);
+    let reference = format!("{}/by-tag/sample:v1", reg.addr);
     let opened = open_ref(&reference, &hermetic(tmp.path())).expect("open");
     let meta = opened.meta();
     assert_eq!(meta.source.scheme, "registry");
@@ -351,12 +350,12 @@ fn pull_by_tag_fills_meta_and_streams_layers() {
 
 #[test]
 fn pull_by_digest() {
-    let reg = Registry::start();
+    let reg = Registry::shared();
     let img = sample_image("amd64", false);
-    Pusher::new(&reg).push_image("drydock/sample", "v1", &img);
+    Pusher::new(&reg).push_image("by-digest/sample", "v1", &img);
 
     let tmp = tempfile::tempdir().unwrap();
-    let reference = format!("{}/drydock/sample@{}", reg.addr, img.manifest.digest);
+    let reference = format!("{}/by-digest/sample@{}", reg.addr, img.manifest.digest);
     let opened = open_ref(&reference, &hermetic(tmp.path())).expect("open by digest");
     let meta = opened.meta();
     assert_eq!(meta.source.reference, reference);
@@ -369,7 +368,7 @@ fn pull_by_digest() {
     assert!(paths(&read, 1).contains(&"/usr/share/amd64-marker".to_string()));
 
     // A digest the repository does not hold.
-    let missing = format!("{}/drydock/sample@{}", reg.addr, sha256(b"nothing"));
+    let missing = format!("{}/by-digest/sample@{}", reg.addr, sha256(b"nothing"));
     let err = open_ref(&missing, &hermetic(tmp.path()))
         .err()
         .expect("unknown digest must fail");
@@ -378,18 +377,18 @@ fn pull_by_digest() {
 
 #[test]
 fn index_resolves_the_requested_platform() {
-    let reg = Registry::start();
+    let reg = Registry::shared();
     let amd = sample_image("amd64", false);
     let arm = sample_image("arm64", false);
     let idx = Pusher::new(&reg).push_index(
-        "drydock/multi",
+        "platforms/multi",
         "latest",
         &[(&amd, "amd64", None), (&arm, "arm64", Some("v8"))],
         false,
     );
 
     let tmp = tempfile::tempdir().unwrap();
-    let reference = format!("{}/drydock/multi", reg.addr);
+    let reference = format!("{}/platforms/multi", reg.addr);
     let mut opts = hermetic(tmp.path());
     let mut seen = Vec::new();
     for (platform, img, marker) in [
@@ -430,7 +429,7 @@ fn index_resolves_the_requested_platform() {
 
 #[test]
 fn docker_schema2_manifest_list() {
-    let reg = Registry::start();
+    let reg = Registry::shared();
     let amd = sample_image("amd64", true);
     let arm = sample_image("arm64", true);
     Pusher::new(&reg).push_index(
@@ -463,11 +462,11 @@ fn docker_schema2_manifest_list() {
 
 #[test]
 fn no_matching_platform_is_not_found() {
-    let reg = Registry::start();
+    let reg = Registry::shared();
     let amd = sample_image("amd64", false);
     let arm = sample_image("arm64", false);
     Pusher::new(&reg).push_index(
-        "drydock/multi",
+        "no-platform/multi",
         "latest",
         &[(&amd, "amd64", None), (&arm, "arm64", Some("v8"))],
         false,
@@ -476,7 +475,7 @@ fn no_matching_platform_is_not_found() {
     let tmp = tempfile::tempdir().unwrap();
     let mut opts = hermetic(tmp.path());
     opts.platform = Some(Platform::parse("linux/s390x").unwrap());
-    let err = open_ref(&format!("{}/drydock/multi:latest", reg.addr), &opts)
+    let err = open_ref(&format!("{}/no-platform/multi:latest", reg.addr), &opts)
         .err()
         .expect("must fail");
     match &err {
@@ -490,14 +489,14 @@ fn no_matching_platform_is_not_found() {
 
 #[test]
 fn missing_tag_is_not_found() {
-    let reg = Registry::start();
+    let reg = Registry::shared();
     let img = sample_image("amd64", false);
     let pusher = Pusher::new(&reg);
-    pusher.push_image("drydock/sample", "v1", &img);
-    pusher.push_manifest("drydock/sample:v2", &img.manifest, img.manifest_type);
+    pusher.push_image("missing/sample", "v1", &img);
+    pusher.push_manifest("missing/sample:v2", &img.manifest, img.manifest_type);
 
     let tmp = tempfile::tempdir().unwrap();
-    let err = open_ref(&format!("{}/drydock/sample:nope", reg.addr), &hermetic(tmp.path()))
+    let err = open_ref(&format!("{}/missing/sample:nope", reg.addr), &hermetic(tmp.path()))
         .err()
         .expect("must fail");
     match &err {
@@ -507,17 +506,17 @@ fn missing_tag_is_not_found() {
             available,
         } => {
             assert_eq!(wanted, "tag nope");
-            assert_eq!(source_name, &format!("{}/drydock/sample", reg.addr));
+            assert_eq!(source_name, &format!("{}/missing/sample", reg.addr));
             assert_eq!(available, "v1, v2");
         }
         other => panic!("expected NotFound, got {other:?}"),
     }
     // A repository that does not exist at all.
-    let err = open_ref(&format!("{}/drydock/absent:v1", reg.addr), &hermetic(tmp.path()))
+    let err = open_ref(&format!("{}/missing/absent:v1", reg.addr), &hermetic(tmp.path()))
         .err()
         .expect("must fail");
     assert!(matches!(err, ImageError::NotFound { .. }), "{err}");
-    assert!(err.to_string().contains("drydock/absent"), "{err}");
+    assert!(err.to_string().contains("missing/absent"), "{err}");
 }
 
 #[test]
@@ -618,7 +617,6 @@ fn wrong_or_missing_credentials_are_refused() {
 
 #[test]
 fn credential_helpers() {
-    let _env = ENV_LOCK.lock().unwrap_or_else(|p| p.into_inner());
     let reg = Registry::start_with_auth("drydock", "s3cret");
     let img = sample_image("amd64", false);
     Pusher::with_auth(&reg, RegistryAuth::Basic("drydock".into(), "s3cret".into())).push_image(
@@ -638,38 +636,31 @@ fn credential_helpers() {
         addr = reg.addr
     );
     write_executable(&helper, &script);
-    let old_path = std::env::var_os("PATH").unwrap_or_default();
-    let mut dirs = vec![bin.clone()];
-    dirs.extend(std::env::split_paths(&old_path));
-    std::env::set_var("PATH", std::env::join_paths(dirs).unwrap());
-    let result = std::panic::catch_unwind(|| {
-        let reference = format!("{}/private/app:1.0", reg.addr);
-        let mut opts = hermetic(tmp.path());
-        for (name, json) in [
-            ("helpers", format!(r#"{{"credHelpers":{{"{}":"fake"}}}}"#, reg.addr)),
-            ("store", r#"{"credsStore":"fake","auths":{}}"#.to_string()),
-        ] {
-            let config = tmp.path().join(format!("{name}.json"));
-            std::fs::write(&config, json).unwrap();
-            opts.registry.docker_config = Some(config);
-            let opened = open_ref(&reference, &opts).unwrap_or_else(|e| panic!("{name}: {e}"));
-            read_all(&opened).unwrap_or_else(|e| panic!("{name}: {e}"));
-        }
-        // A helper that has nothing for the registry leaves the pull anonymous: refused.
-        let config = tmp.path().join("other.json");
-        std::fs::write(
-            &config,
-            r#"{"credHelpers":{"elsewhere.example":"fake"},"credsStore":"fake-missing"}"#,
-        )
-        .unwrap();
+    // The helpers are run from `bin` (an option, not PATH: the process's environment is
+    // shared by every test of this binary).
+    let reference = format!("{}/private/app:1.0", reg.addr);
+    let mut opts = hermetic(tmp.path());
+    opts.registry.credential_helpers = Some(bin.clone());
+    for (name, json) in [
+        ("helpers", format!(r#"{{"credHelpers":{{"{}":"fake"}}}}"#, reg.addr)),
+        ("store", r#"{"credsStore":"fake","auths":{}}"#.to_string()),
+    ] {
+        let config = tmp.path().join(format!("{name}.json"));
+        std::fs::write(&config, json).unwrap();
         opts.registry.docker_config = Some(config);
-        let err = open_ref(&reference, &opts).err().expect("no credentials must fail");
-        assert!(matches!(err, ImageError::AuthRefused { .. }), "{err}");
-    });
-    std::env::set_var("PATH", &old_path);
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
+        let opened = open_ref(&reference, &opts).unwrap_or_else(|e| panic!("{name}: {e}"));
+        read_all(&opened).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
+    // A helper that has nothing for the registry leaves the pull anonymous: refused.
+    let config = tmp.path().join("other.json");
+    std::fs::write(
+        &config,
+        r#"{"credHelpers":{"elsewhere.example":"fake"},"credsStore":"fake-missing"}"#,
+    )
+    .unwrap();
+    opts.registry.docker_config = Some(config);
+    let err = open_ref(&reference, &opts).err().expect("no credentials must fail");
+    assert!(matches!(err, ImageError::AuthRefused { .. }), "{err}");
     // Asked once per config that names it (credHelpers, then credsStore), with the server on stdin.
     let log = std::fs::read_to_string(tmp.path().join("helper.log")).unwrap();
     let asked: Vec<&str> = log.lines().filter(|l| !l.starts_with("probe")).collect();
@@ -945,7 +936,7 @@ fn transient_failures_are_retried_and_broken_streams_resumed() {
 }
 
 /// The shared fixture registry (`/work/shared/fixtures/run-registry.sh`), when running:
-/// `cargo test -p drydock-image --test registry -- --ignored --nocapture`.
+/// `cargo test -p drydock-image --test it -- --ignored --nocapture registry::fixture_bookworm_rich`.
 #[test]
 #[ignore]
 fn fixture_bookworm_rich() {

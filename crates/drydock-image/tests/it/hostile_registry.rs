@@ -432,8 +432,8 @@ fn the_address_policy_refuses_internal_registries_and_redirects() {
     assert_eq!(internal.sent.load(Ordering::SeqCst), 0);
 }
 
-/// Measures the 3 GB manifest: `cargo test -p drydock-image --test hostile_registry --
-/// --ignored --nocapture`, under `/usr/bin/time -v`. The body is streamed without a
+/// Measures the 3 GB manifest: `cargo test -p drydock-image --test it -- --ignored
+/// --nocapture hostile_registry::measure_a_3gb_manifest`, under `/usr/bin/time -v`. The body is streamed without a
 /// Content-Length, so only the streaming cap protects the client.
 #[test]
 #[ignore]
