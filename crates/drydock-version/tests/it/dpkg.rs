@@ -1,6 +1,5 @@
 //! dpkg: Debian Policy §5.6.12 and dpkg's own test cases.
-mod common;
-use common::*;
+use crate::common::*;
 use drydock_version::Scheme::Dpkg;
 
 #[test]

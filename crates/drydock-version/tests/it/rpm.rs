@@ -1,7 +1,6 @@
 //! rpm: rpmvercmp's documented behaviour (rpm's own test vectors, tests/rpmvercmp.at)
 //! and EVR handling.
-mod common;
-use common::*;
+use crate::common::*;
 use drydock_version::Scheme::Rpm;
 use drydock_version::{compare, in_range, in_versions, Event};
 use std::cmp::Ordering;

@@ -1,6 +1,5 @@
 //! RubyGems: Gem::Version's documented ordering.
-mod common;
-use common::*;
+use crate::common::*;
 use drydock_version::Scheme::Gem;
 
 #[test]

@@ -1,6 +1,5 @@
 //! SemVer 2.0 precedence (semver.org §11) and npm / Cargo requirement syntax.
-mod common;
-use common::*;
+use crate::common::*;
 use drydock_version::Scheme::Semver;
 use drydock_version::{semver_satisfies, SemverFlavour};
 

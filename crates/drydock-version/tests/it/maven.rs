@@ -1,7 +1,6 @@
 //! Maven: the POM reference's "Version Order Specification" examples and Maven's
 //! ComparableVersionTest cases.
-mod common;
-use common::*;
+use crate::common::*;
 use drydock_version::Scheme::Maven;
 
 #[test]

@@ -1,7 +1,6 @@
 //! NuGet: NuGet.Versioning's parsing (`NuGetVersion.TryParse`) and `VersionComparer`
 //! (NuGetVersionTest, VersionComparerTests, SemanticVersionTest cases) and real releases.
-mod common;
-use common::*;
+use crate::common::*;
 use drydock_version::Scheme::NuGet;
 use drydock_version::{in_range, Event, Scheme};
 

@@ -1,6 +1,5 @@
 //! Go: module semver, pseudo-versions, +incompatible and toolchain versions.
-mod common;
-use common::*;
+use crate::common::*;
 use drydock_version::go_toolchain_to_semver;
 use drydock_version::Scheme::Go;
 

@@ -1,7 +1,6 @@
 //! Composer (Packagist): composer/semver's normalisation and ordering (VersionParserTest,
 //! ComparatorTest, SemverTest::sortProvider) and real release sequences.
-mod common;
-use common::*;
+use crate::common::*;
 use drydock_version::Scheme::Composer;
 use drydock_version::{in_range, max_version, Event, Scheme};
 

@@ -1,6 +1,5 @@
 //! apk: apk-tools version.c rules and a selection of apk-tools' test/version.data.
-mod common;
-use common::*;
+use crate::common::*;
 use drydock_version::Scheme::Apk;
 
 #[test]

@@ -1,6 +1,5 @@
 //! PEP 440: the spec's ordering examples, normalisation and local versions.
-mod common;
-use common::*;
+use crate::common::*;
 use drydock_version::Scheme::Pep440;
 
 #[test]

@@ -1,6 +1,5 @@
 //! Generic fallback: accepts anything, numeric-aware.
-mod common;
-use common::*;
+use crate::common::*;
 use drydock_version::Scheme::Generic;
 
 #[test]
