@@ -454,7 +454,7 @@ fn retrieve_returns_bounded_files() {
     assert!(small[0].content.is_none() && small[0].note.is_some());
 }
 
-/// Runs the checks on the fixture images: `cargo test -p drydock-inspect --test misconfig -- --ignored --nocapture`.
+/// Runs the checks on the fixture images: `cargo test -p drydock-inspect --test it -- --ignored --nocapture misconfig::fixtures_report`.
 #[test]
 #[ignore]
 fn fixtures_report() {
