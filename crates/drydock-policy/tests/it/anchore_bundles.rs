@@ -7,7 +7,7 @@ use drydock_match::{Finding, MatchReport};
 use drydock_policy::{evaluate, parse_bundle, validate, Action, EvalContext, EvalOptions, ImageTarget};
 use drydock_sbom::Sbom;
 
-const V1: &str = include_str!("fixtures/anchore-v1-bundle.json");
+const V1: &str = include_str!("../fixtures/anchore-v1-bundle.json");
 
 /// An analysed image whose config names no user and has no HEALTHCHECK.
 fn analysis() -> Analysis {
