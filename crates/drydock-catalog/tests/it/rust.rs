@@ -2,11 +2,9 @@
 //! (a zlib-compressed dependency list in an ELF `.dep-v0` section), `Cargo.lock`
 //! files, and damaged copies of both; plus the image view.
 
-mod common;
-#[path = "fixtures/golang/elf.rs"]
-mod elf;
+use crate::elf;
 
-use common::{assert_snapshot, catalog_dir, fixture, summary};
+use crate::common::{assert_snapshot, catalog_dir, fixture, summary};
 use drydock_catalog::rust::Rust;
 use drydock_catalog::{Cataloger, Context, Output};
 use drydock_image::{FileEntry, FileKind, FileTree, LayerIndex};

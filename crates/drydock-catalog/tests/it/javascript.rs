@@ -2,9 +2,7 @@
 //! installed `package.json` files (node_modules at any depth, scoped packages, Debian's
 //! /usr/share/nodejs, a global npm install), and lock files of every supported format.
 
-mod common;
-
-use common::{assert_snapshot, catalog_dir, fixture, summary};
+use crate::common::{assert_snapshot, catalog_dir, fixture, summary};
 use drydock_catalog::javascript::{self, JavaScript, LOCK_FOUND_BY, PACKAGE_FOUND_BY};
 use drydock_catalog::{Cataloger, Context, Output};
 use drydock_image::{Content, FileEntry, FileKind, FileTree, LayerIndex};

@@ -3,9 +3,7 @@
 //! unzipped and zipped eggs) and a project's lock files, scanned as a directory (lock
 //! files count) and as an image (they do not).
 
-mod common;
-
-use common::{assert_snapshot, catalog_dir, fixture, summary};
+use crate::common::{assert_snapshot, catalog_dir, fixture, summary};
 use drydock_catalog::{all, build_sbom, CatalogCapture};
 use drydock_image::{open, read_layers, NoProgress, OpenOptions, ReadOptions, SourceSpec};
 use drydock_sbom::{RelationshipKind, Sbom, Scope};

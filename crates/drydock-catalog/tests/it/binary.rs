@@ -2,9 +2,7 @@
 //! version strings real builds carry) at the paths real images use, next to a dpkg
 //! database (tests/fixtures/binary) that owns `/usr/bin/openssl`.
 
-mod common;
-
-use common::{assert_snapshot, catalog_dir, fixture, summary};
+use crate::common::{assert_snapshot, catalog_dir, fixture, summary};
 use drydock_catalog::{all, build_sbom, CatalogCapture};
 use drydock_image::{open, read_layers, NoProgress, OpenOptions, ReadOptions, SourceSpec};
 use drydock_sbom::{Sbom, Scope};

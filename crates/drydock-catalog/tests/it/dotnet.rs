@@ -2,9 +2,7 @@
 //! (written by the test into a copy of the fixture tree): assemblies a deps.json
 //! accounts for are not reported twice, others are named from their version resource.
 
-mod common;
-
-use common::{assert_snapshot, catalog_dir, fixture, summary};
+use crate::common::{assert_snapshot, catalog_dir, fixture, summary};
 use drydock_catalog::dotnet::{build_test_pe, Dotnet};
 use drydock_catalog::Cataloger;
 use drydock_sbom::RelationshipKind;

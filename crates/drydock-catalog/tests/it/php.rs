@@ -1,9 +1,7 @@
 //! The Composer cataloger over Composer 2 and Composer 1 `installed.json` files, a
 //! `composer.lock` and a truncated file.
 
-mod common;
-
-use common::{assert_snapshot, catalog_dir, fixture, summary};
+use crate::common::{assert_snapshot, catalog_dir, fixture, summary};
 use drydock_catalog::php::Php;
 use drydock_catalog::{Cataloger, Context, Output};
 use drydock_image::{Content, FileEntry, FileKind, FileTree, LayerIndex};

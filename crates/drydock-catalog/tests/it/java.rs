@@ -2,9 +2,7 @@
 //! committed binaries): Maven descriptors, manifests, file names, nested and shaded
 //! archives, hostile archives, and a JVM release file.
 
-mod common;
-
-use common::{assert_snapshot, catalog_dir, fixture, summary};
+use crate::common::{assert_snapshot, catalog_dir, fixture, summary};
 use drydock_catalog::java::archive::{summarize, Limits};
 use drydock_catalog::java::containments;
 use std::io::Write;

@@ -2,9 +2,7 @@
 //! specifications (default and installed gems), Debian's rubygems-integration, a
 //! Bundler lock file and source-checkout gemspecs.
 
-mod common;
-
-use common::{assert_snapshot, catalog_dir, fixture, summary};
+use crate::common::{assert_snapshot, catalog_dir, fixture, summary};
 use drydock_catalog::gem::Gem;
 use drydock_catalog::{Cataloger, Context, Output};
 use drydock_image::{Content, FileEntry, FileKind, FileTree, LayerIndex};

@@ -3,11 +3,9 @@
 //! `go.mod`/`go.sum` checkout, and damaged or non-Go files; plus the image view
 //! (hard links, no manifests) and the real executables of the fixture image.
 
-mod common;
-#[path = "fixtures/golang/elf.rs"]
-mod elf;
+use crate::elf;
 
-use common::{assert_snapshot, catalog_dir, fixture, summary};
+use crate::common::{assert_snapshot, catalog_dir, fixture, summary};
 use drydock_catalog::golang::Golang;
 use drydock_catalog::{Cataloger, Context, Output};
 use drydock_image::{FileEntry, FileKind, FileTree, LayerIndex};
