@@ -7,9 +7,7 @@
 //! packages are missing, except under CI=true, where that is a failure.
 //! No value below is a real credential.
 
-mod common;
-
-use common::{dist_info, drydock, json_of, setup, stderr, OS_RELEASE, VENV};
+use crate::common::{dist_info, drydock, json_of, setup, stderr, OS_RELEASE, VENV};
 use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};
 use drydock_test_support::python::validate;
 use serde_json::Value;
@@ -285,7 +283,7 @@ fn scan_inspect_and_check_write_sarif_github_takes_and_every_format_carries_the_
         assert_eq!(l["region"]["startLine"], 1);
     }
 
-    // For a look at the documents: DRYDOCK_SARIF_DUMP_DIR=/tmp/sarif cargo test -p drydock --test sarif
+    // For a look at the documents: DRYDOCK_SARIF_DUMP_DIR=/tmp/sarif cargo test -p drydock --test it sarif::
     if let Some(keep) = std::env::var_os("DRYDOCK_SARIF_DUMP_DIR") {
         let keep = PathBuf::from(keep);
         std::fs::create_dir_all(&keep).unwrap();

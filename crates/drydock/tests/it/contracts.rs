@@ -2,9 +2,7 @@
 //! command, gates that say what tripped them, Trivy's spellings, no silent false negatives
 //! (coverage gaps said in every output), the default table, bare-path SBOMs, clear errors.
 
-mod common;
-
-use common::{drydock, json_of, scan, setup, stderr, OS_RELEASE};
+use crate::common::{drydock, json_of, scan, setup, stderr, OS_RELEASE};
 use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};
 use serde_json::Value;
 use std::path::Path;
@@ -21,7 +19,7 @@ fn debian_image(dir: &Path) -> String {
         .file("usr/lib/os-release", OS_RELEASE, 0o644)
         .symlink("etc/os-release", "../usr/lib/os-release")
         .file("var/lib/dpkg/status", DPKG_STATUS.as_bytes(), 0o644);
-    layer = common::dist_info(layer, common::VENV, "chardet", "3.0.4");
+    layer = crate::common::dist_info(layer, crate::common::VENV, "chardet", "3.0.4");
     let img = ImageBuilder::new().layer(layer.finish(), Storage::Gzip, "ADD rootfs.tar /");
     let path = dir.join("debian.tar");
     img.write_docker_archive(&path, "fx/debian:test").unwrap();

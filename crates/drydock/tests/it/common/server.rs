@@ -3,9 +3,7 @@
 //! harnesses of drydock-test-support re-exported.
 #![allow(dead_code)]
 
-#[allow(unused_imports)]
 pub use drydock_test_support::postgres::PgDb;
-#[allow(unused_imports)]
 pub use drydock_test_support::registry::{free_port, Registry};
 
 use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};

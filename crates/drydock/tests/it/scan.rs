@@ -1,9 +1,7 @@
 //! `drydock db build` and `drydock scan` end to end: a database built from real OSV records
 //! (tests/fixtures/vulndata) plus records made here, and an image built in code.
 
-mod common;
-
-use common::{drydock, extra_feeds, image_tar, json_of, scan, setup, stderr, VENV};
+use crate::common::{drydock, extra_feeds, image_tar, json_of, scan, setup, stderr, VENV};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1,9 +1,7 @@
 //! `drydock serve` and `drydock worker` end to end: real processes, a real `docker-registry`
 //! on loopback, images pushed here, SQLite and PostgreSQL. Every route × every role.
 
-mod common;
-
-use common::server::*;
+use crate::common::server::*;
 use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
@@ -692,7 +690,7 @@ fn hmac_sha256(key: &[u8], msg: &[u8]) -> String {
 /// An image with chardet 3.0.4, which the second database says is vulnerable.
 fn python_image(marker: &str) -> ImageBuilder {
     let layer = LayerBuilder::new()
-        .file("usr/lib/os-release", common::OS_RELEASE, 0o644)
+        .file("usr/lib/os-release", crate::common::OS_RELEASE, 0o644)
         .symlink("etc/os-release", "../usr/lib/os-release")
         .file(
             "opt/venv/lib/python3.11/site-packages/chardet-3.0.4.dist-info/METADATA",
@@ -845,7 +843,7 @@ fn watch_flow(database: Option<&str>) {
     reg.take();
     std::thread::sleep(Duration::from_millis(1100));
     let extra = home.path().join("extra");
-    let (osv, kev) = common::extra_feeds(&extra);
+    let (osv, kev) = crate::common::extra_feeds(&extra);
     let _ = kev;
     build_db(home.path(), &db, Some(&osv));
     let vu = wait_for(&got, "vuln_update", |v| v["digest"] == digest2.as_str());
@@ -1094,10 +1092,10 @@ fn file_server(body: Vec<u8>) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
 /// An image with chardet 3.0.4, urllib3 1.24.1 and jinja2 2.10 (each with an advisory).
 fn three_advisories_image() -> ImageBuilder {
     let mut layer = LayerBuilder::new()
-        .file("usr/lib/os-release", common::OS_RELEASE, 0o644)
+        .file("usr/lib/os-release", crate::common::OS_RELEASE, 0o644)
         .symlink("etc/os-release", "../usr/lib/os-release");
     for (name, version) in [("chardet", "3.0.4"), ("urllib3", "1.24.1"), ("jinja2", "2.10")] {
-        layer = common::dist_info(layer, "opt/venv/lib/python3.11/site-packages", name, version);
+        layer = crate::common::dist_info(layer, "opt/venv/lib/python3.11/site-packages", name, version);
     }
     ImageBuilder::new().layer(layer.finish(), Storage::Gzip, "/bin/sh -c #(nop) ADD file:z in / ")
 }
@@ -1122,7 +1120,7 @@ fn vuln_ids(api: &Api, image: &str) -> Vec<String> {
 #[test]
 fn feed_updates_download_rebuild_and_rematch() {
     let home = tempfile::tempdir().unwrap();
-    let (_, kev) = common::extra_feeds(&home.path().join("extra"));
+    let (_, kev) = crate::common::extra_feeds(&home.path().join("extra"));
     let osv = home.path().join("extra/own-osv");
     let kev_body = std::fs::read(kev.join("known_exploited_vulnerabilities.json")).unwrap();
     let (feed_host, hits) = file_server(kev_body);
@@ -1778,95 +1776,6 @@ fn the_server_bounds_connections_and_slow_clients_and_keeps_its_files_private() 
         }
         assert!(files >= 2, "the database and the key file at least");
     }
-}
-
-/// Measures 1,000 concurrent basic-auth requests on loopback: the server's peak RSS and the
-/// p50/p99 latency. `DRYDOCK_BENCH_BIN` names another drydock binary to compare with,
-/// `DRYDOCK_BENCH_N` fewer requests (at most 1,000).
-/// `cargo test -p drydock --test service -- --ignored --nocapture basic_auth_burst`
-#[test]
-#[ignore]
-fn basic_auth_burst() {
-    use base64::Engine as _;
-    let home = tempfile::tempdir().unwrap();
-    let bin = std::env::var("DRYDOCK_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_drydock").to_string());
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let data = home.path().join("data");
-    let child = Command::new(&bin)
-        .args([
-            "serve",
-            "--listen",
-            &listen,
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--workers",
-            "0",
-            "--allow-no-db",
-        ])
-        .env("HOME", home.path())
-        .env("DRYDOCK_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Proc(child);
-    let _api = Api::wait(format!("http://{listen}"));
-    let pid = server.0.id();
-    let status = |field: &str| -> u64 {
-        let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-        s.lines()
-            .find(|l| l.starts_with(field))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    let rss_before = status("VmRSS:");
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("admin:{ADMIN_PASSWORD}"));
-    let n: usize = std::env::var("DRYDOCK_BENCH_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000)
-        .clamp(1, 1000);
-    let barrier = Arc::new(std::sync::Barrier::new(n));
-    let started = Instant::now();
-    let handles: Vec<_> = (0..n)
-        .map(|_| {
-            let (listen, auth, barrier) = (listen.clone(), auth.clone(), barrier.clone());
-            std::thread::Builder::new()
-                .stack_size(64 * 1024)
-                .spawn(move || {
-                    barrier.wait();
-                    let t = Instant::now();
-                    let Ok(mut c) = TcpStream::connect(&listen) else {
-                        return (t.elapsed(), 0);
-                    };
-                    let _ = c.set_read_timeout(Some(Duration::from_secs(60)));
-                    let req = format!(
-                        "GET /v1/system/status HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nConnection: close\r\n\r\n"
-                    );
-                    let _ = c.write_all(req.as_bytes());
-                    let mut out = String::new();
-                    let _ = c.read_to_string(&mut out);
-                    let code = out.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-                    (t.elapsed(), code)
-                })
-                .unwrap()
-        })
-        .collect();
-    let mut results: Vec<(Duration, u16)> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let wall = started.elapsed();
-    results.sort();
-    let ok = results.iter().filter(|r| r.1 == 200).count();
-    let pct = |p: f64| results[((results.len() as f64 * p) as usize).min(results.len() - 1)].0;
-    println!(
-        "{bin}\n  {n} concurrent basic-auth requests: {ok} answered 200, wall {wall:.2?}, p50 {:.2?}, p99 {:.2?}, max {:.2?}\n  server RSS before {} MiB, peak {} MiB",
-        pct(0.5),
-        pct(0.99),
-        results.last().unwrap().0,
-        rss_before / 1024,
-        status("VmHWM:") / 1024
-    );
 }
 
 #[test]

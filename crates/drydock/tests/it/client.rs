@@ -9,9 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-mod common;
-
-use common::server::{free_port, Registry, ADMIN_PASSWORD};
+use crate::common::server::{free_port, Registry, ADMIN_PASSWORD};
 
 /// A `drydock serve` on a free loopback port with its data in a temporary directory;
 /// killed on drop.
@@ -481,7 +479,7 @@ fn errors_name_the_fix() {
 
 /// A small Debian-like image running as root, with one dpkg package and a planted secret.
 fn image() -> ImageBuilder {
-    common::server::image("")
+    crate::common::server::image("")
 }
 
 fn contains_all(text: &str, parts: &[&str]) -> bool {

@@ -1,9 +1,7 @@
 //! `drydock check` and `drydock policy` end to end: bundles evaluated against an image built
 //! in code and a database built from real OSV records plus records made here.
 
-mod common;
-
-use common::{drydock, setup, stderr, Setup};
+use crate::common::{drydock, setup, stderr, Setup};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::Output;
@@ -353,7 +351,7 @@ fn every_gate_image(dir: &std::path::Path) -> PathBuf {
     // Made up, and built at run time so no token-shaped literal sits in the source.
     let token = format!("ghp_{}", "Zq7Wm2Kx9".repeat(4));
     let base = LayerBuilder::new()
-        .file("usr/lib/os-release", common::OS_RELEASE, 0o644)
+        .file("usr/lib/os-release", crate::common::OS_RELEASE, 0o644)
         .symlink("etc/os-release", "../usr/lib/os-release")
         .file(
             "etc/passwd",
@@ -379,7 +377,7 @@ fn every_gate_image(dir: &std::path::Path) -> PathBuf {
         .file("usr/share/doc/tool/changelog", b"original\n", 0o644)
         .file("srv/notes.txt", b"line one\nTODO: rotate the deploy key\n", 0o644)
         .file("app/.env", format!("GITHUB_TOKEN={token}\n").as_bytes(), 0o600);
-    let base = common::dist_info(base, common::VENV, "chardet", "3.0.4");
+    let base = crate::common::dist_info(base, crate::common::VENV, "chardet", "3.0.4");
     let upper = LayerBuilder::new().file("usr/share/doc/tool/changelog", b"edited\n", 0o644);
     let img = ImageBuilder::new()
         .expose("22/tcp")
