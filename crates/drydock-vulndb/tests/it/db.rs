@@ -362,8 +362,12 @@ fn import_killed_midway() {
     let before = std::fs::read(&target).unwrap();
 
     let signal = dir.path().join("signal");
+    // This test binary again, running only `child_slow_import` (named by its module path in
+    // the binary: `db::child_slow_import`).
+    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+    let child_test = format!("{module}::child_slow_import");
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_slow_import", "--nocapture", "--test-threads=1"])
+        .args(["--exact", &child_test, "--nocapture", "--test-threads=1"])
         .env("DRYDOCK_TEST_IMPORT_FILE", &exp)
         .env("DRYDOCK_TEST_IMPORT_DB", &target)
         .env("DRYDOCK_TEST_IMPORT_SIGNAL", &signal)
