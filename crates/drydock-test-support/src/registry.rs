@@ -46,8 +46,23 @@ impl Registry {
     /// The anonymous registry every test of this binary may share, started by the first
     /// that asks. Tests sharing it push under repository names of their own.
     pub fn shared() -> &'static Registry {
-        static SHARED: OnceLock<Registry> = OnceLock::new();
-        SHARED.get_or_init(Registry::start)
+        static SHARED: OnceLock<(Registry, Option<ChildStdin>)> = OnceLock::new();
+        let (reg, _) = SHARED.get_or_init(|| {
+            let reg = Registry::start();
+            // A static is never dropped: its storage goes when the process ends, by the
+            // same kind of lifeline as the registry's.
+            let cleanup = Command::new("sh")
+                .args(["-c", r#"read -r _; rm -rf "$0""#])
+                .arg(reg.dir.path())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .ok()
+                .and_then(|mut c| c.stdin.take());
+            (reg, cleanup)
+        });
+        reg
     }
 
     fn start_with(auth: Option<(&str, &str)>) -> Registry {
