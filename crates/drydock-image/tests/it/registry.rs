@@ -302,7 +302,7 @@ fn paths(read: &ReadLayers, layer: usize) -> Vec<String> {
 fn pull_by_tag_fills_meta_and_streams_layers() {
     let reg = Registry::shared();
     let img = sample_image("amd64", false);
-    Pusher::new(&reg).push_image("by-tag/sample", "v1", &img);
+    Pusher::new(reg).push_image("by-tag/sample", "v1", &img);
 
     let tmp = tempfile::tempdir().unwrap();
     let reference = format!("{}/by-tag/sample:v1", reg.addr);
@@ -352,7 +352,7 @@ fn pull_by_tag_fills_meta_and_streams_layers() {
 fn pull_by_digest() {
     let reg = Registry::shared();
     let img = sample_image("amd64", false);
-    Pusher::new(&reg).push_image("by-digest/sample", "v1", &img);
+    Pusher::new(reg).push_image("by-digest/sample", "v1", &img);
 
     let tmp = tempfile::tempdir().unwrap();
     let reference = format!("{}/by-digest/sample@{}", reg.addr, img.manifest.digest);
@@ -380,7 +380,7 @@ fn index_resolves_the_requested_platform() {
     let reg = Registry::shared();
     let amd = sample_image("amd64", false);
     let arm = sample_image("arm64", false);
-    let idx = Pusher::new(&reg).push_index(
+    let idx = Pusher::new(reg).push_index(
         "platforms/multi",
         "latest",
         &[(&amd, "amd64", None), (&arm, "arm64", Some("v8"))],
@@ -432,13 +432,13 @@ fn docker_schema2_manifest_list() {
     let reg = Registry::shared();
     let amd = sample_image("amd64", true);
     let arm = sample_image("arm64", true);
-    Pusher::new(&reg).push_index(
+    Pusher::new(reg).push_index(
         "drydock/dockerlist",
         "v2",
         &[(&amd, "amd64", None), (&arm, "arm64", None)],
         true,
     );
-    Pusher::new(&reg).push_image("drydock/dockerimg", "v2", &amd);
+    Pusher::new(reg).push_image("drydock/dockerimg", "v2", &amd);
 
     let tmp = tempfile::tempdir().unwrap();
     let mut opts = hermetic(tmp.path());
@@ -465,7 +465,7 @@ fn no_matching_platform_is_not_found() {
     let reg = Registry::shared();
     let amd = sample_image("amd64", false);
     let arm = sample_image("arm64", false);
-    Pusher::new(&reg).push_index(
+    Pusher::new(reg).push_index(
         "no-platform/multi",
         "latest",
         &[(&amd, "amd64", None), (&arm, "arm64", Some("v8"))],
@@ -491,7 +491,7 @@ fn no_matching_platform_is_not_found() {
 fn missing_tag_is_not_found() {
     let reg = Registry::shared();
     let img = sample_image("amd64", false);
-    let pusher = Pusher::new(&reg);
+    let pusher = Pusher::new(reg);
     pusher.push_image("missing/sample", "v1", &img);
     pusher.push_manifest("missing/sample:v2", &img.manifest, img.manifest_type);
 
