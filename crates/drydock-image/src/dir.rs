@@ -4,7 +4,7 @@ use crate::error::{ImageError, Result};
 use crate::limits::Limits;
 use drydock_model::path::join;
 use drydock_model::Capture;
-use drydock_model::{Content, FileEntry, FileKind, LayerIndex};
+use drydock_model::{Content, FileDigests, FileEntry, FileKind, LayerIndex, PathMap};
 use std::fs;
 use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
@@ -21,6 +21,9 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
     }
     let scanning_host_root = root.canonicalize().map(|p| p == Path::new("/")).unwrap_or(false);
     let mut index = LayerIndex::default();
+    // Gathered in walk order, sorted once at the end.
+    let mut entries: Vec<(String, FileEntry)> = Vec::new();
+    let mut digests: Vec<(String, FileDigests)> = Vec::new();
     let mut captured_total = 0u64;
     let mut stack = vec![("/".to_string(), root.to_path_buf())];
     while let Some((image_path, real)) = stack.pop() {
@@ -56,7 +59,7 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
             } else {
                 continue; // sockets are not files an image carries
             };
-            if index.entries.len() as u64 >= limits.max_layer_entries {
+            if entries.len() as u64 >= limits.max_layer_entries {
                 return Err(ImageError::LimitExceeded {
                     layer: 0,
                     digest: root.display().to_string(),
@@ -69,6 +72,7 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
             } else {
                 None
             };
+            let mut digested = false;
             if kind == FileKind::Regular && capture.wants(&path) {
                 if md.len() > limits.max_captured_file || captured_total + md.len() > limits.max_captured_per_layer {
                     index.warnings.push(format!(
@@ -82,7 +86,8 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
                     {
                         Ok(_) => {
                             if capture.digests() {
-                                index.digests.insert(path.clone(), drydock_model::FileDigests::of(&buf));
+                                digests.push((path.clone(), FileDigests::of(&buf)));
+                                digested = true;
                             }
                             captured_total += buf.len() as u64;
                             index.captured.insert(path.clone(), Content::from(buf));
@@ -106,7 +111,8 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
                     {
                         Ok(_) => {
                             if capture.digests() {
-                                index.digests.insert(path.clone(), drydock_model::FileDigests::of(&buf));
+                                digests.push((path.clone(), FileDigests::of(&buf)));
+                                digested = true;
                             }
                             let found = capture.extract(&path, md.mode() & 0o7777, &buf);
                             if !found.is_empty() {
@@ -117,18 +123,16 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
                     }
                 }
             }
-            if kind == FileKind::Regular && capture.digests() && !index.digests.contains_key(&path) {
+            if kind == FileKind::Regular && capture.digests() && !digested {
                 match digest_file(&real_child) {
-                    Ok(d) => {
-                        index.digests.insert(path.clone(), d);
-                    }
+                    Ok(d) => digests.push((path.clone(), d)),
                     Err(e) => index.warnings.push(format!("no digest for {path}: {e}")),
                 }
             }
             if kind == FileKind::Directory && !(scanning_host_root && VIRTUAL_ROOT_DIRS.contains(&path.as_str())) {
                 stack.push((path.clone(), real_child));
             }
-            index.entries.insert(
+            entries.push((
                 path,
                 FileEntry {
                     kind,
@@ -139,14 +143,16 @@ pub fn index_directory(root: &Path, capture: &dyn Capture, limits: &Limits) -> R
                     link,
                     layer: 0,
                 },
-            );
+            ));
         }
     }
+    index.entries = PathMap::from_unsorted(entries);
+    index.digests = PathMap::from_unsorted(digests);
     Ok(index)
 }
 
 /// Digests of a file on disk, streamed.
-fn digest_file(path: &std::path::Path) -> std::io::Result<drydock_model::FileDigests> {
+fn digest_file(path: &std::path::Path) -> std::io::Result<FileDigests> {
     let mut f = fs::File::open(path)?;
     let mut h = drydock_model::Hashers::default();
     let mut chunk = vec![0u8; 64 << 10];

@@ -4,7 +4,7 @@
 use crate::error::{ImageError, Result};
 use crate::limits::{clip, ImageBudget, Limits};
 use drydock_model::path::{file_name, join, landing, normalize_entry, parent};
-use drydock_model::{Capture, Content, Extracted, FileDigests, FileEntry, FileKind, Hashers, LayerIndex};
+use drydock_model::{Capture, Content, Extracted, FileDigests, FileEntry, FileKind, Hashers, LayerIndex, PathMap};
 use sha2::{Digest, Sha256};
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -125,7 +125,7 @@ const IN_FLIGHT_MAX: u64 = 64 << 20;
 
 /// A file handed to a helper thread.
 struct Job {
-    seq: u64,
+    seq: usize,
     path: String,
     mode: u32,
     content: Vec<u8>,
@@ -135,7 +135,7 @@ struct Job {
 
 /// What a helper thread made of a [`Job`].
 struct Done {
-    seq: u64,
+    seq: usize,
     path: String,
     extracted: Extracted,
     digests: Option<FileDigests>,
@@ -217,43 +217,117 @@ fn walk_tar(
             });
         }
         drop(done_tx);
-        let result = read_entries(reader, id, capture, limits, image, &budget, &job_tx);
+        let result = read_entries(reader, id, capture, limits, image, &budget, &job_tx, &done_rx);
         drop(job_tx);
-        let (mut index, pending) = result?;
-        // Results of the helpers, for the last version of each path only.
+        let mut read = result?;
         for done in done_rx {
-            if pending.get(&done.path) != Some(&done.seq) {
-                continue;
-            }
-            if !done.extracted.is_empty() {
-                index.extracted.insert(done.path.clone(), Arc::new(done.extracted));
-            }
-            if let Some(d) = done.digests {
-                index.digests.insert(done.path, d);
-            }
+            read.done(done);
         }
-        // Hard links share their target's summaries and digests.
-        let links: Vec<(String, String)> = index
-            .entries
-            .iter()
-            .filter(|(_, e)| e.kind == FileKind::Hardlink)
-            .filter_map(|(p, e)| e.link.as_deref().map(|t| (p.clone(), t.to_string())))
-            .collect();
-        for (path, target) in links {
-            if let Some(found) = index.extracted.get(&target).cloned() {
-                index.extracted.insert(path.clone(), found);
-            }
-            if let Some(d) = index.digests.get(&target).copied() {
-                index.digests.insert(path, d);
-            }
-        }
-        Ok(index)
+        Ok(read.finish(id.index))
     })
 }
 
+/// A layer being read: its entries in tar order, and what was learned of them, by their
+/// position in the tar (a path written twice keeps only its last version's).
+struct Reading {
+    index: LayerIndex,
+    /// Path and entry, in tar order; while the layer is read, an entry's `layer` holds its
+    /// position in the tar.
+    entries: Vec<(String, FileEntry)>,
+    /// Digests of regular files, by position.
+    digests: Vec<(usize, FileDigests)>,
+    /// Summaries, by position and path.
+    extracted: Vec<(usize, String, Extracted)>,
+}
+
+impl Reading {
+    /// Keeps what a helper made of a file.
+    fn done(&mut self, done: Done) {
+        if let Some(d) = done.digests {
+            self.digests.push((done.seq, d));
+        }
+        if !done.extracted.is_empty() {
+            self.extracted.push((done.seq, done.path, done.extracted));
+        }
+    }
+
+    /// The layer's index: each path's last version with its digests and summaries; hard
+    /// links share their target's.
+    fn finish(self, layer: usize) -> LayerIndex {
+        let Reading {
+            mut index,
+            mut entries,
+            mut digests,
+            extracted,
+        } = self;
+        // By path, then position: the last version of a path is the one kept.
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.layer.cmp(&b.1.layer)));
+        entries.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(later, kept);
+            }
+            same
+        });
+        let position = |path: &str| {
+            entries
+                .binary_search_by(|(p, _)| p.as_str().cmp(path))
+                .ok()
+                .map(|i| &entries[i].1)
+        };
+        for (seq, path, found) in extracted {
+            if position(&path).is_some_and(|e| e.layer == seq) {
+                index.extracted.insert(path, Arc::new(found));
+            }
+        }
+        digests.sort_unstable_by_key(|(seq, _)| *seq);
+        let of_version = |seq: usize| {
+            digests
+                .binary_search_by_key(&seq, |(s, _)| *s)
+                .ok()
+                .map(|i| digests[i].1)
+        };
+        let mut by_path: Vec<(String, FileDigests)> = Vec::with_capacity(digests.len());
+        for (path, e) in &entries {
+            let d = match e.kind {
+                FileKind::Regular => of_version(e.layer),
+                FileKind::Hardlink => {
+                    let Some(target) = e.link.as_deref() else { continue };
+                    // Summaries of the target, or of an earlier link to it.
+                    if let Some(found) = index.extracted.get(target).cloned() {
+                        index.extracted.insert(path.clone(), found);
+                    }
+                    if target < path.as_str() {
+                        // Its digests (or an earlier link's) are already in the list.
+                        by_path
+                            .binary_search_by(|(p, _)| p.as_str().cmp(target))
+                            .ok()
+                            .map(|i| by_path[i].1)
+                    } else {
+                        position(target)
+                            .filter(|t| t.kind == FileKind::Regular)
+                            .and_then(|t| of_version(t.layer))
+                    }
+                }
+                _ => None,
+            };
+            if let Some(d) = d {
+                by_path.push((path.clone(), d));
+            }
+        }
+        drop(digests);
+        for (_, e) in &mut entries {
+            e.layer = layer;
+        }
+        index.entries = PathMap::from_unsorted(entries);
+        index.digests = PathMap::from_unsorted(by_path);
+        index
+    }
+}
+
 /// Walks the tar entries: metadata, captured files and streamed digests here; files to
-/// summarise or hash go to the helpers. Returns the index and, for each path handed to a
-/// helper, the sequence number of its last version.
+/// summarise or hash go to the helpers, whose results are taken as they come.
+#[allow(clippy::too_many_arguments)]
 fn read_entries(
     reader: &mut CountingReader<'_>,
     id: &LayerId,
@@ -262,10 +336,15 @@ fn read_entries(
     image: &ImageBudget,
     budget: &InFlight,
     jobs: &mpsc::Sender<Job>,
-) -> Result<(LayerIndex, HashMap<String, u64>)> {
-    let mut index = LayerIndex::default();
+    results: &mpsc::Receiver<Done>,
+) -> Result<Reading> {
+    let mut read = Reading {
+        index: LayerIndex::default(),
+        entries: Vec::new(),
+        digests: Vec::new(),
+        extracted: Vec::new(),
+    };
     let mut warnings = Warnings::new(limits.max_warnings_per_layer);
-    let mut pending: HashMap<String, u64> = HashMap::new();
     let headers = HeaderWindow::default();
     let mut archive = tar::Archive::new(Guarded {
         inner: reader,
@@ -292,6 +371,7 @@ fn read_entries(
         let mut entry = entry.map_err(fail)?;
         previous_stored = stored_size(&mut entry);
         count += 1;
+        let seq = usize::try_from(count).unwrap_or(usize::MAX);
         if count > limits.max_layer_entries {
             return Err(ImageError::LimitExceeded {
                 layer: id.index,
@@ -327,11 +407,11 @@ fn read_entries(
         if let Some(hidden) = name.strip_prefix(".wh.") {
             let dir = parent(&path);
             if hidden == ".wh..opq" {
-                index.opaque_dirs.push(dir.to_string());
+                read.index.opaque_dirs.push(dir.to_string());
             } else if hidden.is_empty() || hidden == "." || hidden == ".." || hidden.contains('/') {
                 warnings.push(format!("skipped whiteout {:?}: names nothing", clip(&raw_path)));
             } else {
-                index.whiteouts.push(join(dir, hidden));
+                read.index.whiteouts.push(join(dir, hidden));
             }
             continue;
         }
@@ -382,15 +462,14 @@ fn read_entries(
             _ => None,
         };
         // A path written twice in one layer: the later entry wins, as on extraction.
-        if let Some(old) = index.captured.remove(&path) {
+        if let Some(old) = read.index.captured.remove(&path) {
             // Shared with a hard link when it still names the old content.
-            if !index.captured.values().any(|c| std::sync::Arc::ptr_eq(c, &old)) {
+            if !read.index.captured.values().any(|c| std::sync::Arc::ptr_eq(c, &old)) {
                 captured_total -= old.len() as u64;
                 image.refund(old.len() as u64);
             }
         }
-        index.digests.remove(&path);
-        pending.remove(&path);
+        let mut digested = false;
         let wanted = capture.wants(&path)
             || (!links.is_empty()
                 && landing(&path, limits.max_symlink_hops, |d| links.get(d).map(String::as_str))
@@ -427,18 +506,19 @@ fn read_entries(
                 image.refund(size - buf.len() as u64);
                 captured_total += buf.len() as u64;
                 if digests {
-                    index.digests.insert(path.clone(), FileDigests::of(&buf));
+                    read.digests.push((seq, FileDigests::of(&buf)));
+                    digested = true;
                 }
-                index.captured.insert(path.clone(), Content::from(buf));
+                read.index.captured.insert(path.clone(), Content::from(buf));
             }
         } else if kind == FileKind::Hardlink && wanted {
-            if let Some(content) = link.as_deref().and_then(|t| index.captured.get(t)).cloned() {
-                index.captured.insert(path.clone(), content);
+            if let Some(content) = link.as_deref().and_then(|t| read.index.captured.get(t)).cloned() {
+                read.index.captured.insert(path.clone(), content);
             }
         }
-        index.extracted.remove(&path);
-        let extract =
-            kind == FileKind::Regular && !index.captured.contains_key(&path) && capture.extracts(&path, mode, size);
+        let extract = kind == FileKind::Regular
+            && !read.index.captured.contains_key(&path)
+            && capture.extracts(&path, mode, size);
         if extract && size > limits.max_extracted_file {
             warnings.push(format!(
                 "not analysed {}: {size} bytes is over the {} byte limit",
@@ -447,7 +527,7 @@ fn read_entries(
             ));
         }
         let extract = extract && size <= limits.max_extracted_file;
-        let digest = digests && kind == FileKind::Regular && !index.digests.contains_key(&path);
+        let digest = digests && kind == FileKind::Regular && !digested;
         if digest && size > limits.max_digested_file {
             warnings.push(format!(
                 "no digests for {}: {size} bytes is over the {} byte limit",
@@ -461,9 +541,8 @@ fn read_entries(
                 let mut buf = Vec::with_capacity(size as usize);
                 (&mut entry).take(JOB_MAX + 1).read_to_end(&mut buf).map_err(fail)?;
                 budget.take(buf.len() as u64);
-                pending.insert(path.clone(), count);
                 let job = Job {
-                    seq: count,
+                    seq,
                     path: path.clone(),
                     mode,
                     content: buf,
@@ -473,14 +552,12 @@ fn read_entries(
                 if let Err(mpsc::SendError(job)) = jobs.send(job) {
                     // No helper is left (one panicked): do the work here.
                     budget.give(job.content.len() as u64);
-                    let done = process(job, capture);
-                    if !done.extracted.is_empty() {
-                        index.extracted.insert(path.clone(), Arc::new(done.extracted));
-                    }
-                    if let Some(d) = done.digests {
-                        index.digests.insert(path.clone(), d);
-                    }
-                    pending.remove(&path);
+                    read.done(process(job, capture));
+                }
+                // Results are kept as they come (held in the channel, millions of small
+                // files would cost more than their digests).
+                while let Ok(done) = results.try_recv() {
+                    read.done(done);
                 }
             } else if extract {
                 let mut buf = Vec::with_capacity(size.min(16 << 20) as usize);
@@ -489,11 +566,11 @@ fn read_entries(
                     .read_to_end(&mut buf)
                     .map_err(fail)?;
                 if digest {
-                    index.digests.insert(path.clone(), FileDigests::of(&buf));
+                    read.digests.push((seq, FileDigests::of(&buf)));
                 }
                 let found = capture.extract(&path, mode, &buf);
                 if !found.is_empty() {
-                    index.extracted.insert(path.clone(), Arc::new(found));
+                    read.extracted.push((seq, path.clone(), found));
                 }
             } else {
                 let mut h = Hashers::default();
@@ -505,10 +582,10 @@ fn read_entries(
                         Err(e) => return Err(fail(e)),
                     }
                 }
-                index.digests.insert(path.clone(), h.finish());
+                read.digests.push((seq, h.finish()));
             }
         }
-        index.entries.insert(
+        read.entries.push((
             path,
             FileEntry {
                 kind,
@@ -517,12 +594,12 @@ fn read_entries(
                 gid,
                 size: if kind == FileKind::Regular { size } else { 0 },
                 link,
-                layer: id.index,
+                layer: seq,
             },
-        );
+        ));
     }
-    index.warnings = warnings.finish();
-    Ok((index, pending))
+    read.index.warnings = warnings.finish();
+    Ok(read)
 }
 
 /// Bytes of tar extension headers (GNU long name and long link, PAX records, a GNU sparse

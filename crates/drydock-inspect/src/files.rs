@@ -27,8 +27,12 @@ pub mod reason {
     pub const RETRIEVED: &str = "retrieved";
 }
 
-/// One file of the squashed image with the metadata policies read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One file of the squashed image with the metadata policies read. Compact (80 bytes): an
+/// image may hold millions of files, and only a few have [`FileNotes`]. Written as one flat
+/// object (`path`, `kind`, `mode`, `uid`, `gid`, `size`, `layer`, then `link`, `sha256`,
+/// `md5`, `packages`, `reasons` when set).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "FlatRecord<String>")]
 pub struct FileRecord {
     /// Absolute path in the image.
     pub path: String,
@@ -37,34 +41,126 @@ pub struct FileRecord {
     /// Permission and special bits, e.g. `0o4755` for a setuid binary.
     pub mode: u32,
     /// Owner user id.
-    pub uid: u64,
+    pub uid: u32,
     /// Owner group id.
-    pub gid: u64,
+    pub gid: u32,
     /// Size in bytes.
     pub size: u64,
     /// Layer (0 = base) that wrote this version of the file.
     pub layer: usize,
     /// Link target of symbolic and hard links.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
+    pub link: Option<Box<str>>,
+    /// Digests, owners and reasons of a notable file; `None` for an ordinary one.
+    pub notes: Option<Box<FileNotes>>,
+}
+
+/// What a notable file carries beyond its metadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileNotes {
     /// SHA-256 in lower-case hex; set for package-owned and flagged files when digests were computed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
     /// MD5 in lower-case hex; set like `sha256`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub md5: Option<String>,
     /// Ids of the packages that installed it.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub packages: Vec<String>,
-    /// Why the file is listed (see [`reason`]); empty for an ordinary file.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Why the file is listed (see [`reason`]).
     pub reasons: Vec<String>,
 }
 
 impl FileRecord {
     /// True when the file has a reason to be reported (package-owned or flagged).
     pub fn is_notable(&self) -> bool {
-        !self.reasons.is_empty()
+        !self.reasons().is_empty()
+    }
+
+    /// SHA-256 in lower-case hex, when computed (notable files only).
+    pub fn sha256(&self) -> Option<&str> {
+        self.notes.as_ref()?.sha256.as_deref()
+    }
+
+    /// MD5 in lower-case hex, when computed (notable files only).
+    pub fn md5(&self) -> Option<&str> {
+        self.notes.as_ref()?.md5.as_deref()
+    }
+
+    /// Ids of the packages that installed it.
+    pub fn packages(&self) -> &[String] {
+        self.notes.as_ref().map_or(&[], |n| &n.packages)
+    }
+
+    /// Why the file is listed (see [`reason`]); empty for an ordinary file.
+    pub fn reasons(&self) -> &[String] {
+        self.notes.as_ref().map_or(&[], |n| &n.reasons)
+    }
+}
+
+/// How a [`FileRecord`] is written and read: flat, optional fields left out.
+#[derive(Serialize, Deserialize)]
+struct FlatRecord<S> {
+    path: S,
+    kind: FileKind,
+    mode: u32,
+    uid: u64,
+    gid: u64,
+    size: u64,
+    layer: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    link: Option<S>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sha256: Option<S>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    md5: Option<S>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    packages: Vec<S>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    reasons: Vec<S>,
+}
+
+impl Serialize for FileRecord {
+    fn serialize<Ser: serde::Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
+        let notes = self.notes.as_deref();
+        FlatRecord::<&str> {
+            path: &self.path,
+            kind: self.kind,
+            mode: self.mode,
+            uid: self.uid.into(),
+            gid: self.gid.into(),
+            size: self.size,
+            layer: self.layer,
+            link: self.link.as_deref(),
+            sha256: notes.and_then(|n| n.sha256.as_deref()),
+            md5: notes.and_then(|n| n.md5.as_deref()),
+            packages: notes
+                .map(|n| n.packages.iter().map(String::as_str).collect())
+                .unwrap_or_default(),
+            reasons: notes
+                .map(|n| n.reasons.iter().map(String::as_str).collect())
+                .unwrap_or_default(),
+        }
+        .serialize(s)
+    }
+}
+
+impl From<FlatRecord<String>> for FileRecord {
+    fn from(f: FlatRecord<String>) -> Self {
+        let notes = FileNotes {
+            sha256: f.sha256,
+            md5: f.md5,
+            packages: f.packages,
+            reasons: f.reasons,
+        };
+        FileRecord {
+            path: f.path,
+            kind: f.kind,
+            mode: f.mode,
+            // Linux ids are 32 bits; a bigger one reads as `u32::MAX`, as in a layer.
+            uid: u32::try_from(f.uid).unwrap_or(u32::MAX),
+            gid: u32::try_from(f.gid).unwrap_or(u32::MAX),
+            size: f.size,
+            layer: f.layer,
+            link: f.link.map(String::into_boxed_str),
+            notes: (notes != FileNotes::default()).then(|| Box::new(notes)),
+        }
     }
 }
 
@@ -116,20 +212,25 @@ pub fn records(tree: FileTree, sbom: &Sbom, flagged: &BTreeMap<String, BTreeSet<
             reasons.insert(reason::PACKAGE.into());
         }
         reasons.extend(flags(&e).into_iter().map(String::from));
-        let digests = if reasons.is_empty() { None } else { digests.get(&path) };
+        let notes = (!reasons.is_empty()).then(|| {
+            let digests = digests.get(&path);
+            Box::new(FileNotes {
+                sha256: digests.map(FileDigests::sha256),
+                md5: digests.map(FileDigests::md5),
+                packages,
+                reasons: reasons.into_iter().collect(),
+            })
+        });
         out.push(FileRecord {
             path,
             kind: e.kind,
             mode: e.mode,
-            uid: e.uid.into(),
-            gid: e.gid.into(),
+            uid: e.uid,
+            gid: e.gid,
             size: e.size,
             layer: e.layer,
-            link: e.link.map(String::from),
-            sha256: digests.map(|d| d.sha256()),
-            md5: digests.map(|d| d.md5()),
-            packages,
-            reasons: reasons.into_iter().collect(),
+            link: e.link,
+            notes,
         });
     }
     out
@@ -243,4 +344,25 @@ pub fn verify(tree: &FileTree, sbom: &Sbom) -> Vec<ChangedFile> {
     }
     out.sort_by(|a, b| (&a.path, &a.package_id).cmp(&(&b.path, &b.package_id)));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_written_flat_and_read_back() {
+        let plain = r#"{"path":"/a","kind":"regular","mode":420,"uid":0,"gid":0,"size":1,"layer":0}"#;
+        let notable = r#"{"path":"/usr/bin/su","kind":"regular","mode":2541,"uid":0,"gid":0,"size":1,"layer":2,"link":"/x","sha256":"ab","md5":"cd","packages":["p1"],"reasons":["package","setuid"]}"#;
+        for json in [plain, notable] {
+            let r: FileRecord = serde_json::from_str(json).unwrap();
+            assert_eq!(serde_json::to_string(&r).unwrap(), json);
+        }
+        let r: FileRecord = serde_json::from_str(notable).unwrap();
+        assert_eq!((r.sha256(), r.md5()), (Some("ab"), Some("cd")));
+        assert_eq!(r.packages(), ["p1"]);
+        assert!(r.is_notable());
+        let r: FileRecord = serde_json::from_str(plain).unwrap();
+        assert!(r.notes.is_none() && !r.is_notable() && r.reasons().is_empty());
+    }
 }

@@ -1,6 +1,7 @@
 //! The files of a layer: entries, digests, captured contents and what one pass over a
 //! layer learned ([`LayerIndex`]).
 
+use crate::path_map::PathMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -139,7 +140,7 @@ impl Hashers {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LayerIndex {
     /// Paths the layer writes, with their metadata.
-    pub entries: BTreeMap<String, FileEntry>,
+    pub entries: PathMap<FileEntry>,
     /// Paths the layer deletes from lower layers (`.wh.` files).
     #[serde(default)]
     pub whiteouts: Vec<String>,
@@ -153,8 +154,8 @@ pub struct LayerIndex {
     #[serde(default)]
     pub extracted: BTreeMap<String, Arc<Extracted>>,
     /// Content digests of regular files, when the capture asked for them.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub digests: BTreeMap<String, FileDigests>,
+    #[serde(default, skip_serializing_if = "PathMap::is_empty")]
+    pub digests: PathMap<FileDigests>,
     /// Entries skipped as hostile or unreadable, with the reason.
     #[serde(default)]
     pub warnings: Vec<String>,

@@ -12,11 +12,13 @@ pub mod capture;
 pub mod files;
 pub mod meta;
 pub mod path;
+pub mod path_map;
 pub mod tree;
 
 pub use capture::{Capture, CaptureNothing};
 pub use files::{Content, Extracted, FileDigests, FileEntry, FileKind, Hashers, LayerIndex};
 pub use meta::{ConfigSummary, HistoryStep, ImageMeta, LayerInfo, SourceInfo};
+pub use path_map::PathMap;
 pub use tree::FileTree;
 
 /// A hash of this crate's sources, part of the layer cache key: a change to what a cached

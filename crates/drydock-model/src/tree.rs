@@ -3,6 +3,7 @@
 
 use crate::files::{Content, Extracted, FileDigests, FileEntry, FileKind, LayerIndex};
 use crate::path::{file_name, join, parent, resolve_link_target};
+use crate::path_map::PathMap;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
@@ -11,10 +12,10 @@ use std::sync::Arc;
 /// The merged file system of an image (or of its first N layers).
 #[derive(Debug, Clone, Default)]
 pub struct FileTree {
-    files: BTreeMap<Box<str>, FileEntry>,
+    files: BTreeMap<String, FileEntry>,
     contents: HashMap<String, Content>,
     extracted: BTreeMap<String, Arc<Extracted>>,
-    digests: HashMap<String, FileDigests>,
+    digests: Digests,
     max_hops: usize,
     /// True once any symbolic link was laid in the tree (paths below one are redirected).
     has_links: bool,
@@ -27,7 +28,7 @@ impl FileTree {
             files: BTreeMap::new(),
             contents: HashMap::new(),
             extracted: BTreeMap::new(),
-            digests: HashMap::new(),
+            digests: Digests::default(),
             max_hops,
             has_links: false,
         }
@@ -59,17 +60,34 @@ impl FileTree {
     /// left empty. Its captures and summaries are shared, as with `apply`.
     pub fn apply_owned(&mut self, layer: &mut LayerIndex) {
         self.delete(layer);
+        let digests = std::mem::take(&mut layer.digests);
+        if self.is_blank() && !writes_through_own_links(layer) {
+            // Nothing to land on, replace or redirect: the tree is the layer, its entries
+            // built into a B-tree at once (full nodes) and its digests taken whole.
+            self.has_links = layer.entries.values().any(|e| e.kind == FileKind::Symlink);
+            self.files = std::mem::take(&mut layer.entries).into_iter().collect();
+            self.add_contents(layer, &HashMap::new());
+            self.digests.base = digests;
+            return;
+        }
         let mut moved = HashMap::new();
         for (path, entry) in std::mem::take(&mut layer.entries) {
             self.lay(Cow::Owned(path), entry, &mut moved);
         }
-        let digests = std::mem::take(&mut layer.digests);
         self.add_contents(layer, &moved);
-        self.digests.reserve(digests.len());
         for (path, d) in digests {
             let path = moved.get(&path).cloned().unwrap_or(path);
             self.digests.insert(path, d);
         }
+    }
+
+    /// True when nothing was laid yet (or all of it was deleted again).
+    fn is_blank(&self) -> bool {
+        self.files.is_empty()
+            && self.contents.is_empty()
+            && self.extracted.is_empty()
+            && self.digests.is_empty()
+            && !self.has_links
     }
 
     /// The layer's opaque directories and whiteouts.
@@ -87,15 +105,15 @@ impl FileTree {
 
     /// One entry of a layer; `moved` records a path that landed elsewhere.
     fn lay(&mut self, path: Cow<'_, str>, entry: FileEntry, moved: &mut HashMap<String, String>) {
-        let target: Box<str> = match self.landing(&path) {
+        let target: String = match self.landing(&path) {
             Some(real) => {
                 moved.insert(path.into_owned(), real.clone());
-                real.into_boxed_str()
+                real
             }
-            None => path.into_owned().into_boxed_str(),
+            None => path.into_owned(),
         };
         if entry.kind != FileKind::Directory {
-            if let Some(old) = self.files.get(&*target) {
+            if let Some(old) = self.files.get(&target) {
                 if old.kind == FileKind::Directory {
                     self.remove_children(&target);
                 }
@@ -104,9 +122,9 @@ impl FileTree {
         if entry.kind == FileKind::Symlink {
             self.has_links = true;
         }
-        self.contents.remove(&*target);
-        self.extracted.remove(&*target);
-        self.digests.remove(&*target);
+        self.contents.remove(&target);
+        self.extracted.remove(&target);
+        self.digests.remove(&target);
         self.files.insert(target, entry);
     }
 
@@ -151,7 +169,7 @@ impl FileTree {
 
     fn remove_children(&mut self, dir: &str) {
         let prefix = if dir == "/" { "/".to_string() } else { format!("{dir}/") };
-        let doomed: Vec<Box<str>> = self
+        let doomed: Vec<String> = self
             .files
             .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
             .take_while(|(p, _)| p.starts_with(&prefix))
@@ -174,13 +192,13 @@ impl FileTree {
 
     /// All entries, sorted by path.
     pub fn entries(&self) -> impl Iterator<Item = (&str, &FileEntry)> {
-        self.files.iter().map(|(p, e)| (&**p, e))
+        self.files.iter().map(|(p, e)| (p.as_str(), e))
     }
 
     /// All entries, sorted by path, taken out of the tree (each freed as the next is
     /// read: a tree of millions of files need not be held beside what is made of it).
     pub fn into_entries(self) -> impl Iterator<Item = (String, FileEntry)> {
-        self.files.into_iter().map(|(p, e)| (p.into_string(), e))
+        self.files.into_iter()
     }
 
     /// The entry stored at exactly this path (links not followed).
@@ -193,7 +211,7 @@ impl FileTree {
         self.files
             .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
             .take_while(move |(p, _)| p.starts_with(prefix))
-            .map(|(p, e)| (&**p, e))
+            .map(|(p, e)| (p.as_str(), e))
     }
 
     /// Follows symbolic links in every component, staying inside the root; `None`
@@ -261,7 +279,7 @@ impl FileTree {
             return Some(d);
         }
         let real = self.resolve(path)?;
-        if let Some(d) = self.digests.get(&real) {
+        if let Some(d) = self.digests.get(real.as_str()) {
             return Some(d);
         }
         match self.files.get(real.as_str()) {
@@ -281,6 +299,57 @@ impl FileTree {
     pub fn captured_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a Content)> + 'a {
         self.under(prefix)
             .filter_map(move |(p, _)| self.contents.get(p).map(|c| (p, c)))
+    }
+}
+
+/// True when a layer writes a path below one of its own symbolic links (on an empty tree,
+/// the only way one of its entries lands elsewhere).
+fn writes_through_own_links(layer: &LayerIndex) -> bool {
+    layer
+        .entries
+        .iter()
+        .filter(|(_, e)| e.kind == FileKind::Symlink)
+        .any(|(link, _)| {
+            let below = format!("{link}/");
+            layer
+                .entries
+                .range_from(&below)
+                .next()
+                .is_some_and(|(p, _)| p.starts_with(&below))
+        })
+}
+
+/// The digests of the tree's files: those of the first layer taken whole, and the changes
+/// of the layers above.
+#[derive(Debug, Clone, Default)]
+struct Digests {
+    base: PathMap<FileDigests>,
+    /// A digest laid above the base, or `None` where the base's no longer applies.
+    over: HashMap<String, Option<FileDigests>>,
+}
+
+impl Digests {
+    fn is_empty(&self) -> bool {
+        self.base.is_empty() && self.over.is_empty()
+    }
+
+    fn get(&self, path: &str) -> Option<&FileDigests> {
+        match self.over.get(path) {
+            Some(d) => d.as_ref(),
+            None => self.base.get(path),
+        }
+    }
+
+    fn insert(&mut self, path: String, d: FileDigests) {
+        self.over.insert(path, Some(d));
+    }
+
+    fn remove(&mut self, path: &str) {
+        if self.base.contains_key(path) {
+            self.over.insert(path.to_string(), None);
+        } else {
+            self.over.remove(path);
+        }
     }
 }
 
@@ -344,5 +413,45 @@ mod tests {
         let t = FileTree::squash([&l], 8);
         assert_eq!(&**t.read("/etc/os-release").unwrap(), b"/usr/lib/os-release");
         assert!(t.resolve("/loop").is_none());
+    }
+
+    /// A layer with digests, links and a file written through one of its own links.
+    fn linked_layer(through: bool) -> LayerIndex {
+        let mut l = layer(&["/etc/passwd", "/usr/bin/tool"], 0);
+        l.entries.insert(
+            "/bin".into(),
+            FileEntry {
+                kind: FileKind::Symlink,
+                link: Some("usr/bin".into()),
+                ..file(0)
+            },
+        );
+        if through {
+            l.entries.insert("/bin/sh".into(), file(0));
+            l.digests.insert("/bin/sh".into(), FileDigests::of(b"sh"));
+        }
+        l.digests.insert("/usr/bin/tool".into(), FileDigests::of(b"tool"));
+        l
+    }
+
+    #[test]
+    fn taking_a_layer_over_gives_the_tree_copying_it_gives() {
+        for through in [false, true] {
+            let copied = FileTree::squash([&linked_layer(through)], 8);
+            let mut owned = FileTree::new(8);
+            owned.apply_owned(&mut linked_layer(through));
+            let all = |t: &FileTree| -> Vec<(String, FileEntry, Option<FileDigests>)> {
+                t.entries()
+                    .map(|(p, e)| (p.to_string(), e.clone(), t.digests(p).copied()))
+                    .collect()
+            };
+            assert_eq!(all(&owned), all(&copied));
+            assert_eq!(owned.digests("/bin/tool"), Some(&FileDigests::of(b"tool")));
+            assert_eq!(owned.read("/bin/tool"), copied.read("/bin/tool"));
+        }
+        let mut owned = FileTree::new(8);
+        owned.apply_owned(&mut linked_layer(true));
+        assert_eq!(owned.digests("/usr/bin/sh"), Some(&FileDigests::of(b"sh")));
+        assert!(owned.entry("/bin/sh").is_none(), "written where the link points");
     }
 }

@@ -61,10 +61,7 @@ fn analysis() -> Analysis {
             size: 1000,
             layer: 0,
             link: None,
-            sha256: None,
-            md5: None,
-            packages: Vec::new(),
-            reasons: Vec::new(),
+            notes: None,
         })
         .collect();
     a.secrets = Some(

@@ -89,10 +89,7 @@ fn file(path: &str, kind: FileKind, mode: u32, size: u64) -> FileRecord {
         size,
         layer: 1,
         link: None,
-        sha256: None,
-        md5: None,
-        packages: Vec::new(),
-        reasons: Vec::new(),
+        notes: None,
     }
 }
 

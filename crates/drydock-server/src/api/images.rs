@@ -294,7 +294,7 @@ pub(super) async fn diff(
     let fl = |x: &Analysis| -> BTreeMap<String, (u32, u64, Option<String>)> {
         x.files
             .iter()
-            .map(|f| (f.path.clone(), (f.mode, f.size, f.sha256.clone())))
+            .map(|f| (f.path.clone(), (f.mode, f.size, f.sha256().map(String::from))))
             .collect()
     };
     let (fa, fb) = (fl(&a), fl(&b));
