@@ -26,6 +26,7 @@ pub mod pg_tls;
 mod policies;
 pub mod postgres;
 mod registries;
+mod sessions;
 mod settings;
 pub mod sql;
 pub mod sqlite;
@@ -39,6 +40,7 @@ pub use jobs::{Completion, Job};
 pub use notifications::{Delivery, Subscription, Webhook, SUBSCRIPTION_KINDS};
 pub use policies::{Policy, POLICY_EPOCH};
 pub use registries::RegistryCredential;
+pub use sessions::Session;
 
 use sql::Backend;
 use std::path::Path;

@@ -123,6 +123,15 @@ pub const MIGRATIONS: &[(i64, &[&str])] = &[
             "ALTER TABLE jobs ADD COLUMN forced BIGINT NOT NULL DEFAULT 0",
         ],
     ),
+    (
+        9,
+        &[
+            // Web UI sessions: the SHA-256 of the cookie's token, never the token.
+            "CREATE TABLE sessions (id_hash TEXT PRIMARY KEY, user_name TEXT NOT NULL, account TEXT NOT NULL, \
+             csrf TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)",
+            "CREATE INDEX sessions_user ON sessions (user_name)",
+        ],
+    ),
 ];
 
 /// Applies the migrations not applied yet; returns the schema version. A database newer
