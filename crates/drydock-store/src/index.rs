@@ -31,6 +31,9 @@ pub struct IndexedFinding {
     pub package_type: String,
     pub severity: String,
     pub fixed_versions: Vec<String>,
+    /// On CISA's Known Exploited Vulnerabilities list.
+    #[serde(default)]
+    pub kev: bool,
 }
 
 /// What the query routes search, taken from an analysis when it is stored.

@@ -47,7 +47,12 @@ pub fn get(name: &str) -> Option<&'static Asset> {
 /// The first 12 hex digits of the SHA-256 of each asset, in [`ASSETS`] order.
 fn versions() -> &'static [String] {
     static V: OnceLock<Vec<String>> = OnceLock::new();
-    V.get_or_init(|| ASSETS.iter().map(|a| hex::encode(&Sha256::digest(a.bytes)[..6])).collect())
+    V.get_or_init(|| {
+        ASSETS
+            .iter()
+            .map(|a| hex::encode(&Sha256::digest(a.bytes)[..6]))
+            .collect()
+    })
 }
 
 /// The URL pages use for an asset (`/assets/NAME?v=HASH`); an unknown name gives its bare

@@ -71,7 +71,12 @@ pub fn stacked_days(title: &str, series: &[(&str, &str)], days: &[Day]) -> Strin
     const WIDTH: i64 = 640;
     const HEIGHT: i64 = 160;
     const AXIS: i64 = 18;
-    let max = days.iter().map(|d| d.values.iter().sum::<i64>()).max().unwrap_or(0).max(1);
+    let max = days
+        .iter()
+        .map(|d| d.values.iter().sum::<i64>())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let n = days.len().max(1) as i64;
     let col = (WIDTH / n).max(2);
     let mut svg = String::new();

@@ -54,7 +54,9 @@ impl Ui {
                 source,
             })?;
         }
-        env.add_function("asset", |name: &str| assets::url(name));
+        env.add_function("asset", |name: &str| {
+            minijinja::Value::from_safe_string(assets::url(name))
+        });
         env.add_filter("ago", |secs: i64, now: i64| ago(now - secs));
         env.add_filter("short_digest", |d: &str| short_digest(d).to_string());
         Ok(Ui { env })

@@ -4,7 +4,7 @@
 //! and response bodies are the types of `drydock-api`; the handlers live in one module per
 //! resource.
 
-mod access;
+pub(crate) mod access;
 mod accounts;
 mod analysis;
 mod images;
@@ -50,6 +50,8 @@ pub struct AppState {
     pub feeds: Arc<crate::feeds::FeedUpdater>,
     /// Parsed analysis documents.
     pub analyses: crate::cache::AnalysisCache,
+    /// The web UI's compiled templates.
+    pub ui: drydock_web::Ui,
 }
 
 pub(crate) type S = Arc<AppState>;
@@ -89,6 +91,10 @@ impl ApiError {
     }
     pub(crate) fn not_found(what: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, format!("{} not found", what.into()))
+    }
+    /// Status, message and hint (for the web UI's error pages).
+    pub(crate) fn parts(&self) -> (StatusCode, &str, Option<&str>) {
+        (self.status, &self.message, self.hint.as_deref())
     }
 }
 
