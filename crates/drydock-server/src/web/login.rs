@@ -112,18 +112,18 @@ pub(super) async fn submit(
         )
     };
     if username.is_empty() || password.is_empty() {
-        return refused(StatusCode::UNAUTHORIZED, "Enter your user name and password.".into());
+        return refused(StatusCode::OK, "Enter your user name and password.".into());
     }
     let user = match verify_login(&s, username.clone(), password, &remote.ip().to_string()).await {
         Ok(u) => u,
         Err(e) => {
             let (status, message, _) = e.parts();
-            let message = if status == StatusCode::UNAUTHORIZED {
-                "Wrong user name or password.".to_string()
-            } else {
-                message.to_string()
-            };
-            return refused(status, message);
+            // A wrong password shows the form again as a page (200: a browser logs a 4xx
+            // document as a console error); other refusals keep their status.
+            if status == StatusCode::UNAUTHORIZED {
+                return refused(StatusCode::OK, "Wrong user name or password.".to_string());
+            }
+            return refused(status, message.to_string());
         }
     };
     let (token, csrf) = match (session::new_token(), session::new_token()) {

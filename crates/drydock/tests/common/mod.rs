@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod server;
+pub mod webdriver;
 
 use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
 use serde_json::{json, Value};
