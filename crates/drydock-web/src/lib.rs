@@ -23,6 +23,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("../templates/error.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
     ("images.html", include_str!("../templates/images.html")),
+    ("image.html", include_str!("../templates/image.html")),
 ];
 
 /// A template failed to compile or render (a bug in a template: the page says so, the
@@ -108,5 +109,107 @@ mod tests {
         assert_eq!(ago(3 * 86_400 + 5), "3 days ago");
         assert_eq!(short_digest("sha256:0123456789abcdef"), "sha256:0123456789ab");
         assert_eq!(short_digest("abc"), "abc");
+    }
+}
+
+/// Every template rendered with hostile values: nothing a user controls comes out as markup.
+#[cfg(test)]
+mod render_tests {
+    use super::*;
+    use serde_json::json;
+
+    const EVIL: &str = "<script>alert(1)</script>";
+
+    fn frame() -> Frame {
+        Frame {
+            title: EVIL.into(),
+            user: Some(EVIL.into()),
+            role: "admin".into(),
+            account: EVIL.into(),
+            accounts: vec![EVIL.into(), "other".into()],
+            csrf: "tok\"en".into(),
+            nav: vec![NavItem {
+                label: "Images",
+                href: "/images",
+                active: true,
+            }],
+            status: Some(HeaderStatus {
+                queued: 1,
+                running: 0,
+                feeds_built_at: None,
+                feeds_state: "waiting_for_feed".into(),
+            }),
+            can_write_images: true,
+            can_write_policies: false,
+            now: 1_000_000,
+        }
+    }
+
+    fn check(html: &str) {
+        assert!(!html.contains(EVIL), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(1)"), "{html}");
+        assert!(!html.contains("tok\"en"), "attribute values are escaped");
+    }
+
+    #[test]
+    fn every_page_escapes_what_users_control() {
+        let ui = Ui::new().unwrap();
+        let sev = json!({"critical": 1, "high": 2});
+        let pages = [
+            (
+                "login.html",
+                json!({"next": EVIL, "error": EVIL, "notice": null, "username": EVIL}),
+            ),
+            (
+                "error.html",
+                json!({"status": 403, "title": EVIL, "message": EVIL, "hint": EVIL}),
+            ),
+            (
+                "dashboard.html",
+                json!({
+                "notices": [EVIL], "totals": {"images": 1, "stop": 1, "warn": 0, "go": 0, "pending": 0, "failed": 0},
+                "by_action_svg": "<svg></svg>", "by_severity_svg": "<svg></svg>", "over_time_svg": null, "days": 30,
+                "top_images": [{"id": EVIL, "name": EVIL, "final_action": "STOP", "severities": sev}],
+                "widespread": [{"id": EVIL, "severity": "High", "images": 2, "kev": true}],
+                "kev": [{"id": EVIL, "severity": "High", "images": 1, "kev": true}],
+                "changed": [{"image_id": "i", "subject": EVIL, "detail": "GO → STOP", "at": 999_000}]}),
+            ),
+            (
+                "images.html",
+                json!({"q": EVIL, "status": null, "action": null, "prev": null, "next": "/images?offset=50",
+                "images": [{"id": "i", "name": EVIL, "other_tags": [EVIL], "digest": "sha256:abc", "status": "analyzed",
+                            "error": null, "final_action": null, "severities": null, "analyzed_at": 999_000}]}),
+            ),
+        ];
+        for (name, page) in pages {
+            let html = ui
+                .render(name, &frame(), &page)
+                .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+            check(&html);
+        }
+        let overview = json!({"registry": EVIL, "repository": "r", "digest": "sha256:abc", "tags": [EVIL], "status": "analyzed",
+            "analyzed_at": 1, "distro": null, "platform": "linux/amd64", "created": null, "user": null, "entrypoint": EVIL,
+            "layers": [{"index": 0, "digest": "sha256:1", "size": 2048, "created_by": EVIL}], "size": 2048, "packages": 1,
+            "database": null});
+        let vuln = json!({"id": EVIL, "aliases": [EVIL], "summary": EVIL, "severity": "High", "package": EVIL,
+            "version": "1", "package_type": "deb", "fixed": "", "fix_state": "not-fixed", "kev": true, "epss": "1.0 %",
+            "record": EVIL, "matched": EVIL, "location": EVIL});
+        let package = json!({"name": EVIL, "version": "1", "package_type": "deb", "licenses": [EVIL], "purl": EVIL, "location": EVIL});
+        let tabs = json!([{"key": "overview", "label": "Overview", "active": true, "count": null},
+                          {"key": "vulnerabilities", "label": "Vulnerabilities", "active": false, "count": 1}]);
+        for (tab, o, v, note, p) in [
+            ("overview", overview.clone(), json!(null), json!(null), json!(null)),
+            ("vulnerabilities", json!(null), json!([vuln]), json!(null), json!(null)),
+            ("vulnerabilities", json!(null), json!([]), json!(EVIL), json!(null)),
+            ("packages", json!(null), json!(null), json!(null), json!([package])),
+        ] {
+            let page = json!({"id": "i", "title": EVIL, "tab": tab, "tabs": tabs, "overview": o, "vulnerabilities": v,
+                "vuln_note": note, "packages": p, "package_types": ["deb"], "severities": ["critical", "high"],
+                "query": {"tab": tab, "q": EVIL, "severity": null, "fix": null, "kev": null, "epss": null, "type": null, "sort": null}});
+            let html = ui
+                .render("image.html", &frame(), &page)
+                .unwrap_or_else(|e| panic!("image.html {tab}: {e:#}"));
+            check(&html);
+        }
     }
 }

@@ -7,6 +7,7 @@ mod common;
 
 use common::server::{image, serve, Registry, ADMIN_PASSWORD};
 use common::webdriver::Browser;
+use drydock_image::fixture::{ImageBuilder, LayerBuilder, Storage};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -20,10 +21,31 @@ fn a_user_logs_in_and_reads_the_dashboard_and_the_image_list() {
     registry.push("team/app", "1.0", &image("browser"));
     let home = tempfile::tempdir().unwrap();
     let (_p, api) = serve(home.path(), None, 1);
-    let tag = format!("{}/team/app:1.0", registry.addr);
-    let (s, v) = api.admin("POST", "/v1/images", Some(json!({"tag": tag})));
-    assert!(s == 200 || s == 201 || s == 202, "{v}");
-    api.analysed(v["id"].as_str().unwrap());
+    // A package whose name is markup: every page must show it as text.
+    let hostile = ImageBuilder::new().layer(
+        LayerBuilder::new()
+            .file("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n", 0o644)
+            .file(
+                "var/lib/dpkg/status",
+                b"Package: <script>alert(1)</script>\nStatus: install ok installed\nVersion: 1.0\n\n\
+                  Package: tool\nStatus: install ok installed\nVersion: 2.0\n\n",
+                0o644,
+            )
+            .finish(),
+        Storage::Gzip,
+        "/bin/sh -c #(nop) ADD <img src=x onerror=alert(2)> /",
+    );
+    registry.push("team/hostile", "1", &hostile);
+    let mut ids = Vec::new();
+    for tag in [
+        format!("{}/team/app:1.0", registry.addr),
+        format!("{}/team/hostile:1", registry.addr),
+    ] {
+        let (s, v) = api.admin("POST", "/v1/images", Some(json!({"tag": tag})));
+        assert!(s == 200 || s == 201 || s == 202, "{v}");
+        ids.push(v["id"].as_str().unwrap().to_string());
+        api.analysed(ids.last().unwrap());
+    }
 
     let b = Browser::start();
     b.goto(&format!("{}/images", api.base));
@@ -40,7 +62,11 @@ fn a_user_logs_in_and_reads_the_dashboard_and_the_image_list() {
     assert_eq!(b.title(), "Images · drydock");
     assert!(b.source().contains("team/app:1.0"), "the analysed image is listed");
     b.screenshot(&screenshots().join("images.png"));
-    assert_eq!(b.console_errors(), Vec::<String>::new(), "console errors on the image list");
+    assert_eq!(
+        b.console_errors(),
+        Vec::<String>::new(),
+        "console errors on the image list"
+    );
 
     b.click("header nav a[href='/']");
     b.find("section.tiles");
@@ -57,7 +83,44 @@ fn a_user_logs_in_and_reads_the_dashboard_and_the_image_list() {
     if first.as_deref() == Some("dark") {
         b.screenshot(&screenshots().join("dashboard-dark.png"));
     }
-    assert_eq!(b.console_errors(), Vec::<String>::new(), "console errors on the dashboard");
+    assert_eq!(
+        b.console_errors(),
+        Vec::<String>::new(),
+        "console errors on the dashboard"
+    );
+
+    // The image page: overview with the layers' build steps, the vulnerabilities tab saying
+    // there was no database, the packages tab listing the hostile name as text.
+    b.goto(&format!("{}/images/{}", api.base, ids[1]));
+    assert!(
+        b.source().contains("ADD &lt;img src=x onerror=alert(2)&gt; /"),
+        "build step escaped"
+    );
+    b.screenshot(&screenshots().join("image-overview.png"));
+    b.click("nav.tabs a[href$='tab=vulnerabilities']");
+    assert!(
+        b.source().contains("No vulnerability database was available"),
+        "{}",
+        b.source()
+    );
+    b.click("nav.tabs a[href$='tab=packages']");
+    b.find("#packages");
+    assert!(
+        b.source().contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "package name escaped"
+    );
+    assert_eq!(b.count("#packages tbody tr"), 2);
+    b.type_into("#p-q", "tool");
+    b.click("form.filters button");
+    b.find("#packages");
+    assert_eq!(b.count("#packages tbody tr"), 1, "search narrows the list");
+    b.screenshot(&screenshots().join("image-packages.png"));
+    assert!(!b.dialog_open(), "no script ran");
+    assert_eq!(
+        b.console_errors(),
+        Vec::<String>::new(),
+        "console errors on the image page"
+    );
 
     // Logging out leads back to the login page; the pages are closed again.
     b.click("form[action='/logout'] button");

@@ -192,7 +192,7 @@ pub(super) fn resolve_image(store: &Store, account: &str, key: &str) -> Result<S
 }
 
 /// The stored analysis of an image of the caller's account (parsed once per revision).
-pub(super) async fn load_analysis(
+pub(crate) async fn load_analysis(
     s: &S,
     p: &Principal,
     id: String,

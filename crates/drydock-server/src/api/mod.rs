@@ -7,7 +7,7 @@
 pub(crate) mod access;
 mod accounts;
 mod analysis;
-mod images;
+pub(crate) mod images;
 mod notify;
 mod policies;
 mod queries;

@@ -5,6 +5,7 @@
 //! every answer carries a strict Content-Security-Policy (no inline script or style).
 
 mod dashboard;
+mod image;
 mod images;
 mod login;
 pub mod session;
@@ -53,6 +54,7 @@ pub const PAGES: &[PageSpec] = &[
     page("GET", "/assets/{name}", Perm::Public, None),
     page("GET", "/", Perm::ImageRead, Some("Dashboard")),
     page("GET", "/images", Perm::ImageRead, Some("Images")),
+    page("GET", "/images/{id}", Perm::ImageRead, None),
 ];
 
 fn handler(spec: &PageSpec) -> MethodRouter<S> {
@@ -64,6 +66,7 @@ fn handler(spec: &PageSpec) -> MethodRouter<S> {
         ("GET", "/assets/{name}") => get(asset),
         ("GET", "/") => get(dashboard::page),
         ("GET", "/images") => get(images::list),
+        ("GET", "/images/{id}") => get(image::page),
         (m, p) => unreachable!("page {m} {p} has no handler"),
     }
 }

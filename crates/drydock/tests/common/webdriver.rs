@@ -127,9 +127,13 @@ impl Browser {
 
     /// How many elements match a CSS selector now.
     pub fn count(&self, css: &str) -> usize {
-        self.call("POST", "/elements", Some(json!({"using": "css selector", "value": css})))
-            .as_array()
-            .map_or(0, Vec::len)
+        self.call(
+            "POST",
+            "/elements",
+            Some(json!({"using": "css selector", "value": css})),
+        )
+        .as_array()
+        .map_or(0, Vec::len)
     }
 
     /// Types into an element.
@@ -152,6 +156,13 @@ impl Browser {
             .map(str::to_string)
     }
 
+    /// True when a JavaScript dialog (`alert`, `confirm`) is open.
+    pub fn dialog_open(&self) -> bool {
+        let url = format!("{}/session/{}/alert/text", self.base, self.session);
+        let v: Value = self.client.get(url).send().unwrap().json().unwrap();
+        v["value"].get("error").is_none()
+    }
+
     /// Writes a PNG screenshot of the viewport.
     pub fn screenshot(&self, path: &Path) {
         let b64 = self.call("GET", "/screenshot", None);
@@ -170,7 +181,13 @@ impl Browser {
             .as_array()
             .map(|a| {
                 a.iter()
-                    .map(|e| format!("{} {}", e["level"].as_str().unwrap_or(""), e["message"].as_str().unwrap_or("")))
+                    .map(|e| {
+                        format!(
+                            "{} {}",
+                            e["level"].as_str().unwrap_or(""),
+                            e["message"].as_str().unwrap_or("")
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default()
