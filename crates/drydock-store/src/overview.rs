@@ -141,12 +141,12 @@ impl Store {
     pub fn snapshot_states(&self, day: &str) -> Result<u64, StoreError> {
         self.tx(true, |tx| {
             tx.execute("DELETE FROM daily_state WHERE day = $1", &[day.into()])?;
-            Ok(tx.execute(
+            tx.execute(
                 "INSERT INTO daily_state (day, account, image_id, final_action, severities) \
                  SELECT $1, i.account, i.id, s.final_action, s.severities FROM images i \
                  JOIN image_state s ON s.image_id = i.id",
                 &[day.into()],
-            )?)
+            )
         })
     }
 
@@ -180,7 +180,7 @@ impl Store {
     /// Forgets snapshots older than `before_day`.
     pub fn prune_snapshots(&self, before_day: &str) -> Result<u64, StoreError> {
         self.tx(true, |tx| {
-            Ok(tx.execute("DELETE FROM daily_state WHERE day < $1", &[before_day.into()])?)
+            tx.execute("DELETE FROM daily_state WHERE day < $1", &[before_day.into()])
         })
     }
 }

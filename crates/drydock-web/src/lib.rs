@@ -24,6 +24,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("dashboard.html", include_str!("../templates/dashboard.html")),
     ("images.html", include_str!("../templates/images.html")),
     ("image.html", include_str!("../templates/image.html")),
+    ("vulnerability.html", include_str!("../templates/vulnerability.html")),
 ];
 
 /// A template failed to compile or render (a bug in a template: the page says so, the
@@ -60,6 +61,7 @@ impl Ui {
         });
         env.add_filter("ago", |secs: i64, now: i64| ago(now - secs));
         env.add_filter("short_digest", |d: &str| short_digest(d).to_string());
+        env.add_filter("urlencode", |s: &str| urlencode(s));
         Ok(Ui { env })
     }
 
@@ -88,6 +90,16 @@ pub fn ago(secs: i64) -> String {
         s if s < 86_400 => format!("{} h ago", s / 3600),
         s => format!("{} days ago", s / 86_400),
     }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986), for a query value.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// `sha256:0123456789ab` for a digest (algorithm and the first 12 hex digits).

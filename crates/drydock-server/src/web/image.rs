@@ -361,3 +361,73 @@ pub(super) async fn page(
     };
     render(&s, "image.html", &frame, &page).into_response()
 }
+
+/// `GET /images/{id}/sbom?format=`: the image's SBOM as a download.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct SbomQuery {
+    format: Option<String>,
+}
+
+pub(super) async fn sbom_download(
+    State(s): State<S>,
+    Extension(v): Extension<Viewer>,
+    Path(id): Path<String>,
+    Query(q): Query<SbomQuery>,
+) -> Response {
+    let (image, a) = match load_analysis(&s, &v.principal, id).await {
+        Ok(x) => x,
+        Err(e) => return super::api_error_page(&s, &v, e),
+    };
+    let (doc, suffix, media) = match q.format.as_deref().unwrap_or("native") {
+        "cyclonedx" => (
+            drydock_sbom::formats::cyclonedx::to_cyclonedx_json(&a.sbom),
+            "cdx.json",
+            "application/vnd.cyclonedx+json",
+        ),
+        "spdx" => (
+            drydock_sbom::formats::spdx::to_spdx_json(&a.sbom),
+            "spdx.json",
+            "application/spdx+json",
+        ),
+        "native" => (
+            serde_json::to_value(&a.sbom).unwrap_or(Value::Null),
+            "drydock.json",
+            "application/json",
+        ),
+        other => {
+            return super::error_page(
+                &s,
+                Some(&v),
+                axum::http::StatusCode::BAD_REQUEST,
+                "Unknown format",
+                &format!("There is no SBOM format {other:?}."),
+                Some("Use cyclonedx, spdx or native."),
+            )
+        }
+    };
+    let body = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+    // The file name: the repository's last part and the digest's first hex digits.
+    let base: String = image
+        .repository
+        .rsplit('/')
+        .next()
+        .unwrap_or("image")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    let short = image
+        .digest
+        .as_deref()
+        .and_then(|d| d.split(':').nth(1))
+        .map(|h| &h[..12.min(h.len())])
+        .unwrap_or("undigested");
+    let disposition = format!("attachment; filename=\"{base}-{short}.{suffix}\"");
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, media.to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response()
+}

@@ -9,6 +9,7 @@ mod image;
 mod images;
 mod login;
 pub mod session;
+mod vulnerability;
 
 use crate::api::{blocking, ApiError, Principal, S};
 use crate::auth::{Perm, Role};
@@ -55,6 +56,8 @@ pub const PAGES: &[PageSpec] = &[
     page("GET", "/", Perm::ImageRead, Some("Dashboard")),
     page("GET", "/images", Perm::ImageRead, Some("Images")),
     page("GET", "/images/{id}", Perm::ImageRead, None),
+    page("GET", "/images/{id}/sbom", Perm::ImageRead, None),
+    page("GET", "/vulnerabilities/{id}", Perm::ImageRead, None),
 ];
 
 fn handler(spec: &PageSpec) -> MethodRouter<S> {
@@ -67,6 +70,8 @@ fn handler(spec: &PageSpec) -> MethodRouter<S> {
         ("GET", "/") => get(dashboard::page),
         ("GET", "/images") => get(images::list),
         ("GET", "/images/{id}") => get(image::page),
+        ("GET", "/images/{id}/sbom") => get(image::sbom_download),
+        ("GET", "/vulnerabilities/{id}") => get(vulnerability::page),
         (m, p) => unreachable!("page {m} {p} has no handler"),
     }
 }
@@ -78,8 +83,27 @@ pub fn router(state: S) -> Router {
         app = app.route(spec.path, handler(spec));
     }
     app.route_layer(middleware::from_fn_with_state(state.clone(), guard))
+        .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM))
         .with_state(state)
+}
+
+/// Any other path: a page saying so (API paths answer JSON, as the API's errors do).
+async fn not_found(State(state): State<S>, req: Request) -> Response {
+    let mut r = if req.uri().path().starts_with("/v1/") {
+        ApiError::not_found(format!("route {}", req.uri().path())).into_response()
+    } else {
+        error_page(
+            &state,
+            None,
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "There is no page at this address.",
+            None,
+        )
+    };
+    security_headers(r.headers_mut(), false);
+    r
 }
 
 /// Largest form body.

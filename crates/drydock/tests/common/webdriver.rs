@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 /// The W3C key for an element reference in JSON.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// Browser tests run one at a time (each holds this while its browser runs).
+pub static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A chromedriver process and one browser session, both ended on drop.
 pub struct Browser {
     driver: Child,
@@ -125,6 +128,19 @@ impl Browser {
         }
     }
 
+    /// Waits up to 10 s for the page to hold `text` (after a click that navigates).
+    pub fn wait_for_text(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.source().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "the page never showed {text:?}: {}",
+                self.source()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// How many elements match a CSS selector now.
     pub fn count(&self, css: &str) -> usize {
         self.call(
@@ -154,6 +170,15 @@ impl Browser {
         self.call("GET", &format!("/element/{id}/attribute/{name}"), None)
             .as_str()
             .map(str::to_string)
+    }
+
+    /// The value of one of the page's cookies (HttpOnly ones included).
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.call("GET", "/cookie", None)
+            .as_array()?
+            .iter()
+            .find(|c| c["name"] == name)
+            .and_then(|c| c["value"].as_str().map(str::to_string))
     }
 
     /// True when a JavaScript dialog (`alert`, `confirm`) is open.
