@@ -207,6 +207,13 @@ mod render_tests {
             "version": "1", "package_type": "deb", "fixed": "", "fix_state": "not-fixed", "kev": true, "epss": "1.0 %",
             "record": EVIL, "matched": EVIL, "location": EVIL});
         let package = json!({"name": EVIL, "version": "1", "package_type": "deb", "licenses": [EVIL], "purl": EVIL, "location": EVIL});
+        let result = json!({"rule_set_id": "r", "rule_id": "x", "gate": EVIL, "trigger": EVIL, "trigger_id": EVIL,
+            "message": EVIL, "action": "STOP", "allowlisted": {"allowlist_id": "a", "allowlist_name": EVIL, "item_id": EVIL}});
+        let evaluation = json!({"bundle_id": "b", "bundle_name": EVIL, "final_action": "STOP", "final_action_reason": "policy_evaluation",
+            "mapping": {"id": "m", "name": EVIL, "position": 0, "rule_set_ids": [], "allowlist_ids": []},
+            "counts": {"STOP": 1}, "warnings": [EVIL], "evaluated_at_unix": 1, "image": {}, "results": [result]});
+        let policy = json!({"choices": [{"id": "p1", "name": EVIL, "active": true}], "chosen": null, "error": EVIL,
+            "check": {"image": "i", "tag": EVIL, "policy": null, "vulnerability_data": "available", "evaluation": evaluation}});
         let tabs = json!([{"key": "overview", "label": "Overview", "active": true, "count": null},
                           {"key": "vulnerabilities", "label": "Vulnerabilities", "active": false, "count": 1}]);
         for (tab, o, v, note, p) in [
@@ -214,10 +221,12 @@ mod render_tests {
             ("vulnerabilities", json!(null), json!([vuln]), json!(null), json!(null)),
             ("vulnerabilities", json!(null), json!([]), json!(EVIL), json!(null)),
             ("packages", json!(null), json!(null), json!(null), json!([package])),
+            ("policy", json!(null), json!(null), json!(null), json!(null)),
         ] {
             let page = json!({"id": "i", "title": EVIL, "tab": tab, "tabs": tabs, "overview": o, "vulnerabilities": v,
                 "vuln_note": note, "packages": p, "package_types": ["deb"], "severities": ["critical", "high"],
-                "query": {"tab": tab, "q": EVIL, "severity": null, "fix": null, "kev": null, "epss": null, "type": null, "sort": null}});
+                "query": {"tab": tab, "q": EVIL, "severity": null, "fix": null, "kev": null, "epss": null, "type": null, "sort": null, "policy": null},
+                "policy": policy});
             let html = ui
                 .render("image.html", &frame(), &page)
                 .unwrap_or_else(|e| panic!("image.html {tab}: {e:#}"));

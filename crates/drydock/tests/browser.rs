@@ -207,6 +207,18 @@ fn findings_are_read_from_the_dashboard_to_the_vulnerability_and_back_to_the_ima
     assert!(b.source().contains("GHSA-dddd-0000-0002") && !b.source().contains("GHSA-dddd-0000-0001"));
     assert_eq!(b.console_errors(), Vec::<String>::new());
 
+    // The policy tab: the default bundle's verdict and the triggers that fired.
+    b.goto(&format!("{}/images/{id}?tab=policy", api.base));
+    b.find("#triggers");
+    let page = b.source();
+    assert!(page.contains("under "), "{page}");
+    assert!(
+        page.contains("GHSA-dddd-0000-0001") || page.contains("CVE-2099-0001"),
+        "a vulnerability trigger: {page}"
+    );
+    b.screenshot(&screenshots().join("image-policy.png"));
+    assert_eq!(b.console_errors(), Vec::<String>::new());
+
     // The SBOM downloads with the browser's session: CycloneDX and SPDX documents.
     let cookie = b.cookie("drydock_session").expect("a session cookie");
     let http = reqwest::blocking::Client::new();

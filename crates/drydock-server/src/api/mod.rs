@@ -6,7 +6,7 @@
 
 pub(crate) mod access;
 mod accounts;
-mod analysis;
+pub(crate) mod analysis;
 pub(crate) mod images;
 mod notify;
 mod policies;

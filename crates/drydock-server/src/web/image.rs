@@ -19,6 +19,7 @@ const TABS: &[(&str, &str)] = &[
     ("overview", "Overview"),
     ("vulnerabilities", "Vulnerabilities"),
     ("packages", "Packages"),
+    ("policy", "Policy"),
 ];
 
 /// `GET /images/{id}` parameters: the tab and its filters.
@@ -33,6 +34,7 @@ pub(super) struct ImageQuery {
     #[serde(rename = "type")]
     package_type: Option<String>,
     sort: Option<String>,
+    policy: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -112,6 +114,26 @@ struct ImagePage {
     packages: Option<Vec<PackageRow>>,
     package_types: Vec<String>,
     severities: Vec<&'static str>,
+    policy: Option<PolicyTab>,
+}
+
+#[derive(Debug, Serialize)]
+struct PolicyChoice {
+    id: String,
+    name: String,
+    active: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct PolicyTab {
+    /// Stored bundles the image can be evaluated against.
+    choices: Vec<PolicyChoice>,
+    /// The bundle evaluated (`None`: the active one or the built-in default).
+    chosen: Option<String>,
+    /// The evaluation (as the API's check answers it).
+    check: Option<Value>,
+    /// Why there is none.
+    error: Option<String>,
 }
 
 fn text_of(v: &Value) -> String {
@@ -322,6 +344,38 @@ pub(super) async fn page(
     let vuln_count = a.vulnerabilities.as_ref().map(|r| r.findings.len());
     let vulnerabilities = (tab == "vulnerabilities").then(|| vuln_rows(&a, &q));
     let packages = (tab == "packages").then(|| package_rows(&a, &q));
+    let policy = if tab == "policy" {
+        let st = s.clone();
+        let account = v.principal.acting_account.clone();
+        let choices = crate::api::blocking(move || Ok(st.store.policies(&account)?))
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| PolicyChoice {
+                id: p.id,
+                name: p.name,
+                active: p.active,
+            })
+            .collect();
+        let chosen = q.policy.clone().filter(|p| !p.is_empty());
+        let judged = crate::api::analysis::judge_image(&s, &v.principal, image.id.clone(), chosen.clone(), None).await;
+        Some(match judged {
+            Ok(j) => PolicyTab {
+                choices,
+                chosen,
+                check: serde_json::to_value(&j.check).ok(),
+                error: None,
+            },
+            Err(e) => PolicyTab {
+                choices,
+                chosen,
+                check: None,
+                error: Some(e.parts().1.to_string()),
+            },
+        })
+    } else {
+        None
+    };
     let mut package_types: Vec<String> = a
         .sbom
         .packages
@@ -358,6 +412,7 @@ pub(super) async fn page(
         packages,
         package_types,
         severities: SEVERITIES.iter().map(|(k, _)| *k).collect(),
+        policy,
     };
     render(&s, "image.html", &frame, &page).into_response()
 }
