@@ -39,7 +39,7 @@ pub use images::{Added, Image, ImageFilter, TagHistory};
 pub use index::{AnalysisIndex, IndexHit, IndexedFinding, IndexedPackage};
 pub use jobs::{Completion, Job};
 pub use notifications::{Delivery, Subscription, Webhook, SUBSCRIPTION_KINDS};
-pub use overview::{DailyState, ImageState, Spread};
+pub use overview::{CurrentTag, DailyState, ImageState, Spread};
 pub use policies::{Policy, POLICY_EPOCH};
 pub use registries::RegistryCredential;
 pub use sessions::Session;

@@ -36,6 +36,21 @@ pub struct Spread {
     pub images: i64,
 }
 
+/// A tag of the account: the digest it points at now and how many it has pointed at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentTag {
+    /// The full tag, `registry/repository:tag`.
+    pub tag: String,
+    /// The digest it was last seen pointing at.
+    pub digest: String,
+    /// The image of that digest.
+    pub image_id: String,
+    /// When it was last seen (Unix seconds).
+    pub last_seen: i64,
+    /// Digests it has pointed at (its timeline's length).
+    pub digests: i64,
+}
+
 /// One image's state on one day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DailyState {
@@ -133,6 +148,31 @@ impl Store {
             out.sort_by(|a, b| b.images.cmp(&a.images).then_with(|| a.id.cmp(&b.id)));
             out.truncate(limit.max(0) as usize);
             Ok(out)
+        })
+    }
+
+    /// Every tag of the account with its current digest, by tag.
+    pub fn current_tag_list(&self, account: &str) -> Result<Vec<CurrentTag>, StoreError> {
+        self.rx(|tx| {
+            tx.query(
+                "SELECT h.tag, h.digest, h.image_id, h.last_seen, \
+                 (SELECT COUNT(DISTINCT h3.digest) FROM tag_history h3 WHERE h3.account = h.account AND h3.tag = h.tag) \
+                 FROM tag_history h WHERE h.account = $1 AND h.last_seen = \
+                 (SELECT MAX(h2.last_seen) FROM tag_history h2 WHERE h2.account = h.account AND h2.tag = h.tag) \
+                 ORDER BY h.tag",
+                &[account.into()],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(CurrentTag {
+                    tag: r[0].str(),
+                    digest: r[1].str(),
+                    image_id: r[2].str(),
+                    last_seen: r[3].int("tag_history.last_seen")?,
+                    digests: r[4].int("tag_history.count")?,
+                })
+            })
+            .collect()
         })
     }
 

@@ -25,6 +25,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("images.html", include_str!("../templates/images.html")),
     ("image.html", include_str!("../templates/image.html")),
     ("vulnerability.html", include_str!("../templates/vulnerability.html")),
+    ("repositories.html", include_str!("../templates/repositories.html")),
+    ("tag.html", include_str!("../templates/tag.html")),
+    ("compare.html", include_str!("../templates/compare.html")),
 ];
 
 /// A template failed to compile or render (a bug in a template: the page says so, the
@@ -191,6 +194,25 @@ mod render_tests {
                 json!({"q": EVIL, "status": null, "action": null, "prev": null, "next": "/images?offset=50",
                 "images": [{"id": "i", "name": EVIL, "other_tags": [EVIL], "digest": "sha256:abc", "status": "analyzed",
                             "error": null, "final_action": null, "severities": null, "analyzed_at": 999_000}]}),
+            ),
+            (
+                "repositories.html",
+                json!({"registries": [{"name": EVIL, "tags": 1, "repositories": [{"name": EVIL, "images": 1,
+                "tags": [{"full": EVIL, "tag": EVIL, "image_id": "i", "digest": "sha256:1", "digests": 2, "last_seen": 1,
+                          "final_action": "WARN", "severities": sev}]}]}]}),
+            ),
+            (
+                "tag.html",
+                json!({"tag": EVIL, "timeline": [{"digest": EVIL, "image_id": "i", "first_seen": 1, "last_seen": 2,
+                "current": true, "final_action": "GO", "severities": sev}]}),
+            ),
+            (
+                "compare.html",
+                json!({"from": EVIL, "to": "b",
+                "packages": {"added": [{"type": "deb", "name": EVIL, "version": "1"}], "removed": [],
+                             "changed": [{"type": "deb", "name": "x", "from": EVIL, "to": "2"}]},
+                "findings": {"added": [EVIL], "removed": [], "changed": []},
+                "files": {"added": [], "removed": [EVIL], "changed": []}}),
             ),
         ];
         for (name, page) in pages {

@@ -123,6 +123,33 @@ fn a_user_logs_in_and_reads_the_dashboard_and_the_image_list() {
         "console errors on the image page"
     );
 
+    // The tag moves: the repository tree counts two digests, the timeline lists both, and
+    // comparing them shows the file the new one added.
+    registry.push("team/app", "1.0", &image("browser-2"));
+    let (s, v) = api.admin(
+        "POST",
+        "/v1/images",
+        Some(json!({"tag": format!("{}/team/app:1.0", registry.addr)})),
+    );
+    assert!(s == 200 || s == 201 || s == 202, "{v}");
+    api.analysed(v["id"].as_str().unwrap());
+    b.goto(&format!("{}/repositories", api.base));
+    b.find("section.tree");
+    assert!(b.source().contains("2 digests"), "{}", b.source());
+    b.click("a[href*='tags?tag='][href*='team%2Fapp']");
+    b.find("#timeline");
+    assert_eq!(b.count("#timeline li"), 2);
+    b.screenshot(&screenshots().join("tag-timeline.png"));
+    b.click("form[action='/compare'] button");
+    b.find("#diff-files");
+    assert!(b.source().contains("/app/marker"), "the changed file: {}", b.source());
+    b.screenshot(&screenshots().join("compare.png"));
+    assert_eq!(
+        b.console_errors(),
+        Vec::<String>::new(),
+        "console errors on the timeline and diff"
+    );
+
     // Logging out leads back to the login page; the pages are closed again.
     b.click("form[action='/logout'] button");
     b.wait_for_text("You are logged out.");

@@ -253,8 +253,14 @@ pub(super) async fn diff(
     let (Some(from), Some(to)) = (q.from, q.to) else {
         return Err(ApiError::bad("give from= and to= (image ids or digests)"));
     };
-    let (_, a) = load_analysis(&s, &p, from.clone()).await?;
-    let (_, b) = load_analysis(&s, &p, to.clone()).await?;
+    ok(diff_images(&s, &p, from, to).await?)
+}
+
+/// What changed from one analysed image of the account to another (the API's diff and the
+/// web UI's compare page).
+pub(crate) async fn diff_images(s: &S, p: &Principal, from: String, to: String) -> Result<Diff, ApiError> {
+    let (_, a) = load_analysis(s, p, from.clone()).await?;
+    let (_, b) = load_analysis(s, p, to.clone()).await?;
     use std::collections::BTreeMap;
     let pk = |x: &Analysis| -> BTreeMap<(String, String), String> {
         x.sbom
@@ -307,10 +313,28 @@ pub(super) async fn diff(
             .map(|(k, _)| k.clone())
             .collect(),
     };
-    ok(Diff {
+    let ids = |x: &Analysis| -> BTreeMap<String, String> {
+        x.vulnerabilities
+            .iter()
+            .flat_map(|r| &r.findings)
+            .map(|f| (format!("{} {}", f.id, f.package.name), f.package.version.clone()))
+            .collect()
+    };
+    let (va, vb) = (ids(&a), ids(&b));
+    let findings = Changes {
+        added: vb.keys().filter(|k| !va.contains_key(*k)).cloned().collect(),
+        removed: va.keys().filter(|k| !vb.contains_key(*k)).cloned().collect(),
+        changed: vb
+            .iter()
+            .filter(|(k, v)| va.get(*k).is_some_and(|o| o != *v))
+            .map(|(k, _)| k.clone())
+            .collect(),
+    };
+    Ok(Diff {
         from,
         to,
         packages,
+        findings,
         files,
     })
 }

@@ -8,6 +8,7 @@ mod dashboard;
 mod image;
 mod images;
 mod login;
+mod repositories;
 pub mod session;
 mod vulnerability;
 
@@ -55,6 +56,9 @@ pub const PAGES: &[PageSpec] = &[
     page("GET", "/assets/{name}", Perm::Public, None),
     page("GET", "/", Perm::ImageRead, Some("Dashboard")),
     page("GET", "/images", Perm::ImageRead, Some("Images")),
+    page("GET", "/repositories", Perm::ImageRead, Some("Repositories")),
+    page("GET", "/tags", Perm::ImageRead, None),
+    page("GET", "/compare", Perm::ImageRead, None),
     page("GET", "/images/{id}", Perm::ImageRead, None),
     page("GET", "/images/{id}/sbom", Perm::ImageRead, None),
     page("GET", "/vulnerabilities/{id}", Perm::ImageRead, None),
@@ -69,6 +73,9 @@ fn handler(spec: &PageSpec) -> MethodRouter<S> {
         ("GET", "/assets/{name}") => get(asset),
         ("GET", "/") => get(dashboard::page),
         ("GET", "/images") => get(images::list),
+        ("GET", "/repositories") => get(repositories::tree),
+        ("GET", "/tags") => get(repositories::timeline),
+        ("GET", "/compare") => get(repositories::compare),
         ("GET", "/images/{id}") => get(image::page),
         ("GET", "/images/{id}/sbom") => get(image::sbom_download),
         ("GET", "/vulnerabilities/{id}") => get(vulnerability::page),
