@@ -28,6 +28,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("repositories.html", include_str!("../templates/repositories.html")),
     ("tag.html", include_str!("../templates/tag.html")),
     ("compare.html", include_str!("../templates/compare.html")),
+    ("pending.html", include_str!("../templates/pending.html")),
 ];
 
 /// A template failed to compile or render (a bug in a template: the page says so, the
@@ -82,6 +83,25 @@ impl Ui {
                 page => minijinja::Value::from(minijinja::value::Serde(page)),
             })
             .map_err(err)
+    }
+}
+
+impl Ui {
+    /// Renders one block of a page template alone (an htmx fragment), with the page's data.
+    pub fn render_fragment<T: Serialize>(&self, name: &str, block: &str, page: &T) -> Result<String, WebError> {
+        let err = |source| WebError {
+            name: format!("{name}#{block}"),
+            source,
+        };
+        let template = self.env.get_template(name).map_err(err)?;
+        let frame = Frame::default();
+        let mut captured = template
+            .render_captured(minijinja::context! {
+                frame => minijinja::Value::from(minijinja::value::Serde(&frame)),
+                page => minijinja::Value::from(minijinja::value::Serde(page)),
+            })
+            .map_err(err)?;
+        captured.with_state_mut(|state| state.render_block(block)).map_err(err)
     }
 }
 
@@ -167,6 +187,37 @@ mod render_tests {
     }
 
     #[test]
+    fn a_pending_images_status_renders_alone_and_polls_until_done() {
+        let ui = Ui::new().unwrap();
+        let html = ui
+            .render_fragment(
+                "pending.html",
+                "status",
+                &json!({"id": "i1", "name": EVIL, "status": "queued", "error": null, "created_at": 1}),
+            )
+            .unwrap();
+        assert!(
+            html.trim_start().starts_with("<section id=\"analysis-status\""),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"hx-get="/images/i1/status""#) && !html.contains("<html"),
+            "{html}"
+        );
+        let failed = ui
+            .render_fragment(
+                "pending.html",
+                "status",
+                &json!({"id": "i1", "name": "n", "status": "failed", "error": EVIL, "created_at": 1}),
+            )
+            .unwrap();
+        assert!(
+            !failed.contains("hx-get") && failed.contains("&lt;script&gt;"),
+            "{failed}"
+        );
+    }
+
+    #[test]
     fn every_page_escapes_what_users_control() {
         let ui = Ui::new().unwrap();
         let sev = json!({"critical": 1, "high": 2});
@@ -213,6 +264,10 @@ mod render_tests {
                              "changed": [{"type": "deb", "name": "x", "from": EVIL, "to": "2"}]},
                 "findings": {"added": [EVIL], "removed": [], "changed": []},
                 "files": {"added": [], "removed": [EVIL], "changed": []}}),
+            ),
+            (
+                "pending.html",
+                json!({"id": "i", "name": EVIL, "status": "failed", "error": EVIL, "created_at": 1}),
             ),
         ];
         for (name, page) in pages {

@@ -68,8 +68,20 @@ pub(super) async fn image_add(
     Query(q): Query<AddImageQuery>,
     Json(body): Json<AddImage>,
 ) -> ApiResult {
-    let tag = registry_tag(&body.tag)?;
     let force = body.force || q.force.unwrap_or(false);
+    let (status, added) = add_image(&s, p, &body.tag, force).await?;
+    reply(status, added)
+}
+
+/// Adds an image by tag for the caller's account (the API's add and the web UI's form):
+/// 202 when an analysis was queued, 200 when the digest was known.
+pub(crate) async fn add_image(
+    s: &S,
+    p: Principal,
+    tag: &str,
+    force: bool,
+) -> Result<(StatusCode, AddedImage), ApiError> {
+    let tag = registry_tag(tag)?;
     let target = ImageTarget::parse(&tag);
     let full = if tag.contains('@') {
         tag.clone()
@@ -113,7 +125,7 @@ pub(super) async fn image_add(
     } else {
         StatusCode::OK
     };
-    reply(
+    Ok((
         status,
         AddedImage {
             image: image_body(image),
@@ -121,7 +133,7 @@ pub(super) async fn image_add(
             queued: added.queued,
             already_analysed: analysed && !added.queued,
         },
-    )
+    ))
 }
 
 pub(super) async fn image_list(
@@ -180,7 +192,7 @@ pub(super) async fn image_delete(
 
 /// An image id from an id, a manifest digest or a tag (`registry/repository:tag`, URL-encoded
 /// in paths): a tag names the image its latest analysis found.
-pub(super) fn resolve_image(store: &Store, account: &str, key: &str) -> Result<String, ApiError> {
+pub(crate) fn resolve_image(store: &Store, account: &str, key: &str) -> Result<String, ApiError> {
     let looks_like_tag = key.contains(':') && !key.starts_with("sha256:") || key.contains('/');
     if !looks_like_tag {
         return Ok(key.to_string());

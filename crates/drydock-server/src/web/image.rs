@@ -277,8 +277,10 @@ pub(super) async fn page(
     Path(id): Path<String>,
     Query(q): Query<ImageQuery>,
 ) -> Response {
-    let (image, a) = match load_analysis(&s, &v.principal, id).await {
+    let (image, a) = match load_analysis(&s, &v.principal, id.clone()).await {
         Ok(x) => x,
+        // Not analysed yet: a page that follows the analysis live.
+        Err(e) if e.parts().0 == axum::http::StatusCode::CONFLICT => return pending(&s, &v, id).await,
         Err(e) => return super::api_error_page(&s, &v, e),
     };
     let tab = TABS
@@ -485,4 +487,73 @@ pub(super) async fn sbom_download(
         body,
     )
         .into_response()
+}
+
+#[derive(Debug, Serialize)]
+struct Pending {
+    id: String,
+    name: String,
+    status: String,
+    error: Option<String>,
+    created_at: i64,
+}
+
+async fn pending_of(s: &S, v: &Viewer, id: String) -> Result<Pending, crate::api::ApiError> {
+    let st = s.clone();
+    let account = v.principal.acting_account.clone();
+    crate::api::blocking(move || {
+        let id = crate::api::images::resolve_image(&st.store, &account, &id)?;
+        let image = st
+            .store
+            .image(&account, &id)?
+            .ok_or_else(|| crate::api::ApiError::not_found("image"))?;
+        Ok(Pending {
+            name: image
+                .tags
+                .first()
+                .cloned()
+                .unwrap_or_else(|| format!("{}/{}", image.registry, image.repository)),
+            id: image.id,
+            status: image.status,
+            error: image.error,
+            created_at: image.created_at,
+        })
+    })
+    .await
+}
+
+/// The page of an image whose analysis has not finished: its status, refreshed live.
+async fn pending(s: &S, v: &Viewer, id: String) -> Response {
+    let p = match pending_of(s, v, id).await {
+        Ok(p) => p,
+        Err(e) => return super::api_error_page(s, v, e),
+    };
+    let frame = match frame(s, v, &p.name, "Images").await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    render(s, "pending.html", &frame, &p).into_response()
+}
+
+/// `GET /images/{id}/status`: the live status fragment of a pending image; once analysed,
+/// htmx is told to reload the page (`HX-Refresh`), which then shows the analysis.
+pub(super) async fn status(State(s): State<S>, Extension(v): Extension<Viewer>, Path(id): Path<String>) -> Response {
+    let p = match pending_of(&s, &v, id).await {
+        Ok(p) => p,
+        Err(e) => return super::api_error_page(&s, &v, e),
+    };
+    if p.status == "analyzed" {
+        return ([("hx-refresh", "true")], "").into_response();
+    }
+    match s.ui.render_fragment("pending.html", "status", &p) {
+        Ok(html) => axum::response::Html(html).into_response(),
+        Err(e) => {
+            tracing::error!("{e}");
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "the page could not be rendered",
+            )
+                .into_response()
+        }
+    }
 }

@@ -142,3 +142,28 @@ pub(super) async fn list(State(s): State<S>, Extension(v): Extension<Viewer>, Qu
     };
     render(&s, "images.html", &frame, &page).into_response()
 }
+
+/// `POST /images`: adds an image by tag (optionally watching the tag), then shows it.
+pub(super) async fn add(State(s): State<S>, Extension(v): Extension<Viewer>, body: axum::body::Bytes) -> Response {
+    let field = |n: &str| super::form_field(&body, n).unwrap_or_default();
+    let (tag, watch, force) = (field("tag"), field("watch") == "yes", field("force") == "yes");
+    let added = crate::api::images::add_image(&s, v.principal.clone(), &tag, force).await;
+    let added = match added {
+        Ok((_, a)) => a,
+        Err(e) => return super::api_error_page(&s, &v, e),
+    };
+    if watch {
+        let st = s.clone();
+        let account = v.principal.acting_account.clone();
+        let full = drydock_policy::ImageTarget::parse(tag.trim().trim_start_matches("registry:")).full_tag();
+        let watched = blocking(move || match st.store.add_subscription(&account, "tag_update", &full) {
+            Ok(_) | Err(drydock_store::StoreError::Exists(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        })
+        .await;
+        if let Err(e) = watched {
+            return super::api_error_page(&s, &v, e);
+        }
+    }
+    axum::response::Redirect::to(&format!("/images/{}", added.image.id)).into_response()
+}
