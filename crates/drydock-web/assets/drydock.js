@@ -24,3 +24,14 @@
     if (ev.target.matches("select[data-autosubmit]")) { ev.target.form.submit(); }
   });
 })();
+
+// A file chosen in an <input type=file data-into=ID> is read into the textarea ID (the form
+// then posts text; pasting works without script).
+document.addEventListener("change", function (ev) {
+  var input = ev.target;
+  if (!input.matches || !input.matches("input[type=file][data-into]") || !input.files.length) { return; }
+  var target = document.getElementById(input.getAttribute("data-into"));
+  var reader = new FileReader();
+  reader.onload = function () { target.value = reader.result; };
+  reader.readAsText(input.files[0]);
+});

@@ -29,6 +29,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("tag.html", include_str!("../templates/tag.html")),
     ("compare.html", include_str!("../templates/compare.html")),
     ("pending.html", include_str!("../templates/pending.html")),
+    ("policies.html", include_str!("../templates/policies.html")),
 ];
 
 /// A template failed to compile or render (a bug in a template: the page says so, the

@@ -286,3 +286,78 @@ impl Browser {
         panic!("no page with a form");
     }
 }
+
+/// The policy manager: an invalid upload is refused with its problems (the text kept), a
+/// valid one is stored, copied, activated, downloaded and deleted; a read-only user sees
+/// none of the controls and a forged write answers 403.
+#[test]
+fn policies_are_managed_from_the_web_ui_by_roles_that_may() {
+    let home = tempfile::tempdir().unwrap();
+    let (_p, api) = serve(home.path(), None, 0);
+    let mut b = Browser::new(&api);
+    let (s, _, _) = b.login("admin", ADMIN_PASSWORD);
+    assert_eq!(s, 303);
+    let csrf = b.session_csrf();
+
+    let (s, page, _) = b.post("/policies", &[("csrf", &csrf), ("bundle", "{\"id\": \"x\"}")], None);
+    assert_eq!(s, 200);
+    assert!(page.contains("role=\"alert\""), "the problems are shown: {page}");
+    assert!(
+        page.contains("{&quot;id&quot;: &quot;x&quot;}"),
+        "the text is kept to fix it"
+    );
+
+    let mut bundle = serde_json::to_value(drydock_policy::default_bundle()).unwrap();
+    bundle["id"] = json!("team-policy");
+    bundle["name"] = json!("Team <policy>");
+    let (s, _, h) = b.post("/policies", &[("csrf", &csrf), ("bundle", &bundle.to_string())], None);
+    assert_eq!((s, location(&h).as_str()), (303, "/policies"));
+    let (s, page, _) = b.get("/policies");
+    assert_eq!(s, 200);
+    assert!(page.contains("Team &lt;policy&gt;"), "{page}");
+
+    let (s, _, _) = b.post("/policies/team-policy/copy", &[("csrf", &csrf)], None);
+    assert_eq!(s, 303);
+    let (s, _, _) = b.post("/policies/team-policy-copy/activate", &[("csrf", &csrf)], None);
+    assert_eq!(s, 303);
+    let (_, list) = api.admin("GET", "/v1/policies", None);
+    let active: Vec<&str> = list["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["active"] == true)
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(active, ["team-policy-copy"]);
+
+    let (s, text, h) = b.get("/policies/team-policy/download");
+    assert_eq!(s, 200);
+    assert!(h["content-disposition"].to_str().unwrap().contains("team-policy.json"));
+    let downloaded: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(downloaded["name"], "Team <policy>");
+    assert!(drydock_policy::validate(&drydock_policy::parse_bundle(text.as_bytes(), "download").unwrap()).is_empty());
+
+    // A read-only user: the list, no controls; a forged delete is refused.
+    let (s, v) = api.admin(
+        "POST",
+        "/v1/users",
+        Some(json!({"name": "reader", "account": "admin", "role": "read-only", "password": "pw-long-enough-1"})),
+    );
+    assert_eq!(s, 201, "{v}");
+    let mut r = Browser::new(&api);
+    r.login("reader", "pw-long-enough-1");
+    let (s, page, _) = r.get("/policies");
+    assert_eq!(s, 200);
+    assert!(
+        page.contains("team-policy") && !page.contains(">Delete<") && !page.contains("Upload a bundle"),
+        "{page}"
+    );
+    let rcsrf = Browser::csrf_of(&page);
+    let (s, _, _) = r.post("/policies/team-policy/delete", &[("csrf", &rcsrf)], None);
+    assert_eq!(s, 403);
+
+    let (s, _, _) = b.post("/policies/team-policy/delete", &[("csrf", &csrf)], None);
+    assert_eq!(s, 303);
+    let (_, list) = api.admin("GET", "/v1/policies", None);
+    assert_eq!(list["policies"].as_array().unwrap().len(), 1);
+}

@@ -214,7 +214,7 @@ pub(super) async fn write_owned<T: Send + 'static>(
 
 /// What a by-id write acts on, for [`owned`].
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Resource {
+pub(crate) enum Resource {
     ApiKey,
     User,
     Image,
@@ -229,7 +229,7 @@ pub(super) enum Resource {
 /// (those ids are global); everything else is scoped by the acting account
 /// (`x-drydock-account`). Another account's resource answers 404, like an id that does
 /// not exist, so ids of other accounts are never confirmed.
-pub(super) fn owned(store: &Store, p: &Principal, what: Resource, id: &str) -> Result<(), ApiError> {
+pub(crate) fn owned(store: &Store, p: &Principal, what: Resource, id: &str) -> Result<(), ApiError> {
     let (owner, label) = match what {
         Resource::ApiKey => (
             store.api_key_owner(id)?.and_then(|(user, account)| {

@@ -9,7 +9,7 @@ mod accounts;
 pub(crate) mod analysis;
 pub(crate) mod images;
 mod notify;
-mod policies;
+pub(crate) mod policies;
 mod queries;
 mod registries;
 mod system;

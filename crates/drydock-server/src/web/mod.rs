@@ -8,6 +8,7 @@ mod dashboard;
 mod image;
 mod images;
 mod login;
+mod policies;
 mod repositories;
 pub mod session;
 mod vulnerability;
@@ -64,6 +65,12 @@ pub const PAGES: &[PageSpec] = &[
     page("GET", "/images/{id}/status", Perm::ImageRead, None),
     page("GET", "/images/{id}/sbom", Perm::ImageRead, None),
     page("GET", "/vulnerabilities/{id}", Perm::ImageRead, None),
+    page("GET", "/policies", Perm::PolicyRead, Some("Policies")),
+    page("POST", "/policies", Perm::PolicyWrite, None),
+    page("GET", "/policies/{id}/download", Perm::PolicyRead, None),
+    page("POST", "/policies/{id}/copy", Perm::PolicyWrite, None),
+    page("POST", "/policies/{id}/activate", Perm::PolicyWrite, None),
+    page("POST", "/policies/{id}/delete", Perm::PolicyWrite, None),
 ];
 
 fn handler(spec: &PageSpec) -> MethodRouter<S> {
@@ -83,6 +90,12 @@ fn handler(spec: &PageSpec) -> MethodRouter<S> {
         ("GET", "/images/{id}/status") => get(image::status),
         ("GET", "/images/{id}/sbom") => get(image::sbom_download),
         ("GET", "/vulnerabilities/{id}") => get(vulnerability::page),
+        ("GET", "/policies") => get(policies::list),
+        ("POST", "/policies") => post(policies::upload),
+        ("GET", "/policies/{id}/download") => get(policies::download),
+        ("POST", "/policies/{id}/copy") => post(policies::copy),
+        ("POST", "/policies/{id}/activate") => post(policies::activate),
+        ("POST", "/policies/{id}/delete") => post(policies::delete),
         (m, p) => unreachable!("page {m} {p} has no handler"),
     }
 }
