@@ -30,6 +30,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("compare.html", include_str!("../templates/compare.html")),
     ("pending.html", include_str!("../templates/pending.html")),
     ("policies.html", include_str!("../templates/policies.html")),
+    ("events.html", include_str!("../templates/events.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
+    ("system.html", include_str!("../templates/system.html")),
 ];
 
 /// A template failed to compile or render (a bug in a template: the page says so, the

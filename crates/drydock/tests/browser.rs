@@ -166,6 +166,23 @@ fn a_user_logs_in_and_reads_the_dashboard_and_the_image_list() {
         "console errors on the timeline and diff"
     );
 
+    // The logs and the system page open without a console error.
+    for (path, marker) in [
+        ("/events", "#events"),
+        ("/audit", "#audit"),
+        ("/system", "#vulnerability-database"),
+    ] {
+        b.goto(&format!("{}{path}", api.base));
+        b.find(marker);
+    }
+    assert!(b.source().contains("none configured"), "no feed source: {}", b.source());
+    b.screenshot(&screenshots().join("system.png"));
+    assert_eq!(
+        b.console_errors(),
+        Vec::<String>::new(),
+        "console errors on the logs and system pages"
+    );
+
     // Logging out leads back to the login page; the pages are closed again.
     b.click("form[action='/logout'] button");
     b.wait_for_text("You are logged out.");

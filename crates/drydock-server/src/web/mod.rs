@@ -4,6 +4,7 @@
 //! check and the page × role test read that table. Forms carry the session's CSRF token;
 //! every answer carries a strict Content-Security-Policy (no inline script or style).
 
+mod activity;
 mod dashboard;
 mod image;
 mod images;
@@ -67,6 +68,9 @@ pub const PAGES: &[PageSpec] = &[
     page("GET", "/vulnerabilities/{id}", Perm::ImageRead, None),
     page("GET", "/policies", Perm::PolicyRead, Some("Policies")),
     page("POST", "/policies", Perm::PolicyWrite, None),
+    page("GET", "/events", Perm::EventRead, Some("Events")),
+    page("GET", "/audit", Perm::UserAdmin, Some("Audit")),
+    page("GET", "/system", Perm::Authenticated, Some("System")),
     page("GET", "/policies/{id}/download", Perm::PolicyRead, None),
     page("POST", "/policies/{id}/copy", Perm::PolicyWrite, None),
     page("POST", "/policies/{id}/activate", Perm::PolicyWrite, None),
@@ -92,6 +96,9 @@ fn handler(spec: &PageSpec) -> MethodRouter<S> {
         ("GET", "/vulnerabilities/{id}") => get(vulnerability::page),
         ("GET", "/policies") => get(policies::list),
         ("POST", "/policies") => post(policies::upload),
+        ("GET", "/events") => get(activity::events),
+        ("GET", "/audit") => get(activity::audit),
+        ("GET", "/system") => get(activity::system),
         ("GET", "/policies/{id}/download") => get(policies::download),
         ("POST", "/policies/{id}/copy") => post(policies::copy),
         ("POST", "/policies/{id}/activate") => post(policies::activate),
