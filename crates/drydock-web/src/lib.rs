@@ -33,6 +33,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("events.html", include_str!("../templates/events.html")),
     ("audit.html", include_str!("../templates/audit.html")),
     ("system.html", include_str!("../templates/system.html")),
+    ("users.html", include_str!("../templates/users.html")),
+    ("profile.html", include_str!("../templates/profile.html")),
 ];
 
 /// A template failed to compile or render (a bug in a template: the page says so, the

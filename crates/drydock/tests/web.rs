@@ -174,7 +174,7 @@ fn login_logout_and_pages(api: &Api) {
         );
         assert_eq!(h.get("x-frame-options").unwrap(), "DENY");
         assert_eq!(h.get("cache-control").unwrap(), "no-store");
-        assert!(page.contains("Log out") && page.contains(">admin</span>"), "{path}");
+        assert!(page.contains("Log out") && page.contains(">admin</a>"), "{path}");
         assert!(!page.contains("<script>"), "no inline script on {path}");
     }
     // Without a vulnerability database the dashboard says so.
@@ -361,4 +361,66 @@ fn policies_are_managed_from_the_web_ui_by_roles_that_may() {
     assert_eq!(s, 303);
     let (_, list) = api.admin("GET", "/v1/policies", None);
     assert_eq!(list["policies"].as_array().unwrap().len(), 1);
+}
+
+/// Users are added and deleted from the web UI by user admins; an API key made on the
+/// profile page is shown once and works against the API.
+#[test]
+fn users_and_api_keys_from_the_web_ui() {
+    let home = tempfile::tempdir().unwrap();
+    let (_p, api) = serve(home.path(), None, 0);
+    let mut b = Browser::new(&api);
+    b.login("admin", ADMIN_PASSWORD);
+    let csrf = b.session_csrf();
+    let (s, page, _) = b.post(
+        "/users",
+        &[
+            ("csrf", &csrf),
+            ("name", "dev"),
+            ("password", "short"),
+            ("role", "read-write"),
+        ],
+        None,
+    );
+    assert_eq!(s, 200);
+    assert!(page.contains("at least 8 characters"), "{page}");
+    let (s, _, _) = b.post(
+        "/users",
+        &[
+            ("csrf", &csrf),
+            ("name", "dev"),
+            ("password", "pw-long-enough-1"),
+            ("role", "read-write"),
+        ],
+        None,
+    );
+    assert_eq!(s, 303);
+    let mut dev = Browser::new(&api);
+    let (s, _, _) = dev.login("dev", "pw-long-enough-1");
+    assert_eq!(s, 303, "the new user logs in");
+    let (s, _, _) = dev.get("/users");
+    assert_eq!(s, 403, "a read-write user does not administer users");
+
+    let dcsrf = dev.session_csrf();
+    let (s, page, _) = dev.post("/apikeys", &[("csrf", &dcsrf)], None);
+    assert_eq!(s, 200);
+    let at =
+        page.find(r#"id="new-key" class="wrap">"#).expect("the key is shown") + r#"id="new-key" class="wrap">"#.len();
+    let key: String = page[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    let (s, v) = api.call("GET", "/v1/images", Some(("bearer", &key)), None);
+    assert_eq!(s, 200, "the key works: {v}");
+    let (_, again, _) = dev.get("/profile");
+    assert!(!again.contains(&key), "shown once");
+
+    let (s, _, _) = b.post("/users/dev/delete", &[("csrf", &csrf)], None);
+    assert_eq!(s, 303);
+    let (s, _, h) = dev.get("/");
+    assert_eq!(
+        (s, location(&h).as_str()),
+        (303, "/login?next=%2F"),
+        "a deleted user's session ends"
+    );
 }

@@ -5,7 +5,7 @@
 //! resource.
 
 pub(crate) mod access;
-mod accounts;
+pub(crate) mod accounts;
 pub(crate) mod analysis;
 pub(crate) mod images;
 mod notify;

@@ -12,6 +12,7 @@ mod login;
 mod policies;
 mod repositories;
 pub mod session;
+mod users;
 mod vulnerability;
 
 use crate::api::{blocking, ApiError, Principal, S};
@@ -71,6 +72,11 @@ pub const PAGES: &[PageSpec] = &[
     page("GET", "/events", Perm::EventRead, Some("Events")),
     page("GET", "/audit", Perm::UserAdmin, Some("Audit")),
     page("GET", "/system", Perm::Authenticated, Some("System")),
+    page("GET", "/users", Perm::UserAdmin, Some("Users")),
+    page("POST", "/users", Perm::UserAdmin, None),
+    page("POST", "/users/{name}/delete", Perm::UserAdmin, None),
+    page("GET", "/profile", Perm::Authenticated, None),
+    page("POST", "/apikeys", Perm::Authenticated, None),
     page("GET", "/policies/{id}/download", Perm::PolicyRead, None),
     page("POST", "/policies/{id}/copy", Perm::PolicyWrite, None),
     page("POST", "/policies/{id}/activate", Perm::PolicyWrite, None),
@@ -99,6 +105,11 @@ fn handler(spec: &PageSpec) -> MethodRouter<S> {
         ("GET", "/events") => get(activity::events),
         ("GET", "/audit") => get(activity::audit),
         ("GET", "/system") => get(activity::system),
+        ("GET", "/users") => get(users::list),
+        ("POST", "/users") => post(users::add),
+        ("POST", "/users/{name}/delete") => post(users::delete),
+        ("GET", "/profile") => get(users::profile),
+        ("POST", "/apikeys") => post(users::new_key),
         ("GET", "/policies/{id}/download") => get(policies::download),
         ("POST", "/policies/{id}/copy") => post(policies::copy),
         ("POST", "/policies/{id}/activate") => post(policies::activate),
