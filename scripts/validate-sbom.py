@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Validate CycloneDX or SPDX JSON documents written by drydock.
 
-The test suite runs it (crates/drydock-sbom/tests/formats.rs on SBOM samples,
-crates/drydock/tests/sarif.rs on a scan's CycloneDX with vulnerabilities); under CI=true a
+The test suite runs it (crates/drydock-sbom/tests/it/formats.rs on SBOM samples,
+crates/drydock/tests/it/sarif.rs on a scan's CycloneDX with vulnerabilities); under CI=true a
 missing package fails those tests instead of skipping the check.
 
 CycloneDX documents are checked against the official JSON schema of their specVersion, as
@@ -16,7 +16,7 @@ official SPDX 2.3 JSON schema is given with --spdx-schema (or SPDX_SCHEMA), also
 
 Setup:   python3 -m pip install cyclonedx-python-lib jsonschema spdx-tools
 Usage:   scripts/validate-sbom.py [--spdx-schema spdx-schema.json] FILE...
-Samples: DRYDOCK_SBOM_DUMP_DIR=/tmp/sboms cargo test -p drydock-sbom --test formats
+Samples: DRYDOCK_SBOM_DUMP_DIR=/tmp/sboms cargo test -p drydock-sbom --test it formats::
          scripts/validate-sbom.py /tmp/sboms/*.json
 Exit status: 0 when every file is valid, 1 otherwise, 2 on a usage or setup error.
 """

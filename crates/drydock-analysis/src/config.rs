@@ -13,11 +13,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AnalysisConfig {
+    /// Secret scanning rules, allow rules and size limit (`[secrets]`).
     pub secrets: SecretsConfig,
+    /// Misconfiguration check tuning (`[misconfig]`).
     pub misconfig: MisconfigOptions,
     /// Named regexes run over every text file (`[[content_search]]`).
     pub content_search: Vec<ContentSearchSpec>,
+    /// Files whose content is stored with the analysis (`[retrieve]`).
     pub retrieve: RetrieveConfig,
+    /// File metadata options (`[files]`).
     pub files: FilesConfig,
     /// Bounds on what one image may cost (`[limits]`, e.g. `max_image_seconds = 600`).
     pub limits: Limits,
@@ -40,6 +44,7 @@ impl AnalysisConfig {
 pub struct ContentSearchSpec {
     /// Name findings are reported under (and policies refer to).
     pub name: String,
+    /// Regular expression (Rust `regex` syntax) searched for in each text file.
     pub regex: String,
     /// Path prefixes it is limited to; empty for every file.
     #[serde(default)]

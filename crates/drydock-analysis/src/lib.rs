@@ -30,16 +30,27 @@ pub const SCHEMA: &str = "https://drydock.dev/schema/analysis/v1.json";
 /// What went wrong setting up an analysis.
 #[derive(Debug, thiserror::Error)]
 pub enum AnalysisError {
+    /// A `--scanners` name that is not vuln, secret or misconfig.
     #[error("unknown scanner {0:?}; use vuln, secret or misconfig (comma-separated)")]
     UnknownScanner(String),
+    /// `--scanners` named no scanner at all.
     #[error("no scanner selected; use vuln, secret or misconfig (comma-separated)")]
     NoScanner,
+    /// The secret rules of the configuration did not compile.
     #[error(transparent)]
     Secrets(#[from] drydock_inspect::secrets::SecretsError),
+    /// A content search's regex did not compile.
     #[error("content search {name:?}: bad regex: {source}")]
-    ContentRegex { name: String, source: regex::Error },
+    ContentRegex {
+        /// The search's name.
+        name: String,
+        /// The regex compiler's error.
+        source: regex::Error,
+    },
+    /// The content search at this position (from 1) lacks a name or a regex.
     #[error("content search #{0}: needs a name and a regex")]
     ContentSpec(usize),
+    /// Matching the SBOM against the vulnerability database failed.
     #[error("vulnerability matching failed: {0}")]
     Match(#[from] drydock_match::MatchError),
 }
@@ -47,8 +58,11 @@ pub enum AnalysisError {
 /// Which kinds of findings an analysis produces (packages are always catalogued).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scanners {
+    /// Match packages against the vulnerability database.
     pub vuln: bool,
+    /// Scan file contents for secrets.
     pub secret: bool,
+    /// Run the misconfiguration checks.
     pub misconfig: bool,
 }
 
@@ -91,8 +105,11 @@ impl Scanners {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DbStatus {
+    /// Path of the database file, as given.
     pub path: String,
+    /// Schema version recorded in the database; `None` when it records none.
     pub schema_version: Option<String>,
+    /// Build time (RFC 3339); `None` when the database does not record it.
     pub built_at: Option<String>,
     /// Build time as Unix seconds (0 when unknown).
     pub built_at_unix: u64,
@@ -100,6 +117,7 @@ pub struct DbStatus {
     pub age_seconds: u64,
     /// Older than the configured maximum age.
     pub stale: bool,
+    /// Feeds the database was built from.
     pub sources: Vec<SourceInfo>,
 }
 
@@ -140,26 +158,35 @@ pub fn now_unix() -> u64 {
 /// Everything learned about one image.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Analysis {
+    /// The JSON schema URL of this document ([`SCHEMA`]).
     #[serde(rename = "$schema")]
     pub schema: String,
+    /// The scanners that ran.
     pub scanners: Scanners,
     /// Packages, relationships, distro and the image's metadata (`sbom.image`).
     pub sbom: Sbom,
     /// False when the analysis started from an SBOM (no files, secrets or
     /// misconfigurations could be looked at).
     pub has_files: bool,
+    /// Vulnerability findings; `None` when the vuln scanner did not run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vulnerabilities: Option<MatchReport>,
+    /// The database matched against; `None` when the vuln scanner did not run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database: Option<DbStatus>,
+    /// Which files secrets were reported for; `None` when the secret scanner did not run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secrets_scope: Option<SecretsScope>,
+    /// Secrets found, with their layers; `None` when the secret scanner did not run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secrets: Option<Vec<LayerSecret>>,
+    /// Misconfigurations found; `None` when the misconfig scanner did not run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub misconfigurations: Option<Vec<Misconfig>>,
+    /// Hits of the configured content searches.
     #[serde(default)]
     pub content_matches: Vec<ContentMatch>,
+    /// Files stored per `[retrieve]`, with their content.
     #[serde(default)]
     pub retrieved_files: Vec<RetrievedFile>,
     /// Every non-directory file; digests are set for package-owned and flagged ones.

@@ -3,16 +3,18 @@
 
 use drydock_test_support::peak;
 
+// A test binary of its own, not a module of tests/it: the counting allocator is the whole
+// process's, and other tests allocating at the same time would spoil the measurement.
 #[global_allocator]
 static ALLOC: peak::Counting = peak::Counting;
 
 const MIB: usize = 1 << 20;
 
 use drydock_analysis::{AnalysisConfig, Analyzer, Scanners};
-use drydock_image::fixture::hostile;
 use drydock_image::{open, read_layers, Limits, NoProgress, OpenOptions, ReadOptions, SourceSpec};
 use drydock_inspect::secrets::SecretsScope;
 use drydock_sbom::Scope;
+use drydock_test_support::fixture::hostile;
 
 /// What one `drydock scan` (every scanner, no database) costs in heap bytes per file of an
 /// image of one layer of `files` empty files, from reading the layer to the analysis: the

@@ -105,10 +105,13 @@ pub fn fuzz_entry(data: &[u8]) {
 /// One library of a deps.json.
 #[derive(Debug, PartialEq)]
 pub struct DepsLibrary {
+    /// Library name (NuGet package id or project name).
     pub name: String,
+    /// Library version.
     pub version: String,
     /// `package`, `project`, `reference`…
     pub kind: String,
+    /// Package hash as written (`sha512-<base64>`); `None` when absent or empty.
     pub sha512: Option<String>,
     /// Names of the libraries it depends on (runtime target).
     pub depends: Vec<String>,
@@ -232,6 +235,7 @@ pub struct PeInfo {
     pub clr: bool,
     /// `VS_FIXEDFILEINFO` file and product versions (`a.b.c.d`).
     pub file_version: Option<String>,
+    /// `VS_FIXEDFILEINFO` product version (`a.b.c.d`).
     pub product_version: Option<String>,
     /// StringFileInfo entries (ProductName, ProductVersion, FileVersion, CompanyName…).
     pub strings: BTreeMap<String, String>,

@@ -9,18 +9,24 @@
 /// Which executable format a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// ELF (Linux and most Unixes).
     Elf,
+    /// PE (Windows executables and DLLs, .NET assemblies).
     Pe,
+    /// Mach-O (macOS).
     MachO,
 }
 
 /// A section with its bytes in the file (sections without file data are left out).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
+    /// Section name (`.go.buildinfo`, `__go_buildinfo`…).
     pub name: String,
     /// Virtual address (absolute, image base included for PE).
     pub addr: u64,
+    /// Offset of its bytes in the file.
     pub offset: u64,
+    /// Length of its bytes in the file.
     pub size: u64,
 }
 
@@ -28,19 +34,26 @@ pub struct Section {
 /// PE sections double as segments).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {
+    /// Virtual address of its start.
     pub addr: u64,
+    /// Offset of its start in the file.
     pub offset: u64,
+    /// Number of bytes backed by the file.
     pub filesz: u64,
 }
 
 /// The parsed tables of one executable.
 #[derive(Debug, Clone)]
 pub struct Binary {
+    /// The file's format.
     pub format: Format,
-    pub big_endian: bool,
+    /// The byte order of its headers and data.
+    pub endian: Endian,
     /// Pointer size in bytes (4 or 8).
     pub ptr_size: usize,
+    /// Sections with file data.
     pub sections: Vec<Section>,
+    /// File-backed ranges of the address space, for translating addresses to offsets.
     pub segments: Vec<Segment>,
     /// PE: the image base section addresses include.
     pub image_base: u64,
@@ -68,7 +81,10 @@ pub fn slices(data: &[u8]) -> Vec<&[u8]> {
     if !data.starts_with(&[0xca, 0xfe, 0xba, 0xbe]) {
         return vec![data];
     }
-    let r = Reader { data, big: true };
+    let r = Reader {
+        data,
+        endian: Endian::Big,
+    };
     let Some(n) = r.u32(4) else { return Vec::new() };
     // Java class files share the magic; their "count" is a class file version >= 45.
     if n == 0 || n > 16 {
@@ -154,15 +170,7 @@ impl Binary {
 
     /// Reads a pointer-sized unsigned integer at the start of `bytes`.
     pub fn read_ptr(&self, bytes: &[u8]) -> Option<u64> {
-        let r = Reader {
-            data: bytes,
-            big: self.big_endian,
-        };
-        if self.ptr_size == 8 {
-            r.u64(0)
-        } else {
-            r.u32(0).map(u64::from)
-        }
+        self.endian.word(bytes, self.ptr_size == 8)
     }
 }
 
@@ -173,47 +181,64 @@ pub fn slice(data: &[u8], off: u64, len: u64) -> Option<&[u8]> {
     data.get(start..end)
 }
 
+/// The byte order of an executable's integers: one reader for ELF, PE and Mach-O files
+/// of either order (and the Go build info header, which names its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endian {
+    /// Least significant byte first (x86, most ARM; every PE file).
+    Little,
+    /// Most significant byte first (s390x, PowerPC, big-endian MIPS; fat Mach-O headers).
+    Big,
+}
+
+/// One `Endian` method per integer width: the integer at the start of `bytes`, `None`
+/// when `bytes` is too short.
+macro_rules! endian_read {
+    ($($name:ident: $t:ty),*) => {$(
+        #[doc = concat!("The `", stringify!($t), "` at the start of `bytes` (`None` when too short).")]
+        pub fn $name(self, bytes: &[u8]) -> Option<$t> {
+            let b = bytes.get(..size_of::<$t>())?.try_into().ok()?;
+            Some(match self {
+                Endian::Little => <$t>::from_le_bytes(b),
+                Endian::Big => <$t>::from_be_bytes(b),
+            })
+        }
+    )*};
+}
+
+impl Endian {
+    endian_read!(u16: u16, u32: u32, u64: u64);
+
+    /// A word of the given width (8 bytes when `wide`, else 4) at the start of `bytes`.
+    pub fn word(self, bytes: &[u8], wide: bool) -> Option<u64> {
+        if wide {
+            self.u64(bytes)
+        } else {
+            self.u32(bytes).map(u64::from)
+        }
+    }
+}
+
+/// Integers at offsets of a file, in its byte order.
 #[derive(Clone, Copy)]
 struct Reader<'a> {
     data: &'a [u8],
-    big: bool,
+    endian: Endian,
 }
 
 impl Reader<'_> {
-    fn bytes<const N: usize>(&self, at: usize) -> Option<[u8; N]> {
-        self.data.get(at..at.checked_add(N)?)?.try_into().ok()
-    }
     fn u16(&self, at: usize) -> Option<u16> {
-        let b = self.bytes::<2>(at)?;
-        Some(if self.big {
-            u16::from_be_bytes(b)
-        } else {
-            u16::from_le_bytes(b)
-        })
+        self.endian.u16(self.data.get(at..)?)
     }
     fn u32(&self, at: usize) -> Option<u32> {
-        let b = self.bytes::<4>(at)?;
-        Some(if self.big {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
+        self.endian.u32(self.data.get(at..)?)
     }
     fn u64(&self, at: usize) -> Option<u64> {
-        let b = self.bytes::<8>(at)?;
-        Some(if self.big {
-            u64::from_be_bytes(b)
-        } else {
-            u64::from_le_bytes(b)
-        })
+        self.endian.u64(self.data.get(at..)?)
     }
     /// A word of the given width (4 or 8 bytes).
     fn word(&self, at: usize, wide: bool) -> Option<u64> {
-        if wide {
-            self.u64(at)
-        } else {
-            self.u32(at).map(u64::from)
-        }
+        self.endian.word(self.data.get(at..)?, wide)
     }
 }
 
@@ -238,12 +263,12 @@ fn parse_elf(data: &[u8]) -> Option<Binary> {
         2 => true,
         _ => return None,
     };
-    let big = match data.get(5)? {
-        1 => false,
-        2 => true,
+    let endian = match data.get(5)? {
+        1 => Endian::Little,
+        2 => Endian::Big,
         _ => return None,
     };
-    let r = Reader { data, big };
+    let r = Reader { data, endian };
     let (phoff, shoff, phentsize, phnum, shentsize, shnum, shstrndx) = if wide {
         (
             r.u64(0x20)?,
@@ -267,7 +292,7 @@ fn parse_elf(data: &[u8]) -> Option<Binary> {
     };
     let mut bin = Binary {
         format: Format::Elf,
-        big_endian: big,
+        endian,
         ptr_size: if wide { 8 } else { 4 },
         sections: Vec::new(),
         segments: Vec::new(),
@@ -348,7 +373,10 @@ fn parse_elf(data: &[u8]) -> Option<Binary> {
 }
 
 fn parse_pe(data: &[u8]) -> Option<Binary> {
-    let r = Reader { data, big: false };
+    let r = Reader {
+        data,
+        endian: Endian::Little,
+    };
     let pe = r.u32(0x3c)? as usize;
     if data.get(pe..pe.checked_add(4)?)? != b"PE\0\0" {
         return None;
@@ -386,7 +414,7 @@ fn parse_pe(data: &[u8]) -> Option<Binary> {
     }
     let mut bin = Binary {
         format: Format::Pe,
-        big_endian: false,
+        endian: Endian::Little,
         ptr_size: if wide { 8 } else { 4 },
         sections: Vec::new(),
         segments: Vec::new(),
@@ -437,19 +465,19 @@ fn parse_pe(data: &[u8]) -> Option<Binary> {
 
 fn parse_macho(data: &[u8]) -> Option<Binary> {
     let magic = data.get(..4)?;
-    let (wide, big) = match magic {
-        [0xce, 0xfa, 0xed, 0xfe] => (false, false),
-        [0xcf, 0xfa, 0xed, 0xfe] => (true, false),
-        [0xfe, 0xed, 0xfa, 0xce] => (false, true),
-        [0xfe, 0xed, 0xfa, 0xcf] => (true, true),
+    let (wide, endian) = match magic {
+        [0xce, 0xfa, 0xed, 0xfe] => (false, Endian::Little),
+        [0xcf, 0xfa, 0xed, 0xfe] => (true, Endian::Little),
+        [0xfe, 0xed, 0xfa, 0xce] => (false, Endian::Big),
+        [0xfe, 0xed, 0xfa, 0xcf] => (true, Endian::Big),
         _ => return None,
     };
-    let r = Reader { data, big };
+    let r = Reader { data, endian };
     let ncmds = r.u32(16)? as usize;
     let mut at = if wide { 32 } else { 28 };
     let mut bin = Binary {
         format: Format::MachO,
-        big_endian: big,
+        endian,
         ptr_size: if wide { 8 } else { 4 },
         sections: Vec::new(),
         segments: Vec::new(),
@@ -657,6 +685,52 @@ pub(crate) mod tests {
         assert_eq!(bin.read_addr(&elf, 0x1006, 5), Some(&b"world"[..]));
         assert_eq!(bin.read_addr(&elf, 0x1006, 6), None);
         assert_eq!(bin.read_ptr(&[1, 0, 0, 0, 0, 0, 0, 0]), Some(1));
+    }
+
+    /// A 64-bit Mach-O file in the given byte order: one segment holding one `__data`
+    /// section (13 bytes at address 0x4000, file offset 0x100).
+    fn macho64(endian: Endian) -> Vec<u8> {
+        let mut out = vec![0u8; 0x100];
+        let mut put = |at: usize, v: u64, width: usize| {
+            let b = match endian {
+                Endian::Little => v.to_le_bytes()[..width].to_vec(),
+                Endian::Big => v.to_be_bytes()[8 - width..].to_vec(),
+            };
+            out[at..at + width].copy_from_slice(&b);
+        };
+        put(0, 0xfeed_facf, 4); // 64-bit magic, in the file's order
+        put(16, 1, 4); // one load command
+        put(20, 152, 4);
+        let cmd = 32;
+        put(cmd, 0x19, 4); // LC_SEGMENT_64
+        put(cmd + 4, 152, 4);
+        put(cmd + 24, 0x4000, 8);
+        put(cmd + 32, 0x1000, 8);
+        put(cmd + 40, 0x100, 8);
+        put(cmd + 48, 13, 8);
+        put(cmd + 64, 1, 4); // one section
+        let sect = cmd + 72;
+        put(sect + 32, 0x4000, 8);
+        put(sect + 40, 13, 8);
+        put(sect + 48, 0x100, 4);
+        out[sect..sect + 6].copy_from_slice(b"__data");
+        out.extend_from_slice(b"hello, mach-o");
+        out
+    }
+
+    #[test]
+    fn both_byte_orders_read_alike() {
+        for endian in [Endian::Little, Endian::Big] {
+            let file = macho64(endian);
+            let bin = parse(&file).unwrap();
+            assert_eq!((bin.format, bin.endian, bin.ptr_size), (Format::MachO, endian, 8));
+            assert_eq!(bin.section_data(&file, "__data"), Some(&b"hello, mach-o"[..]));
+            assert_eq!(bin.read_addr(&file, 0x4007, 6), Some(&b"mach-o"[..]));
+        }
+        assert_eq!(Endian::Big.word(&[0, 0, 0, 1, 9], false), Some(1));
+        assert_eq!(Endian::Little.word(&[1, 0, 0, 0, 0, 0, 0, 0], true), Some(1));
+        assert_eq!(Endian::Big.u16(&[1, 2]), Some(0x102));
+        assert_eq!(Endian::Little.u32(&[1, 2, 3]), None, "too short");
     }
 
     #[test]

@@ -74,12 +74,19 @@ fn is_installed_spec(p: &str) -> bool {
 /// What a gemspec says, literals only.
 #[derive(Debug, Default, PartialEq)]
 pub struct GemSpec {
+    /// `s.name`; `None` when absent or not a literal.
     pub name: Option<String>,
+    /// `s.version`; `None` when absent or not a literal.
     pub version: Option<String>,
+    /// `s.license` or `s.licenses`.
     pub licenses: Vec<String>,
+    /// `s.authors` (or `s.author`).
     pub authors: Vec<String>,
+    /// `s.homepage`.
     pub homepage: Option<String>,
+    /// `s.files`, relative to the gem's directory.
     pub files: Vec<String>,
+    /// Names of its runtime dependencies, deduplicated.
     pub depends: Vec<String>,
 }
 
@@ -379,8 +386,11 @@ fn finish(pkg: &mut Package) {
 /// One `name (version)` entry of a lock file's specs, with its dependencies' names.
 #[derive(Debug, PartialEq)]
 pub struct LockSpec {
+    /// Gem name.
     pub name: String,
+    /// Version as in the parentheses (may carry a platform, e.g. `1.15.4-x86_64-linux`).
     pub version: String,
+    /// Names of the gems it depends on.
     pub depends: Vec<String>,
 }
 

@@ -36,6 +36,7 @@ pub struct Context<'a> {
 /// Packages and warnings produced by one cataloger run.
 #[derive(Debug, Default)]
 pub struct Output {
+    /// Packages the cataloger found.
     pub packages: Vec<Package>,
     /// Problems with specific files, each naming the file.
     pub warnings: Vec<String>,

@@ -66,11 +66,15 @@ pub fn fuzz_entry(data: &[u8]) {
 pub struct ComposerPackage {
     /// `vendor/name`.
     pub name: String,
+    /// Version as written in the file.
     pub version: String,
+    /// `license` entries.
     pub licenses: Vec<String>,
+    /// Author names.
     pub authors: Vec<String>,
     /// `require` keys that are packages (not `php`, `ext-*`, `lib-*`, `composer-*`).
     pub depends: Vec<String>,
+    /// Installed or locked as a development dependency (`packages-dev`, `dev-package-names`).
     pub dev: bool,
 }
 

@@ -96,8 +96,11 @@ impl Cataloger for Rust {
 /// One crate of a `cargo auditable` dependency list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditPackage {
+    /// Crate name.
     pub name: String,
+    /// Crate version.
     pub version: String,
+    /// Where it came from (`crates.io`, `local`, git or registry objects), kept as written.
     #[serde(default)]
     pub source: serde_json::Value,
     /// `runtime` (default) or `build`.
@@ -106,6 +109,7 @@ pub struct AuditPackage {
     /// Indices into the package list.
     #[serde(default)]
     pub dependencies: Vec<usize>,
+    /// The binary's own crate.
     #[serde(default)]
     pub root: bool,
 }
@@ -195,10 +199,14 @@ fn crate_package(
 /// One `[[package]]` of a `Cargo.lock`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct LockPackage {
+    /// Crate name.
     pub name: String,
+    /// Crate version.
     pub version: String,
+    /// `registry+…`, `git+…`; `None` for workspace members and path dependencies.
     #[serde(default)]
     pub source: Option<String>,
+    /// SHA-256 of the `.crate` file in hex; `None` when absent (path and git sources).
     #[serde(default)]
     pub checksum: Option<String>,
     /// `name`, `name version` or `name version (source)`.

@@ -1,7 +1,7 @@
-//! Writes the hostile images of `drydock_image::fixture::hostile` as docker archives into a
+//! Writes the hostile images of `drydock_test_support::fixture::hostile` as docker archives into a
 //! directory, to measure a scan of each: `cargo run -p drydock-image --example hostile DIR [FILES]`.
 
-use drydock_image::fixture::hostile;
+use drydock_test_support::fixture::hostile;
 use std::path::PathBuf;
 
 fn main() -> std::io::Result<()> {

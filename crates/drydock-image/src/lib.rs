@@ -9,7 +9,6 @@ pub mod cache;
 pub mod config;
 pub mod dir;
 pub mod error;
-pub mod fixture;
 pub mod layer;
 pub mod limits;
 pub mod platform;

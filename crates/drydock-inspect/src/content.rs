@@ -25,7 +25,9 @@ const SNIFF: usize = 8 << 10;
 /// One named search from the user's config.
 #[derive(Debug, Clone)]
 pub struct ContentSearch {
+    /// Name matches are reported under.
     pub name: String,
+    /// The compiled pattern, run over each line.
     pub regex: Regex,
     /// Path prefixes the search is limited to (whole components); empty = every file.
     pub paths: Vec<String>,
@@ -60,10 +62,13 @@ impl ContentSearch {
 /// A line of a file that matched a named search.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContentMatch {
+    /// Name of the search that matched.
     pub name: String,
+    /// Absolute path of the file.
     pub path: String,
     /// 1-based line number.
     pub line: usize,
+    /// Layer (0 = base) that wrote the file.
     pub layer: usize,
 }
 
@@ -142,15 +147,22 @@ pub fn search(tree: &FileTree, searches: &[ContentSearch], path_filter: impl Fn(
 /// A file stored with the analysis.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetrievedFile {
+    /// Absolute path in the image.
     pub path: String,
+    /// Layer (0 = base) that wrote the file.
     pub layer: usize,
+    /// Size in bytes.
     pub size: u64,
+    /// Permission and special bits, e.g. `0o644`.
     pub mode: u32,
+    /// Owner user id.
     pub uid: u64,
+    /// Owner group id.
     pub gid: u64,
     /// `utf-8` or `base64` when `content` is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
+    /// The content, encoded per `encoding`; `None` when not kept (see `note`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     /// Why the content is missing (too large, not captured, not a regular file).

@@ -30,20 +30,27 @@ pub mod reason {
 /// One file of the squashed image with the metadata policies read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRecord {
+    /// Absolute path in the image.
     pub path: String,
+    /// Regular file, directory, link, device…
     pub kind: FileKind,
     /// Permission and special bits, e.g. `0o4755` for a setuid binary.
     pub mode: u32,
+    /// Owner user id.
     pub uid: u64,
+    /// Owner group id.
     pub gid: u64,
+    /// Size in bytes.
     pub size: u64,
     /// Layer (0 = base) that wrote this version of the file.
     pub layer: usize,
     /// Link target of symbolic and hard links.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+    /// SHA-256 in lower-case hex; set for package-owned and flagged files when digests were computed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// MD5 in lower-case hex; set like `sha256`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub md5: Option<String>,
     /// Ids of the packages that installed it.
@@ -160,9 +167,13 @@ pub enum FileChange {
 pub struct ChangedFile {
     /// Package id, name and version.
     pub package_id: String,
+    /// Package name.
     pub package: String,
+    /// Package version.
     pub version: String,
+    /// Absolute path of the file.
     pub path: String,
+    /// Modified or missing.
     pub change: FileChange,
     /// The digest the package manager recorded (`algorithm:hex`).
     pub expected: String,

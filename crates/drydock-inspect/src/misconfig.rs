@@ -16,10 +16,15 @@ use std::sync::OnceLock;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Informational.
     Info,
+    /// Low.
     Low,
+    /// Medium.
     Medium,
+    /// High.
     High,
+    /// Critical.
     Critical,
 }
 
@@ -41,7 +46,9 @@ impl Severity {
 pub struct Misconfig {
     /// Check id, e.g. `DD-IMG-001`.
     pub id: String,
+    /// How bad it is.
     pub severity: Severity,
+    /// One-line summary.
     pub title: String,
     /// Why it matters and what to do.
     pub explanation: String,
@@ -58,9 +65,13 @@ pub struct Misconfig {
 /// A check's fixed description.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CheckInfo {
+    /// Check id, e.g. `DD-IMG-001`.
     pub id: &'static str,
+    /// How bad a finding of this check is.
     pub severity: Severity,
+    /// One-line summary.
     pub title: &'static str,
+    /// Why it matters and what to do.
     pub explanation: &'static str,
 }
 

@@ -12,8 +12,11 @@ pub const MAX_BUNDLE_BYTES: usize = 16 << 20;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Action {
+    /// Pass.
     Go,
+    /// Pass with a warning.
     Warn,
+    /// Fail.
     Stop,
 }
 
@@ -47,12 +50,16 @@ impl std::fmt::Display for Action {
 /// A whole bundle.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Bundle {
+    /// Bundle id, referred to by stored policies and reports.
     #[serde(default)]
     pub id: String,
+    /// Human-readable name.
     #[serde(default)]
     pub name: String,
+    /// Format version as written (e.g. Anchore's `1_0`).
     #[serde(default)]
     pub version: String,
+    /// Free-form description.
     #[serde(default)]
     pub comment: String,
     /// Rule sets (v1 `policies`).
@@ -61,6 +68,7 @@ pub struct Bundle {
     /// Allowlists (v1 `whitelists`).
     #[serde(default, alias = "whitelists")]
     pub allowlists: Vec<Allowlist>,
+    /// Which rule sets and allowlists apply to which images, first match wins.
     #[serde(default)]
     pub mappings: Vec<Mapping>,
     /// Images always allowed (v1 `whitelisted_images`).
@@ -74,13 +82,18 @@ pub struct Bundle {
 /// A named list of rules (v1 "policy").
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RuleSet {
+    /// Rule set id, referred to by mappings.
     pub id: String,
+    /// Human-readable name.
     #[serde(default)]
     pub name: String,
+    /// Version as written (e.g. `1_0`).
     #[serde(default)]
     pub version: String,
+    /// Free-form description.
     #[serde(default)]
     pub comment: String,
+    /// The rules, run in order.
     #[serde(default)]
     pub rules: Vec<Rule>,
 }
@@ -88,13 +101,19 @@ pub struct RuleSet {
 /// One rule: run a gate's trigger with parameters; act when it fires.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
+    /// Rule id, reported with each result.
     #[serde(default)]
     pub id: String,
+    /// Gate name (e.g. `vulnerabilities`, `dockerfile`).
     pub gate: String,
+    /// Trigger name within the gate (e.g. `package`).
     pub trigger: String,
+    /// `STOP`, `WARN` or `GO` as written (any case); see [`Action::parse`].
     pub action: String,
+    /// The trigger's parameters.
     #[serde(default)]
     pub params: Vec<Param>,
+    /// Advice shown with each result of the rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recommendation: Option<String>,
 }
@@ -103,7 +122,9 @@ pub struct Rule {
 /// numbers and booleans are accepted and read as text).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Param {
+    /// Parameter name, as the trigger declares it.
     pub name: String,
+    /// Value as text.
     #[serde(deserialize_with = "value_as_text")]
     pub value: String,
 }
@@ -128,13 +149,18 @@ fn value_as_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Er
 /// A named list of allowlist items (v1 "whitelist").
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Allowlist {
+    /// Allowlist id, referred to by mappings.
     pub id: String,
+    /// Human-readable name.
     #[serde(default)]
     pub name: String,
+    /// Version as written (e.g. `1_0`).
     #[serde(default)]
     pub version: String,
+    /// Free-form description.
     #[serde(default)]
     pub comment: String,
+    /// The items; any one suppresses a matching result.
     #[serde(default)]
     pub items: Vec<AllowlistItem>,
 }
@@ -142,9 +168,12 @@ pub struct Allowlist {
 /// Suppresses the findings of one gate whose trigger id matches (`*` wildcards allowed).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AllowlistItem {
+    /// Item id, reported with the results it suppressed.
     #[serde(default)]
     pub id: String,
+    /// Gate name the item applies to.
     pub gate: String,
+    /// Trigger id pattern (e.g. `CVE-2023-1234+openssl`, `CVE-2023-*`).
     pub trigger_id: String,
     /// RFC 3339 time (or a date) after which the item no longer applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -154,14 +183,19 @@ pub struct AllowlistItem {
 /// Which images a mapping, allowlisted or denylisted entry applies to.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ImageSelector {
+    /// Entry id.
     #[serde(default)]
     pub id: String,
+    /// Human-readable name.
     #[serde(default)]
     pub name: String,
+    /// Registry host pattern (`*` wildcards; default `*`).
     #[serde(default = "star")]
     pub registry: String,
+    /// Repository pattern (`*` wildcards; default `*`).
     #[serde(default = "star")]
     pub repository: String,
+    /// Tag pattern, digest or image id (default every tag).
     #[serde(default)]
     pub image: ImageRef,
 }
@@ -173,8 +207,10 @@ fn star() -> String {
 /// `{"type": "tag", "value": "*"}`, or `"type": "id"`/`"digest"` with an exact value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImageRef {
+    /// `tag` (pattern with `*` wildcards), `digest` or `id` (exact).
     #[serde(rename = "type", default = "tag_type")]
     pub kind: String,
+    /// The tag pattern, manifest digest or image id (default `*`).
     #[serde(default = "star")]
     pub value: String,
 }
@@ -195,6 +231,7 @@ impl Default for ImageRef {
 /// Maps images to rule sets and allowlists; the first mapping that matches wins.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Mapping {
+    /// Which images it applies to (its fields flattened into the mapping).
     #[serde(flatten)]
     pub selector: ImageSelector,
     /// v2 `rule_set_ids`, v1 `policy_ids`.

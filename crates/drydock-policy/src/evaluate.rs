@@ -15,8 +15,11 @@ use std::collections::BTreeMap;
 /// The image being judged, as mappings see it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageTarget {
+    /// Registry host (e.g. `docker.io`).
     pub registry: String,
+    /// Repository path (e.g. `library/alpine`).
     pub repository: String,
+    /// Tag (e.g. `latest`).
     pub tag: String,
     /// Manifest digest (`sha256:…`), when known.
     pub digest: String,
@@ -132,30 +135,42 @@ pub enum Unmapped {
 /// Evaluation settings.
 #[derive(Debug, Clone, Default)]
 pub struct EvalOptions {
+    /// What to do with an image no mapping matches.
     pub unmapped: Unmapped,
 }
 
 /// The allowlist item that suppressed a result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AllowedBy {
+    /// Id of the allowlist.
     pub allowlist_id: String,
+    /// Name of the allowlist.
     pub allowlist_name: String,
+    /// Id of the item that matched.
     pub item_id: String,
 }
 
 /// One firing of one rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleResult {
+    /// Id of the rule set holding the rule.
     pub rule_set_id: String,
+    /// Id of the rule.
     pub rule_id: String,
+    /// The rule's gate.
     pub gate: String,
+    /// The rule's trigger.
     pub trigger: String,
+    /// Stable id of what fired (see [`crate::spec::Fired::trigger_id`]).
     pub trigger_id: String,
+    /// What fired, for people.
     pub message: String,
+    /// The rule's action.
     pub action: Action,
     /// Set when an allowlist item suppressed it (its action then does not count).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowlisted: Option<AllowedBy>,
+    /// The rule's recommendation, if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendation: Option<String>,
 }
@@ -177,24 +192,35 @@ pub enum FinalReason {
 /// The mapping used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MappingUsed {
+    /// The mapping's id.
     pub id: String,
+    /// The mapping's name.
     pub name: String,
+    /// Index in the bundle's mappings (from 0).
     pub position: usize,
+    /// Rule sets it applied (v1 `policy_id` included).
     pub rule_set_ids: Vec<String>,
+    /// Allowlists it applied.
     pub allowlist_ids: Vec<String>,
 }
 
 /// A whole evaluation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evaluation {
+    /// Id of the bundle evaluated.
     pub bundle_id: String,
+    /// Name of the bundle evaluated.
     pub bundle_name: String,
+    /// The image judged.
     pub image: ImageTarget,
+    /// The verdict: GO, WARN or STOP.
     pub final_action: Action,
+    /// Why the verdict is what it is.
     pub final_action_reason: FinalReason,
     /// The denylisted/allowlisted_images entry that decided, when one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matched_image_entry: Option<String>,
+    /// The mapping used; `None` when none matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mapping: Option<MappingUsed>,
     /// Every firing, by gate, trigger, trigger id.
@@ -203,6 +229,7 @@ pub struct Evaluation {
     pub counts: BTreeMap<Action, usize>,
     /// Things the evaluator could not judge (e.g. no vulnerability data).
     pub warnings: Vec<String>,
+    /// Evaluation time, Unix seconds.
     pub evaluated_at_unix: u64,
 }
 

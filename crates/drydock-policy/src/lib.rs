@@ -21,10 +21,23 @@ pub use validate::{validate, Issue};
 /// What can go wrong reading or applying a bundle.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
+    /// The bundle could not be read (too large, not UTF-8, not JSON or YAML, wrong shape).
     #[error("policy bundle {origin}: {reason}")]
-    Parse { origin: String, reason: String },
+    Parse {
+        /// Names the input (as given to [`parse_bundle`]).
+        origin: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The bundle fails validation; every issue found.
     #[error("policy bundle is invalid:\n{}", .0.iter().map(|i| format!("  - {i}")).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<Issue>),
+    /// No mapping matches the image and unmapped images are errors ([`Unmapped::Error`]).
     #[error("no mapping of bundle {bundle:?} matches {image}; add a mapping for it (or one with registry, repository and image \"*\")")]
-    Unmapped { image: String, bundle: String },
+    Unmapped {
+        /// The image as `registry/repository:tag`.
+        image: String,
+        /// The bundle's id.
+        bundle: String,
+    },
 }

@@ -10,8 +10,11 @@ use std::collections::BTreeMap;
 /// A gate: a family of triggers over one aspect of the image.
 #[derive(Debug, Serialize)]
 pub struct GateSpec {
+    /// Gate name as rules write it (e.g. `vulnerabilities`).
     pub name: &'static str,
+    /// One-line description.
     pub description: &'static str,
+    /// The gate's triggers.
     pub triggers: &'static [TriggerSpec],
 }
 
@@ -25,8 +28,11 @@ impl GateSpec {
 /// One check a rule can run.
 #[derive(Debug, Serialize)]
 pub struct TriggerSpec {
+    /// Trigger name as rules write it (e.g. `package`).
     pub name: &'static str,
+    /// One-line description.
     pub description: &'static str,
+    /// The parameters it accepts.
     pub params: &'static [ParamSpec],
     /// Fires the trigger: one [`Fired`] per thing it found.
     #[serde(skip)]
@@ -43,9 +49,13 @@ impl TriggerSpec {
 /// A trigger parameter.
 #[derive(Debug, Serialize)]
 pub struct ParamSpec {
+    /// Parameter name as rules write it.
     pub name: &'static str,
+    /// One-line description.
     pub description: &'static str,
+    /// The values it accepts.
     pub kind: ParamKind,
+    /// A rule using the trigger must set it.
     pub required: bool,
     /// A valid example value.
     pub example: &'static str,
@@ -202,8 +212,11 @@ pub struct EvalContext {
 
 /// What a trigger function gets.
 pub struct TriggerInput<'a> {
+    /// The analysis of the image judged.
     pub analysis: &'a Analysis,
+    /// The rule's parameters.
     pub params: &'a Params,
+    /// Evaluation time and tag.
     pub ctx: &'a EvalContext,
 }
 
@@ -213,6 +226,7 @@ pub struct Fired {
     /// Stable id of what fired, matched by allowlist items (Anchore's form where Anchore
     /// has one, e.g. `CVE-2023-1234+openssl` for vulnerabilities).
     pub trigger_id: String,
+    /// What fired, for people (Anchore's wording where Anchore has one).
     pub message: String,
 }
 

@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 pub struct Issue {
     /// Where: e.g. `rule_sets[0] "default" > rules[2] "r3"`.
     pub location: String,
+    /// What is wrong.
     pub message: String,
 }
 

@@ -99,19 +99,25 @@ pub fn write_tables(a: &Analysis, w: &mut dyn Write, mut separate: bool) -> io::
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InspectFields<'a> {
+    /// Which files secrets were reported for; absent when the secret scanner did not run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secrets_scope: Option<SecretsScope>,
+    /// Secrets found; absent when the secret scanner did not run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secrets: Option<&'a [LayerSecret]>,
+    /// Misconfigurations found; absent when the misconfig scanner did not run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub misconfigurations: Option<&'a [Misconfig]>,
+    /// Hits of the configured content searches.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_matches: Option<&'a [ContentMatch]>,
+    /// Files stored per `[retrieve]`, with their content.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retrieved_files: Option<&'a [RetrievedFile]>,
     /// Package-owned and flagged files with their metadata.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<&'a FileRecord>>,
+    /// Package files whose digest differs from the one their package recorded (or that are missing).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changed_package_files: Option<&'a [ChangedFile]>,
 }

@@ -14,8 +14,11 @@ pub const SCHEMA: &str = "https://drydock.dev/schema/inspect/v1.json";
 /// A format `drydock inspect` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Human-readable tables (`table`).
     Table,
+    /// The native JSON document (`json`, `native`, `drydock-json`).
     Json,
+    /// SARIF 2.1.0 (`sarif`, `sarif-json`).
     Sarif,
 }
 

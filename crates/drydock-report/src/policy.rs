@@ -17,9 +17,13 @@ const SCHEMA: &str = "https://drydock.dev/schema/policy-evaluation/v1.json";
 /// A format `drydock check` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Human-readable tables (`table`).
     Table,
+    /// The native JSON document (`json`, `native`, `drydock-json`).
     Json,
+    /// JUnit XML, one test case per rule of the mapped rule sets (`junit`, `junit-xml`, `xml`).
     Junit,
+    /// SARIF 2.1.0 (`sarif`, `sarif-json`).
     Sarif,
 }
 

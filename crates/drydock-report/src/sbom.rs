@@ -8,9 +8,13 @@ use std::io::{self, Write};
 /// A format `drydock sbom` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Human-readable package table (`table`).
     Table,
+    /// The native JSON SBOM (`json`, `native`, `drydock-json`).
     Json,
+    /// CycloneDX JSON (`cyclonedx-json`, `cyclonedx`, `cdx`).
     CycloneDxJson,
+    /// SPDX JSON (`spdx-json`, `spdx`).
     SpdxJson,
 }
 

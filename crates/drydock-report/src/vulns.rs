@@ -15,9 +15,13 @@ use std::io::{self, Write};
 /// A format `drydock scan` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Human-readable findings table (`table`).
     Table,
+    /// The native JSON document (`json`, `native`, `drydock-json`).
     Json,
+    /// CycloneDX JSON with vulnerabilities (`cyclonedx-json`, `cyclonedx`, `cdx`).
     CycloneDxJson,
+    /// SARIF 2.1.0 (`sarif`, `sarif-json`).
     Sarif,
 }
 

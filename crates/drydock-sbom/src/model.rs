@@ -13,6 +13,7 @@ pub use drydock_ecosystem::PackageType;
 /// Where a package was found: the file that declares it and the layer that wrote it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Location {
+    /// Absolute path of the declaring file in the image (e.g. `/var/lib/dpkg/status`).
     pub path: String,
     /// Layer index, 0 = base.
     pub layer: usize,
@@ -24,6 +25,7 @@ pub struct Location {
 /// A file a package says it installed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PackageFile {
+    /// Absolute path of the file.
     pub path: String,
     /// Digest recorded by the package manager, as `algorithm:hex`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,27 +37,37 @@ pub struct PackageFile {
 pub struct Package {
     /// Stable id: a hash of type, name, version, architecture and first location.
     pub id: String,
+    /// Name as the ecosystem spells it.
     pub name: String,
+    /// Version as the ecosystem spells it (epoch and release included where it has them).
     pub version: String,
+    /// Ecosystem or package manager (`deb`, `npm`, …).
     #[serde(rename = "type")]
     pub package_type: PackageType,
+    /// CPU architecture as the package manager names it (`amd64`, `x86_64`, `noarch`…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub architecture: Option<String>,
     /// Source package name (dpkg Source, rpm source RPM name, apk origin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_name: Option<String>,
+    /// Source package version, when it differs from `version`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_version: Option<String>,
+    /// Licenses as declared: SPDX ids or expressions, or free-form names.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licenses: Vec<String>,
     /// Maintainer, vendor or author.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplier: Option<String>,
+    /// Installed size in bytes, when the package manager records it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub installed_size: Option<u64>,
+    /// Package URL (`pkg:deb/debian/curl@7.88.1-10?arch=amd64`).
     pub purl: String,
+    /// CPE 2.3 strings used to match NVD records.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cpes: Vec<String>,
+    /// Where the package was found; the first is the primary one.
     pub locations: Vec<Location>,
     /// Files the package manager says belong to this package.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -137,12 +149,16 @@ impl Package {
 pub struct Distro {
     /// `ID` from os-release (debian, ubuntu, alpine, rhel, rocky...).
     pub id: String,
+    /// `VERSION_ID` from os-release (e.g. `12`, `3.19.1`); empty when absent.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub version_id: String,
+    /// `VERSION_CODENAME` from os-release (e.g. `bookworm`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_codename: Option<String>,
+    /// `PRETTY_NAME` from os-release.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pretty_name: Option<String>,
+    /// `ID_LIKE` from os-release, one id each (e.g. `rhel`, `fedora`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub id_like: Vec<String>,
 }
@@ -162,8 +178,11 @@ pub enum RelationshipKind {
 /// A directed relationship between two packages, by id.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Relationship {
+    /// Id of the package the relationship starts from.
     pub from: String,
+    /// Id of the package it points to.
     pub to: String,
+    /// How `from` relates to `to`.
     pub kind: RelationshipKind,
 }
 
@@ -181,10 +200,15 @@ pub enum Scope {
 /// Counts of the files in the scanned view.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FilesSummary {
+    /// Every entry (files, directories, links, devices).
     pub total: u64,
+    /// Regular files and hard links.
     pub regular: u64,
+    /// Directories.
     pub directories: u64,
+    /// Symbolic links.
     pub symlinks: u64,
+    /// Summed size of the regular files, in bytes.
     pub total_bytes: u64,
     /// Paths with the setuid or setgid bit.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -194,7 +218,9 @@ pub struct FilesSummary {
 /// The tool that wrote an SBOM.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Descriptor {
+    /// Tool name (`drydock` for SBOMs drydock wrote).
     pub name: String,
+    /// Tool version.
     pub version: String,
 }
 
@@ -210,17 +236,24 @@ impl Default for Descriptor {
 /// A complete bill of materials for one source.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Sbom {
+    /// The JSON schema URL of the document ([`NATIVE_SCHEMA`]).
     #[serde(rename = "$schema")]
     pub schema: String,
+    /// The tool that wrote it.
     pub descriptor: Descriptor,
+    /// Which files were considered.
     pub scope: Scope,
     /// The image (or directory) described.
     pub image: ImageMeta,
+    /// The operating system release; `None` when none was recognised.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distro: Option<Distro>,
+    /// Every package found.
     pub packages: Vec<Package>,
+    /// Relationships between `packages`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relationships: Vec<Relationship>,
+    /// Counts of the files in the scanned view.
     pub files: FilesSummary,
     /// Things skipped or unreadable, each naming the entry.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -7,11 +7,17 @@ use std::fmt;
 /// A package URL.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Purl {
+    /// Type, lowercase (`deb`, `npm`, `maven`…).
     pub ty: String,
+    /// Namespace, decoded, segments joined by `/` (e.g. a Maven group id); `None` when absent.
     pub namespace: Option<String>,
+    /// Name, decoded.
     pub name: String,
+    /// Version, decoded; `None` when absent.
     pub version: Option<String>,
+    /// Qualifiers (`arch`, `distro`…), keys lowercase, values decoded, sorted by key.
     pub qualifiers: BTreeMap<String, String>,
+    /// Subpath within the package, decoded; `None` when absent.
     pub subpath: Option<String>,
 }
 

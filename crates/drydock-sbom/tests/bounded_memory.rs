@@ -3,6 +3,8 @@
 
 use drydock_test_support::peak;
 
+// A test binary of its own, not a module of tests/it: the counting allocator is the whole
+// process's, and other tests allocating at the same time would spoil the measurement.
 #[global_allocator]
 static ALLOC: peak::Counting = peak::Counting;
 

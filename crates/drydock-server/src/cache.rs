@@ -16,8 +16,10 @@ pub const DEFAULT_BUDGET: usize = 256 << 20;
 /// Why a document could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// Reading the stored document failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The stored analysis is not valid JSON for its type (the parse error).
     #[error("stored analysis unreadable: {0}")]
     Unreadable(String),
 }

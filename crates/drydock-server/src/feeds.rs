@@ -5,8 +5,8 @@
 //! judge then re-matches every stored analysis against it.
 
 use drydock_store::Store;
-use drydock_vulndb::transfer::FetchAuth;
-use drydock_vulndb::UpdateConfig;
+use drydock_update::transfer::FetchAuth;
+use drydock_update::UpdateConfig;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,7 +19,12 @@ pub const LAST_RUN_SETTING: &str = "feeds_last_run";
 #[derive(Debug, Clone)]
 pub enum FeedSource {
     /// Another drydock's exported database (`https://central:8228/v1/feeds/db`).
-    Mirror { url: String, auth: Option<FetchAuth> },
+    Mirror {
+        /// The export's URL.
+        url: String,
+        /// Credentials to fetch it with; `None` for an open server.
+        auth: Option<FetchAuth>,
+    },
     /// The feeds of the configuration's `[db]` section, downloaded and built as
     /// `drydock db update` does (conditional requests, resumed downloads).
     Feeds(Box<UpdateConfig>),
@@ -41,8 +46,10 @@ pub use drydock_api::system::FeedRun;
 /// Why an update did not run.
 #[derive(Debug, thiserror::Error)]
 pub enum FeedError {
+    /// The service has no feed source (neither a mirror nor `[db]` feeds).
     #[error("no feed source is configured")]
     NoSource,
+    /// Another update is in progress.
     #[error("a feed update is already running")]
     Busy,
 }
@@ -84,12 +91,12 @@ impl FeedUpdater {
         let before = build_id_of(&self.db);
         let outcome = match source {
             FeedSource::Mirror { url, auth } => {
-                drydock_vulndb::transfer::fetch_export(url, auth.as_ref(), &self.db).map_err(|e| e.to_string())
+                drydock_update::transfer::fetch_export(url, auth.as_ref(), &self.db).map_err(|e| e.to_string())
             }
             FeedSource::Feeds(cfg) => {
                 let mut cfg = (**cfg).clone();
                 cfg.db_path = self.db.clone();
-                drydock_vulndb::update(&cfg, &mut |_| {})
+                drydock_update::update(&cfg, &mut |_| {})
                     .map(|_| ())
                     .map_err(|e| e.to_string())
             }

@@ -28,10 +28,18 @@ use std::time::Duration;
 /// What can stop the service.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
+    /// A database operation failed (opening it, creating the first admin).
     #[error(transparent)]
     Store(#[from] drydock_store::StoreError),
+    /// The API address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: SocketAddr, source: std::io::Error },
+    Listen {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The bind error (e.g. address in use).
+        source: std::io::Error,
+    },
+    /// Anything else that stops start-up (e.g. the async runtime could not start).
     #[error("{0}")]
     Other(String),
 }
@@ -39,11 +47,13 @@ pub enum ServerError {
 /// How `drydock serve` runs.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
+    /// Address the API listens on (e.g. `127.0.0.1:8228`).
     pub listen: SocketAddr,
     /// `postgres://…` or a SQLite path.
     pub database: String,
     /// In-process workers (0 when separate `drydock worker` processes do the work).
     pub workers: usize,
+    /// Settings of the in-process workers (and of analysis).
     pub worker: worker::WorkerConfig,
     /// Password of the first admin; random (printed once) when absent.
     pub admin_password: Option<String>,

@@ -86,7 +86,9 @@ pub fn check_destination(url: &str, allow_internal: bool, resolve: bool) -> Resu
 /// to (empty for literal addresses, or when internal ones are allowed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Destination {
+    /// Host of the URL as written (IPv6 literals in brackets).
     pub host: String,
+    /// Addresses the name resolved to, the only ones to connect to; empty when not resolved.
     pub addrs: Vec<std::net::SocketAddr>,
 }
 

@@ -25,7 +25,9 @@ const POLICY_SEEN: &str = "policy_epoch_judged";
 pub struct WatchConfig {
     /// Time between passes.
     pub interval: Duration,
+    /// Vulnerability database; a new build triggers re-matching of stored analyses.
     pub vulndb: Option<PathBuf>,
+    /// Registries that may be spoken to over plain HTTP (loopback always may).
     pub insecure_registries: Vec<String>,
     /// See [`crate::worker::WorkerConfig::allow_internal_registries`].
     pub allow_internal_registries: bool,

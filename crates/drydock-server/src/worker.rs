@@ -47,11 +47,16 @@ pub enum Outcome {
     /// Stored, already there for the digest (nothing stored), or dropped because the lease
     /// was lost.
     Analysed {
+        /// Manifest digest of the analysed image.
         digest: String,
+        /// Whether the analysis was stored, already present, or dropped.
         completion: Completion,
+        /// Wall-clock time the job took, in seconds.
         seconds: f64,
     },
+    /// The analysis failed; the job is marked failed.
     Failed {
+        /// Why, as shown to the user.
         error: String,
     },
 }

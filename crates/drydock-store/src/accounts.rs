@@ -7,11 +7,16 @@ use serde::{Deserialize, Serialize};
 /// A user as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
+    /// Login name, unique across accounts.
     pub name: String,
+    /// The account it belongs to.
     pub account: String,
+    /// Role name (`admin`, `account-admin`, `read-write`, `read-only`, `policy-editor`).
     pub role: String,
+    /// Password hash in PHC string form; never serialized.
     #[serde(skip_serializing)]
     pub password_hash: String,
+    /// Creation time, Unix seconds.
     pub created_at: i64,
 }
 

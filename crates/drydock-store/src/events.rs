@@ -7,10 +7,15 @@ use serde::{Deserialize, Serialize};
 /// An event (analysis finished, tag moved, …) or an audit record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
+    /// Random id (32 hex digits).
     pub id: String,
+    /// What happened (`analysis_update`, `tag_update`, …).
     pub kind: String,
+    /// What it is about, usually a full tag (`registry/repository:tag`).
     pub subject: String,
+    /// Kind-specific details.
     pub detail: serde_json::Value,
+    /// When it was recorded, Unix seconds.
     pub created_at: i64,
 }
 

@@ -9,16 +9,23 @@ use serde::{Deserialize, Serialize};
 /// An image known to the service (by account and manifest digest once analysed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Image {
+    /// Random id (32 hex digits).
     pub id: String,
+    /// The owning account.
     pub account: String,
     /// Manifest digest, once the analysis resolved it.
     pub digest: Option<String>,
+    /// Registry host (e.g. `docker.io`, `registry.local:5000`).
     pub registry: String,
+    /// Repository path (e.g. `library/alpine`).
     pub repository: String,
     /// `queued`, `analyzing`, `analyzed` or `failed`.
     pub status: String,
+    /// Why the last analysis failed, when it did.
     pub error: Option<String>,
+    /// When it was added, Unix seconds.
     pub created_at: i64,
+    /// When the stored analysis finished, Unix seconds; `None` before the first one.
     pub analyzed_at: Option<i64>,
     /// Tags currently pointing at it.
     pub tags: Vec<String>,
@@ -29,7 +36,9 @@ pub struct Image {
 pub struct ImageFilter<'a> {
     /// `queued`, `analyzing`, `analyzed` or `failed`.
     pub status: Option<&'a str>,
+    /// Only images of this registry host.
     pub registry: Option<&'a str>,
+    /// Only images of this repository path.
     pub repository: Option<&'a str>,
     /// A full `registry/repository:tag` the image was added or seen under.
     pub tag: Option<&'a str>,
@@ -38,6 +47,7 @@ pub struct ImageFilter<'a> {
 /// What [`Store::add_image_digest`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Added {
+    /// Id of the image the digest belongs to.
     pub image_id: String,
     /// The digest was new to the account (or unknown): a new image.
     pub new: bool,
@@ -48,10 +58,15 @@ pub struct Added {
 /// One tag → digest observation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TagHistory {
+    /// Full tag (`registry/repository:tag`).
     pub tag: String,
+    /// Manifest digest it pointed at.
     pub digest: String,
+    /// Id of the image with that digest.
     pub image_id: String,
+    /// When the tag was first seen at that digest, Unix seconds.
     pub first_seen: i64,
+    /// When it was last seen there, Unix seconds.
     pub last_seen: i64,
 }
 

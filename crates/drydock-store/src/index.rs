@@ -11,9 +11,12 @@ use serde::{Deserialize, Serialize};
 /// One package of an analysis.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexedPackage {
+    /// Package type as the SBOM names it (`deb`, `npm`, …).
     #[serde(rename = "type")]
     pub package_type: String,
+    /// Package name.
     pub name: String,
+    /// Installed version.
     pub version: String,
     /// Where it was found (JSON).
     pub locations: serde_json::Value,
@@ -26,10 +29,15 @@ pub struct IndexedFinding {
     pub id: String,
     /// Other ids it is known by (CVE, GHSA…).
     pub aliases: Vec<String>,
+    /// Name of the affected package.
     pub package: String,
+    /// Installed version of it.
     pub version: String,
+    /// Type of the affected package (`deb`, `npm`, …).
     pub package_type: String,
+    /// Severity, lower-case (`critical`, `high`, …).
     pub severity: String,
+    /// Versions that fix it; empty when none is known.
     pub fixed_versions: Vec<String>,
     /// On CISA's Known Exploited Vulnerabilities list.
     #[serde(default)]
@@ -39,15 +47,20 @@ pub struct IndexedFinding {
 /// What the query routes search, taken from an analysis when it is stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AnalysisIndex {
+    /// Every package of the analysis.
     pub packages: Vec<IndexedPackage>,
+    /// Every vulnerability finding of the analysis.
     pub findings: Vec<IndexedFinding>,
 }
 
 /// An image found by a query, with the matching package or finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IndexHit<T> {
+    /// The image's id.
     pub image_id: String,
+    /// The image's manifest digest; `None` before it is known.
     pub digest: Option<String>,
+    /// The package or finding that matched (its fields flattened in JSON).
     #[serde(flatten)]
     pub hit: T,
 }

@@ -12,12 +12,19 @@ use serde::{Deserialize, Serialize};
 /// A claimed analysis job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Job {
+    /// Random id (32 hex digits).
     pub id: String,
+    /// The account that queued it.
     pub account: String,
+    /// The image to analyse.
     pub image_id: String,
+    /// Full tag to pull (`registry/repository:tag`).
     pub tag: String,
+    /// Id of the worker holding the claim.
     pub worker: String,
+    /// End of the claim's lease, Unix seconds; past it, another worker may take the job.
     pub lease_until: i64,
+    /// Times the job has been claimed, this claim included.
     pub attempts: i64,
     /// The manifest digest the image was added with (the worker analyses exactly it);
     /// `None` when the registry could not be asked at add time.

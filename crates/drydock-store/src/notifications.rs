@@ -8,41 +8,62 @@ use serde::{Deserialize, Serialize};
 /// A subscription: notify the account about one kind of change to one tag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subscription {
+    /// Random id (32 hex digits).
     pub id: String,
+    /// The subscribing account.
     pub account: String,
     /// `tag_update`, `vuln_update`, `policy_eval` or `analysis_update`.
     pub kind: String,
+    /// Full tag watched (`registry/repository:tag`).
     pub tag: String,
+    /// Creation time, Unix seconds.
     pub created_at: i64,
 }
 
 /// A webhook endpoint of an account (its signing secret is never returned by the API).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Webhook {
+    /// Random id (32 hex digits).
     pub id: String,
+    /// The owning account.
     pub account: String,
+    /// Where notifications are POSTed (`http` or `https`).
     pub url: String,
+    /// Secret the body's HMAC signature is computed with; never serialized.
     #[serde(skip_serializing)]
     pub secret: String,
+    /// Creation time, Unix seconds.
     pub created_at: i64,
 }
 
 /// One notification to one webhook, with its delivery state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delivery {
+    /// Random id (32 hex digits).
     pub id: String,
+    /// The account notified.
     pub account: String,
+    /// Id of the webhook it goes to.
     pub webhook_id: String,
+    /// Subscription kind that caused it (`tag_update`, …).
     pub kind: String,
+    /// What it is about, usually a full tag.
     pub subject: String,
+    /// The JSON body to POST.
     pub payload: String,
     /// `pending`, `delivered` or `failed`.
     pub state: String,
+    /// Delivery attempts made so far.
     pub attempts: i64,
+    /// When the next attempt is due, Unix seconds.
     pub next_attempt_at: i64,
+    /// HTTP status of the last attempt; `None` when there was none or no response.
     pub last_status: Option<i64>,
+    /// Why the last attempt failed; `None` when it did not.
     pub last_error: Option<String>,
+    /// When it was queued, Unix seconds.
     pub created_at: i64,
+    /// When it was delivered, Unix seconds; `None` until then.
     pub delivered_at: Option<i64>,
 }
 

@@ -7,11 +7,17 @@ use serde::{Deserialize, Serialize};
 /// A stored policy bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
+    /// The bundle's id, unique within the account.
     pub id: String,
+    /// Bundle name.
     pub name: String,
+    /// The account's active bundle (at most one per account is).
     pub active: bool,
+    /// The bundle document, JSON text.
     pub bundle: String,
+    /// Creation time, Unix seconds.
     pub created_at: i64,
+    /// Time of the last change, Unix seconds.
     pub updated_at: i64,
 }
 

@@ -6,11 +6,16 @@ use serde::{Deserialize, Serialize};
 /// Registry credentials as stored: the password sealed (encrypted) by the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistryCredential {
+    /// Registry host as given (e.g. `registry.local:5000`).
     pub registry: String,
+    /// User name to log in with.
     pub username: String,
+    /// The password as sealed by the caller; never serialized.
     #[serde(skip_serializing)]
     pub sealed_password: String,
+    /// Speak plain HTTP to this registry.
     pub insecure: bool,
+    /// Creation time, Unix seconds.
     pub created_at: i64,
 }
 

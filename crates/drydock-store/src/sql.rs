@@ -7,8 +7,11 @@ use crate::StoreError;
 /// A value bound to or read from a statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
+    /// SQL `NULL`.
     Null,
+    /// An integer (`BIGINT`; booleans as 0 and 1).
     Int(i64),
+    /// A text value.
     Text(String),
 }
 

@@ -4,37 +4,7 @@
 use drydock_store::{Completion, ImageFilter, Store, StoreError};
 use std::collections::BTreeSet;
 
-const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// A fresh PostgreSQL database, dropped when the guard goes.
-struct PgDb {
-    name: String,
-    url: String,
-}
-
-impl PgDb {
-    fn new() -> PgDb {
-        let admin = std::env::var("DRYDOCK_TEST_POSTGRES").unwrap_or_else(|_| PG_ADMIN.into());
-        let mut c = postgres::Client::connect(&admin, postgres::NoTls)
-            .unwrap_or_else(|e| panic!("PostgreSQL must run for these tests ({admin}): {e}"));
-        let name = format!("drydock_test_{}", drydock_store::new_id());
-        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_string();
-        PgDb {
-            url: format!("{base}/{name}"),
-            name,
-        }
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        let admin = std::env::var("DRYDOCK_TEST_POSTGRES").unwrap_or_else(|_| PG_ADMIN.into());
-        if let Ok(mut c) = postgres::Client::connect(&admin, postgres::NoTls) {
-            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-        }
-    }
-}
+use drydock_test_support::postgres::{admin_url, PgDb};
 
 fn on_both(test: impl Fn(&dyn Fn() -> Store)) {
     let dir = tempfile::tempdir().unwrap();
@@ -723,7 +693,7 @@ fn a_stopping_worker_puts_its_job_back_and_keys_name_their_account() {
 
 /// Whether the server's connections from the test database use TLS, as PostgreSQL sees them.
 fn tls_sessions(pg: &PgDb) -> Vec<bool> {
-    let admin = std::env::var("DRYDOCK_TEST_POSTGRES").unwrap_or_else(|_| PG_ADMIN.into());
+    let admin = admin_url();
     let mut c = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
     c.query(
         "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.datname = $1",
@@ -738,7 +708,7 @@ fn tls_sessions(pg: &PgDb) -> Vec<bool> {
 #[test]
 fn postgres_connections_use_tls_as_the_url_asks() {
     let pg = PgDb::new();
-    let admin = std::env::var("DRYDOCK_TEST_POSTGRES").unwrap_or_else(|_| PG_ADMIN.into());
+    let admin = admin_url();
     let server_ssl: String = postgres::Client::connect(&admin, postgres::NoTls)
         .unwrap()
         .query_one("SHOW ssl", &[])

@@ -4,7 +4,9 @@
 //! The file is one SQLite database (schema version [`SCHEMA_VERSION`]), written by
 //! [`build`] to a temporary file and renamed into place, opened by [`Db::open`]
 //! read-only and immutable. [`export`] / [`import`] move it as one zstd-compressed,
-//! checksummed file; [`update`] downloads the public feeds and rebuilds.
+//! checksummed file. No network code: downloading the feeds and fetching a served export
+//! live in `drydock-update`, so a crate that only reads the database does not compile an
+//! HTTP client through this one.
 
 // No unwrap or panic outside tests: errors are returned, and reported at the edge.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
@@ -17,15 +19,14 @@ pub mod model;
 pub mod normalize;
 mod store;
 pub mod transfer;
-pub mod update;
 
 pub use build::{build, build_with, detect_sources, BuildOptions, BuildReport, Progress, SourceKind, SourceSpec};
 pub use cpe::{Cpe, CpeCandidate};
+pub use feeds::table::RemoteSource;
 pub use model::*;
 pub use normalize::{normalize_namespace, normalize_package};
 pub use store::SCHEMA_VERSION;
 pub use transfer::{export, import, import_with, ImportError};
-pub use update::{update, RemoteSource, UpdateConfig, UpdateReport};
 
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;

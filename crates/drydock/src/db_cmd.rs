@@ -1,10 +1,11 @@
 //! `drydock db`: build, update, inspect, export and import the vulnerability database —
-//! thin wrappers over `drydock-vulndb`.
+//! thin wrappers over `drydock-vulndb` (and `drydock-update` for the downloads).
 
 use crate::cli::{Cli, DbArgs, DbCommand};
 use anyhow::{anyhow, bail, Context, Result};
-use drydock_vulndb::transfer::{FetchAuth, FetchError};
-use drydock_vulndb::{BuildOptions, BuildReport, Progress, RemoteSource, SourceSpec, UpdateConfig};
+use drydock_update::transfer::{FetchAuth, FetchError};
+use drydock_update::{RemoteSource, UpdateConfig};
+use drydock_vulndb::{BuildOptions, BuildReport, Progress, SourceSpec};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Deserialize;
 use std::io::IsTerminal;
@@ -151,7 +152,7 @@ pub fn run(args: &DbArgs, cli: &Cli, config: &DbConfig) -> Result<ExitCode> {
             let uc = update_config(config, &cache_dir(given.as_deref(), config)?, &path);
             let spin = Spinner::new(cli.quiet);
             spin.message("downloading".into());
-            let r = drydock_vulndb::update(&uc, &mut |p| spin.on(p));
+            let r = drydock_update::update(&uc, &mut |p| spin.on(p));
             spin.finish();
             let r = r.with_context(|| format!("cannot update the vulnerability database {}", path.display()))?;
             for d in &r.downloads {
@@ -272,7 +273,7 @@ fn update_from_url(url: &str, db_path: &Path) -> Result<()> {
         (_, Ok(user)) => Some(FetchAuth::Basic(user, std::env::var("DRYDOCK_PASSWORD").ok())),
         _ => None,
     };
-    drydock_vulndb::transfer::fetch_export(url, auth.as_ref(), db_path).map_err(|e| match e {
+    drydock_update::transfer::fetch_export(url, auth.as_ref(), db_path).map_err(|e| match e {
         FetchError::Status { status: 401 | 403, .. } => {
             anyhow!("{e}\nhint: set DRYDOCK_API_KEY (or DRYDOCK_USER and DRYDOCK_PASSWORD) for the service")
         }

@@ -110,6 +110,7 @@ pub fn read_source_with(
             username: src.username.clone(),
             password: src.password.clone(),
             docker_config: None,
+            credential_helpers: None,
             // The CLI reads what its user asks for, loopback included.
             address_policy: None,
         },

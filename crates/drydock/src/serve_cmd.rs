@@ -9,7 +9,7 @@ use anyhow::{anyhow, Context, Result};
 use drydock_server::feeds::FeedSource;
 use drydock_server::worker::WorkerConfig;
 use drydock_server::ServerConfig;
-use drydock_vulndb::transfer::FetchAuth;
+use drydock_update::transfer::FetchAuth;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -11,8 +11,10 @@ pub(super) const MAX_STRING: u64 = 64 << 20;
 /// What `extract` keeps of one executable.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
+    /// One build per Go executable found in the file.
     #[serde(default)]
     pub builds: Vec<Build>,
+    /// Why build information that looked present could not be read.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
 }
@@ -31,6 +33,7 @@ pub struct Build {
     /// Dependencies, replacements applied.
     #[serde(default)]
     pub deps: Vec<Module>,
+    /// `build` lines as key and value (`GOOS`, `vcs.revision`, `-ldflags`…), in order.
     #[serde(default)]
     pub settings: Vec<(String, String)>,
 }
@@ -38,8 +41,11 @@ pub struct Build {
 /// A module path and version (with its `h1:` hash when known).
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Module {
+    /// Module path (`github.com/x/y`).
     pub path: String,
+    /// Module version (`v1.2.3`, `(devel)`).
     pub version: String,
+    /// The `h1:` go.sum hash; empty when unknown.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub sum: String,
     /// The module this one replaced (`=>` lines), if any.
@@ -109,24 +115,12 @@ pub(super) fn read_buildinfo(data: &[u8], at: usize) -> Result<(String, String),
             return Err(format!("Go build info with pointer size {ptr_size}"));
         }
         let bin = exe::parse(data).ok_or("Go build info in an executable with unreadable headers")?;
-        let big = flags & 1 != 0;
-        let ptr = |b: &[u8]| -> Option<u64> {
-            if ptr_size == 8 {
-                let a: [u8; 8] = b.get(..8)?.try_into().ok()?;
-                Some(if big {
-                    u64::from_be_bytes(a)
-                } else {
-                    u64::from_le_bytes(a)
-                })
-            } else {
-                let a: [u8; 4] = b.get(..4)?.try_into().ok()?;
-                Some(u64::from(if big {
-                    u32::from_be_bytes(a)
-                } else {
-                    u32::from_le_bytes(a)
-                }))
-            }
+        let endian = if flags & 1 != 0 {
+            exe::Endian::Big
+        } else {
+            exe::Endian::Little
         };
+        let ptr = |b: &[u8]| endian.word(b, ptr_size == 8);
         let string_at = |addr: u64| -> Option<&[u8]> {
             let hdr = bin.read_addr(data, addr, 2 * ptr_size as u64)?;
             let (p, len) = (ptr(hdr)?, ptr(&hdr[ptr_size..])?);

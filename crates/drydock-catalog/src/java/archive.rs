@@ -47,14 +47,18 @@ pub struct Found {
     /// `:`-joined inner paths (`WEB-INF/lib/x.jar`, `x.jar:META-INF/maven/g/a/pom.properties`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub inner: String,
+    /// Artifact name (Maven artifactId, or from the manifest or file name).
     pub name: String,
+    /// Version; empty when unknown.
     #[serde(default)]
     pub version: String,
     /// Maven groupId (or a guess from the manifest); empty when unknown.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub group: String,
+    /// Licenses from the manifest or the POM.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licenses: Vec<String>,
+    /// The manifest's Implementation-, Bundle- or Specification-Vendor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplier: Option<String>,
 }
@@ -62,8 +66,10 @@ pub struct Found {
 /// What `extract` stores for one archive file.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Summary {
+    /// Packages found, the archive's own and nested ones.
     #[serde(default)]
     pub packages: Vec<Found>,
+    /// Problems reading it, each naming the inner path (at most 64).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }

@@ -14,10 +14,15 @@ pub fn is_release_file(path: &str) -> bool {
 /// The fields of a release file that identify the runtime.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Release {
+    /// `IMPLEMENTOR` (e.g. `Eclipse Adoptium`).
     pub implementor: String,
+    /// `JAVA_VERSION` (e.g. `21.0.4`).
     pub java_version: String,
+    /// `JAVA_RUNTIME_VERSION` (e.g. `21.0.4+7-LTS`).
     pub runtime_version: String,
+    /// `FULL_VERSION`.
     pub full_version: String,
+    /// `IMAGE_TYPE` (`JDK` or `JRE`).
     pub image_type: String,
 }
 

@@ -4,7 +4,9 @@
 /// A parsed manifest: the main section and the named sections, keys in file order.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Manifest {
+    /// The main section's attributes.
     pub main: Vec<(String, String)>,
+    /// Each further section's attributes, empty sections left out.
     pub sections: Vec<Vec<(String, String)>>,
 }
 
@@ -92,13 +94,21 @@ pub fn parse_manifest(text: &str) -> Manifest {
 /// Maven coordinates from `pom.properties` or `pom.xml`.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Pom {
+    /// `groupId`.
     pub group: String,
+    /// `artifactId`.
     pub artifact: String,
+    /// `version`, property references resolved.
     pub version: String,
+    /// `<name>`, the human-readable project name.
     pub name: String,
+    /// `<licenses>` names.
     pub licenses: Vec<String>,
+    /// The `<parent>`'s groupId.
     pub parent_group: String,
+    /// The `<parent>`'s artifactId.
     pub parent_artifact: String,
+    /// The `<parent>`'s version.
     pub parent_version: String,
 }
 

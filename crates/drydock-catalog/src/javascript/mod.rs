@@ -118,10 +118,13 @@ fn lock_kind(p: &str) -> Option<LockKind> {
 /// One package of a lock file.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LockEntry {
+    /// Package name (`@scope/name` for scoped packages).
     pub name: String,
+    /// Locked version.
     pub version: String,
     /// Only needed for development (`dev: true` in package-lock and pnpm 5/6 locks).
     pub dev: bool,
+    /// Licenses the lock file records; empty when it records none.
     pub licenses: Vec<String>,
     /// Names of the packages it depends on.
     pub depends: Vec<String>,

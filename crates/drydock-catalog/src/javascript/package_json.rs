@@ -8,11 +8,15 @@ use std::fmt;
 /// What a `package.json` says about its package.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Manifest {
+    /// `name`.
     pub name: String,
+    /// `version`.
     pub version: String,
+    /// `license`, else the `licenses` array.
     pub licenses: Vec<String>,
     /// `author`, as `Name <email>` when given as an object.
     pub author: Option<String>,
+    /// `homepage`.
     pub homepage: Option<String>,
     /// Names from `dependencies`.
     pub depends: Vec<String>,

@@ -107,7 +107,10 @@ pub(crate) fn resolve(registry: &str, repository: &str, opts: &RegistryOptions) 
             return Ok(Credentials::anonymous());
         }
     };
-    Ok(from_config(&config, registry, &path, &run_helper))
+    let helpers = opts.credential_helpers.as_deref();
+    Ok(from_config(&config, registry, &path, &|name, server| {
+        run_helper(helpers, name, server)
+    }))
 }
 
 /// The docker config file to read: the explicit one, `$DOCKER_CONFIG/config.json` or
@@ -242,8 +245,9 @@ fn helper_server(registry: &str) -> String {
     }
 }
 
-/// Runs `docker-credential-<name> get` with the server URL on stdin.
-fn run_helper(name: &str, server: &str) -> std::result::Result<Option<(String, String)>, String> {
+/// Runs `docker-credential-<name> get` with the server URL on stdin: from `dir` when given,
+/// else found on PATH.
+fn run_helper(dir: Option<&Path>, name: &str, server: &str) -> std::result::Result<Option<(String, String)>, String> {
     if name.is_empty()
         || !name
             .chars()
@@ -252,7 +256,7 @@ fn run_helper(name: &str, server: &str) -> std::result::Result<Option<(String, S
         return Err(format!("{name:?} is not a credential helper name"));
     }
     let program = format!("docker-credential-{name}");
-    let mut child = Command::new(&program)
+    let mut child = Command::new(dir.map_or_else(|| PathBuf::from(&program), |d| d.join(&program)))
         .arg("get")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -260,7 +264,10 @@ fn run_helper(name: &str, server: &str) -> std::result::Result<Option<(String, S
         .spawn()
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                format!("{program} is not on PATH")
+                match dir {
+                    Some(d) => format!("{program} is not in {}", d.display()),
+                    None => format!("{program} is not on PATH"),
+                }
             } else {
                 format!("cannot run {program}: {e}")
             }
@@ -398,6 +405,6 @@ mod tests {
             ..Default::default()
         };
         assert!(matches!(resolve("h", "r", &opts), Err(ImageError::AuthRefused { .. })));
-        assert!(run_helper("../evil", "h").is_err());
+        assert!(run_helper(None, "../evil", "h").is_err());
     }
 }

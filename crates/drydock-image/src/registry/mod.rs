@@ -42,6 +42,9 @@ pub struct RegistryOptions {
     pub password: Option<String>,
     /// Docker `config.json` to read credentials from (default `~/.docker/config.json`).
     pub docker_config: Option<PathBuf>,
+    /// Directory the `docker-credential-*` helpers named in the docker config are run
+    /// from; `None` finds them on PATH.
+    pub credential_helpers: Option<PathBuf>,
     /// When set (the service), connections and redirects to internal addresses are refused.
     pub address_policy: Option<AddressPolicy>,
 }

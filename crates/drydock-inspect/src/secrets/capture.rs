@@ -22,6 +22,7 @@ pub enum SecretsScope {
 /// A secret finding with the layer that holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LayerSecret {
+    /// The finding (its fields flattened into this object in JSON).
     #[serde(flatten)]
     pub finding: SecretFinding,
     /// Index of the layer (0 = base) that wrote the file.

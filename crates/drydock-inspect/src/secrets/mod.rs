@@ -30,9 +30,13 @@ const BLOCK_REACH: usize = 8 << 10;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Severity {
+    /// Low (`LOW`).
     Low,
+    /// Medium (`MEDIUM`).
     Medium,
+    /// High (`HIGH`), the default for rules.
     High,
+    /// Critical (`CRITICAL`).
     Critical,
 }
 
@@ -51,16 +55,28 @@ impl Severity {
 /// Errors in secret rules (built-in or from the user's config).
 #[derive(Debug, thiserror::Error)]
 pub enum SecretsError {
+    /// A regex of a rule (pattern, allow or path) or of an allow rule does not compile.
     #[error("secret rule {rule}: invalid regex: {source}")]
     BadRegex {
+        /// The rule's id (or the allow rule's name).
         rule: String,
+        /// The regex compiler's error.
         #[source]
         source: regex::Error,
     },
+    /// A rule without keywords (the prefilter needs at least one).
     #[error("secret rule {rule}: needs at least one keyword (lower-case literal text the secret always contains)")]
-    NoKeywords { rule: String },
+    NoKeywords {
+        /// The rule's id.
+        rule: String,
+    },
+    /// Two `[[secrets.rules]]` entries share an id.
     #[error("secret rule {rule}: defined twice")]
-    Duplicate { rule: String },
+    Duplicate {
+        /// The id used twice.
+        rule: String,
+    },
+    /// The keyword automaton could not be built (the builder's message).
     #[error("secret keyword prefilter: {0}")]
     Prefilter(String),
 }
@@ -69,9 +85,12 @@ pub enum SecretsError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
+    /// Rule id (e.g. `aws-access-key-id`); a user rule with a built-in id replaces it.
     pub id: String,
+    /// One-line description; the id when empty.
     #[serde(default)]
     pub title: String,
+    /// Severity of its findings (default high).
     #[serde(default = "default_severity")]
     pub severity: Severity,
     /// Literals one of which every match contains (matched ASCII case-insensitively).
@@ -137,9 +156,13 @@ pub struct SecretsConfig {
 /// One secret found in one file. The secret itself is never kept: only `redacted`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretFinding {
+    /// Id of the rule that matched.
     pub rule_id: String,
+    /// The rule's title.
     pub title: String,
+    /// The rule's severity.
     pub severity: Severity,
+    /// Absolute path of the file.
     pub path: String,
     /// 1-based line of the secret's first character.
     pub line: usize,

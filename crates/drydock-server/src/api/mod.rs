@@ -33,12 +33,15 @@ pub const MAX_BODY: usize = 8 << 20;
 pub const MAX_PAGE: i64 = 500;
 /// Shared by the handlers.
 pub struct AppState {
+    /// The database every handler reads and writes.
     pub store: Store,
+    /// Locks out repeated failed logins per user and remote address.
     pub limiter: auth::LoginLimiter,
     /// Recently verified passwords (salted hashes of them).
     pub credentials: auth::CredentialCache,
     /// Bounds the argon2 verifications running at once.
     pub verifications: tokio::sync::Semaphore,
+    /// Counters and histograms served at `/metrics`.
     pub metrics: Arc<Metrics>,
     /// The watchers' settings (vulnerability database, registries), for the feeds routes.
     pub watch: crate::watch::WatchConfig,
@@ -59,8 +62,11 @@ pub(crate) type S = Arc<AppState>;
 /// The authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Principal {
+    /// The user name that authenticated.
     pub user: String,
+    /// The account the user belongs to.
     pub account: String,
+    /// What the user may do.
     pub role: Role,
     /// The account the call acts on (admins may name another with `x-drydock-account`).
     pub acting_account: String,

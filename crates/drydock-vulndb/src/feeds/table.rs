@@ -1,11 +1,11 @@
 //! The feed table: one row per feed kind, everything `db build` and `db update` need to
 //! know about it — its name, the directory names it has in a feed tree, how a file or a
 //! directory of it is recognised, how it is read and where it is published. `build.rs` and
-//! `update.rs` read only this table, so adding a feed is its reader module plus one row.
+//! `drydock-update` read only this table, so adding a feed is its reader module plus one row.
 
 use super::{FeedError, Sink};
 use crate::build::{SourceKind, SourceSpec};
-use crate::update::RemoteSource;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// One feed kind.
@@ -204,6 +204,40 @@ impl Feed {
 /// The row of a kind (`None` for [`SourceKind::Auto`]).
 pub fn feed(kind: SourceKind) -> Option<&'static Feed> {
     FEEDS.iter().find(|f| f.kind == kind)
+}
+
+/// One feed to download (`drydock-update` downloads it; `[[db.sources]]` names it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteSource {
+    /// Reader for the downloaded file.
+    pub kind: SourceKind,
+    /// URL (http or https).
+    pub url: String,
+    /// Namespace override (for secdb-format feeds of Wolfi/Chainguard).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Relative file name in the cache (default: the URL's last two path segments).
+    #[serde(default)]
+    pub file: Option<String>,
+}
+
+impl RemoteSource {
+    /// A source of a kind at a URL.
+    pub fn new(kind: SourceKind, url: impl Into<String>) -> RemoteSource {
+        RemoteSource {
+            kind,
+            url: url.into(),
+            namespace: None,
+            file: None,
+        }
+    }
+}
+
+/// The public feeds, from the table: OSV `all.zip` per ecosystem, the Debian tracker,
+/// CISA KEV, EPSS, and Alpine secdb for the given Alpine branches (`v3.20`…).
+pub fn public_sources(alpine_branches: &[&str]) -> Vec<RemoteSource> {
+    FEEDS.iter().flat_map(|f| (f.public)(alpine_branches)).collect()
 }
 
 /// OSV ecosystems published as `<ecosystem>/all.zip`: the package types' (`PyPI`, `npm`, …),

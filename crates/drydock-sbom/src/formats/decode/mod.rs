@@ -46,7 +46,9 @@ pub enum DecodeError {
     /// The bytes are not JSON.
     #[error("{origin}: not valid JSON: {source}")]
     Json {
+        /// Names the input (as given to the reader).
         origin: String,
+        /// The parser's error, with line and column.
         #[source]
         source: serde_json::Error,
     },
@@ -55,27 +57,39 @@ pub enum DecodeError {
         "{origin}: not a recognised SBOM ({detail}); drydock reads CycloneDX JSON, SPDX 2.2/2.3 JSON, Syft JSON \
          and drydock JSON"
     )]
-    UnknownFormat { origin: String, detail: String },
+    UnknownFormat {
+        /// Names the input.
+        origin: String,
+        /// What was found instead (e.g. the document's top-level keys).
+        detail: String,
+    },
     /// The input could not be read.
     #[error("{origin}: cannot read: {source}")]
     Io {
+        /// Names the input.
         origin: String,
+        /// The read error.
         #[source]
         source: std::io::Error,
     },
     /// A recognised format in an encoding or version drydock does not read.
     #[error("{origin}: {format} is not supported: {detail}")]
     Unsupported {
+        /// Names the input.
         origin: String,
+        /// The format recognised (e.g. `CycloneDX XML`, `SPDX tag-value`, `SPDX-2.1`).
         format: String,
+        /// What to do instead (e.g. write the SBOM as CycloneDX JSON).
         detail: String,
     },
     /// A recognised document whose structure is broken where nothing can be read past it.
     #[error("{origin}: {path}: {message}")]
     Invalid {
+        /// Names the input.
         origin: String,
         /// JSON path of the problem, e.g. `$.packages`.
         path: String,
+        /// What is wrong there.
         message: String,
     },
 }
@@ -83,9 +97,13 @@ pub enum DecodeError {
 /// The SBOM formats drydock reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SbomFormat {
+    /// drydock's native JSON.
     Drydock,
+    /// CycloneDX JSON.
     CycloneDx,
+    /// SPDX 2.2 or 2.3 JSON.
     Spdx,
+    /// Syft's own JSON.
     Syft,
 }
 

@@ -1,0 +1,7 @@
+//! drydock-policy's integration tests, one binary (one link, one process): each former
+//! `tests/*.rs` is a module here. Tests share the process, so none changes its environment
+//! or current directory; each works in a temporary directory of its own.
+
+mod anchore_bundles;
+mod gates_image;
+mod gates_packages;
