@@ -276,6 +276,8 @@ pub struct Diff {
     pub to: String,
     /// Packages by (type, name).
     pub packages: Changes<DiffPackage, PackageChange>,
+    /// Vulnerability findings, as `ID package` (changed: the package's version differs).
+    pub findings: Changes<String>,
     /// File paths (changed: mode, size or content).
     pub files: Changes<String>,
 }

@@ -37,6 +37,7 @@ pub fn findings_of(a: &Analysis) -> Vec<IndexedFinding> {
             package_type: type_name(&f.package.package_type),
             severity: f.severity.as_str().to_lowercase(),
             fixed_versions: f.fixed_versions.clone(),
+            kev: f.kev_date_added.is_some(),
         })
         .collect()
 }

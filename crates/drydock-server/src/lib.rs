@@ -15,6 +15,7 @@ pub mod notify;
 pub mod openapi;
 pub mod seal;
 pub mod watch;
+pub mod web;
 pub mod worker;
 
 use api::AppState;
@@ -192,6 +193,7 @@ pub fn serve(cfg: ServerConfig) -> Result<(), ServerError> {
         allow_internal_webhooks: cfg.allow_internal_webhooks,
         feeds: updater,
         analyses: cache::AnalysisCache::new(cfg.analysis_cache_bytes),
+        ui: drydock_web::Ui::new().map_err(|e| ServerError::Other(e.to_string()))?,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -214,7 +216,7 @@ pub fn serve(cfg: ServerConfig) -> Result<(), ServerError> {
             cfg.workers
         );
         eprintln!("drydock serving on http://{addr}");
-        serve_http(listener, api::router(state), &cfg.http, shutdown()).await;
+        serve_http(listener, app(state), &cfg.http, shutdown()).await;
         Ok(())
     });
     // Requests still running on blocking threads (a registry lookup) are not waited for.
@@ -226,6 +228,11 @@ pub fn serve(cfg: ServerConfig) -> Result<(), ServerError> {
         join_until(t, deadline);
     }
     result
+}
+
+/// The API and the web UI.
+pub fn app(state: Arc<AppState>) -> axum::Router {
+    api::router(state.clone()).merge(web::router(state))
 }
 
 /// Serves HTTP/1 on `listener` until `stop` resolves: at most `max_connections` at once,

@@ -59,10 +59,29 @@ pub fn run(store: Store, cfg: WatchConfig, stop: Arc<AtomicBool>, retention: Opt
         if let Err(e) = judge(&store, &cfg) {
             tracing::warn!("re-evaluation: {e}");
         }
+        if let Err(e) = snapshot(&store) {
+            tracing::warn!("daily snapshot: {e}");
+        }
         while started.elapsed() < cfg.interval && !stop.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// Days of daily snapshots kept for the dashboard's history.
+pub const SNAPSHOT_DAYS: i64 = 90;
+
+/// Records every judged image's state once a day (the first pass of a UTC day), for the
+/// dashboard's history of findings; forgets days older than [`SNAPSHOT_DAYS`].
+fn snapshot(store: &Store) -> Result<(), drydock_store::StoreError> {
+    let today = drydock_time::today_utc();
+    if store.last_snapshot_day()?.as_deref() == Some(today.as_str()) {
+        return Ok(());
+    }
+    store.snapshot_states(&today)?;
+    let (y, m, d) = drydock_time::civil_from_days(drydock_store::now().div_euclid(86_400) - SNAPSHOT_DAYS);
+    store.prune_snapshots(&format!("{y:04}-{m:02}-{d:02}"))?;
+    Ok(())
 }
 
 /// The manifest digest a tag points at now for the account (one manifest request with the

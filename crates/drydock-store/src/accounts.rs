@@ -105,10 +105,11 @@ impl Store {
         })
     }
 
-    /// Deletes a user and its API keys.
+    /// Deletes a user, its API keys and its web sessions.
     pub fn delete_user(&self, name: &str) -> Result<(), StoreError> {
         self.tx(true, |tx| {
             tx.execute("DELETE FROM api_keys WHERE user_name = $1", &[name.into()])?;
+            tx.execute("DELETE FROM sessions WHERE user_name = $1", &[name.into()])?;
             if tx.execute("DELETE FROM users WHERE name = $1", &[name.into()])? == 0 {
                 return Err(StoreError::NotFound(format!("user {name:?}")));
             }

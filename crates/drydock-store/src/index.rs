@@ -39,6 +39,9 @@ pub struct IndexedFinding {
     pub severity: String,
     /// Versions that fix it; empty when none is known.
     pub fixed_versions: Vec<String>,
+    /// On CISA's Known Exploited Vulnerabilities list.
+    #[serde(default)]
+    pub kev: bool,
 }
 
 /// What the query routes search, taken from an analysis when it is stored.

@@ -123,6 +123,21 @@ pub const MIGRATIONS: &[(i64, &[&str])] = &[
             "ALTER TABLE jobs ADD COLUMN forced BIGINT NOT NULL DEFAULT 0",
         ],
     ),
+    (
+        9,
+        &[
+            // Web UI sessions: the SHA-256 of the cookie's token, never the token.
+            "CREATE TABLE sessions (id_hash TEXT PRIMARY KEY, user_name TEXT NOT NULL, account TEXT NOT NULL, \
+             csrf TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)",
+            "CREATE INDEX sessions_user ON sessions (user_name)",
+            // The index's findings now say whether they are known exploited: index again.
+            "UPDATE analyses SET indexed = 0",
+            // One row per image and day: the state the dashboard's history is drawn from.
+            "CREATE TABLE daily_state (day TEXT NOT NULL, account TEXT NOT NULL, image_id TEXT NOT NULL, \
+             final_action TEXT NOT NULL, severities TEXT NOT NULL, PRIMARY KEY (day, image_id))",
+            "CREATE INDEX daily_state_account ON daily_state (account, day)",
+        ],
+    ),
 ];
 
 /// Applies the migrations not applied yet; returns the schema version. A database newer

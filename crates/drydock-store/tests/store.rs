@@ -313,6 +313,7 @@ fn the_query_index_follows_the_stored_analyses() {
             package_type: "python".into(),
             severity: "high".into(),
             fixed_versions: vec!["2.10.1".into()],
+            kev: false,
         };
         let index = AnalysisIndex {
             packages: vec![IndexedPackage {

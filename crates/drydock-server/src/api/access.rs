@@ -109,59 +109,7 @@ async fn authenticate(state: &S, headers: &HeaderMap, remote: &str) -> Result<Pr
         .await?
     } else {
         let (user, password) = auth::parse_basic(&value).ok_or_else(unauthorized)?;
-        if user.len() > 256 || password.len() > 1024 {
-            return Err(unauthorized());
-        }
-        if !state.limiter.allowed(&remote, &user) {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too many failed logins; wait a minute",
-            ));
-        }
-        let found = {
-            let (state, user) = (state.clone(), user.clone());
-            blocking(move || Ok(state.store.user(&user)?)).await?
-        };
-        let cached = found
-            .as_ref()
-            .is_some_and(|u| state.credentials.hit(&user, &password, &u.password_hash));
-        if cached {
-            found.ok_or_else(unauthorized)?
-        } else {
-            // argon2 holds 19 MiB and a core: a bounded number run at once, the rest wait
-            // (briefly) for a slot; a waiter rechecks the cache, which a concurrent request
-            // with the same credentials has likely filled.
-            let _permit = match tokio::time::timeout(VERIFY_WAIT, state.verifications.acquire()).await {
-                Ok(Ok(p)) => p,
-                _ => {
-                    return Err(
-                        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too many logins at once")
-                            .hint("retry shortly, or use an API key"),
-                    )
-                }
-            };
-            let state = state.clone();
-            blocking(move || {
-                // Unknown users are verified against a dummy hash: the answer takes as long.
-                let stored = found
-                    .as_ref()
-                    .map_or_else(|| auth::dummy_hash().to_string(), |u| u.password_hash.clone());
-                let ok = (found.is_some() && state.credentials.hit(&user, &password, &stored))
-                    || auth::verify_password(&password, &stored);
-                match found {
-                    Some(u) if ok => {
-                        state.limiter.succeeded(&remote, &user);
-                        state.credentials.insert(&user, &password, &u.password_hash);
-                        Ok(u)
-                    }
-                    _ => {
-                        state.limiter.failed(&remote, &user);
-                        Err(unauthorized())
-                    }
-                }
-            })
-            .await?
-        }
+        verify_login(state, user, password, &remote).await?
     };
     let role = Role::parse(&u.role).ok_or_else(unauthorized)?;
     let acting_account = match account_header {
@@ -174,6 +122,76 @@ async fn authenticate(state: &S, headers: &HeaderMap, remote: &str) -> Result<Pr
         role,
         acting_account,
     })
+}
+
+/// Verifies a user name and password (HTTP basic, and the web UI's login form): the
+/// failed-login limit per address and user, a bounded number of argon2 verifications at once,
+/// the short-lived cache of verified credentials, and a dummy verification for unknown users
+/// (the answer takes as long whether the user exists or not).
+pub(crate) async fn verify_login(
+    state: &S,
+    user: String,
+    password: String,
+    remote: &str,
+) -> Result<drydock_store::User, ApiError> {
+    let unauthorized = || {
+        ApiError::new(StatusCode::UNAUTHORIZED, "authentication required")
+            .hint("use HTTP basic auth (user:password) or an API key as `Authorization: Bearer ddk_…`")
+    };
+    let remote = remote.to_string();
+    if user.len() > 256 || password.len() > 1024 {
+        return Err(unauthorized());
+    }
+    if !state.limiter.allowed(&remote, &user) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many failed logins; wait a minute",
+        ));
+    }
+    let found = {
+        let (state, user) = (state.clone(), user.clone());
+        blocking(move || Ok(state.store.user(&user)?)).await?
+    };
+    let cached = found
+        .as_ref()
+        .is_some_and(|u| state.credentials.hit(&user, &password, &u.password_hash));
+    if cached {
+        found.ok_or_else(unauthorized)
+    } else {
+        // argon2 holds 19 MiB and a core: a bounded number run at once, the rest wait
+        // (briefly) for a slot; a waiter rechecks the cache, which a concurrent request
+        // with the same credentials has likely filled.
+        let _permit = match tokio::time::timeout(VERIFY_WAIT, state.verifications.acquire()).await {
+            Ok(Ok(p)) => p,
+            _ => {
+                return Err(
+                    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too many logins at once")
+                        .hint("retry shortly, or use an API key"),
+                )
+            }
+        };
+        let state = state.clone();
+        blocking(move || {
+            // Unknown users are verified against a dummy hash: the answer takes as long.
+            let stored = found
+                .as_ref()
+                .map_or_else(|| auth::dummy_hash().to_string(), |u| u.password_hash.clone());
+            let ok = (found.is_some() && state.credentials.hit(&user, &password, &stored))
+                || auth::verify_password(&password, &stored);
+            match found {
+                Some(u) if ok => {
+                    state.limiter.succeeded(&remote, &user);
+                    state.credentials.insert(&user, &password, &u.password_hash);
+                    Ok(u)
+                }
+                _ => {
+                    state.limiter.failed(&remote, &user);
+                    Err(unauthorized())
+                }
+            }
+        })
+        .await
+    }
 }
 
 /// A by-id write on one of the caller's account's resources, answered 204: another account's
@@ -196,7 +214,7 @@ pub(super) async fn write_owned<T: Send + 'static>(
 
 /// What a by-id write acts on, for [`owned`].
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Resource {
+pub(crate) enum Resource {
     ApiKey,
     User,
     Image,
@@ -211,7 +229,7 @@ pub(super) enum Resource {
 /// (those ids are global); everything else is scoped by the acting account
 /// (`x-drydock-account`). Another account's resource answers 404, like an id that does
 /// not exist, so ids of other accounts are never confirmed.
-pub(super) fn owned(store: &Store, p: &Principal, what: Resource, id: &str) -> Result<(), ApiError> {
+pub(crate) fn owned(store: &Store, p: &Principal, what: Resource, id: &str) -> Result<(), ApiError> {
     let (owner, label) = match what {
         Resource::ApiKey => (
             store.api_key_owner(id)?.and_then(|(user, account)| {

@@ -14,6 +14,12 @@ pub(super) async fn user_add(
     axum::Extension(p): axum::Extension<Principal>,
     Json(u): Json<AddUser>,
 ) -> ApiResult {
+    reply(StatusCode::CREATED, add_user(&s, &p, u).await?)
+}
+
+/// Adds a local user (the API's add and the web UI's form): a known role, admins only by
+/// admins, a password of 8 characters or more; account admins add to their own account.
+pub(crate) async fn add_user(s: &S, p: &Principal, u: AddUser) -> Result<AddedUser, ApiError> {
     let role = Role::parse(&u.role).ok_or_else(|| {
         ApiError::bad(format!(
             "unknown role {:?}; roles: {}",
@@ -41,13 +47,10 @@ pub(super) async fn user_add(
         Ok(store.add_user(&name, &account, role.as_str(), &hash)?)
     })
     .await?;
-    reply(
-        StatusCode::CREATED,
-        AddedUser {
-            name: u.name,
-            role: role.as_str().to_string(),
-        },
-    )
+    Ok(AddedUser {
+        name: u.name,
+        role: role.as_str().to_string(),
+    })
 }
 
 pub(super) async fn user_list(
@@ -81,6 +84,13 @@ pub(super) async fn user_delete(
     axum::Extension(p): axum::Extension<Principal>,
     Path(name): Path<String>,
 ) -> ApiResult {
+    delete_user(&s, p, name).await?;
+    no_content()
+}
+
+/// Deletes a user of the caller's account (never the caller), its keys and sessions, and
+/// forgets its cached logins.
+pub(crate) async fn delete_user(s: &S, p: Principal, name: String) -> Result<(), ApiError> {
     let state = s.clone();
     blocking(move || {
         owned(&state.store, &p, Resource::User, &name)?;
@@ -95,25 +105,26 @@ pub(super) async fn user_delete(
         }
         Ok(())
     })
-    .await?;
-    no_content()
+    .await
 }
 
 pub(super) async fn apikey_create(State(s): State<S>, axum::Extension(p): axum::Extension<Principal>) -> ApiResult {
+    reply(StatusCode::CREATED, create_api_key(&s, &p).await?)
+}
+
+/// A new API key of the caller (its secret shown once, only its hash stored).
+pub(crate) async fn create_api_key(s: &S, p: &Principal) -> Result<ApiKeyCreated, ApiError> {
     let id = drydock_store::new_id()[..16].to_string();
     let secret = auth::random_secret(32).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
     let hash = auth::hash_key_secret(&secret);
     let store = s.store.clone();
     let (kid, user) = (id.clone(), p.user.clone());
     blocking(move || Ok(store.add_api_key(&kid, &user, &hash)?)).await?;
-    reply(
-        StatusCode::CREATED,
-        ApiKeyCreated {
-            key: format!("ddk_{id}_{secret}"),
-            id,
-            note: "the key is shown once; store it now".into(),
-        },
-    )
+    Ok(ApiKeyCreated {
+        key: format!("ddk_{id}_{secret}"),
+        id,
+        note: "the key is shown once; store it now".into(),
+    })
 }
 
 pub(super) async fn apikey_revoke(

@@ -143,29 +143,36 @@ pub(super) async fn image_content(
     })
 }
 
-pub(super) async fn image_check(
-    State(s): State<S>,
-    axum::Extension(p): axum::Extension<Principal>,
-    Path(id): Path<String>,
-    Query(q): Query<CheckQuery>,
-) -> ApiResult {
-    let format = report_format::<drydock_report::policy::Format>(q.format.as_deref())?;
-    let (image, a) = load_analysis(&s, &p, id).await?;
+/// An image judged by a bundle: the stored bundle named (else the active one, else the
+/// built-in default) under the tag given (else the image's first). The API's check route and
+/// the web UI's policy tab both answer from it.
+pub(crate) struct Judged {
+    /// The bundle evaluated.
+    pub bundle: drydock_policy::Bundle,
+    /// The answer, as the API gives it.
+    pub check: Check<drydock_policy::Evaluation>,
+}
+
+/// Evaluates a bundle against an image of the caller's account (see [`Judged`]).
+pub(crate) async fn judge_image(
+    s: &S,
+    p: &Principal,
+    id: String,
+    policy: Option<String>,
+    tag: Option<String>,
+) -> Result<Judged, ApiError> {
+    let (image, a) = load_analysis(s, p, id).await?;
     let store = s.store.clone();
     let account = p.acting_account.clone();
-    let policy_id = q.policy.clone();
+    let policy_id = policy.clone();
     let stored = blocking(move || Ok(store.policy(&account, policy_id.as_deref())?)).await?;
-    let bundle = match (&stored, &q.policy) {
+    let bundle = match (&stored, &policy) {
         (Some(pol), _) => drydock_policy::parse_bundle(pol.bundle.as_bytes(), &pol.id)
             .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
         (None, Some(id)) => return Err(ApiError::not_found(format!("policy {id:?}"))),
         (None, None) => drydock_policy::default_bundle(),
     };
-    let tag = q
-        .tag
-        .clone()
-        .or_else(|| image.tags.first().cloned())
-        .unwrap_or_default();
+    let tag = tag.or_else(|| image.tags.first().cloned()).unwrap_or_default();
     let mut target = ImageTarget::parse(&tag);
     target.digest = image.digest.clone().unwrap_or_default();
     target.image_id = a.image().source.config_digest.clone().unwrap_or_default();
@@ -198,6 +205,26 @@ pub(super) async fn image_check(
         }
         VulnerabilityData::Unavailable
     };
+    Ok(Judged {
+        bundle,
+        check: Check {
+            image: image.id,
+            tag,
+            policy: stored.map(|p| p.id),
+            evaluation: eval,
+            vulnerability_data: vuln_data,
+        },
+    })
+}
+
+pub(super) async fn image_check(
+    State(s): State<S>,
+    axum::Extension(p): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    Query(q): Query<CheckQuery>,
+) -> ApiResult {
+    let format = report_format::<drydock_report::policy::Format>(q.format.as_deref())?;
+    let Judged { bundle, check } = judge_image(&s, &p, id, q.policy, q.tag).await?;
     if let Some(format) = format {
         use drydock_report::policy::Format;
         let media_type = match format {
@@ -207,16 +234,10 @@ pub(super) async fn image_check(
             Format::Json => "application/json",
         };
         return rendered(media_type, |w| {
-            drydock_report::policy::render(&bundle, &eval, format, w, false, false)
+            drydock_report::policy::render(&bundle, &check.evaluation, format, w, false, false)
         });
     }
-    ok(Check {
-        image: image.id,
-        tag,
-        policy: stored.map(|p| p.id),
-        evaluation: eval,
-        vulnerability_data: vuln_data,
-    })
+    ok(check)
 }
 
 pub(super) async fn image_secrets(

@@ -68,8 +68,20 @@ pub(super) async fn image_add(
     Query(q): Query<AddImageQuery>,
     Json(body): Json<AddImage>,
 ) -> ApiResult {
-    let tag = registry_tag(&body.tag)?;
     let force = body.force || q.force.unwrap_or(false);
+    let (status, added) = add_image(&s, p, &body.tag, force).await?;
+    reply(status, added)
+}
+
+/// Adds an image by tag for the caller's account (the API's add and the web UI's form):
+/// 202 when an analysis was queued, 200 when the digest was known.
+pub(crate) async fn add_image(
+    s: &S,
+    p: Principal,
+    tag: &str,
+    force: bool,
+) -> Result<(StatusCode, AddedImage), ApiError> {
+    let tag = registry_tag(tag)?;
     let target = ImageTarget::parse(&tag);
     let full = if tag.contains('@') {
         tag.clone()
@@ -113,7 +125,7 @@ pub(super) async fn image_add(
     } else {
         StatusCode::OK
     };
-    reply(
+    Ok((
         status,
         AddedImage {
             image: image_body(image),
@@ -121,7 +133,7 @@ pub(super) async fn image_add(
             queued: added.queued,
             already_analysed: analysed && !added.queued,
         },
-    )
+    ))
 }
 
 pub(super) async fn image_list(
@@ -180,7 +192,7 @@ pub(super) async fn image_delete(
 
 /// An image id from an id, a manifest digest or a tag (`registry/repository:tag`, URL-encoded
 /// in paths): a tag names the image its latest analysis found.
-pub(super) fn resolve_image(store: &Store, account: &str, key: &str) -> Result<String, ApiError> {
+pub(crate) fn resolve_image(store: &Store, account: &str, key: &str) -> Result<String, ApiError> {
     let looks_like_tag = key.contains(':') && !key.starts_with("sha256:") || key.contains('/');
     if !looks_like_tag {
         return Ok(key.to_string());
@@ -192,7 +204,7 @@ pub(super) fn resolve_image(store: &Store, account: &str, key: &str) -> Result<S
 }
 
 /// The stored analysis of an image of the caller's account (parsed once per revision).
-pub(super) async fn load_analysis(
+pub(crate) async fn load_analysis(
     s: &S,
     p: &Principal,
     id: String,
@@ -253,8 +265,14 @@ pub(super) async fn diff(
     let (Some(from), Some(to)) = (q.from, q.to) else {
         return Err(ApiError::bad("give from= and to= (image ids or digests)"));
     };
-    let (_, a) = load_analysis(&s, &p, from.clone()).await?;
-    let (_, b) = load_analysis(&s, &p, to.clone()).await?;
+    ok(diff_images(&s, &p, from, to).await?)
+}
+
+/// What changed from one analysed image of the account to another (the API's diff and the
+/// web UI's compare page).
+pub(crate) async fn diff_images(s: &S, p: &Principal, from: String, to: String) -> Result<Diff, ApiError> {
+    let (_, a) = load_analysis(s, p, from.clone()).await?;
+    let (_, b) = load_analysis(s, p, to.clone()).await?;
     use std::collections::BTreeMap;
     let pk = |x: &Analysis| -> BTreeMap<(String, String), String> {
         x.sbom
@@ -307,10 +325,28 @@ pub(super) async fn diff(
             .map(|(k, _)| k.clone())
             .collect(),
     };
-    ok(Diff {
+    let ids = |x: &Analysis| -> BTreeMap<String, String> {
+        x.vulnerabilities
+            .iter()
+            .flat_map(|r| &r.findings)
+            .map(|f| (format!("{} {}", f.id, f.package.name), f.package.version.clone()))
+            .collect()
+    };
+    let (va, vb) = (ids(&a), ids(&b));
+    let findings = Changes {
+        added: vb.keys().filter(|k| !va.contains_key(*k)).cloned().collect(),
+        removed: va.keys().filter(|k| !vb.contains_key(*k)).cloned().collect(),
+        changed: vb
+            .iter()
+            .filter(|(k, v)| va.get(*k).is_some_and(|o| o != *v))
+            .map(|(k, _)| k.clone())
+            .collect(),
+    };
+    Ok(Diff {
         from,
         to,
         packages,
+        findings,
         files,
     })
 }

@@ -4,12 +4,12 @@
 //! and response bodies are the types of `drydock-api`; the handlers live in one module per
 //! resource.
 
-mod access;
-mod accounts;
-mod analysis;
-mod images;
+pub(crate) mod access;
+pub(crate) mod accounts;
+pub(crate) mod analysis;
+pub(crate) mod images;
 mod notify;
-mod policies;
+pub(crate) mod policies;
 mod queries;
 mod registries;
 mod system;
@@ -53,6 +53,8 @@ pub struct AppState {
     pub feeds: Arc<crate::feeds::FeedUpdater>,
     /// Parsed analysis documents.
     pub analyses: crate::cache::AnalysisCache,
+    /// The web UI's compiled templates.
+    pub ui: drydock_web::Ui,
 }
 
 pub(crate) type S = Arc<AppState>;
@@ -95,6 +97,10 @@ impl ApiError {
     }
     pub(crate) fn not_found(what: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, format!("{} not found", what.into()))
+    }
+    /// Status, message and hint (for the web UI's error pages).
+    pub(crate) fn parts(&self) -> (StatusCode, &str, Option<&str>) {
+        (self.status, &self.message, self.hint.as_deref())
     }
 }
 

@@ -40,9 +40,16 @@ pub(super) async fn policy_add(
     axum::Extension(p): axum::Extension<Principal>,
     body: axum::body::Bytes,
 ) -> ApiResult {
-    let (id, name, text) = checked_bundle(&body)?;
+    let policy = add_policy(&s, p, &body).await?;
+    reply(StatusCode::CREATED, policy.map(|p| policy_body(p, true)))
+}
+
+/// Validates and stores a new bundle for the caller's account (the API's add and the web
+/// UI's upload and copy); an id the account has is a conflict.
+pub(crate) async fn add_policy(s: &S, p: Principal, body: &[u8]) -> Result<Option<drydock_store::Policy>, ApiError> {
+    let (id, name, text) = checked_bundle(body)?;
     let store = s.store.clone();
-    let policy = blocking(move || {
+    blocking(move || {
         store.ensure_account(&p.acting_account)?;
         if store.policy(&p.acting_account, Some(&id))?.is_some() {
             return Err(ApiError::new(StatusCode::CONFLICT, format!("policy {id:?} exists"))
@@ -51,8 +58,7 @@ pub(super) async fn policy_add(
         store.put_policy(&p.acting_account, &id, &name, &text)?;
         Ok(store.policy(&p.acting_account, Some(&id))?)
     })
-    .await?;
-    reply(StatusCode::CREATED, policy.map(|p| policy_body(p, true)))
+    .await
 }
 
 pub(super) async fn policy_list(

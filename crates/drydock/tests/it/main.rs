@@ -4,6 +4,7 @@
 //! The service tests run `drydock serve` as child processes on ports and databases of
 //! their own.
 
+mod browser;
 mod check;
 mod cli;
 mod client;
@@ -14,3 +15,4 @@ mod sarif;
 mod sbom_input;
 mod scan;
 mod service;
+mod web;

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod server;
+pub mod webdriver;
 
 use drydock_test_support::fixture::{ImageBuilder, LayerBuilder, Storage};
 use serde_json::{json, Value};
@@ -22,6 +23,13 @@ pub fn dist_info(layer: LayerBuilder, dir: &str, name: &str, version: &str) -> L
 }
 
 pub fn image_tar(dir: &Path) -> PathBuf {
+    let path = dir.join("img.tar");
+    scan_image().write_docker_archive(&path, "fx/scan:test").unwrap();
+    path
+}
+
+/// The image [`image_tar`] writes: a Python virtualenv with vulnerable and fixed packages.
+pub fn scan_image() -> ImageBuilder {
     let mut layer = LayerBuilder::new()
         .file("usr/lib/os-release", OS_RELEASE, 0o644)
         .symlink("etc/os-release", "../usr/lib/os-release");
@@ -36,10 +44,7 @@ pub fn image_tar(dir: &Path) -> PathBuf {
     }
     // Not vulnerable: past every range.
     layer = dist_info(layer, "usr/local/lib/python3.11/site-packages", "requests", "2.32.3");
-    let img = ImageBuilder::new().layer(layer.finish(), Storage::Gzip, "ADD rootfs.tar /");
-    let path = dir.join("img.tar");
-    img.write_docker_archive(&path, "fx/scan:test").unwrap();
-    path
+    ImageBuilder::new().layer(layer.finish(), Storage::Gzip, "ADD rootfs.tar /")
 }
 
 /// Records made here, in OSV's format: a critical one with a fix (and a KEV entry), and one
