@@ -78,7 +78,8 @@ pub fn stacked_days(title: &str, series: &[(&str, &str)], days: &[Day]) -> Strin
         .unwrap_or(0)
         .max(1);
     let n = days.len().max(1) as i64;
-    let col = (WIDTH / n).max(2);
+    // Columns at most 24 units wide (a short history stays readable), with a gap.
+    let col = (WIDTH / n).clamp(2, 24);
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -98,7 +99,7 @@ pub fn stacked_days(title: &str, series: &[(&str, &str)], days: &[Day]) -> Strin
                     svg,
                     r#"<rect class="{c}" x="{x}" y="{top}" width="{w}" height="{h}"/>"#,
                     c = class_name(class),
-                    w = (col - 1).max(1),
+                    w = (col - 2).max(1),
                 );
             }
             let _ = write!(tip, ", {name} {v}");

@@ -237,7 +237,16 @@ pub(super) async fn page(State(s): State<S>, Extension(v): Extension<Viewer>) ->
     let had_history = !per_day.is_empty();
     per_day.insert(today, live);
     let over_time_svg = had_history.then(|| {
-        let days: Vec<Day> = per_day.into_iter().map(|(day, values)| Day { day, values }).collect();
+        // Every day of the window, oldest first; a day without a snapshot draws nothing.
+        let today_n = drydock_store::now().div_euclid(86_400);
+        let days: Vec<Day> = (today_n - DAYS + 1..=today_n)
+            .map(|n| {
+                let (y, m, d) = drydock_time::civil_from_days(n);
+                let day = format!("{y:04}-{m:02}-{d:02}");
+                let values = per_day.get(&day).cloned().unwrap_or_else(|| vec![0; 4]);
+                Day { day, values }
+            })
+            .collect();
         chart::stacked_days(
             "Findings by severity per day",
             &[
