@@ -297,6 +297,9 @@ mod render_tests {
             "counts": {"STOP": 1}, "warnings": [EVIL], "evaluated_at_unix": 1, "image": {}, "results": [result]});
         let policy = json!({"choices": [{"id": "p1", "name": EVIL, "active": true}], "chosen": null, "error": EVIL,
             "check": {"image": "i", "tag": EVIL, "policy": null, "vulnerability_data": "available", "evaluation": evaluation}});
+        let secrets = json!({"has_files": false,
+            "secrets": [{"title": EVIL, "rule_id": EVIL, "severity": "high", "path": EVIL, "line": 1, "redacted": EVIL, "layer": 0}],
+            "misconfigurations": [{"id": EVIL, "severity": "medium", "title": EVIL, "explanation": EVIL, "path": EVIL, "layer": 0, "evidence": EVIL}]});
         let tabs = json!([{"key": "overview", "label": "Overview", "active": true, "count": null},
                           {"key": "vulnerabilities", "label": "Vulnerabilities", "active": false, "count": 1}]);
         for (tab, o, v, note, p) in [
@@ -305,11 +308,12 @@ mod render_tests {
             ("vulnerabilities", json!(null), json!([]), json!(EVIL), json!(null)),
             ("packages", json!(null), json!(null), json!(null), json!([package])),
             ("policy", json!(null), json!(null), json!(null), json!(null)),
+            ("secrets", json!(null), json!(null), json!(null), json!(null)),
         ] {
             let page = json!({"id": "i", "title": EVIL, "tab": tab, "tabs": tabs, "overview": o, "vulnerabilities": v,
                 "vuln_note": note, "packages": p, "package_types": ["deb"], "severities": ["critical", "high"],
                 "query": {"tab": tab, "q": EVIL, "severity": null, "fix": null, "kev": null, "epss": null, "type": null, "sort": null, "policy": null},
-                "policy": policy});
+                "policy": policy, "secrets": secrets});
             let html = ui
                 .render("image.html", &frame(), &page)
                 .unwrap_or_else(|e| panic!("image.html {tab}: {e:#}"));

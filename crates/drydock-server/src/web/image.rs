@@ -20,6 +20,7 @@ const TABS: &[(&str, &str)] = &[
     ("vulnerabilities", "Vulnerabilities"),
     ("packages", "Packages"),
     ("policy", "Policy"),
+    ("secrets", "Secrets & misconfiguration"),
 ];
 
 /// `GET /images/{id}` parameters: the tab and its filters.
@@ -115,6 +116,47 @@ struct ImagePage {
     package_types: Vec<String>,
     severities: Vec<&'static str>,
     policy: Option<PolicyTab>,
+    secrets: Option<SecretsTab>,
+}
+
+#[derive(Debug, Serialize)]
+struct SecretRow {
+    title: String,
+    rule_id: String,
+    severity: String,
+    path: String,
+    line: usize,
+    redacted: String,
+    layer: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct MisconfigRow {
+    id: String,
+    severity: String,
+    title: String,
+    explanation: String,
+    path: Option<String>,
+    layer: Option<usize>,
+    evidence: String,
+}
+
+#[derive(Debug, Serialize)]
+struct SecretsTab {
+    /// `None`: secret scanning did not run for this analysis (said on the page).
+    secrets: Option<Vec<SecretRow>>,
+    /// `None`: misconfiguration checks did not run.
+    misconfigurations: Option<Vec<MisconfigRow>>,
+    /// False when the analysis started from an SBOM (no files were looked at).
+    has_files: bool,
+}
+
+/// A severity as its JSON name.
+fn severity_name<T: Serialize>(s: &T) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Serialize)]
@@ -346,6 +388,36 @@ pub(super) async fn page(
     let vuln_count = a.vulnerabilities.as_ref().map(|r| r.findings.len());
     let vulnerabilities = (tab == "vulnerabilities").then(|| vuln_rows(&a, &q));
     let packages = (tab == "packages").then(|| package_rows(&a, &q));
+    let secrets = (tab == "secrets").then(|| SecretsTab {
+        secrets: a.secrets.as_ref().map(|list| {
+            list.iter()
+                .map(|x| SecretRow {
+                    title: x.finding.title.clone(),
+                    rule_id: x.finding.rule_id.clone(),
+                    severity: severity_name(&x.finding.severity),
+                    path: x.finding.path.clone(),
+                    line: x.finding.line,
+                    // Only the redacted form is ever shown.
+                    redacted: x.finding.redacted.clone(),
+                    layer: x.layer,
+                })
+                .collect()
+        }),
+        misconfigurations: a.misconfigurations.as_ref().map(|list| {
+            list.iter()
+                .map(|m| MisconfigRow {
+                    id: m.id.clone(),
+                    severity: severity_name(&m.severity),
+                    title: m.title.clone(),
+                    explanation: m.explanation.clone(),
+                    path: m.path.clone(),
+                    layer: m.layer,
+                    evidence: m.evidence.clone(),
+                })
+                .collect()
+        }),
+        has_files: a.has_files,
+    });
     let policy = if tab == "policy" {
         let st = s.clone();
         let account = v.principal.acting_account.clone();
@@ -415,6 +487,7 @@ pub(super) async fn page(
         package_types,
         severities: SEVERITIES.iter().map(|(k, _)| *k).collect(),
         policy,
+        secrets,
     };
     render(&s, "image.html", &frame, &page).into_response()
 }

@@ -30,6 +30,11 @@ fn a_user_logs_in_and_reads_the_dashboard_and_the_image_list() {
                   Package: tool\nStatus: install ok installed\nVersion: 2.0\n\n",
                 0o644,
             )
+            .file(
+                "app/<b>x</b>/.env",
+                format!("GITHUB_TOKEN=ghp_{}\n", "Zx9Wv7Ut5".repeat(4)).as_bytes(),
+                0o600,
+            )
             .finish(),
         Storage::Gzip,
         "/bin/sh -c #(nop) ADD <img src=x onerror=alert(2)> /",
@@ -130,6 +135,14 @@ fn a_user_logs_in_and_reads_the_dashboard_and_the_image_list() {
     b.find("#packages");
     assert_eq!(b.count("#packages tbody tr"), 1, "search narrows the list");
     b.screenshot(&screenshots().join("image-packages.png"));
+    // Secrets: found in a file whose path is markup, shown as text and redacted.
+    b.goto(&format!("{}/images/{hostile_id}?tab=secrets", api.base));
+    b.find("#secrets table");
+    let page = b.source();
+    assert!(page.contains("&lt;b&gt;x&lt;/b&gt;/.env"), "{page}");
+    assert_eq!(b.count("#secrets td b"), 0, "the path made no element");
+    assert!(!page.contains(&"Zx9Wv7Ut5".repeat(4)), "the secret itself is never shown");
+    b.screenshot(&screenshots().join("image-secrets.png"));
     assert!(!b.dialog_open(), "no script ran");
     assert_eq!(
         b.console_errors(),
