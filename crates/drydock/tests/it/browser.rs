@@ -141,7 +141,10 @@ fn a_user_logs_in_and_reads_the_dashboard_and_the_image_list() {
     let page = b.source();
     assert!(page.contains("&lt;b&gt;x&lt;/b&gt;/.env"), "{page}");
     assert_eq!(b.count("#secrets td b"), 0, "the path made no element");
-    assert!(!page.contains(&"Zx9Wv7Ut5".repeat(4)), "the secret itself is never shown");
+    assert!(
+        !page.contains(&"Zx9Wv7Ut5".repeat(4)),
+        "the secret itself is never shown"
+    );
     b.screenshot(&screenshots().join("image-secrets.png"));
     assert!(!b.dialog_open(), "no script ran");
     assert_eq!(
