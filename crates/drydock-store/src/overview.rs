@@ -23,6 +23,10 @@ pub struct ImageState {
     pub severities: Option<String>,
     /// When the state was last judged (Unix seconds).
     pub updated_at: Option<i64>,
+    /// Why the last analysis failed.
+    pub error: Option<String>,
+    /// When its analysis was stored (Unix seconds).
+    pub analyzed_at: Option<i64>,
 }
 
 /// A finding and how many images of the account have it.
@@ -69,7 +73,8 @@ impl Store {
     pub fn image_states(&self, account: &str) -> Result<Vec<ImageState>, StoreError> {
         self.rx(|tx| {
             tx.query(
-                "SELECT i.id, i.registry, i.repository, i.digest, i.status, s.final_action, s.severities, s.updated_at \
+                "SELECT i.id, i.registry, i.repository, i.digest, i.status, s.final_action, s.severities, s.updated_at, \
+                 i.error, i.analyzed_at \
                  FROM images i LEFT JOIN image_state s ON s.image_id = i.id WHERE i.account = $1 \
                  ORDER BY i.created_at DESC, i.id",
                 &[account.into()],
@@ -235,5 +240,7 @@ fn image_state_of(r: &Row) -> Result<ImageState, StoreError> {
         final_action: r[5].text().map(str::to_string),
         severities: r[6].text().map(str::to_string),
         updated_at: r[7].opt_int("image_state.updated_at")?,
+        error: r[8].text().map(str::to_string),
+        analyzed_at: r[9].opt_int("images.analyzed_at")?,
     })
 }

@@ -199,7 +199,7 @@ mod render_tests {
             .render_fragment(
                 "pending.html",
                 "status",
-                &json!({"id": "i1", "name": EVIL, "status": "queued", "error": null, "created_at": 1}),
+                &json!({"id": "i1", "name": EVIL, "status": "queued", "error": null, "created_at": 1, "now": 61}),
             )
             .unwrap();
         assert!(
@@ -214,7 +214,7 @@ mod render_tests {
             .render_fragment(
                 "pending.html",
                 "status",
-                &json!({"id": "i1", "name": "n", "status": "failed", "error": EVIL, "created_at": 1}),
+                &json!({"id": "i1", "name": "n", "status": "failed", "error": EVIL, "created_at": 1, "now": 61}),
             )
             .unwrap();
         assert!(
@@ -273,7 +273,7 @@ mod render_tests {
             ),
             (
                 "pending.html",
-                json!({"id": "i", "name": EVIL, "status": "failed", "error": EVIL, "created_at": 1}),
+                json!({"id": "i", "name": EVIL, "status": "failed", "error": EVIL, "created_at": 1, "now": 61}),
             ),
         ];
         for (name, page) in pages {

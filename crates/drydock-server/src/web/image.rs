@@ -221,14 +221,9 @@ fn vuln_rows(a: &Analysis, q: &ImageQuery) -> Vec<VulnRow> {
                 && (q.fix.as_deref() != Some("no") || f.fixed_versions.is_empty())
                 && (q.kev.as_deref() != Some("yes") || f.kev_date_added.is_some())
                 && min_epss.is_none_or(|m| f.epss.is_some_and(|e| e.score >= m))
-                && q.package_type.as_deref().is_none_or(|t| {
-                    t.is_empty()
-                        || serde_json::to_value(f.package.package_type)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .as_deref()
-                            == Some(t)
-                })
+                && q.package_type
+                    .as_deref()
+                    .is_none_or(|t| t.is_empty() || f.package.package_type.as_str() == t)
                 && (text.is_empty()
                     || f.id.to_lowercase().contains(&text)
                     || f.aliases.iter().any(|x| x.to_lowercase().contains(&text))
@@ -248,10 +243,7 @@ fn vuln_rows(a: &Analysis, q: &ImageQuery) -> Vec<VulnRow> {
                 severity: SEVERITIES.get(rank).map_or("Unknown", |(_, s)| s).to_string(),
                 package: f.package.name.clone(),
                 version: f.package.version.clone(),
-                package_type: serde_json::to_value(f.package.package_type)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
+                package_type: f.package.package_type.as_str().to_string(),
                 fixed: f.fixed_versions.join(", "),
                 fix_state: serde_json::to_value(f.fix_state)
                     .ok()
@@ -284,10 +276,7 @@ fn package_rows(a: &Analysis, q: &ImageQuery) -> Vec<PackageRow> {
         .map(|p| PackageRow {
             name: p.name.clone(),
             version: p.version.clone(),
-            package_type: serde_json::to_value(p.package_type)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
+            package_type: p.package_type.as_str().to_string(),
             licenses: p.licenses.clone(),
             purl: p.purl.clone(),
             location: p.locations.first().map(|l| l.path.clone()).unwrap_or_default(),
@@ -454,11 +443,7 @@ pub(super) async fn page(
         .sbom
         .packages
         .iter()
-        .filter_map(|p| {
-            serde_json::to_value(p.package_type)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-        })
+        .map(|p| p.package_type.as_str().to_string())
         .collect();
     package_types.sort();
     package_types.dedup();
@@ -569,6 +554,7 @@ struct Pending {
     status: String,
     error: Option<String>,
     created_at: i64,
+    now: i64,
 }
 
 async fn pending_of(s: &S, v: &Viewer, id: String) -> Result<Pending, crate::api::ApiError> {
@@ -590,6 +576,7 @@ async fn pending_of(s: &S, v: &Viewer, id: String) -> Result<Pending, crate::api
             status: image.status,
             error: image.error,
             created_at: image.created_at,
+            now: drydock_store::now(),
         })
     })
     .await

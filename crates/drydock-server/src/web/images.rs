@@ -108,7 +108,6 @@ pub(super) async fn list(State(s): State<S>, Extension(v): Extension<Viewer>, Qu
             if matched <= offset || rows.len() >= PAGE {
                 continue;
             }
-            let image = st.store.image(&account, &state.image_id)?;
             let mut tags = tags.into_iter();
             rows.push(Row {
                 name: tags.next().unwrap_or_else(|| display_name(&state)),
@@ -116,13 +115,13 @@ pub(super) async fn list(State(s): State<S>, Extension(v): Extension<Viewer>, Qu
                 id: state.image_id.clone(),
                 digest: state.digest.clone(),
                 status: state.status.clone(),
-                error: image.as_ref().and_then(|i| i.error.clone()),
+                error: state.error.clone(),
                 final_action: state.final_action.clone(),
                 severities: state
                     .final_action
                     .as_ref()
                     .map(|_| severities_of(state.severities.as_deref())),
-                analyzed_at: image.and_then(|i| i.analyzed_at),
+                analyzed_at: state.analyzed_at,
             });
         }
         Ok((rows, matched))
